@@ -1,0 +1,138 @@
+"""The screening policy: turns classifier scores into what happens to a piece of text.
+
+Pure functions only (no database): `moderation.screen` loads the admin-editable thresholds and calls `decide`.
+The rules, in the order they are applied:
+
+1. Self-harm risk always wins. `intent` or `ideation` -> held for self-harm with an urgent / high queue item,
+   whatever the toxicity score (a person in crisis who swears is a person in crisis, never "abuse").
+2. Toxicity at or above `toxicity_remove` -> removed (author sees why, may appeal); at or above `toxicity_hold` ->
+   held for review. Threats and identity attacks outrank insults and obscenity in the queue.
+3. `concern` -> published, plus a normal-priority "check in" item so a moderator can reach out.
+4. Otherwise published.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from moderation.classifiers.base import TIERS, Scores
+
+POLICY_VERSION = "2026.11-1"
+
+PUBLISHED, HELD, REMOVED = "published", "held", "removed"
+URGENT, HIGH, NORMAL, LOW = "urgent", "high", "normal", "low"
+PRIORITY_ORDER = {URGENT: 0, HIGH: 1, NORMAL: 2, LOW: 3}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Admin-editable numbers. Defaults are what the shipped models were calibrated for (see README)."""
+
+    toxicity_hold: float = 0.80
+    toxicity_remove: float = 0.97
+    # A threat or identity attack sub-score at or above this moves a toxicity item up to "high".
+    toxicity_severe: float = 0.50
+    self_harm_concern: float = 0.50
+    self_harm_ideation: float = 0.50
+    self_harm_intent: float = 0.50
+    # Member reports on one published post that hold it for review.
+    reports_to_hold: int = 3
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def validated(self) -> "Thresholds":
+        """Raise ValueError with a readable message when a number is out of range."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "reports_to_hold":
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+                    raise ValueError("reports_to_hold must be a whole number from 1 to 100")
+            elif not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{f.name} must be a number from 0 to 1")
+        if self.toxicity_remove < self.toxicity_hold:
+            raise ValueError("toxicity_remove must not be lower than toxicity_hold")
+        return self
+
+
+@dataclass
+class Decision:
+    status: str  # published | held | removed
+    tier: str = "none"  # self-harm tier
+    hold_reason: str | None = None  # self_harm | toxicity | unscreened | reports | ...
+    priority: str | None = None  # queue priority, None when no queue item is needed
+    queue_kind: str | None = None  # self_harm | toxicity | unscreened | check_in | auto_removed | ...
+    reasons: list[str] = field(default_factory=list)
+
+
+class GarbageScores(ValueError):
+    """A classifier returned something that is not a probability: the policy fails closed on it."""
+
+
+def _probability(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value <= 1.0:
+        raise GarbageScores(f"{what} is not a probability: {value!r}")
+    return float(value)
+
+
+def check_scores(scores: Scores, what: str) -> Scores:
+    """Validate a classifier's output; raises GarbageScores on NaN, out-of-range or wrong types."""
+    if not isinstance(scores, Scores):
+        raise GarbageScores(f"{what} returned {type(scores).__name__}, not Scores")
+    _probability(scores.score, f"{what} score")
+    if not isinstance(scores.labels, dict):
+        raise GarbageScores(f"{what} labels are not a mapping")
+    for name, value in scores.labels.items():
+        _probability(value, f"{what} label {name}")
+    return scores
+
+
+def self_harm_tier(self_harm: Scores, t: Thresholds) -> str:
+    labels = self_harm.labels
+    if labels.get("intent", 0.0) >= t.self_harm_intent:
+        return "intent"
+    if max(self_harm.score, labels.get("ideation", 0.0)) >= t.self_harm_ideation:
+        return "ideation"
+    if labels.get("concern", 0.0) >= t.self_harm_concern:
+        return "concern"
+    return "none"
+
+
+def decide(toxicity: Scores, self_harm: Scores, t: Thresholds) -> Decision:
+    """Apply the policy to one text's scores. Both Scores must already have passed `check_scores`."""
+    tier = self_harm_tier(self_harm, t)
+    assert tier in TIERS
+    if tier in ("intent", "ideation"):
+        return Decision(
+            status=HELD,
+            tier=tier,
+            hold_reason="self_harm",
+            priority=URGENT if tier == "intent" else HIGH,
+            queue_kind="self_harm",
+            reasons=[f"self_harm:{tier}", *self_harm.reasons],
+        )
+
+    severe = [
+        name for name in ("threat", "identity_attack") if toxicity.labels.get(name, 0.0) >= t.toxicity_severe
+    ]
+    tox_reasons = ["toxicity", *(f"toxicity:{name}" for name in severe)]
+    if toxicity.score >= t.toxicity_remove:
+        return Decision(status=REMOVED, tier=tier, hold_reason="toxicity", priority=LOW,
+                        queue_kind="auto_removed", reasons=tox_reasons)
+    if toxicity.score >= t.toxicity_hold:
+        return Decision(status=HELD, tier=tier, hold_reason="toxicity", priority=HIGH if severe else NORMAL,
+                        queue_kind="toxicity", reasons=tox_reasons)
+    if tier == "concern":
+        return Decision(status=PUBLISHED, tier=tier, priority=NORMAL, queue_kind="check_in",
+                        reasons=["self_harm:concern", *self_harm.reasons])
+    return Decision(status=PUBLISHED, tier=tier)
+
+
+def unscreened(error: str) -> Decision:
+    """Fail closed: a classifier raised, timed out or returned garbage. Hold for a human, never publish."""
+    return Decision(status=HELD, tier="none", hold_reason="unscreened", priority=HIGH, queue_kind="unscreened",
+                    reasons=[f"unscreened:{error}"])
