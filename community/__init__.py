@@ -1,0 +1,112 @@
+"""Haven: a moderated, anonymous peer-support community. `create_app` builds the Flask app."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from community.config import from_environment
+from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite: WAL so readers never block the writer, foreign keys enforced, and a busy wait instead of "locked".
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None, JSON_SORT_KEYS=False,
+    )
+    if config:
+        if "DATABASE_URL" in config:
+            from community.config import normalise_database_url
+            config = {**config, "SQLALCHEMY_DATABASE_URI": normalise_database_url(config["DATABASE_URL"])}
+        app.config.update(config)
+    app.session_interface = _SessionInterface()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if app.config.get("TRUST_PROXY"):
+        # Only when configured: otherwise a client could forge X-Forwarded-For to dodge rate limits.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = int(app.config["TRUST_PROXY"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_content_adapters()
+
+    from community import cli, pages
+    pages.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    # Socket.IO handlers are imported before init_app so they are registered on the server it builds.
+    import community.sockets  # noqa: F401
+    origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
+    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
+                      cors_allowed_origins=origins, manage_session=False,
+                      max_http_buffer_size=64 * 1024)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Every model module, so Alembic's autogenerate and db.create_all see the whole schema.
+    import community.forum.models  # noqa: F401
+    import community.members.models  # noqa: F401
+    import moderation.models  # noqa: F401
+    import moderation.resources.models  # noqa: F401
+    from community.forum import api as forum_api
+    from community.forum import views as forum_views
+    from community.members import api as members_api
+    from community.members import views as members_views
+    from moderation import resources_api
+    from moderation.queue import api as queue_api
+    from moderation.queue import views as queue_views
+
+    for module in (members_views, forum_views, queue_views):
+        app.register_blueprint(module.bp)
+    for module in (members_api, forum_api, queue_api, resources_api):
+        csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
+        app.register_blueprint(module.bp)
+
+
+def _register_content_adapters() -> None:
+    from community.forum.moderation_adapter import PostContent
+    from moderation.queue.content import register
+    register(PostContent())

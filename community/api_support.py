@@ -1,0 +1,107 @@
+"""What every /api/v1 endpoint shares: bearer-token auth, JSON body parsing, and the one error shape
+
+    {"error": {"code": "<snake_case>", "message": "<human sentence>"}}
+
+The API authenticates with `Authorization: Bearer <token>` only (never the session cookie), so it needs no CSRF
+token and a malicious page cannot ride a member's browser session.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from community.errors import ServiceError
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "unprocessable",
+    429: "rate_limited", 500: "internal_error", 503: "unavailable",
+}
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    body = {"error": {"code": code, "message": message}}
+    body.update(extra)
+    return jsonify(body), status
+
+
+class ApiError(ServiceError):
+    pass
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 with a clear reason."""
+    if not request.data:
+        raise ApiError("missing_body", "Send a JSON object in the request body.")
+    try:
+        data = request.get_json(force=True, silent=False)
+    except HTTPException:
+        raise ApiError("invalid_json", "The request body is not valid JSON.") from None
+    except (ValueError, RecursionError):
+        raise ApiError("invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError("invalid_json", "The request body must be a JSON object.")
+    return data
+
+
+def require(data: dict, name: str, kind=str, *, optional: bool = False):
+    """Read one field, checking its type (the service checks content)."""
+    if name not in data or data[name] is None:
+        if optional:
+            return None
+        raise ApiError("missing_field", f"'{name}' is required.", field=name)
+    value = data[name]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ApiError("invalid_type", f"'{name}' must be a whole number.", field=name)
+    if kind is not int and not isinstance(value, kind):
+        raise ApiError("invalid_type", f"'{name}' must be {'text' if kind is str else kind.__name__}.", field=name)
+    return value
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def token_required(role: str | None = None):
+    """Decorator: the caller must present a valid token; `role` = "staff" or "admin" narrows it."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from community.members.services import member_for_token
+            member = member_for_token(bearer_token())
+            if member is None:
+                raise ApiError("unauthorized", "Sign in first: send 'Authorization: Bearer <token>'.", status=401)
+            if role == "staff" and not member.is_staff:
+                raise ApiError("forbidden", "Only moderators and admins can do that.", status=403)
+            if role == "admin" and not member.is_admin:
+                raise ApiError("forbidden", "Only admins can do that.", status=403)
+            g.api_member = member
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def optional_member():
+    from community.members.services import member_for_token
+    return member_for_token(bearer_token())
+
+
+def register_api_errors(app) -> None:
+    """API paths answer every error in the JSON shape; pages keep their friendly HTML (community/pages.py)."""
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if request.path.startswith("/api/"):
+            extra = {}
+            current = getattr(exc, "current", None)
+            if current is not None:
+                from moderation.queue.api import item_to_dict
+                extra["item"] = item_to_dict(current)
+            return error_response(exc.status, exc.code, exc.message, **extra)
+        from community.pages import error_page
+        return error_page(exc.status, exc.message)

@@ -1,0 +1,65 @@
+"""Settings, read from the environment once at start-up (README has the table).
+
+Anything secret that is not given is generated once into the instance folder, never a constant in the code.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: str, name: str, make) -> str:
+    """Read a secret from instance/<name>, creating it (mode 600) on first use."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    secret_key = env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
+    database_url = env.get("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "haven.sqlite3")
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": redis_url,
+        # Keyed hashing of client addresses for abuse control (community/privacy.py).
+        "PRIVACY_HMAC_KEY": env.get("PRIVACY_HMAC_KEY") or secret_key + ":client-hmac",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", 256 * 1024)),
+        "SITE_URL": env.get("SITE_URL") or None,
+        "TRUST_PROXY": int(env.get("TRUST_PROXY", "0")),
+        # Rate limits (Flask-Limiter). Redis storage when REDIS_URL is set, memory otherwise.
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Screening backends (moderation/classifiers/registry.py).
+        "MODERATION_TOXICITY_BACKEND": env.get("MODERATION_TOXICITY_BACKEND", "embedded"),
+        "MODERATION_SELF_HARM_BACKEND": env.get("MODERATION_SELF_HARM_BACKEND", "embedded"),
+        "DETOXIFY_MODEL": env.get("DETOXIFY_MODEL", "original"),
+        "DETOXIFY_CHECKPOINT": env.get("DETOXIFY_CHECKPOINT") or None,
+        "DETOXIFY_CONFIG_DIR": env.get("DETOXIFY_CONFIG_DIR") or None,
+        "MODERATION_TIMEOUT": float(env.get("MODERATION_TIMEOUT", "2.0")),
+        "MODELS_DIR": env.get("MODELS_DIR") or str(Path(instance_path) / "models"),
+    }

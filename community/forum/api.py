@@ -1,0 +1,150 @@
+from flask import Blueprint, g, jsonify, request, url_for
+
+from community.api_support import json_body, optional_member, require, token_required
+from community.extensions import limiter
+from community.forum import services
+from community.forum.models import PUBLISHED
+from community.rendering import render_markdown
+
+bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value):
+    return value.isoformat() + "Z" if value else None
+
+
+def board_to_dict(board) -> dict:
+    return {"slug": board.slug, "name": board.name, "description": board.description}
+
+
+def thread_to_dict(thread) -> dict:
+    return {
+        "id": thread.id, "board": thread.board.slug, "title": thread.title, "author": thread.author.handle,
+        "status": thread.status, "created_at": _iso(thread.created_at),
+        "last_activity_at": _iso(thread.last_activity_at), "post_count": thread.post_count,
+        "url": url_for("forum.thread", thread_id=thread.id),
+    }
+
+
+def post_to_dict(post, viewer=None) -> dict:
+    deleted = post.deleted_at is not None
+    body = "" if deleted else post.body
+    return {
+        "id": post.id, "thread_id": post.thread_id, "author": post.author.handle,
+        "body": body, "html": "" if deleted else str(render_markdown(body)),
+        "status": post.status, "hold_reason": post.hold_reason if post.status != PUBLISHED else None,
+        "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
+                                                                       or viewer.is_staff) else None,
+        "deleted": deleted, "content_warning": None if deleted else post.content_warning,
+        "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
+        "url": url_for("forum.thread", thread_id=post.thread_id,
+                       page=services.page_of_post(post, viewer)) + f"#post-{post.id}",
+    }
+
+
+def _page_meta(pagination) -> dict:
+    return {"page": pagination.page, "pages": pagination.pages, "total": pagination.total,
+            "per_page": pagination.per_page}
+
+
+def _written(post, verdict, viewer) -> dict:
+    """What the author gets back after writing: the post and, for a crisis hold, help at once."""
+    body = {"post": post_to_dict(post, viewer)}
+    if post.status != PUBLISHED:
+        body["hold_reason"] = post.hold_reason
+    from moderation.resources import support_for_verdict
+    body.update(support_for_verdict(verdict, viewer))
+    return body
+
+
+@bp.get("/boards")
+def boards():
+    return jsonify({"boards": [board_to_dict(b) for b in services.list_boards()]})
+
+
+@bp.get("/boards/<slug>/threads")
+def board_threads(slug):
+    board = services.get_board(slug)
+    pagination = services.list_threads(board, optional_member(), request.args.get("page"))
+    return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
+                    **_page_meta(pagination)})
+
+
+@bp.post("/boards/<slug>/threads")
+@token_required()
+@limiter.limit("20 per hour", key_func=lambda: f"member:{g.api_member.id}")
+def create_thread(slug):
+    board = services.get_board(slug)
+    data = json_body()
+    thread, post, verdict = services.create_thread(
+        g.api_member, board, require(data, "title"), require(data, "body"),
+        require(data, "content_warning", optional=True))
+    return jsonify({"thread": thread_to_dict(thread), **_written(post, verdict, g.api_member)}), 201
+
+
+@bp.get("/threads/<int:thread_id>")
+def thread(thread_id):
+    viewer = optional_member()
+    found = services.get_thread(thread_id, viewer)
+    pagination = services.list_posts(found, viewer, request.args.get("page"))
+    return jsonify({"thread": thread_to_dict(found), "posts": [post_to_dict(p, viewer) for p in pagination.items],
+                    **_page_meta(pagination)})
+
+
+@bp.post("/threads/<int:thread_id>/posts")
+@token_required()
+@limiter.limit("60 per hour", key_func=lambda: f"member:{g.api_member.id}")
+def create_post(thread_id):
+    found = services.get_thread(thread_id, g.api_member)
+    data = json_body()
+    post, verdict = services.create_reply(g.api_member, found, require(data, "body"),
+                                          require(data, "content_warning", optional=True))
+    return jsonify(_written(post, verdict, g.api_member)), 201
+
+
+@bp.get("/posts/<int:post_id>")
+def get_post(post_id):
+    viewer = optional_member()
+    return jsonify({"post": post_to_dict(services.get_post(post_id, viewer), viewer)})
+
+
+@bp.patch("/posts/<int:post_id>")
+@token_required()
+def edit_post(post_id):
+    post = services.get_post(post_id, g.api_member)
+    data = json_body()
+    kwargs = {}
+    if "content_warning" in data:
+        kwargs["content_warning"] = require(data, "content_warning", optional=True)
+    post, verdict = services.edit_post(g.api_member, post, require(data, "body"), **kwargs)
+    return jsonify(_written(post, verdict, g.api_member))
+
+
+@bp.delete("/posts/<int:post_id>")
+@token_required()
+def delete_post(post_id):
+    services.delete_post(g.api_member, services.get_post(post_id, g.api_member))
+    return "", 204
+
+
+@bp.post("/reports")
+@token_required()
+@limiter.limit("30 per hour", key_func=lambda: f"member:{g.api_member.id}")
+def report():
+    data = json_body()
+    post_id = require(data, "post_id", int)
+    post = services.get_post(post_id, g.api_member)
+    report = services.report_post(g.api_member, post, require(data, "reason"), require(data, "note", optional=True))
+    return jsonify({"report": {"id": report.id, "post_id": report.post_id, "reason": report.reason,
+                               "note": report.note, "created_at": _iso(report.created_at)}}), 201
+
+
+@bp.post("/posts/<int:post_id>/appeal")
+@token_required()
+def appeal(post_id):
+    from moderation.queue.services import appeal as make_appeal
+    data = json_body()
+    record = make_appeal(g.api_member, "post", post_id, require(data, "text"))
+    return jsonify({"appeal": {"id": record.id, "post_id": post_id, "created_at": _iso(record.created_at)}}), 201
+
+

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from community.extensions import db
+from community.members.models import utcnow
+
+PUBLISHED, HELD, REMOVED = "published", "held", "removed"
+REPORT_REASONS = ("harassment", "self_harm_risk", "spam", "misinformation", "other")
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(40), nullable=False, unique=True)
+    name = db.Column(db.String(80), nullable=False)
+    description = db.Column(db.String(300), nullable=False, default="")
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+
+    id = db.Column(db.Integer, primary_key=True)
+    board_id = db.Column(db.Integer, db.ForeignKey("boards.id"), nullable=False, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
+    title = db.Column(db.String(150), nullable=False)
+    # Mirrors the opening post: a thread whose opening post is held is visible only to its author and staff.
+    status = db.Column(db.String(16), nullable=False, default=PUBLISHED)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    post_count = db.Column(db.Integer, nullable=False, default=0)  # published, not deleted
+
+    board = db.relationship("Board")
+    author = db.relationship("Member")
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+
+    id = db.Column(db.Integer, primary_key=True)
+    thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"), nullable=False, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
+    is_opening = db.Column(db.Boolean, nullable=False, default=False)
+    body = db.Column(db.Text, nullable=False)
+    content_warning = db.Column(db.String(100), nullable=True)
+    status = db.Column(db.String(16), nullable=False, default=HELD, index=True)
+    hold_reason = db.Column(db.String(32), nullable=True)  # self_harm | toxicity | unscreened | reports | ...
+    # The screen's verdict that set `status`: scores, classifier names and versions, policy version, reasons.
+    verdict = db.Column(db.JSON, nullable=True)
+    moderator_note = db.Column(db.Text, nullable=True)  # shown to the author when staff removed or approved
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    edited_at = db.Column(db.DateTime, nullable=True)
+    deleted_at = db.Column(db.DateTime, nullable=True)
+    deleted_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+
+    thread = db.relationship("Thread")
+    author = db.relationship("Member", foreign_keys=[author_id])
+
+
+class PostRevision(db.Model):
+    """The text a post had before an edit: kept for moderation and audit, never shown publicly."""
+
+    __tablename__ = "post_revisions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False, index=True)
+    body = db.Column(db.Text, nullable=False)
+    content_warning = db.Column(db.String(100), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (db.UniqueConstraint("post_id", "reporter_id", name="uq_reports_post_reporter"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False, index=True)
+    reporter_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    reason = db.Column(db.String(32), nullable=False)
+    note = db.Column(db.String(1000), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    reporter = db.relationship("Member")
+    post = db.relationship("Post")

@@ -1,0 +1,42 @@
+"""Lets the moderation queue act on forum posts without importing forum services (registered in create_app)."""
+from community.extensions import db
+from community.forum import services
+from community.forum.models import PUBLISHED, Post
+from community.members.models import utcnow
+
+
+class PostContent:
+    content_type = "post"
+
+    def load(self, content_id):
+        return db.session.get(Post, content_id)
+
+    def author_id(self, post):
+        return post.author_id
+
+    def text(self, post):
+        return f"{post.thread.title}\n\n{post.body}" if post.is_opening else post.body
+
+    def status(self, post):
+        return post.status
+
+    def set_status(self, post, status, *, hold_reason, note, verdict=None):
+        was_public = post.status == PUBLISHED
+        post.status = status
+        post.hold_reason = None if status == PUBLISHED else hold_reason
+        if note is not None:
+            post.moderator_note = note
+        if verdict is not None:
+            post.verdict = verdict
+        if status == PUBLISHED and not was_public:
+            # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
+            post.thread.last_activity_at = utcnow()
+        services.recount(post.thread)
+
+    def to_dict(self, post):
+        from community.forum.api import post_to_dict
+        data = post_to_dict(post)
+        data["thread_title"] = post.thread.title
+        data["board"] = post.thread.board.slug
+        data["author_joined_at"] = post.author.created_at.isoformat() + "Z"
+        return data

@@ -1,0 +1,271 @@
+"""Forum rules: who sees what, and how text becomes a post (always through moderation.screen).
+
+Views and the API both call these functions, so every rule lives once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, or_, select
+
+from community.errors import Conflict, Forbidden, NotFound, ServiceError
+from community.extensions import db
+from community.forum.models import HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread
+from community.members.models import Member, utcnow
+from moderation import screen as screening
+
+TITLE_MIN, TITLE_MAX = 3, 150
+BODY_MAX = 10_000
+CW_MAX = 100
+NOTE_MAX = 1_000
+THREADS_PER_PAGE = 20
+POSTS_PER_PAGE = 20
+
+
+# --- validation --------------------------------------------------------------------------------------------------
+
+def _text(value, field: str, *, min_len: int, max_len: int, label: str) -> str:
+    if not isinstance(value, str):
+        raise ServiceError("invalid_field", f"{label} must be text.", field=field)
+    value = value.replace("\x00", "").strip()
+    if len(value) < min_len:
+        raise ServiceError("missing_field" if not value else "too_short",
+                           f"{label} can't be empty." if not value else f"{label} needs at least {min_len} characters.",
+                           field=field)
+    if len(value) > max_len:
+        raise ServiceError("too_long", f"{label} can be at most {max_len:,} characters (it has {len(value):,}).",
+                           field=field)
+    return value
+
+
+def _content_warning(value) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value, "content_warning", min_len=1, max_len=CW_MAX, label="A content warning")
+
+
+def validate_page(page) -> int:
+    if page is None or page == "":
+        return 1
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        raise ServiceError("invalid_page", "page must be a whole number from 1.") from None
+    if not 1 <= number <= 1_000_000:
+        raise ServiceError("invalid_page", "page must be a whole number from 1.")
+    return number
+
+
+def _require_can_post(member: Member) -> None:
+    if member.is_suspended:
+        raise Forbidden("suspended", "Your account is suspended for now, so you can't post. You can still read, "
+                                     "and help is always on the help page.")
+
+
+# --- boards and threads ------------------------------------------------------------------------------------------
+
+def list_boards() -> list[Board]:
+    return list(db.session.scalars(select(Board).order_by(Board.position, Board.id)))
+
+
+def get_board(slug: str) -> Board:
+    board = db.session.scalar(select(Board).where(Board.slug == slug))
+    if board is None:
+        raise NotFound("board_not_found", "There is no board with that name.")
+    return board
+
+
+def _thread_visibility(viewer: Member | None):
+    if viewer is not None and viewer.is_staff:
+        return True
+    if viewer is None:
+        return Thread.status == PUBLISHED
+    return or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id)
+
+
+def list_threads(board: Board, viewer: Member | None, page=1):
+    query = (select(Thread).where(Thread.board_id == board.id, _thread_visibility(viewer))
+             .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
+    return db.paginate(query, page=validate_page(page), per_page=THREADS_PER_PAGE, error_out=False)
+
+
+def get_thread(thread_id, viewer: Member | None) -> Thread:
+    thread = db.session.get(Thread, thread_id) if isinstance(thread_id, int) else None
+    if thread is None or not can_view_thread(viewer, thread):
+        raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
+    return thread
+
+
+def can_view_thread(viewer: Member | None, thread: Thread) -> bool:
+    if thread.status == PUBLISHED:
+        return True
+    return viewer is not None and (viewer.is_staff or viewer.id == thread.author_id)
+
+
+def _post_visibility(viewer: Member | None):
+    """Published posts for everyone; held/removed ones only for their author and staff. Deleted rows stay
+    listed (as a placeholder) only where they were public, so the thread keeps its shape."""
+    if viewer is not None and viewer.is_staff:
+        return True
+    if viewer is None:
+        return Post.status == PUBLISHED
+    return or_(Post.status == PUBLISHED, and_(Post.author_id == viewer.id, Post.deleted_at.is_(None)))
+
+
+def list_posts(thread: Thread, viewer: Member | None, page=1):
+    query = (select(Post).where(Post.thread_id == thread.id, _post_visibility(viewer))
+             .order_by(Post.created_at, Post.id))
+    return db.paginate(query, page=validate_page(page), per_page=POSTS_PER_PAGE, error_out=False)
+
+
+def get_post(post_id, viewer: Member | None) -> Post:
+    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
+    if post is None or not can_view_post(viewer, post):
+        raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
+    return post
+
+
+def can_view_post(viewer: Member | None, post: Post) -> bool:
+    if not can_view_thread(viewer, post.thread):
+        return False
+    if post.status == PUBLISHED:
+        return True
+    return viewer is not None and (viewer.is_staff or (viewer.id == post.author_id and post.deleted_at is None))
+
+
+def can_edit(viewer: Member | None, post: Post) -> bool:
+    return viewer is not None and post.deleted_at is None and viewer.id == post.author_id
+
+
+def can_delete(viewer: Member | None, post: Post) -> bool:
+    return viewer is not None and post.deleted_at is None and (viewer.id == post.author_id or viewer.is_staff)
+
+
+def page_of_post(post: Post, viewer: Member | None) -> int:
+    """Which page of its thread a post is on for this viewer (for links with an anchor)."""
+    before = db.session.scalar(
+        select(func.count(Post.id)).where(Post.thread_id == post.thread_id, _post_visibility(viewer),
+                                          or_(Post.created_at < post.created_at,
+                                              and_(Post.created_at == post.created_at, Post.id < post.id))))
+    return before // POSTS_PER_PAGE + 1
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+def _apply_verdict(post: Post, verdict: screening.Verdict) -> None:
+    post.status = verdict.status
+    post.hold_reason = verdict.hold_reason
+    post.verdict = verdict.record()
+
+
+def _after_screen(post: Post, verdict: screening.Verdict) -> None:
+    """Raise the queue item a verdict asks for (crisis holds go to the top), once the post has an id."""
+    from moderation.queue import services as queue
+    queue.raise_for_post(post, verdict)
+
+
+def recount(thread: Thread) -> None:
+    thread.post_count = db.session.scalar(
+        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.status == PUBLISHED,
+                                          Post.deleted_at.is_(None))) or 0
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    if opening is not None:
+        thread.status = PUBLISHED if opening.status == PUBLISHED and opening.deleted_at is None else opening.status
+
+
+def create_thread(author: Member, board: Board, title, body, content_warning=None):
+    """Start a thread. Returns (thread, opening_post, verdict); the title is screened with the body."""
+    _require_can_post(author)
+    title = _text(title, "title", min_len=TITLE_MIN, max_len=TITLE_MAX, label="A title")
+    body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your post")
+    cw = _content_warning(content_warning)
+    verdict = screening.screen(f"{title}\n\n{body}", author=author, context="forum_thread")
+    now = utcnow()
+    thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
+    post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
+    _apply_verdict(post, verdict)
+    db.session.add_all([thread, post])
+    db.session.flush()
+    recount(thread)
+    _after_screen(post, verdict)
+    db.session.commit()
+    return thread, post, verdict
+
+
+def create_reply(author: Member, thread: Thread, body, content_warning=None):
+    """Reply in a thread. Returns (post, verdict)."""
+    _require_can_post(author)
+    if not can_view_thread(author, thread):
+        raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
+    body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
+    cw = _content_warning(content_warning)
+    verdict = screening.screen(body, author=author, context="forum_reply")
+    post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
+    _apply_verdict(post, verdict)
+    db.session.add(post)
+    db.session.flush()
+    if post.status == PUBLISHED:
+        thread.last_activity_at = post.created_at
+    recount(thread)
+    _after_screen(post, verdict)
+    db.session.commit()
+    return post, verdict
+
+
+def edit_post(editor: Member, post: Post, body, content_warning=...):
+    """Edit your own post: the old text is kept as a revision and the new text is screened again."""
+    if not can_edit(editor, post):
+        raise Forbidden("forbidden", "You can only edit your own posts.")
+    _require_can_post(editor)
+    body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your post")
+    cw = post.content_warning if content_warning is ... else _content_warning(content_warning)
+    if post.status == REMOVED:
+        raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
+    text = f"{post.thread.title}\n\n{body}" if post.is_opening else body
+    verdict = screening.screen(text, author=editor, context="forum_edit")
+    db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
+    post.body, post.content_warning, post.edited_at = body, cw, utcnow()
+    _apply_verdict(post, verdict)
+    recount(post.thread)
+    _after_screen(post, verdict)
+    db.session.commit()
+    return post, verdict
+
+
+def delete_post(actor: Member, post: Post) -> None:
+    """Soft delete: gone from every public view, row kept for audit."""
+    if not can_delete(actor, post):
+        raise Forbidden("forbidden", "You can only delete your own posts.")
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    recount(post.thread)
+    if actor.id != post.author_id:
+        from moderation.audit import record
+        record(actor, "post.delete", target=f"post:{post.id}", before={"status": post.status}, after={"deleted": True})
+    db.session.commit()
+
+
+def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
+    if reason not in REPORT_REASONS:
+        raise ServiceError("invalid_reason", f"Reason must be one of: {', '.join(REPORT_REASONS)}.", field="reason")
+    if note is not None and not isinstance(note, str):
+        raise ServiceError("invalid_field", "The note must be text.", field="note")
+    note = (note or "").replace("\x00", "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        raise ServiceError("too_long", f"The note can be at most {NOTE_MAX} characters.", field="note")
+    if post.deleted_at is not None:
+        raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
+    if post.author_id == reporter.id:
+        raise ServiceError("own_post", "You can't report your own post. You can edit or delete it instead.")
+    exists = db.session.scalar(select(Report).where(Report.post_id == post.id, Report.reporter_id == reporter.id))
+    if exists is not None:
+        raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
+    report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
+    db.session.add(report)
+    try:
+        db.session.flush()
+    except Exception:  # a double-click raced us to the unique constraint
+        db.session.rollback()
+        raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
+    from moderation.queue import services as queue
+    queue.add_report(post, report)
+    db.session.commit()
+    return report

@@ -1,0 +1,176 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from community.errors import ServiceError
+from community.extensions import db, limiter
+from community.forum import forms, services
+from community.forum.models import PUBLISHED
+
+bp = Blueprint("forum", __name__)
+
+
+def _viewer():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _member_key():
+    return f"member:{current_user.id}" if current_user.is_authenticated else "anon"
+
+
+def _show_error(form, err: ServiceError):
+    db.session.rollback()
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        flash(err.message, "error")
+
+
+def _after_write(post, verdict):
+    """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
+    from moderation.resources import support_for_verdict
+    if post.status != PUBLISHED or verdict.tier == "concern":
+        support = support_for_verdict(verdict, current_user)
+        if support.get("resources") is not None:
+            return redirect(url_for("forum.held", post_id=post.id))
+    if post.status == PUBLISHED:
+        flash("Posted.", "info")
+    else:
+        flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
+    return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
+                    + f"#post-{post.id}")
+
+
+@bp.get("/boards")
+def boards():
+    return render_template("forum/boards.html", boards=services.list_boards())
+
+
+@bp.get("/b/<slug>")
+def board(slug):
+    found = services.get_board(slug)
+    pagination = services.list_threads(found, _viewer(), request.args.get("page"))
+    return render_template("forum/board.html", board=found, pagination=pagination)
+
+
+@bp.route("/b/<slug>/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"], key_func=_member_key)
+def new_thread(slug):
+    found = services.get_board(slug)
+    form = forms.ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread, post, verdict = services.create_thread(current_user, found, form.title.data, form.body.data,
+                                                           form.content_warning.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            return _after_write(post, verdict)
+    return render_template("forum/new_thread.html", board=found, form=form)
+
+
+@bp.route("/t/<int:thread_id>", methods=["GET"])
+def thread(thread_id):
+    viewer = _viewer()
+    found = services.get_thread(thread_id, viewer)
+    pagination = services.list_posts(found, viewer, request.args.get("page"))
+    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=forms.ReplyForm(),
+                           can_edit=lambda p: services.can_edit(viewer, p),
+                           can_delete=lambda p: services.can_delete(viewer, p))
+
+
+@bp.post("/t/<int:thread_id>/reply")
+@login_required
+@limiter.limit("60 per hour", key_func=_member_key)
+def reply(thread_id):
+    found = services.get_thread(thread_id, current_user)
+    form = forms.ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post, verdict = services.create_reply(current_user, found, form.body.data, form.content_warning.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            return _after_write(post, verdict)
+    # Re-show the thread with the reply form still holding what was typed, and the reason it wasn't sent.
+    pagination = services.list_posts(found, current_user, request.args.get("page"))
+    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=form,
+                           can_edit=lambda p: services.can_edit(current_user, p),
+                           can_delete=lambda p: services.can_delete(current_user, p)), 400
+
+
+@bp.get("/p/<int:post_id>/held")
+@login_required
+def held(post_id):
+    """The screen an author sees when their post is held for self-harm risk: calm words and help, at once."""
+    from moderation.resources import for_member
+    post = services.get_post(post_id, current_user)
+    if post.author_id != current_user.id:
+        abort(404)
+    return render_template("forum/held.html", post=post, found=for_member(current_user))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id):
+    post = services.get_post(post_id, current_user)
+    if not services.can_edit(current_user, post):
+        abort(403)
+    form = forms.EditForm(obj=post)
+    if form.validate_on_submit():
+        try:
+            post, verdict = services.edit_post(current_user, post, form.body.data, form.content_warning.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            return _after_write(post, verdict)
+    return render_template("forum/edit.html", post=post, form=form)
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(post_id):
+    post = services.get_post(post_id, current_user)
+    if not services.can_delete(current_user, post):
+        abort(403)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_post(current_user, post)
+        flash("The post is deleted.", "info")
+        return redirect(url_for("forum.thread", thread_id=post.thread_id))
+    return render_template("forum/delete.html", post=post, form=form)
+
+
+@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+@limiter.limit("30 per hour", methods=["POST"], key_func=_member_key)
+def report(post_id):
+    post = services.get_post(post_id, current_user)
+    form = forms.ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.report_post(current_user, post, form.reason.data, form.note.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            flash("Thank you. A moderator will look at this post.", "info")
+            return redirect(url_for("forum.thread", thread_id=post.thread_id))
+    return render_template("forum/report.html", post=post, form=form)
+
+
+@bp.route("/p/<int:post_id>/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(post_id):
+    from moderation.queue.services import appeal as make_appeal
+    post = services.get_post(post_id, current_user)
+    form = forms.AppealForm()
+    if form.validate_on_submit():
+        try:
+            make_appeal(current_user, "post", post.id, form.text.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            flash("Your appeal is in. A moderator will review the decision.", "info")
+            return redirect(url_for("forum.thread", thread_id=post.thread_id))
+    return render_template("forum/appeal.html", post=post, form=form)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+
+from community.extensions import db
+
+MEMBER, MODERATOR, ADMIN = "member", "moderator", "admin"
+ROLES = (MEMBER, MODERATOR, ADMIN)
+
+
+def utcnow() -> datetime:
+    # Naive UTC throughout: SQLite has no time zones, and one convention avoids comparing aware with naive.
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+
+    id = db.Column(db.Integer, primary_key=True)
+    handle = db.Column(db.String(24), nullable=False)
+    # Lower-cased handle, unique: "Sky" and "sky" are the same person to readers.
+    handle_key = db.Column(db.String(24), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+    recovery_code_hash = db.Column(db.String(255), nullable=True)
+    role = db.Column(db.String(16), nullable=False, default=MEMBER)
+    region = db.Column(db.String(2), nullable=True)  # ISO 3166-1 alpha-2, picks crisis resources
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    suspended_until = db.Column(db.DateTime, nullable=True)
+    deleted_at = db.Column(db.DateTime, nullable=True)
+    # Bumped on sign-out-everywhere, password change and role change: every older session cookie stops working.
+    session_epoch = db.Column(db.Integer, nullable=False, default=0)
+
+    tokens = db.relationship("ApiToken", back_populates="member", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (MODERATOR, ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deleted account cannot sign in
+        return self.deleted_at is None
+
+    def __repr__(self) -> str:
+        return f"<Member {self.handle} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_used_at = db.Column(db.DateTime, nullable=True)
+
+    member = db.relationship("Member", back_populates="tokens")

@@ -1,0 +1,278 @@
+"""Members: anonymous handles, passwords, recovery codes, roles, regions and API tokens.
+
+There is no e-mail on purpose (people here may not want any trace), so a one-time recovery code, shown once at
+sign-up and stored only as a hash, is the way back into a forgotten account.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+import pycountry
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from community.errors import Conflict, NotFound, ServiceError
+from community.extensions import db
+from community.members.models import MEMBER, ROLES, ApiToken, Member, utcnow
+
+HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+
+# Handles that would let someone pass as staff or as the site itself. Checked per word and on the squashed handle.
+RESERVED_WORDS = {
+    "admin", "administrator", "moderator", "mod", "mods", "staff", "support", "haven", "official", "system",
+    "root", "team", "helpdesk", "crisis", "security", "sysop", "owner", "deleted",
+}
+RESERVED_INFIXES = ("admin", "moderator", "havenstaff", "havensupport", "haventeam")
+
+ADJECTIVES = [
+    "amber", "brave", "calm", "cosy", "gentle", "golden", "hopeful", "kind", "lucky", "mellow", "misty", "patient",
+    "quiet", "sunny", "steady", "silver", "soft", "warm", "wise", "bright", "cheerful", "curious", "hazel", "velvet",
+]
+NOUNS = [
+    "otter", "heron", "maple", "willow", "fox", "sparrow", "harbor", "meadow", "comet", "pebble", "river", "lantern",
+    "badger", "finch", "cedar", "orchid", "koala", "panda", "robin", "tide", "fern", "owl", "birch", "dune",
+]
+
+
+def _hasher() -> PasswordHasher:
+    # argon2id (argon2-cffi's default type); cost is configurable so the test suite can run fast.
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg.get("ARGON2_TIME_COST", 3), memory_cost=cfg.get("ARGON2_MEMORY_KIB", 65536))
+
+
+def _verify(hash_: str | None, secret: str) -> bool:
+    if not hash_:
+        return False
+    try:
+        return _hasher().verify(hash_, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def suggest_handle() -> str:
+    """A friendly random handle (adjective-noun-number) that is free right now."""
+    for _ in range(20):
+        handle = f"{secrets.choice(ADJECTIVES)}-{secrets.choice(NOUNS)}-{secrets.randbelow(90) + 10}"
+        if find_by_handle(handle) is None:
+            return handle
+    return f"member-{secrets.token_hex(4)}"
+
+
+def validate_handle(handle) -> str:
+    if not isinstance(handle, str) or not HANDLE_RE.match(handle.strip()):
+        raise ServiceError("invalid_handle", "A handle is 3 to 24 characters: letters, digits, _ or -.", field="handle")
+    handle = handle.strip()
+    words = [w for w in re.split(r"[_\-0-9]+", handle.lower()) if w]
+    squashed = "".join(words)
+    if squashed in RESERVED_WORDS or any(w in RESERVED_WORDS for w in words) or any(
+        infix in squashed for infix in RESERVED_INFIXES
+    ):
+        raise ServiceError(
+            "reserved_handle",
+            "That handle could be mistaken for staff or for the site itself. Please choose another.",
+            field="handle",
+        )
+    return handle
+
+
+def validate_password(password) -> str:
+    if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ServiceError(
+            "invalid_password", f"A password is {PASSWORD_MIN} to {PASSWORD_MAX} characters long.", field="password"
+        )
+    return password
+
+
+def validate_region(region) -> str | None:
+    """An ISO 3166-1 alpha-2 code (upper-cased), or None to clear it."""
+    if region is None or region == "":
+        return None
+    if not isinstance(region, str) or pycountry.countries.get(alpha_2=region.strip().upper()) is None:
+        raise ServiceError("invalid_region", "Region must be a two-letter country code such as GB or US.",
+                           field="region")
+    return region.strip().upper()
+
+
+def countries() -> list[tuple[str, str]]:
+    """(code, name) pairs for region selectors, sorted by name."""
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+
+
+def region_from_accept_language(accept_languages) -> str | None:
+    """'en-GB,en;q=0.8' -> 'GB'. Only the region part of a language tag counts; unknown -> None."""
+    for lang, _quality in accept_languages:
+        parts = re.split(r"[-_]", lang)
+        for part in parts[1:]:
+            if len(part) == 2 and part.isalpha():
+                try:
+                    return validate_region(part)
+                except ServiceError:
+                    continue
+    return None
+
+
+def find_by_handle(handle: str) -> Member | None:
+    if not isinstance(handle, str):
+        return None
+    return db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))
+
+
+def get_member(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound("member_not_found", "No member with that id.")
+    return member
+
+
+def new_recovery_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def _normalise_code(code: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", code.upper())
+
+
+def create_member(handle: str | None, password: str, region: str | None = None, role: str = MEMBER,
+                  allow_reserved: bool = False) -> tuple[Member, str]:
+    """Create a member; returns (member, recovery_code). The code is shown once and only its hash kept."""
+    if handle is None or handle == "":
+        handle = suggest_handle()
+    if allow_reserved:
+        if not isinstance(handle, str) or not HANDLE_RE.match(handle):
+            raise ServiceError("invalid_handle", "A handle is 3 to 24 characters: letters, digits, _ or -.")
+    else:
+        handle = validate_handle(handle)
+    validate_password(password)
+    region = validate_region(region)
+    if role not in ROLES:
+        raise ServiceError("invalid_role", f"Role must be one of {', '.join(ROLES)}.")
+    if find_by_handle(handle) is not None:
+        raise Conflict("handle_taken", "That handle is taken. Try another, or keep the suggested one.", field="handle")
+    code = new_recovery_code()
+    member = Member(handle=handle, handle_key=handle.lower(), password_hash=_hasher().hash(password),
+                    recovery_code_hash=_hasher().hash(_normalise_code(code)), role=role, region=region)
+    db.session.add(member)
+    try:
+        db.session.commit()
+    except Exception:  # a concurrent sign-up took the handle between our check and the insert
+        db.session.rollback()
+        if find_by_handle(handle) is not None:
+            raise Conflict("handle_taken", "That handle is taken. Try another.", field="handle")
+        raise
+    return member, code
+
+
+def authenticate(handle, password) -> Member:
+    member = find_by_handle(handle) if isinstance(handle, str) else None
+    if member is None or member.deleted_at is not None or not isinstance(password, str) or not _verify(
+        member.password_hash, password
+    ):
+        raise ServiceError("invalid_credentials", "That handle and password don't match.", status=401)
+    return member
+
+
+def recover(handle, code, new_password) -> str:
+    """Reset the password with the recovery code; returns a NEW recovery code (the old one is used up)."""
+    member = find_by_handle(handle) if isinstance(handle, str) else None
+    if member is None or member.deleted_at is not None or not isinstance(code, str) or not _verify(
+        member.recovery_code_hash, _normalise_code(code)
+    ):
+        raise ServiceError("invalid_recovery_code", "That handle and recovery code don't match.", status=401)
+    validate_password(new_password)
+    fresh = new_recovery_code()
+    member.password_hash = _hasher().hash(new_password)
+    member.recovery_code_hash = _hasher().hash(_normalise_code(fresh))
+    member.session_epoch += 1
+    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    db.session.commit()
+    return fresh
+
+
+def change_password(member: Member, current: str, new: str) -> None:
+    if not _verify(member.password_hash, current or ""):
+        raise ServiceError("invalid_credentials", "Your current password is not right.", status=400,
+                           field="current_password")
+    validate_password(new)
+    member.password_hash = _hasher().hash(new)
+    member.session_epoch += 1
+    db.session.commit()
+
+
+def update_settings(member: Member, *, handle=None, region=...) -> Member:
+    """Change handle and/or region. `region=None` clears it; leaving it out keeps it."""
+    if handle is not None and handle != member.handle:
+        handle = validate_handle(handle)
+        other = find_by_handle(handle)
+        if other is not None and other.id != member.id:
+            raise Conflict("handle_taken", "That handle is taken. Try another.", field="handle")
+        member.handle, member.handle_key = handle, handle.lower()
+    if region is not ...:
+        member.region = validate_region(region)
+    db.session.commit()
+    return member
+
+
+def set_role(member: Member, role: str) -> Member:
+    if role not in ROLES:
+        raise ServiceError("invalid_role", f"Role must be one of {', '.join(ROLES)}.")
+    member.role = role
+    member.session_epoch += 1  # live sessions pick up the new role by signing in again
+    db.session.commit()
+    return member
+
+
+def sign_out_everywhere(member: Member) -> None:
+    member.session_epoch += 1
+    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    db.session.commit()
+
+
+def list_members(role: str | None = None) -> list[Member]:
+    query = select(Member).order_by(Member.handle_key)
+    if role:
+        query = query.where(Member.role == role)
+    return list(db.session.scalars(query))
+
+
+def count_members() -> int:
+    return db.session.scalar(select(func.count(Member.id)))
+
+
+# --- API tokens -------------------------------------------------------------------------------------------------
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(member: Member) -> str:
+    raw = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(member_id=member.id, token_hash=_token_digest(raw)))
+    db.session.commit()
+    return raw
+
+
+def member_for_token(raw: str) -> Member | None:
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or token.member.deleted_at is not None:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # coarse, so reads do not turn into a write per request
+        db.session.commit()
+    return token.member
+
+
+def revoke_token(raw: str) -> None:
+    db.session.query(ApiToken).filter_by(token_hash=_token_digest(raw)).delete()
+    db.session.commit()
+

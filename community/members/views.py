@@ -1,0 +1,176 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from community.errors import ServiceError
+from community.extensions import db, limiter, login_manager
+from community.members import forms, services
+from community.members.models import Member
+
+bp = Blueprint("members", __name__)
+
+login_manager.login_view = "members.login"
+login_manager.login_message = "Please sign in to continue."
+
+
+@login_manager.user_loader
+def load_member(session_id: str):
+    member_id, _, epoch = session_id.partition(":")
+    if not member_id.isdigit() or not epoch.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    # An older epoch means "signed out everywhere", a password change or a role change since this cookie was set.
+    if member is None or member.session_epoch != int(epoch) or member.deleted_at is not None:
+        return None
+    return member
+
+
+def _region_choices():
+    return [("", "Not set")] + services.countries()
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.index")
+
+
+def _show_error(form, err: ServiceError):
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        flash(err.message, "error")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def signup():
+    form = forms.SignupForm()
+    form.region.choices = _region_choices()
+    if request.method == "GET":
+        form.handle.data = services.suggest_handle()
+        form.region.data = services.region_from_accept_language(request.accept_languages) or ""
+    if form.validate_on_submit():
+        try:
+            member, code = services.create_member(form.handle.data, form.password.data, region=form.region.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            login_user(member)
+            session["recovery_code"] = code  # shown once on the next page, then dropped
+            return redirect(url_for("members.welcome"))
+    return render_template("members/signup.html", form=form)
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    code = session.pop("recovery_code", None)
+    return render_template("members/welcome.html", recovery_code=code)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        try:
+            member = services.authenticate(form.handle.data, form.password.data)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            login_user(member)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("members/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    if forms.SignOutForm().validate_on_submit():
+        logout_user()
+        flash("You're signed out. Take care.", "info")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def recover():
+    form = forms.RecoverForm()
+    if form.validate_on_submit():
+        try:
+            code = services.recover(form.handle.data, form.recovery_code.data, form.password.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            member = services.find_by_handle(form.handle.data)
+            login_user(member)
+            session["recovery_code"] = code
+            flash("Your password is changed. Here is your NEW recovery code; the old one no longer works.", "info")
+            return redirect(url_for("members.welcome"))
+    return render_template("members/recover.html", form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = forms.SettingsForm(prefix="s")
+    form.region.choices = _region_choices()
+    password_form = forms.PasswordForm(prefix="p")
+    if request.method == "GET":
+        form.handle.data = current_user.handle
+        form.region.data = current_user.region or ""
+    if form.submit.data and form.validate_on_submit():
+        try:
+            services.update_settings(current_user, handle=form.handle.data, region=form.region.data or None)
+        except ServiceError as err:
+            db.session.rollback()
+            _show_error(form, err)
+        else:
+            flash("Settings saved.", "info")
+            return redirect(url_for("members.settings"))
+    return render_template("members/settings.html", form=form, password_form=password_form,
+                           signout_form=forms.SignOutForm())
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password():
+    password_form = forms.PasswordForm(prefix="p")
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(current_user, password_form.current_password.data, password_form.password.data)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            login_user(current_user._get_current_object())  # keep this device signed in under the new epoch
+            flash("Password changed. Other devices are signed out.", "info")
+    else:
+        for errors in password_form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("members.settings"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if forms.SignOutForm().validate_on_submit():
+        services.sign_out_everywhere(current_user)
+        logout_user()
+        flash("Signed out on every device.", "info")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+@login_required
+def messages():
+    """The member's private conversation with the moderators."""
+    from moderation.queue.services import conversation, mark_read, reply_to_staff
+    form = forms.MessageForm()
+    if form.validate_on_submit():
+        try:
+            reply_to_staff(current_user, form.body.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            return redirect(url_for("members.messages"))
+    mark_read(current_user)
+    return render_template("members/messages.html", form=form, messages=conversation(current_user))

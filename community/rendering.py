@@ -1,0 +1,52 @@
+"""Markdown to safe HTML, for posts and chat messages.
+
+Rendered at display time (the stored text is what the member wrote), then sanitised with nh3's allow-list. We use
+nh3, the maintained Rust-backed sanitiser, not bleach: bleach is deprecated and its maintainers stopped security
+releases. Raw HTML in Markdown is not interpreted at all; images are not allowed; every link gets
+rel="nofollow noopener ugc" and only http(s)/mailto links survive.
+"""
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml as escape_html
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
+    "h3", "h4", "h5", "h6",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# html=False: HTML typed into a post is shown as text, not parsed.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("strikethrough")
+
+
+def _image_as_text(self, tokens, idx, options, env):
+    # Images are not allowed in posts (tracking pixels, shock images): show the alt text instead.
+    return escape_html(tokens[idx].content)
+
+
+def _demote_headings(state):
+    # A post cannot shout over the page's own headings: # and ## become h3.
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag in ("h1", "h2"):
+            token.tag = "h3"
+
+
+_md.add_render_rule("image", _image_as_text)
+_md.core.ruler.push("demote_headings", _demote_headings)
+
+
+def sanitise(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="nofollow noopener ugc", strip_comments=True)
+
+
+def render_markdown(text: str, *, links: bool = True) -> Markup:
+    """Member Markdown -> sanitised HTML. `links=False` renders links as their plain text."""
+    html = _md.render(text or "")
+    if not links:
+        html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={}, strip_comments=True)
+    return Markup(sanitise(html))

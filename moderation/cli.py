@@ -1,0 +1,133 @@
+"""`flask --app wsgi moderation ...`: model status, training, evaluation, batch scoring and retrying held items."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+moderation_cli = AppGroup("moderation", help="Screening models, evaluation and the moderation queue.")
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _backends():
+    from moderation.classifiers.registry import backends
+    return backends(current_app)
+
+
+@moderation_cli.command("status")
+def status():
+    """Which screening backends are active, their versions and load times."""
+    loaded = _backends()
+    for row in loaded.describe():
+        line = f"{row['slot']:<10} {row['name']}  version {row['version']}  loaded in {row['load_seconds']}s"
+        if row["error"]:
+            line += f"\n           NOT AVAILABLE: {row['error']} (items are held for human review until fixed)"
+        click.echo(line)
+    from moderation.screen import current_thresholds
+    click.echo("thresholds " + json.dumps(current_thresholds().as_dict()))
+
+
+@moderation_cli.command("retry")
+@click.option("--limit", default=100, show_default=True)
+def retry(limit):
+    """Screen again every item held as 'unscreened' after a classifier failure."""
+    from moderation.queue.services import retry_unscreened
+    click.echo(json.dumps(retry_unscreened(limit)))
+
+
+@moderation_cli.command("download-models")
+@click.option("--model", "models", multiple=True, default=["original"], show_default=True,
+              type=click.Choice(["original", "unbiased", "multilingual"]))
+@click.option("--dest", type=click.Path(file_okay=False), default=None, help="Default: MODELS_DIR/detoxify")
+def download_models(models, dest):
+    """Fetch Detoxify's official checkpoints (needs internet) for offline use later."""
+    from moderation.classifiers.download import download_models as fetch
+    target = Path(dest or Path(current_app.config["MODELS_DIR"]) / "detoxify")
+    try:
+        paths = fetch(target, tuple(models), log=click.echo)
+    except Exception as exc:  # noqa: BLE001 - explain, don't trace
+        raise click.ClickException(str(exc)) from None
+    for path in paths:
+        click.echo(f"stored {path}")
+
+
+@moderation_cli.command("train")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=str(DEFAULT_DATA), show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Default: the shipped weights folder (moderation/classifiers/weights)")
+@click.option("--seed", default=0, show_default=True)
+def train(data_dir, out_dir, seed):
+    """Reproduce the shipped embedded model weights from ../shared/data (deterministic for a seed)."""
+    from moderation.classifiers import training
+    data = Path(data_dir)
+    if not data.is_dir():
+        raise click.ClickException(f"No training data at {data}. Pass --data with the folder of labelled CSVs.")
+    out = Path(out_dir) if out_dir else Path(training.__file__).resolve().parent / "weights"
+    metrics = training.train(data, out, seed=seed, log=click.echo)
+    click.echo(json.dumps(metrics, indent=2, default=str))
+
+
+@moderation_cli.command("evaluate")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False), required=True)
+@click.option("--task", type=click.Choice(["toxicity", "self_harm"]), required=True)
+def evaluate(data_file, task):
+    """ROC-AUC, PR-AUC, precision/recall at the thresholds and a tier confusion matrix for a labelled CSV."""
+    from moderation.classifiers.evaluation import evaluate as run, format_report
+    from moderation.screen import current_thresholds
+    path = Path(data_file)
+    if not path.is_file():
+        raise click.ClickException(f"No file at {path}.")
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"Could not read {path} as UTF-8 CSV: {exc}") from None
+    if not rows or "text" not in rows[0] or "label" not in rows[0]:
+        raise click.ClickException("The CSV needs a header with 'text' and 'label' columns and at least one row.")
+    loaded = _backends()
+    try:
+        report = run(rows, task, loaded.toxicity, loaded.self_harm, current_thresholds())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_report(report))
+
+
+@moderation_cli.command("score")
+@click.option("--batch-size", default=256, show_default=True)
+def score(batch_size):
+    """Read JSON lines {"text": ...} on stdin; write one JSON line per input, in order, with the decision."""
+    from moderation.classifiers.evaluation import score_lines
+    from moderation.screen import current_thresholds
+    loaded = _backends()
+    thresholds = current_thresholds()
+    batch: list[tuple[int, str | None, str | None]] = []
+
+    def flush():
+        texts = [text for _, text, error in batch if error is None]
+        scored = iter(score_lines(texts, loaded.toxicity, loaded.self_harm, thresholds)) if texts else iter(())
+        for line_no, _text, error in batch:
+            out = {"error": {"line": line_no, "message": error}} if error else next(scored)
+            sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    for line_no, raw in enumerate(sys.stdin, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+            text = item.get("text") if isinstance(item, dict) else None
+            error = None if isinstance(text, str) else 'expected an object with a "text" string'
+        except json.JSONDecodeError as exc:
+            text, error = None, f"not valid JSON: {exc.msg}"
+        batch.append((line_no, text, error))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()

@@ -1,0 +1,93 @@
+from community.extensions import db
+from community.members.models import utcnow
+
+
+class ModerationSetting(db.Model):
+    """Key/value settings an admin edits (thresholds, report limits); every change is audited."""
+
+    __tablename__ = "moderation_settings"
+
+    key = db.Column(db.String(64), primary_key=True)
+    value = db.Column(db.JSON, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Every moderation action and policy change: who, what, when, before/after. Readable by admins."""
+
+    __tablename__ = "audit_log"
+
+    id = db.Column(db.Integer, primary_key=True)
+    actor_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True, index=True)  # None = the system
+    action = db.Column(db.String(64), nullable=False, index=True)
+    target = db.Column(db.String(64), nullable=True, index=True)  # "post:12", "member:3", "thresholds"
+    before = db.Column(db.JSON, nullable=True)
+    after = db.Column(db.JSON, nullable=True)
+    note = db.Column(db.Text, nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    actor = db.relationship("Member")
+
+
+class QueueItem(db.Model):
+    """One item per piece of content needing a human (unique per content: more reports add to it)."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (db.UniqueConstraint("content_type", "content_id", name="uq_queue_items_content"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    content_type = db.Column(db.String(16), nullable=False)  # "post" | "message"
+    content_id = db.Column(db.Integer, nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True, index=True)
+    kind = db.Column(db.String(24), nullable=False)  # self_harm | toxicity | unscreened | check_in | report | ...
+    priority = db.Column(db.String(8), nullable=False)  # urgent | high | normal | low
+    # Sort key: urgent, high, reported, normal, low (the order moderators work in); oldest first within a rank.
+    rank = db.Column(db.Integer, nullable=False, index=True)
+    status = db.Column(db.String(12), nullable=False, default="open", index=True)  # open | resolved
+    reasons = db.Column(db.JSON, nullable=False, default=list)
+    scores = db.Column(db.JSON, nullable=True)
+    report_count = db.Column(db.Integer, nullable=False, default=0)
+    escalated = db.Column(db.Boolean, nullable=False, default=False)
+    claimed_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    claimed_until = db.Column(db.DateTime, nullable=True)
+    # Optimistic lock: every change bumps it; a decision naming an older version gets 409.
+    version = db.Column(db.Integer, nullable=False, default=1)
+    resolution = db.Column(db.String(16), nullable=True)
+    resolved_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    resolved_at = db.Column(db.DateTime, nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    claimed_by = db.relationship("Member", foreign_keys=[claimed_by_id])
+    author = db.relationship("Member", foreign_keys=[author_id])
+
+
+class StaffMessage(db.Model):
+    """A private conversation between staff and one member (one thread per member)."""
+
+    __tablename__ = "staff_messages"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
+    sender_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    queue_item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id"), nullable=True)
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    read_at = db.Column(db.DateTime, nullable=True)
+
+    sender = db.relationship("Member", foreign_keys=[sender_id])
+
+
+class Appeal(db.Model):
+    """A member's one appeal against a removal."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (db.UniqueConstraint("content_type", "content_id", name="uq_appeals_content"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    content_type = db.Column(db.String(16), nullable=False)
+    content_id = db.Column(db.Integer, nullable=False)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    text = db.Column(db.Text, nullable=False)
+    original_decision = db.Column(db.JSON, nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,378 @@
+"""The moderators' queue: raising items, ordering them, claims and decisions.
+
+Order: urgent (self-harm intent) -> high (ideation, threats, unscreened) -> reported -> normal -> low; oldest first
+within a rank. Every change bumps `version`; a decision naming an older version gets 409 with the current state.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from community.errors import Conflict, Forbidden, NotFound, ServiceError
+from community.extensions import db
+from community.members.models import Member, utcnow
+from community import realtime
+from moderation import audit
+from moderation.models import Appeal, QueueItem, StaffMessage
+from moderation.policy import HIGH, LOW, NORMAL, URGENT
+from moderation.queue.content import adapter_for
+
+RANKS = {URGENT: 0, HIGH: 1, "reported": 2, NORMAL: 3, LOW: 4}
+ACTIONS = ("approve", "remove", "escalate", "warn", "suspend")
+MESSAGE_MAX = 2000
+
+
+def _rank(priority: str, report_count: int) -> int:
+    if priority in (URGENT, HIGH):
+        return RANKS[priority]
+    return RANKS["reported"] if report_count else RANKS[priority]
+
+
+def _claim_minutes() -> int:
+    return int(current_app.config.get("QUEUE_CLAIM_MINUTES", 10))
+
+
+def item_for(content_type: str, content_id: int) -> QueueItem | None:
+    return db.session.scalar(select(QueueItem).where(QueueItem.content_type == content_type,
+                                                     QueueItem.content_id == content_id))
+
+
+def _touch(item: QueueItem) -> None:
+    item.version = (item.version or 0) + 1
+    item.updated_at = utcnow()
+    realtime.queue_changed(item)
+
+
+def raise_for(content_type: str, content_id: int, author_id: int | None, verdict) -> QueueItem | None:
+    """Open (or re-open) the one queue item for this content, as the verdict asks. Caller commits."""
+    if verdict.queue_kind is None:
+        return None
+    item = item_for(content_type, content_id)
+    if item is None:
+        item = QueueItem(content_type=content_type, content_id=content_id, author_id=author_id, version=0,
+                         report_count=0, created_at=utcnow())
+        db.session.add(item)
+    elif item.status == "open" and RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9):
+        # Never demote an open item (an edit must not push a crisis down the queue); just add the new reasons.
+        item.reasons = list(dict.fromkeys([*(item.reasons or []), *verdict.reasons]))
+        _touch(item)
+        return item
+    item.kind = verdict.queue_kind
+    item.priority = verdict.priority
+    item.rank = _rank(verdict.priority, item.report_count or 0)
+    item.reasons = list(verdict.reasons)
+    item.scores = verdict.scores or None
+    item.status, item.resolution, item.resolved_at, item.resolved_by_id = "open", None, None, None
+    db.session.flush()
+    _touch(item)
+    return item
+
+
+def raise_for_post(post, verdict) -> QueueItem | None:
+    return raise_for("post", post.id, post.author_id, verdict)
+
+
+def add_report(post, report) -> QueueItem:
+    """A member report joins the post's one item; enough reports on a published post hold it."""
+    from moderation.settings import load_thresholds
+
+    item = item_for("post", post.id)
+    severe = report.reason == "self_harm_risk"
+    if item is None:
+        item = QueueItem(content_type="post", content_id=post.id, author_id=post.author_id, kind="report",
+                         priority=HIGH if severe else NORMAL, reasons=[], report_count=0, version=0,
+                         created_at=utcnow())
+        db.session.add(item)
+    elif item.status != "open":
+        item.kind, item.priority, item.status = "report", HIGH if severe else NORMAL, "open"
+        item.resolution = item.resolved_at = item.resolved_by_id = None
+    elif severe and RANKS[item.priority] > RANKS[HIGH]:
+        item.priority = HIGH
+    item.report_count = (item.report_count or 0) + 1
+    item.reasons = list(dict.fromkeys([*(item.reasons or []), f"report:{report.reason}"]))
+    item.rank = _rank(item.priority, item.report_count)
+    db.session.flush()
+    limit = load_thresholds().reports_to_hold
+    adapter = adapter_for("post")
+    if adapter.status(post) == "published" and item.report_count >= limit:
+        adapter.set_status(post, "held", hold_reason="reports", note=None)
+        audit.record(None, "post.hold_by_reports", target=f"post:{post.id}", before={"status": "published"},
+                     after={"status": "held", "reports": item.report_count})
+    _touch(item)
+    return item
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+def open_items(limit: int = 200) -> list[QueueItem]:
+    query = (select(QueueItem).where(QueueItem.status == "open")
+             .order_by(QueueItem.rank, QueueItem.created_at, QueueItem.id).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def items(status: str = "open", limit: int = 200) -> list[QueueItem]:
+    if status not in ("open", "resolved", "all"):
+        raise ServiceError("invalid_status", "status must be open, resolved or all.")
+    if status == "open":
+        return open_items(limit)
+    query = select(QueueItem)
+    if status == "resolved":
+        query = query.where(QueueItem.status == "resolved")
+    return list(db.session.scalars(query.order_by(QueueItem.updated_at.desc()).limit(limit)))
+
+
+def get_item(item_id) -> QueueItem:
+    item = db.session.get(QueueItem, item_id) if isinstance(item_id, int) else None
+    if item is None:
+        raise NotFound("item_not_found", "No queue item with that id.")
+    return item
+
+
+def counts() -> dict:
+    rows = db.session.execute(select(QueueItem.priority, func.count()).where(QueueItem.status == "open")
+                              .group_by(QueueItem.priority)).all()
+    result = {URGENT: 0, HIGH: 0, NORMAL: 0, LOW: 0}
+    result.update({priority: n for priority, n in rows})
+    oldest = db.session.scalar(select(func.min(QueueItem.created_at)).where(QueueItem.status == "open",
+                                                                           QueueItem.priority == URGENT))
+    result["oldest_urgent_at"] = oldest.isoformat() + "Z" if oldest else None
+    return result
+
+
+def active_claimant(item: QueueItem) -> Member | None:
+    if item.claimed_by_id and item.claimed_until and item.claimed_until > utcnow():
+        return item.claimed_by
+    return None
+
+
+def content_of(item: QueueItem):
+    return adapter_for(item.content_type).load(item.content_id)
+
+
+def author_history(item: QueueItem, limit: int = 5) -> list[QueueItem]:
+    if item.author_id is None:
+        return []
+    return list(db.session.scalars(select(QueueItem).where(QueueItem.author_id == item.author_id,
+                                                           QueueItem.id != item.id)
+                                   .order_by(QueueItem.created_at.desc()).limit(limit)))
+
+
+# --- acting ------------------------------------------------------------------------------------------------------
+
+def _require_staff(member: Member) -> None:
+    if member is None or not member.is_staff:
+        raise Forbidden("forbidden", "Only moderators can do that.")
+
+
+def _conflict(item: QueueItem, message: str) -> Conflict:
+    err = Conflict("conflict", message)
+    err.current = item  # the API returns the current state with the 409
+    return err
+
+
+def claim(item: QueueItem, moderator: Member) -> QueueItem:
+    _require_staff(moderator)
+    holder = active_claimant(item)
+    if holder is not None and holder.id != moderator.id:
+        raise _conflict(item, f"{holder.handle} is already working on this item.")
+    if item.status != "open":
+        raise _conflict(item, "This item has already been decided.")
+    item.claimed_by_id = moderator.id
+    item.claimed_until = utcnow() + timedelta(minutes=_claim_minutes())
+    _touch(item)
+    audit.record(moderator, "queue.claim", target=f"queue:{item.id}")
+    db.session.commit()
+    return item
+
+
+def release(item: QueueItem, moderator: Member) -> QueueItem:
+    _require_staff(moderator)
+    if item.claimed_by_id == moderator.id:
+        item.claimed_by_id = item.claimed_until = None
+        _touch(item)
+        db.session.commit()
+    return item
+
+
+def decide(item: QueueItem, moderator: Member, action, *, version, note=None, days=None) -> QueueItem:
+    """Apply a moderator's decision. 409 when `version` is stale, the item is decided, or another moderator
+    holds an unexpired claim."""
+    _require_staff(moderator)
+    if action not in ACTIONS:
+        raise ServiceError("invalid_action", f"action must be one of: {', '.join(ACTIONS)}.", field="action")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ServiceError("invalid_version", "version must be the item's current version number.", field="version")
+    if note is not None and (not isinstance(note, str) or len(note) > MESSAGE_MAX):
+        raise ServiceError("invalid_note", f"note must be text of at most {MESSAGE_MAX} characters.", field="note")
+    note = (note or "").strip() or None
+    # Lock the row where the database can (PostgreSQL), so two decisions cannot both pass the version check.
+    db.session.refresh(item, with_for_update=db.engine.dialect.name != "sqlite")
+    if item.version != version:
+        raise _conflict(item, "Someone else changed this item. Here is its current state.")
+    if item.status != "open":
+        raise _conflict(item, "This item has already been decided.")
+    holder = active_claimant(item)
+    if holder is not None and holder.id != moderator.id:
+        raise _conflict(item, f"{holder.handle} is working on this item.")
+
+    adapter = adapter_for(item.content_type)
+    content = adapter.load(item.content_id)
+    author = db.session.get(Member, item.author_id) if item.author_id else None
+    before = {"status": adapter.status(content) if content is not None else None, "item": item.status}
+
+    if action == "approve":
+        if content is not None:
+            adapter.set_status(content, "published", hold_reason=None, note=note)
+        if note and author is not None:
+            _message(author, moderator, item, note)
+        _resolve(item, moderator, "approve")
+    elif action == "remove":
+        reason = note or "It broke the community guidelines."
+        if content is not None:
+            adapter.set_status(content, "removed", hold_reason=item.kind, note=reason)
+        _resolve(item, moderator, "remove")
+    elif action == "escalate":
+        item.escalated = True
+    elif action == "warn":
+        if not note:
+            raise ServiceError("missing_note", "A warning needs a note the member will read.", field="note")
+        if author is None:
+            raise ServiceError("no_author", "This item has no author to warn.")
+        _message(author, moderator, item, f"A moderator has warned you: {note}")
+    elif action == "suspend":
+        if item.kind == "self_harm":
+            raise ServiceError("not_allowed", "A person at risk is never suspended for it. Reach out instead: "
+                                              "message them, or approve/hold their post.", status=422)
+        if author is None:
+            raise ServiceError("no_author", "This item has no author to suspend.")
+        days = 7 if days is None else days
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            raise ServiceError("invalid_days", "days must be a whole number from 1 to 365.", field="days")
+        # Reading stays allowed; posting and chat are refused while suspended.
+        author.suspended_until = utcnow() + timedelta(days=days)
+        _message(author, moderator, item, f"Your account is suspended for {days} day(s)." + (f" {note}" if note else ""))
+    _touch(item)
+    audit.record(moderator, f"queue.{action}", target=f"{item.content_type}:{item.content_id}", before=before,
+                 after={"status": adapter.status(content) if content is not None else None, "item": item.status},
+                 note=note)
+    db.session.commit()
+    return item
+
+
+def _resolve(item: QueueItem, moderator: Member, resolution: str) -> None:
+    item.status, item.resolution = "resolved", resolution
+    item.resolved_by_id, item.resolved_at = moderator.id, utcnow()
+    item.claimed_by_id = item.claimed_until = None
+
+
+def _message(member: Member, sender: Member, item: QueueItem | None, body: str) -> StaffMessage:
+    msg = StaffMessage(member_id=member.id, sender_id=sender.id, queue_item_id=item.id if item else None, body=body)
+    db.session.add(msg)
+    realtime.staff_message(member.id)
+    return msg
+
+
+def message_author(item: QueueItem, moderator: Member, body) -> StaffMessage:
+    _require_staff(moderator)
+    if not isinstance(body, str) or not body.strip() or len(body) > MESSAGE_MAX:
+        raise ServiceError("invalid_body", f"A message is 1 to {MESSAGE_MAX} characters.", field="body")
+    author = db.session.get(Member, item.author_id) if item.author_id else None
+    if author is None:
+        raise ServiceError("no_author", "This item has no author to message.")
+    msg = _message(author, moderator, item, body.strip())
+    audit.record(moderator, "queue.message", target=f"member:{author.id}")
+    db.session.commit()
+    return msg
+
+
+def conversation(member: Member) -> list[StaffMessage]:
+    return list(db.session.scalars(select(StaffMessage).where(StaffMessage.member_id == member.id)
+                                   .order_by(StaffMessage.created_at, StaffMessage.id)))
+
+
+def reply_to_staff(member: Member, body) -> StaffMessage:
+    if not isinstance(body, str) or not body.strip() or len(body) > MESSAGE_MAX:
+        raise ServiceError("invalid_body", f"A message is 1 to {MESSAGE_MAX} characters.", field="body")
+    msg = StaffMessage(member_id=member.id, sender_id=member.id, body=body.strip())
+    db.session.add(msg)
+    db.session.commit()
+    return msg
+
+
+def unread_count(member: Member) -> int:
+    return db.session.scalar(select(func.count(StaffMessage.id)).where(
+        StaffMessage.member_id == member.id, StaffMessage.sender_id != member.id,
+        StaffMessage.read_at.is_(None))) or 0
+
+
+def mark_read(member: Member) -> None:
+    db.session.query(StaffMessage).filter(StaffMessage.member_id == member.id, StaffMessage.sender_id != member.id,
+                                          StaffMessage.read_at.is_(None)).update({"read_at": utcnow()})
+    db.session.commit()
+
+
+def appeal(member: Member, content_type: str, content_id: int, text) -> Appeal:
+    """One appeal per removal; it lands in the queue with the original decision."""
+    adapter = adapter_for(content_type)
+    content = adapter.load(content_id)
+    if content is None or adapter.author_id(content) != member.id:
+        raise NotFound("not_found", "That isn't something of yours that can be appealed.")
+    if adapter.status(content) != "removed":
+        raise ServiceError("not_removed", "Only a removed post can be appealed.")
+    if not isinstance(text, str) or not text.strip() or len(text) > MESSAGE_MAX:
+        raise ServiceError("invalid_text", f"Tell us why in 1 to {MESSAGE_MAX} characters.", field="text")
+    if db.session.scalar(select(Appeal).where(Appeal.content_type == content_type,
+                                              Appeal.content_id == content_id)) is not None:
+        raise Conflict("already_appealed", "You've already appealed this decision. A moderator will review it.")
+    item = item_for(content_type, content_id)
+    original = {"resolution": item.resolution if item else "removed", "kind": item.kind if item else None,
+                "reasons": item.reasons if item else []}
+    record = Appeal(content_type=content_type, content_id=content_id, member_id=member.id, text=text.strip(),
+                    original_decision=original)
+    db.session.add(record)
+    if item is None:
+        item = QueueItem(content_type=content_type, content_id=content_id, author_id=member.id, report_count=0,
+                         version=0, created_at=utcnow())
+        db.session.add(item)
+    item.kind, item.priority, item.status = "appeal", NORMAL, "open"
+    item.rank = _rank(NORMAL, item.report_count or 0)
+    item.reasons = [*(original["reasons"] or []), "appeal"]
+    item.resolution = item.resolved_at = item.resolved_by_id = None
+    db.session.flush()
+    _touch(item)
+    db.session.commit()
+    return record
+
+
+def retry_unscreened(limit: int = 100) -> dict:
+    """Screen again every item held as unscreened (CLI and the periodic job call this)."""
+    from moderation.screen import screen_many
+
+    pending = list(db.session.scalars(select(QueueItem).where(QueueItem.status == "open",
+                                                              QueueItem.kind == "unscreened").limit(limit)))
+    done = {"retried": 0, "published": 0, "still_held": 0}
+    for item in pending:
+        adapter = adapter_for(item.content_type)
+        content = adapter.load(item.content_id)
+        if content is None:
+            continue
+        verdict = screen_many([adapter.text(content)], context="retry")[0]
+        done["retried"] += 1
+        if verdict.hold_reason == "unscreened":
+            done["still_held"] += 1
+            continue
+        adapter.set_status(content, verdict.status, hold_reason=verdict.hold_reason, note=None,
+                           verdict=verdict.record())
+        if verdict.queue_kind is None:
+            item.status, item.resolution, item.resolved_at = "resolved", "rescreened", utcnow()
+            _touch(item)
+            done["published"] += 1
+        else:
+            raise_for(item.content_type, item.content_id, item.author_id, verdict)
+            done["still_held"] += 1
+        audit.record(None, "queue.rescreen", target=f"{item.content_type}:{item.content_id}",
+                     after={"status": verdict.status, "reasons": verdict.reasons})
+    db.session.commit()
+    return done

@@ -1,0 +1,122 @@
+"""The moderators' queue pages (staff only). Same service functions as the API."""
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
+
+from community.errors import ServiceError
+from community.extensions import db
+from moderation.queue import services
+from moderation.resources import for_region
+
+bp = Blueprint("queue", __name__, url_prefix="/moderation")
+
+# Categories whose text is blurred behind one click by default: moderators read distressing content by choice.
+DISTRESSING = {"self_harm", "toxicity", "unscreened", "auto_removed"}
+
+
+class DecisionForm(FlaskForm):
+    action = SelectField(choices=[(a, a) for a in services.ACTIONS])
+    version = HiddenField()
+    note = TextAreaField("Note to the author (optional; shown with the decision)", validators=[Optional(),
+                                                                                                Length(max=2000)])
+    days = IntegerField("Suspend for days", validators=[Optional(), NumberRange(1, 365)], default=7)
+    submit = SubmitField("Apply")
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField("Private message to the author", validators=[Length(min=1, max=2000)])
+    submit = SubmitField("Send message")
+
+
+class ClaimForm(FlaskForm):
+    submit = SubmitField("Claim")
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    status = request.args.get("status", "open")
+    items = services.items(status if status in ("open", "resolved", "all") else "open")
+    template = "moderation/_queue_list.html" if request.args.get("partial") else "moderation/queue.html"
+    return render_template(template, items=items, counts=services.counts(), status=status,
+                           distressing=DISTRESSING, content_of=services.content_of,
+                           claimant=services.active_claimant)
+
+
+@bp.get("/items/<int:item_id>")
+@staff_required
+def item(item_id):
+    found = services.get_item(item_id)
+    return render_template("moderation/item.html", item=found, content=services.content_of(found),
+                           claimant=services.active_claimant(found), history=services.author_history(found),
+                           found=for_region(found.author.region if found.author else None),
+                           distressing=DISTRESSING, decision_form=DecisionForm(version=found.version),
+                           message_form=MessageForm(), claim_form=ClaimForm(),
+                           messages=services.conversation(found.author) if found.author else [])
+
+
+@bp.post("/items/<int:item_id>/claim")
+@staff_required
+def claim(item_id):
+    found = services.get_item(item_id)
+    if ClaimForm().validate_on_submit():
+        try:
+            services.claim(found, current_user)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("queue.item", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/decision")
+@staff_required
+def decision(item_id):
+    found = services.get_item(item_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            version = -1
+        try:
+            services.decide(found, current_user, form.action.data, version=version, note=form.note.data,
+                            days=form.days.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("queue.item", item_id=item_id))
+        flash(f"Done: {form.action.data}.", "info")
+        return redirect(url_for("queue.queue"))
+    flash("That decision was not complete: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")
+    return redirect(url_for("queue.item", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/message")
+@staff_required
+def message(item_id):
+    found = services.get_item(item_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            services.message_author(found, current_user, form.body.data)
+            flash("Message sent.", "info")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    else:
+        flash("A message needs 1 to 2000 characters.", "error")
+    return redirect(url_for("queue.item", item_id=item_id))
