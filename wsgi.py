@@ -1,4 +1,19 @@
 """WSGI entry point: `flask --app wsgi run`, or gunicorn `wsgi:app` (see README, "Running in production")."""
+import os
+import sys
+
 from community import create_app
 
 app = create_app()
+
+
+def _serving() -> bool:
+    # True for `flask run` and gunicorn; False for one-off commands such as `flask db upgrade`.
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return ("flask" in program and "run" in sys.argv[1:]) or "gunicorn" in program
+
+
+if _serving() and os.environ.get("HAVEN_BACKGROUND_JOBS", "1") != "0":
+    from moderation.jobs import start_retry_loop, warm_up
+    warm_up(app)
+    start_retry_loop(app, float(os.environ.get("UNSCREENED_RETRY_SECONDS", "60")))

@@ -1,0 +1,232 @@
+"""Shared fixtures: a real app on a real database (SQLite by default, PostgreSQL where asked), real clients.
+
+- `app`        a fresh app on its own SQLite file, schema made by the real migrations (copied from a template
+               database migrated once per session), default boards and crisis directory included.
+- `pg_app`     the same on a throw-away PostgreSQL database (created for this run, dropped at the end). Skips with
+               a reason when PostgreSQL is unreachable, except under CI=true where it must run.
+- `any_app`    parametrised over both.
+- `scores`     controls what the (fake) classifiers return, per text, so every policy branch can be tested.
+Screening in most tests uses the phrase-lexicon backend or the fake; the trained models have their own tests.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+from community import create_app  # noqa: E402
+from community.extensions import db  # noqa: E402
+from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores  # noqa: E402
+from moderation.classifiers.registry import set_backends  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PRIVACY_HMAC_KEY": "test-hmac",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_KIB": 1024,
+    "MODERATION_TOXICITY_BACKEND": "lexicon",
+    "MODERATION_SELF_HARM_BACKEND": "lexicon",
+    "REDIS_URL": None,
+    "SITE_URL": None,
+}
+
+
+def unavailable(what: str, reason: str):
+    """Skip with a reason on a developer machine; fail under CI=true, where the service must be there."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but {reason}")
+    pytest.skip(f"{what} not available: {reason}")
+
+
+class FakeClassifier:
+    """A controllable backend: `rules` maps a substring to Scores (or an exception to raise)."""
+
+    def __init__(self, kind: str):
+        self.kind, self.name, self.version = kind, "fake", "test"
+        self.rules: dict[str, object] = {}
+        self.default = Scores(score=0.01, labels={"concern": 0.01, "ideation": 0.01, "intent": 0.0}
+                              if kind == SELF_HARM else {"insult": 0.01, "threat": 0.01})
+        self.calls = 0
+
+    def score(self, texts):
+        self.calls += 1
+        out = []
+        for text in texts:
+            chosen = self.default
+            for needle, result in self.rules.items():
+                if needle in text:
+                    chosen = result
+                    break
+            if isinstance(chosen, BaseException):
+                raise chosen
+            if callable(chosen):
+                chosen = chosen()
+            out.append(chosen)
+        return out
+
+
+class ScoreControl:
+    def __init__(self, app):
+        self.toxicity = FakeClassifier(TOXICITY)
+        self.self_harm = FakeClassifier(SELF_HARM)
+        set_backends(app, self.toxicity, self.self_harm)
+
+    def toxic(self, needle: str, score: float, **labels):
+        self.toxicity.rules[needle] = Scores(score=score, labels=labels or {"insult": score})
+
+    def self_harm_tier(self, needle: str, tier: str):
+        levels = {"none": (0.05, 0.05, 0.0), "concern": (0.9, 0.1, 0.0), "ideation": (0.95, 0.9, 0.1),
+                  "intent": (0.99, 0.97, 0.9)}[tier]
+        concern, ideation, intent = levels
+        self.self_harm.rules[needle] = Scores(score=ideation, labels={"concern": concern, "ideation": ideation,
+                                                                      "intent": intent}, reasons=[f"test:{tier}"])
+
+
+# --- databases ---------------------------------------------------------------------------------------------------
+
+def _migrate(app):
+    from flask_migrate import upgrade
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app({**BASE_CONFIG, "DATABASE_URL": f"sqlite:///{path}"},
+                     instance_path=str(tmp_path_factory.mktemp("instance")))
+    _migrate(app)
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+def _make_app(config: dict, instance_path: str):
+    app = create_app({**BASE_CONFIG, **config}, instance_path=instance_path)
+    return app
+
+
+@pytest.fixture
+def app_factory(sqlite_template, tmp_path):
+    """Build extra apps on the same fresh SQLite database (e.g. with CSRF or rate limits on)."""
+    path = tmp_path / "haven.sqlite3"
+    shutil.copy(sqlite_template, path)
+    made = []
+
+    def build(**overrides):
+        app = _make_app({"DATABASE_URL": f"sqlite:///{path}", **overrides}, str(tmp_path / "instance"))
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throw-away PostgreSQL database for this test run, migrated once, dropped at the end."""
+    try:
+        import psycopg
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001
+        return None, f"cannot connect to {PG_ADMIN_URL}: {exc}"
+    name = f"haven_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url, None
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+_pg_migrated = set()
+KEEP_TABLES = {"boards", "resources", "alembic_version"}  # day-one data from the migration
+
+
+@pytest.fixture
+def pg_app(pg_database, tmp_path):
+    url, error = pg_database
+    if url is None:
+        unavailable("PostgreSQL", error)
+    app = _make_app({"DATABASE_URL": url}, str(tmp_path / "instance"))
+    if url not in _pg_migrated:
+        _migrate(app)
+        _pg_migrated.add(url)
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+        db.session.execute(db.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request):
+    """Run the test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def scores(app):
+    return ScoreControl(app)
+
+
+# --- people ------------------------------------------------------------------------------------------------------
+
+PASSWORD = "a-good-password"
+
+
+@pytest.fixture
+def make_member():
+    """make_member("handle", role="member", region=None) -> Member (in the current app context)."""
+    from community.members.services import create_member
+
+    def make(handle=None, role="member", region=None):
+        handle = handle or f"m-{uuid.uuid4().hex[:8]}"
+        member, _code = create_member(handle, PASSWORD, region=region, role=role, allow_reserved=True)
+        return member
+    return make
+
+
+@pytest.fixture
+def token_for():
+    from community.members.services import issue_token
+
+    def make(member) -> dict:
+        return {"Authorization": f"Bearer {issue_token(member)}"}
+    return make
+
+
+def login(client, handle, password=PASSWORD):
+    response = client.post("/login", data={"handle": handle, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return response
