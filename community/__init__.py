@@ -99,7 +99,9 @@ def _register_blueprints(app: Flask) -> None:
     from moderation.queue import api as queue_api
     from moderation.queue import views as queue_views
 
-    for module in (members_views, forum_views, queue_views):
+    from admin import views as admin_views
+
+    for module in (members_views, forum_views, queue_views, admin_views):
         app.register_blueprint(module.bp)
     for module in (members_api, forum_api, queue_api, resources_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
