@@ -80,6 +80,11 @@ def queue_changed(item) -> None:
     def build():
         from moderation.queue.api import item_to_dict
         from moderation.queue.services import counts
+        from flask import current_app, has_request_context
+        if not has_request_context():
+            # CLI / periodic jobs (e.g. `moderation retry`): item_to_dict builds URLs, which needs a request.
+            with current_app.test_request_context():
+                return [(QUEUE_ITEM, {"item": item_to_dict(item), "counts": counts()}, STAFF_ROOM)]
         return [(QUEUE_ITEM, {"item": item_to_dict(item), "counts": counts()}, STAFF_ROOM)]
     after_commit(build)
 

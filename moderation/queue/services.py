@@ -54,8 +54,10 @@ def raise_for(content_type: str, content_id: int, author_id: int | None, verdict
         item = QueueItem(content_type=content_type, content_id=content_id, author_id=author_id, version=0,
                          report_count=0, created_at=utcnow())
         db.session.add(item)
-    elif item.status == "open" and RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9):
+    elif (item.status == "open" and item.kind != "unscreened"
+          and RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9)):
         # Never demote an open item (an edit must not push a crisis down the queue); just add the new reasons.
+        # An "unscreened" item's rank only stood for missing scores: a real verdict replaces it.
         item.reasons = list(dict.fromkeys([*(item.reasons or []), *verdict.reasons]))
         _touch(item)
         return item
