@@ -33,7 +33,10 @@ def _after_write(post, verdict):
         support = support_for_verdict(verdict, current_user)
         if support.get("resources") is not None:
             return redirect(url_for("forum.held", post_id=post.id))
-    if post.status == PUBLISHED:
+    if post.status == PUBLISHED and verdict.tier == "concern":
+        from moderation.resources.services import CONCERN_MESSAGE
+        flash(f"Posted. {CONCERN_MESSAGE}", "support")  # rendered with a link to the help page
+    elif post.status == PUBLISHED:
         flash("Posted.", "info")
     else:
         flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
