@@ -11,11 +11,22 @@ from community.extensions import db
 from tests.conftest import ScoreControl
 
 
+def forget_login():
+    """Drop the cached signed-in user so the next request (or socket connect) reads its own cookie."""
+    from flask import g
+    g.pop("_login_user", None)
+
+
 class World:
     def __init__(self, app):
         self.app = app
         self.scores = ScoreControl(app)
         self.client = app.test_client()
+        # The test holds an app context that every request reuses, so Flask-Login's per-request cache
+        # (g._login_user) would leak one client's sign-in into another client's request. Forget it each time.
+        if not getattr(app, "_moderation_tests_forget_login", False):
+            app.before_request(forget_login)
+            app._moderation_tests_forget_login = True
 
     # --- people -----------------------------------------------------------------------------------------------
     def member(self, handle=None, role="member", region=None):

@@ -6,6 +6,7 @@ import json
 from community.extensions import socketio
 from community.members.services import issue_token
 from tests.conftest import login
+from tests.moderation.conftest import forget_login
 
 
 def _events(sock, name):
@@ -16,6 +17,7 @@ def test_moderator_hears_a_crisis_post_and_a_member_does_not(w):
     moderator = w.member(role="moderator")
     staff_http = w.app.test_client()
     login(staff_http, moderator.handle)
+    forget_login()  # the socket must authenticate from the cookie, not a cached user
     staff_sock = socketio.test_client(w.app, flask_test_client=staff_http)
     assert staff_sock.is_connected()
 
@@ -49,6 +51,8 @@ def test_moderator_connecting_with_a_token_joins_the_staff_room(w):
 
 
 def test_logged_out_and_bad_token_clients_are_refused(w):
+    login(w.app.test_client(), w.member(role="moderator").handle)  # someone else signed in just before
+    forget_login()
     assert not socketio.test_client(w.app).is_connected()
     assert not socketio.test_client(w.app, flask_test_client=w.app.test_client()).is_connected()
     assert not socketio.test_client(w.app, auth={"token": "not-a-token"}).is_connected()
@@ -58,6 +62,7 @@ def test_member_logged_in_by_cookie_does_not_hear_queue_items(w):
     member = w.member()
     http = w.app.test_client()
     login(http, member.handle)
+    forget_login()
     sock = socketio.test_client(w.app, flask_test_client=http)
     assert sock.is_connected()
     _a, h = w.person()
