@@ -163,7 +163,15 @@ def pg_database():
 
 
 _pg_migrated = set()
-KEEP_TABLES = {"boards", "resources", "alembic_version"}  # day-one data from the migration
+KEEP_TABLES = {"boards", "alembic_version"}  # day-one data from the migration (resources are re-seeded below)
+
+
+def _reseed_resources():
+    """The crisis directory as `db upgrade` seeds it: tests edit it, and truncating members cascades to it."""
+    from moderation.resources.defaults import DEFAULT_RESOURCES
+    from moderation.resources.models import Resource
+    for entry in DEFAULT_RESOURCES:
+        db.session.add(Resource(**{"languages": "en", "audiences": "everyone", "description": "", **entry}))
 
 
 @pytest.fixture
@@ -178,6 +186,7 @@ def pg_app(pg_database, tmp_path):
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
         db.session.execute(db.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _reseed_resources()
         db.session.commit()
         yield app
         db.session.remove()

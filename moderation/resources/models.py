@@ -25,3 +25,5 @@ class Resource(db.Model):
     last_verified = db.Column(db.Date, nullable=True)  # None = not verified by this community's admins yet
     verified_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    verified_by = db.relationship("Member")

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from sqlalchemy import case, select
+import re
+from datetime import date, timedelta
 
+import pycountry
+from sqlalchemy import case, or_, select
+
+from community.errors import NotFound, ServiceError
 from community.extensions import db
-from moderation.resources.models import Resource
+from moderation import audit
+from moderation.resources.models import KINDS, Resource
 
 KIND_ORDER = {"phone": 0, "text": 1, "chat": 2, "web": 3}
 NO_REGION_HINT = "Set your region in settings to see helplines where you are."
@@ -81,3 +87,195 @@ def support_for_verdict(verdict, member) -> dict:
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}
+
+
+# --- the admin side: validating, editing and verifying the directory -------------------------------------------
+
+STALE_AFTER_DAYS = 180
+PHONE_RE = re.compile(r"^[0-9 +\-()]+$")
+PHONE_FIELDS = ("phone", "alt_phone", "sms")
+TEXT_FIELDS = {  # field -> max length (the column sizes)
+    "name": 120, "phone": 32, "alt_phone": 32, "sms": 32, "sms_keyword": 32, "url": 300, "languages": 120,
+    "hours": 120, "audiences": 200, "description": 500,
+}
+EDITABLE = (*TEXT_FIELDS, "kind", "country", "always_open", "active")
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off", ""}
+
+
+class InvalidResource(ServiceError):
+    """One or more problems with a resource's fields: `problems` is [(field, reason)]."""
+
+    status = 422
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("invalid_resource", "; ".join(f"{f}: {why}" for f, why in problems),
+                         field=problems[0][0] if problems else None)
+
+
+def _as_bool(value, name, problems, default):
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    problems.append((name, f"must be true or false, not {value!r}"))
+    return default
+
+
+def _as_list_text(value):
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v).strip() for v in value if str(v).strip())
+    return value
+
+
+def clean_resource(data: dict, *, partial_of: Resource | None = None) -> dict:
+    """Check one resource's fields and return them normalised, or raise InvalidResource listing every problem.
+
+    With `partial_of`, missing fields keep that resource's values (PATCH); otherwise they take the defaults."""
+    problems: list[tuple[str, str]] = []
+    out: dict = {}
+
+    for name, limit in TEXT_FIELDS.items():
+        if partial_of is not None and name not in data:
+            continue
+        value = _as_list_text(data.get(name))
+        if value is None:
+            value = ""
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            problems.append((name, "must be text"))
+            continue
+        value = str(value).strip()
+        if len(value) > limit:
+            problems.append((name, f"is longer than {limit} characters"))
+        out[name] = value or None
+    if partial_of is None or "name" in data:
+        if not out.get("name"):
+            problems.append(("name", "is missing"))
+    for name in PHONE_FIELDS:
+        value = out.get(name)
+        if value and (not PHONE_RE.match(value) or not any(ch.isdigit() for ch in value)):
+            problems.append((name, f"{value!r} is not a phone number (digits, spaces, +, - and brackets only)"))
+    if out.get("url") and not re.match(r"^https?://[^\s/]+\.[^\s]+$", out["url"]):
+        problems.append(("url", f"{out['url']!r} is not a web address starting with http:// or https://"))
+    if partial_of is None or "kind" in data:
+        kind = data.get("kind")
+        kind = kind.strip().lower() if isinstance(kind, str) else kind
+        if kind not in KINDS:
+            problems.append(("kind", f"{data.get('kind')!r} is not one of {', '.join(KINDS)}"))
+        out["kind"] = kind
+    if partial_of is None or "country" in data:
+        country = data.get("country")
+        country = country.strip().upper() if isinstance(country, str) else country
+        if country != "*" and not (isinstance(country, str) and len(country) == 2
+                                   and pycountry.countries.get(alpha_2=country) is not None):
+            problems.append(("country", f"{data.get('country')!r} is not an ISO 3166 country code (or * for "
+                                        "international)"))
+        out["country"] = country
+    if partial_of is None or "always_open" in data:
+        out["always_open"] = _as_bool(data.get("always_open"), "always_open", problems, False)
+    if partial_of is None or "active" in data:
+        out["active"] = _as_bool(data.get("active"), "active", problems, True)
+    # Defaults the columns expect.
+    for name, default in (("languages", "en"), ("audiences", "everyone"), ("description", "")):
+        if name in out and out[name] is None:
+            out[name] = default
+    merged = {**({f: getattr(partial_of, f) for f in EDITABLE} if partial_of is not None else {}), **out}
+    if not problems:
+        if not (merged.get("phone") or merged.get("sms") or merged.get("url")):
+            problems.append(("phone", "a resource needs a phone number, an SMS number or a web address"))
+        elif merged.get("kind") == "emergency" and not merged.get("phone"):
+            problems.append(("phone", "an emergency entry needs its phone number"))
+        elif merged.get("kind") == "emergency" and merged.get("country") == "*":
+            problems.append(("country", "emergency numbers belong to one country"))
+    if problems:
+        raise InvalidResource(problems)
+    return out
+
+
+def snapshot(r: Resource) -> dict:
+    """A resource's fields as the audit log and the exports record them."""
+    return {f: getattr(r, f) for f in EDITABLE} | {
+        "last_verified": r.last_verified.isoformat() if r.last_verified else None,
+        "verified_by": r.verified_by.handle if r.verified_by else None,
+    }
+
+
+def list_resources(country: str | None = None, include_inactive: bool = True) -> list[Resource]:
+    query = select(Resource).order_by(Resource.country, Resource.kind != "emergency", Resource.name, Resource.id)
+    if country:
+        query = query.where(Resource.country == country.strip().upper())
+    if not include_inactive:
+        query = query.where(Resource.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def get_resource(resource_id: int) -> Resource:
+    r = db.session.get(Resource, resource_id)
+    if r is None:
+        raise NotFound("resource_not_found", "No resource with that id.")
+    return r
+
+
+def create_resource(actor, data: dict) -> Resource:
+    fields = clean_resource(data)
+    r = Resource(**fields)
+    db.session.add(r)
+    db.session.flush()
+    audit.record(actor, "resource.create", target=f"resource:{r.id}", after=snapshot(r))
+    db.session.commit()
+    return r
+
+
+def update_resource(actor, r: Resource, data: dict) -> Resource:
+    """Edit a resource. Changing how people reach it (numbers, URL, country) makes it unverified again."""
+    fields = clean_resource(data, partial_of=r)
+    before = snapshot(r)
+    for name, value in fields.items():
+        setattr(r, name, value)
+    if any(before[f] != getattr(r, f) for f in (*PHONE_FIELDS, "sms_keyword", "url", "country", "kind")):
+        r.last_verified, r.verified_by_id = None, None
+    db.session.flush()
+    after = snapshot(r)
+    if after != before:
+        audit.record(actor, "resource.update", target=f"resource:{r.id}", before=before, after=after)
+    db.session.commit()
+    return r
+
+
+def set_active(actor, r: Resource, active: bool) -> Resource:
+    before = snapshot(r)
+    r.active = active
+    audit.record(actor, "resource.activate" if active else "resource.deactivate", target=f"resource:{r.id}",
+                 before=before, after=snapshot(r))
+    db.session.commit()
+    return r
+
+
+def verify_resource(actor, r: Resource, today: date | None = None) -> Resource:
+    """An admin has checked the contacts still work: last_verified = today, verified_by = them."""
+    before = snapshot(r)
+    r.last_verified = today or date.today()
+    r.verified_by_id = actor.id
+    db.session.flush()
+    db.session.refresh(r)
+    audit.record(actor, "resource.verify", target=f"resource:{r.id}", before=before, after=snapshot(r))
+    db.session.commit()
+    return r
+
+
+def is_stale(r: Resource, today: date | None = None) -> bool:
+    today = today or date.today()
+    return r.last_verified is None or (today - r.last_verified).days > STALE_AFTER_DAYS
+
+
+def needing_verification(today: date | None = None) -> list[Resource]:
+    """Active resources never verified, or last verified more than STALE_AFTER_DAYS ago (the admin banner)."""
+    cutoff = (today or date.today()) - timedelta(days=STALE_AFTER_DAYS)
+    return list(db.session.scalars(
+        select(Resource).where(Resource.active.is_(True),
+                               or_(Resource.last_verified.is_(None), Resource.last_verified < cutoff))
+        .order_by(Resource.country, Resource.name)))
