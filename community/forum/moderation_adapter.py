@@ -9,7 +9,7 @@ class PostContent:
     content_type = "post"
 
     def load(self, content_id):
-        return db.session.get(Post, content_id)
+        return db.session.get(Post, content_id) if services.is_row_id(content_id) else None
 
     def author_id(self, post):
         return post.author_id

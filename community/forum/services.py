@@ -42,6 +42,20 @@ def _content_warning(value) -> str | None:
     return _text(value, "content_warning", min_len=1, max_len=CW_MAX, label="A content warning")
 
 
+MAX_ROW_ID = 2**31 - 1  # INTEGER keys on PostgreSQL
+
+
+def is_row_id(value) -> bool:
+    """Could this be a row id? Larger numbers cannot exist, and passing them on makes the driver raise
+    (PostgreSQL: integer out of range; SQLite: OverflowError past 64 bits), which would be a 500."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
+
+
+def _is_text(value) -> bool:
+    # PostgreSQL text cannot hold NUL, and psycopg raises on it even in a WHERE clause.
+    return isinstance(value, str) and "\x00" not in value
+
+
 def validate_page(page) -> int:
     if page is None or page == "":
         return 1
@@ -67,7 +81,7 @@ def list_boards() -> list[Board]:
 
 
 def get_board(slug: str) -> Board:
-    board = db.session.scalar(select(Board).where(Board.slug == slug))
+    board = db.session.scalar(select(Board).where(Board.slug == slug)) if _is_text(slug) else None
     if board is None:
         raise NotFound("board_not_found", "There is no board with that name.")
     return board
@@ -88,7 +102,7 @@ def list_threads(board: Board, viewer: Member | None, page=1):
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
-    thread = db.session.get(Thread, thread_id) if isinstance(thread_id, int) else None
+    thread = db.session.get(Thread, thread_id) if is_row_id(thread_id) else None
     if thread is None or not can_view_thread(viewer, thread):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
     return thread
@@ -117,7 +131,7 @@ def list_posts(thread: Thread, viewer: Member | None, page=1):
 
 
 def get_post(post_id, viewer: Member | None) -> Post:
-    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
+    post = db.session.get(Post, post_id) if is_row_id(post_id) else None
     if post is None or not can_view_post(viewer, post):
         raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
     return post

@@ -118,7 +118,7 @@ def region_from_accept_language(accept_languages) -> str | None:
 
 
 def find_by_handle(handle: str) -> Member | None:
-    if not isinstance(handle, str):
+    if not isinstance(handle, str) or "\x00" in handle:  # PostgreSQL refuses NUL in text, even to compare
         return None
     return db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))
 
