@@ -1,4 +1,6 @@
-"""The admin console (admins only): health, thresholds, audit log. More areas arrive with their issues."""
+"""The admin console (admins only): health, thresholds, audit log, the crisis directory and people.
+
+Views stay thin: the directory's rules live in moderation/resources/services.py and io.py."""
 from __future__ import annotations
 
 from dataclasses import fields
@@ -7,12 +9,18 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import select, text
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
+from community.errors import ServiceError
 from community.extensions import db
+from community.members.models import ROLES, utcnow
 from moderation import audit
 from moderation.models import AuditEntry
 from moderation.policy import Thresholds
+from moderation.resources.models import KINDS
+from moderation.resources.services import EDITABLE
 from moderation.settings import load_thresholds, save_thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,8 +107,255 @@ def thresholds():
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    action = request.args.get("action") or None
+    from community.members.models import Member
+    action = (request.args.get("action") or "").strip()
+    actor = (request.args.get("actor") or "").strip()
+    target = (request.args.get("target") or "").strip()
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(200)
     if action:
-        query = query.where(AuditEntry.action.startswith(action))
-    return render_template("admin/audit.html", entries=list(db.session.scalars(query)), action=action or "")
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if actor:
+        if actor.lower() == "system":
+            query = query.where(AuditEntry.actor_id.is_(None))
+        else:
+            query = query.join(Member, AuditEntry.actor_id == Member.id).where(Member.handle_key == actor.lower())
+    if target:
+        query = query.where(AuditEntry.target.startswith(target, autoescape=True))
+    return render_template("admin/audit.html", entries=list(db.session.scalars(query)), action=action,
+                           actor=actor, target=target)
+
+
+# --- banner: shown on every admin page while the crisis directory needs checking ----------------------------------
+
+@bp.context_processor
+def directory_banner():
+    from moderation.resources.services import STALE_AFTER_DAYS, needing_verification
+    try:
+        stale = needing_verification()
+    except Exception:  # noqa: BLE001 - a banner never breaks a page
+        db.session.rollback()
+        stale = []
+    return {"stale_resources": stale, "stale_after_days": STALE_AFTER_DAYS}
+
+
+# --- crisis resources ---------------------------------------------------------------------------------------------
+
+class ResourceForm(FlaskForm):
+    name = StringField("Name")
+    kind = SelectField("Kind", choices=list(KINDS))
+    country = StringField("Country", description="ISO 3166 code such as GB or US, or * for international")
+    phone = StringField("Phone")
+    alt_phone = StringField("Other phone (e.g. 112 beside 999)")
+    sms = StringField("SMS number or short code")
+    sms_keyword = StringField("SMS keyword")
+    url = StringField("Web address")
+    languages = StringField("Languages (comma-separated codes)", default="en")
+    hours = StringField("Hours")
+    always_open = BooleanField("Open 24/7")
+    audiences = StringField("Audiences (comma-separated)", default="everyone")
+    description = TextAreaField("Description")
+    active = BooleanField("Active (shown to people)", default=True)
+
+
+class ActionForm(FlaskForm):
+    """CSRF only: the buttons that verify, deactivate, lift a suspension."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV or JSON file")
+
+
+def _resource_form_data(form: ResourceForm) -> dict:
+    return {name: form[name].data for name in EDITABLE}
+
+
+def _show_problems(form: ResourceForm, exc) -> None:
+    for field_name, why in getattr(exc, "problems", [(None, exc.message)]):
+        if field_name and field_name in form:
+            form[field_name].errors = [*form[field_name].errors, why]
+        else:
+            flash(why, "error")
+
+
+@bp.get("/resources")
+@admin_required
+def resources():
+    from moderation.resources.services import is_stale, list_resources
+    country = (request.args.get("country") or "").strip().upper() or None
+    items = list_resources(country)
+    return render_template("admin/resources.html", items=items, country=country or "", is_stale=is_stale,
+                           action_form=ActionForm())
+
+
+@bp.route("/resources/new", methods=["GET", "POST"])
+@admin_required
+def resource_new():
+    from moderation.resources.services import create_resource
+    form = ResourceForm()
+    if form.validate_on_submit():
+        try:
+            r = create_resource(current_user, _resource_form_data(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_problems(form, exc)
+        else:
+            flash(f"Added {r.name}. It is unverified until someone checks it and marks it verified.", "info")
+            return redirect(url_for("admin.resources"))
+    return render_template("admin/resource_form.html", form=form, resource=None)
+
+
+@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@admin_required
+def resource_edit(resource_id):
+    from moderation.resources.services import get_resource, update_resource
+    r = get_resource(resource_id)
+    form = ResourceForm(obj=r)
+    if form.validate_on_submit():
+        try:
+            update_resource(current_user, r, _resource_form_data(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_problems(form, exc)
+        else:
+            flash(f"Saved {r.name}.", "info")
+            return redirect(url_for("admin.resources"))
+    return render_template("admin/resource_form.html", form=form, resource=r, action_form=ActionForm())
+
+
+@bp.post("/resources/<int:resource_id>/verify")
+@admin_required
+def resource_verify(resource_id):
+    from moderation.resources.services import get_resource, verify_resource
+    if ActionForm().validate_on_submit():
+        r = verify_resource(current_user, get_resource(resource_id))
+        flash(f"Marked {r.name} verified today.", "info")
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/admin/") else url_for("admin.resources"))
+
+
+@bp.post("/resources/<int:resource_id>/active")
+@admin_required
+def resource_active(resource_id):
+    from moderation.resources.services import get_resource, set_active
+    if ActionForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        r = set_active(current_user, get_resource(resource_id), active)
+        flash(f"{r.name} is now {'shown' if active else 'hidden (deactivated)'}.", "info")
+    return redirect(url_for("admin.resources"))
+
+
+@bp.get("/resources/export.<fmt>")
+@admin_required
+def resources_export(fmt):
+    from moderation.resources.io import export_csv, export_json
+    if fmt not in ("csv", "json"):
+        abort(404)
+    body = export_csv() if fmt == "csv" else export_json()
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    response = current_app.response_class(body, mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="crisis-resources.{fmt}"'
+    return response
+
+
+@bp.route("/resources/import", methods=["GET", "POST"])
+@admin_required
+def resources_import():
+    from moderation.resources.io import ImportRejected, guess_format, import_text
+    form = ImportForm()
+    errors, label = [], "line"
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("Choose a CSV or JSON file to import.", "error")
+        else:
+            try:
+                text_ = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text_ = None
+                flash("That file is not UTF-8 text. Save it as CSV (UTF-8) or JSON and try again.", "error")
+            if text_ is not None:
+                fmt = guess_format(upload.filename, text_)
+                label = "record" if fmt == "json" else "line"
+                try:
+                    summary = import_text(current_user, text_, fmt)
+                except ImportRejected as exc:
+                    db.session.rollback()
+                    errors = exc.errors
+                    flash("Nothing was imported: fix the problems below and try again.", "error")
+                except ServiceError as exc:
+                    db.session.rollback()
+                    flash(exc.message, "error")
+                else:
+                    flash(f"Imported: {summary['created']} added, {summary['updated']} updated, "
+                          f"{summary['unchanged']} unchanged.", "info")
+                    return redirect(url_for("admin.resources"))
+    status = 422 if errors else 200
+    return render_template("admin/resource_import.html", form=form, errors=errors, label=label), status
+
+
+# --- people -------------------------------------------------------------------------------------------------------
+
+@bp.get("/people")
+@admin_required
+def people():
+    from community.members.models import Member
+    q = (request.args.get("q") or "").strip()
+    query = select(Member).where(Member.deleted_at.is_(None)).order_by(Member.handle_key).limit(100)
+    if q:
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Member.handle_key.like(f"%{escaped}%", escape="\\"))
+    found = list(db.session.scalars(query))
+    suspended = list(db.session.scalars(select(Member).where(Member.suspended_until > utcnow())
+                                        .order_by(Member.suspended_until)))
+    return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
+                           action_form=ActionForm())
+
+
+@bp.post("/people/<int:member_id>/role")
+@admin_required
+def person_role(member_id):
+    from community.members.services import get_member, set_role
+    if ActionForm().validate_on_submit():
+        member = get_member(member_id)
+        role = request.form.get("role", "")
+        if member.id == current_user.id and role != member.role:
+            flash("You can't change your own role: ask another admin.", "error")
+        else:
+            before = member.role
+            try:
+                set_role(member, role)
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                if before != role:
+                    audit.record(current_user, "member.role", target=f"member:{member.id}", before={"role": before},
+                                 after={"role": role})
+                db.session.commit()
+                flash(f"{member.handle} is now {role}.", "info")
+    return redirect(url_for("admin.people", q=request.form.get("q") or None))
+
+
+@bp.post("/people/<int:member_id>/unsuspend")
+@admin_required
+def person_unsuspend(member_id):
+    from community.members.services import get_member
+    if ActionForm().validate_on_submit():
+        member = get_member(member_id)
+        if member.suspended_until is not None:
+            before = {"suspended_until": member.suspended_until.isoformat()}
+            member.suspended_until = None
+            audit.record(current_user, "member.unsuspend", target=f"member:{member.id}", before=before,
+                         after={"suspended_until": None}, note=request.form.get("note") or None)
+            db.session.commit()
+            flash(f"Lifted {member.handle}'s suspension.", "info")
+    return redirect(url_for("admin.people", q=request.form.get("q") or None))
+
+
+@bp.record_once
+def _register_api(state) -> None:
+    """The admin JSON API rides along with the console: token-authenticated, so exempt from CSRF like every API."""
+    from admin import api as admin_api
+    from community.extensions import csrf
+    csrf.exempt(admin_api.bp)
+    state.app.register_blueprint(admin_api.bp)

@@ -1,0 +1,61 @@
+"""The admin JSON API for the crisis directory (admin bearer token; everyone else 403)."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from community.api_support import ApiError, json_body, token_required
+from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
+                                           resource_to_dict, set_active, update_resource)
+
+bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
+
+
+def _full(r) -> dict:
+    return {**resource_to_dict(r), "active": r.active,
+            "verified_by": r.verified_by.handle if r.verified_by else None}
+
+
+def _invalid(exc: InvalidResource):
+    raise ApiError("invalid_resource", exc.message, status=422, field=exc.field) from None
+
+
+@bp.get("/resources")
+@token_required("admin")
+def resources():
+    return jsonify({"resources": [_full(r) for r in list_resources()]})
+
+
+@bp.post("/resources")
+@token_required("admin")
+def create():
+    try:
+        r = create_resource(g.api_member, json_body())
+    except InvalidResource as exc:
+        _invalid(exc)
+    return jsonify({"resource": _full(r)}), 201
+
+
+@bp.get("/resources/<int:resource_id>")
+@token_required("admin")
+def show(resource_id):
+    return jsonify({"resource": _full(get_resource(resource_id))})
+
+
+@bp.patch("/resources/<int:resource_id>")
+@token_required("admin")
+def patch(resource_id):
+    r = get_resource(resource_id)
+    data = json_body()
+    try:
+        r = update_resource(g.api_member, r, data)
+    except InvalidResource as exc:
+        _invalid(exc)
+    return jsonify({"resource": _full(r)})
+
+
+@bp.delete("/resources/<int:resource_id>")
+@token_required("admin")
+def delete(resource_id):
+    """Deactivates (history and the audit trail keep the entry); reactivate with PATCH {"active": true}."""
+    r = set_active(g.api_member, get_resource(resource_id), False)
+    return jsonify({"resource": _full(r)})
