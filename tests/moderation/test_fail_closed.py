@@ -68,8 +68,8 @@ def test_classifier_exception_holds_unscreened_then_retry_publishes(w, slot):
     assert _retry(w.app)["retried"] == 0  # nothing left
 
 
-@pytest.mark.parametrize("kind", sorted(GARBAGE))
-@pytest.mark.parametrize("slot", ["toxicity", "self_harm"])
+@pytest.mark.parametrize("slot,kind", [("toxicity", k) for k in sorted(GARBAGE)]
+                         + [("self_harm", k) for k in ("nan label", "above one", "not scores")])
 def test_garbage_scores_hold_unscreened(w, slot, kind):
     _a, h = w.person()
     getattr(w.scores, slot).rules["ordinary"] = GARBAGE[kind]
