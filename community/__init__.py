@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Socket.IO handlers are imported before init_app so they are registered on the server it builds.
     import community.sockets  # noqa: F401
+    import community.chat.events  # noqa: F401
     origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
                       cors_allowed_origins=origins, manage_session=False,
@@ -87,10 +88,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     # Every model module, so Alembic's autogenerate and db.create_all see the whole schema.
+    import community.chat.models  # noqa: F401
     import community.forum.models  # noqa: F401
     import community.members.models  # noqa: F401
     import moderation.models  # noqa: F401
     import moderation.resources.models  # noqa: F401
+    from community.chat import api as chat_api
+    from community.chat import views as chat_views
     from community.forum import api as forum_api
     from community.forum import views as forum_views
     from community.members import api as members_api
@@ -101,9 +105,9 @@ def _register_blueprints(app: Flask) -> None:
 
     from admin import views as admin_views
 
-    for module in (members_views, forum_views, queue_views, admin_views):
+    for module in (members_views, forum_views, queue_views, admin_views, chat_views):
         app.register_blueprint(module.bp)
-    for module in (members_api, forum_api, queue_api, resources_api):
+    for module in (members_api, forum_api, queue_api, resources_api, chat_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
 
@@ -112,3 +116,5 @@ def _register_content_adapters() -> None:
     from community.forum.moderation_adapter import PostContent
     from moderation.queue.content import register
     register(PostContent())
+    from community.chat.moderation_adapter import MessageContent
+    register(MessageContent())

@@ -91,3 +91,68 @@ def queue_changed(item) -> None:
 
 def staff_message(member_id: int) -> None:
     after_commit(lambda: [(STAFF_MESSAGE, {"member_id": member_id}, member_room(member_id))])
+
+
+# --- chat --------------------------------------------------------------------------------------------------------
+# Server -> client chat events (README "Chat" has the table with payloads and errors).
+CHAT_MESSAGE = "message"
+CHAT_HELD = "held"
+CRISIS_RESOURCES = "crisis_resources"
+CHAT_REMOVED = "removed"
+PRESENCE = "presence"
+CHAT_MUTED = "muted"
+CHAT_JOINED = "joined"
+ERROR = "error"
+
+
+def chat_published(message) -> None:
+    """A message everyone in its room may now see (just sent, or approved by a moderator)."""
+    def build():
+        from community.chat.services import message_to_dict
+        return [(CHAT_MESSAGE, message_to_dict(message), chat_room(message.room.slug))]
+    after_commit(build)
+
+
+def chat_held(message) -> None:
+    """Only the author's own connections learn that their message is held (with its text, to show it greyed)."""
+    def build():
+        from community.chat.services import message_to_dict
+        data = message_to_dict(message)
+        data["reason"] = message.hold_reason
+        return [(CHAT_HELD, data, member_room(message.author_id))]
+    after_commit(build)
+
+
+def crisis_resources(member_id: int, support: dict) -> None:
+    """Help for the author alone, at once: resources for their region and the emergency number."""
+    payload = {"resources": support.get("resources") or [], "emergency": support.get("emergency"),
+               "message": support.get("support_message"), "help_url": support.get("help_url", "/help")}
+    after_commit(lambda: [(CRISIS_RESOURCES, payload, member_room(member_id))])
+
+
+def chat_removed(message) -> None:
+    slug = message.room.slug
+    after_commit(lambda: [(CHAT_REMOVED, {"id": message.id, "room": slug}, chat_room(slug)),
+                          (CHAT_REMOVED, {"id": message.id, "room": slug}, member_room(message.author_id))])
+
+
+def chat_muted(member_id: int, slug: str, until_iso: str) -> None:
+    after_commit(lambda: [(CHAT_MUTED, {"room": slug, "until": until_iso}, member_room(member_id))])
+
+
+def presence(slug: str, handles: list[str]) -> None:
+    """Who is in a room now (not a database change: sent at once)."""
+    try:
+        socketio.emit(PRESENCE, {"room": slug, "members": handles}, to=chat_room(slug))
+    except Exception:  # noqa: BLE001
+        log.exception("could not emit presence")
+
+
+def reply(name: str, payload: dict) -> None:
+    """To the connection whose event is being handled only (errors, join confirmations)."""
+    from flask_socketio import emit
+    emit(name, payload)
+
+
+def reply_error(code: str, message: str) -> None:
+    reply(ERROR, {"code": code, "message": message})

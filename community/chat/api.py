@@ -1,0 +1,29 @@
+"""Chat over the JSON API: the room list, and a room's history a page at a time (newest 50, then `before=<id>`)."""
+from flask import Blueprint, g, jsonify, request
+
+from community.api_support import optional_member, token_required
+from community.chat import services
+
+bp = Blueprint("chat_api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/rooms")
+def rooms():
+    # Room names are not private: the list answers without a token (sending and reading need one).
+    optional_member()
+    return jsonify({"rooms": [services.room_to_dict(r) for r in services.rooms()]})
+
+
+def history_page(room, member, before):
+    found = services.history(room, member, before=before)
+    more = len(found) == services.PAGE_SIZE
+    return {"room": services.room_to_dict(room), "messages": [services.message_to_dict(m) for m in found],
+            "before": found[0].id if (found and more) else None}
+
+
+@bp.get("/rooms/<slug>/messages")
+@token_required()
+def messages(slug):
+    room = services.room_by_slug(slug)
+    before = services.parse_before(request.args.get("before"))
+    return jsonify(history_page(room, g.api_member, before))

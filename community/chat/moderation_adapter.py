@@ -1,0 +1,43 @@
+"""Lets the moderation queue act on chat messages (registered in create_app). Approving a held message broadcasts it
+to its room then; removing a published one takes it off everyone's screen live."""
+from community import realtime
+from community.chat.models import PUBLISHED, REMOVED, ChatMessage
+from community.extensions import db
+
+
+class MessageContent:
+    content_type = "message"
+
+    def load(self, content_id):
+        return db.session.get(ChatMessage, content_id)
+
+    def author_id(self, message):
+        return message.author_id
+
+    def text(self, message):
+        return message.body
+
+    def status(self, message):
+        return message.status
+
+    def set_status(self, message, status, *, hold_reason, note, verdict=None):
+        was = message.status
+        message.status = status
+        message.hold_reason = None if status == PUBLISHED else hold_reason
+        if note is not None:
+            message.moderator_note = note
+        if verdict is not None:
+            message.verdict = verdict
+        if status == PUBLISHED and was != PUBLISHED:
+            realtime.chat_published(message)
+        elif status != PUBLISHED and was == PUBLISHED:
+            realtime.chat_removed(message)
+        elif status == REMOVED and was != REMOVED:
+            realtime.chat_removed(message)  # the author's own greyed copy goes too
+
+    def to_dict(self, message):
+        from community.chat.services import message_to_dict
+        data = message_to_dict(message)
+        data["hold_reason"] = message.hold_reason
+        data["author_joined_at"] = message.author.created_at.isoformat() + "Z"
+        return data

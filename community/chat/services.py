@@ -1,0 +1,214 @@
+"""Chat rules, shared by the socket events, the pages and the API: rooms, sending (screened first), history,
+removal and mutes. Live notices go through community.realtime, after the write commits."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from community import realtime
+from community.errors import Forbidden, NotFound, ServiceError
+from community.extensions import db
+from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
+from community.members.models import Member, utcnow
+
+BODY_MAX = 2000
+PAGE_SIZE = 50
+MUTE_MAX_MINUTES = 7 * 24 * 60
+DEFAULT_RATE = "5/10 seconds"
+
+
+def _iso(value):
+    return value.isoformat() + "Z" if value else None
+
+
+# --- rooms -------------------------------------------------------------------------------------------------------
+
+def rooms(include_archived: bool = True) -> list[ChatRoom]:
+    query = select(ChatRoom).order_by(ChatRoom.archived, ChatRoom.position, ChatRoom.id)
+    if not include_archived:
+        query = query.where(ChatRoom.archived.is_(False))
+    return list(db.session.scalars(query))
+
+
+def room_by_slug(slug) -> ChatRoom:
+    room = db.session.scalar(select(ChatRoom).where(ChatRoom.slug == slug)) if isinstance(slug, str) else None
+    if room is None:
+        raise NotFound("unknown_room", "There is no chat room with that name.")
+    return room
+
+
+def open_room(slug) -> ChatRoom:
+    room = room_by_slug(slug)
+    if room.archived:
+        raise ServiceError("room_archived", "This room is archived: you can read it but not talk in it.")
+    return room
+
+
+def room_to_dict(room: ChatRoom) -> dict:
+    return {"slug": room.slug, "name": room.name, "description": room.description, "archived": room.archived}
+
+
+# --- messages ----------------------------------------------------------------------------------------------------
+
+def render(message: ChatMessage) -> str:
+    from community.rendering import render_markdown
+    return str(render_markdown(message.body, links=False))
+
+
+def message_to_dict(message: ChatMessage) -> dict:
+    return {"id": message.id, "room": message.room.slug, "author": message.author.handle, "body": message.body,
+            "html": render(message), "created_at": _iso(message.created_at), "status": message.status}
+
+
+def _rate_limiter():
+    """Moving window per member (burst-friendly: the whole allowance may be used at once). Shared through the
+    Flask-Limiter storage (Redis when REDIS_URL is set), so several processes count together."""
+    app = current_app._get_current_object()
+    cached = app.extensions.get("chat_rate")
+    if cached is None:
+        from limits import parse
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+        spec = app.config.get("CHAT_RATE_LIMIT") or os.environ.get("CHAT_RATE_LIMIT") or DEFAULT_RATE
+        if str(spec).strip().lower() in ("off", "none", "0"):
+            cached = (None, None)
+        else:
+            uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+            cached = (MovingWindowRateLimiter(storage_from_string(uri)), parse(str(spec)))
+        app.extensions["chat_rate"] = cached
+    return cached
+
+
+def _check_rate(member: Member) -> None:
+    limiter, limit = _rate_limiter()
+    if limiter is None:
+        return
+    if not limiter.hit(limit, "chat", str(member.id)):
+        raise ServiceError("rate_limited", f"You're sending messages quickly: at most {limit.amount} every "
+                           f"{limit.multiples} {limit.GRANULARITY.name}(s). Take a breath and try again in a moment.",
+                           status=429)
+
+
+def active_mute(room: ChatRoom, member: Member) -> ChatMute | None:
+    return db.session.scalar(select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.member_id == member.id,
+                                                    ChatMute.until > utcnow()).order_by(ChatMute.until.desc()))
+
+
+def send(room_slug, author: Member, body) -> ChatMessage:
+    """Screen, store and announce one message. The caller commits nothing: this commits."""
+    from moderation.queue.services import raise_for
+    from moderation.resources import support_for_verdict
+    from moderation.screen import screen
+
+    if not isinstance(body, str):
+        raise ServiceError("invalid_body", "'body' must be text.")
+    body = body.strip()
+    if not body:
+        raise ServiceError("empty_body", "Write something first.")
+    if len(body) > BODY_MAX:
+        raise ServiceError("body_too_long", f"Messages can be at most {BODY_MAX} characters ({len(body)} sent).")
+    room = open_room(room_slug)
+    mute = active_mute(room, author)
+    if mute is not None:
+        raise ServiceError("muted", f"A moderator has paused your messages in this room until "
+                           f"{mute.until.strftime('%H:%M')} UTC.", status=403)
+    _check_rate(author)
+
+    verdict = screen(body, author=author, context="chat_message")
+    message = ChatMessage(room=room, author=author, body=body, status=verdict.status,
+                          hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    if message.status == PUBLISHED:
+        realtime.chat_published(message)
+    else:
+        raise_for("message", message.id, author.id, verdict)
+        if message.status == HELD:
+            realtime.chat_held(message)
+        support = support_for_verdict(verdict, author)
+        if support.get("resources") is not None:
+            realtime.crisis_resources(author.id, support)
+    db.session.commit()
+    return message
+
+
+def history(room: ChatRoom, viewer: Member | None, before=None, limit: int = PAGE_SIZE) -> list[ChatMessage]:
+    """Newest first page (returned oldest first): published messages, plus the viewer's own held ones; staff also
+    see the room's held messages."""
+    query = select(ChatMessage).where(ChatMessage.room_id == room.id)
+    if viewer is not None and viewer.is_staff:
+        query = query.where(ChatMessage.status.in_((PUBLISHED, HELD)))
+    elif viewer is not None:
+        query = query.where(or_(ChatMessage.status == PUBLISHED,
+                                (ChatMessage.status == HELD) & (ChatMessage.author_id == viewer.id)))
+    else:
+        query = query.where(ChatMessage.status == PUBLISHED)
+    if before is not None:
+        query = query.where(ChatMessage.id < before)
+    found = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(limit)))
+    found.reverse()
+    return found
+
+
+def parse_before(value):
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError("invalid_before", "'before' must be a message id (a whole number).") from None
+    if number < 1:
+        raise ServiceError("invalid_before", "'before' must be a message id (a whole number).")
+    return number
+
+
+# --- moderation in the room --------------------------------------------------------------------------------------
+
+def _require_staff(member: Member) -> None:
+    if not member.is_staff:
+        raise Forbidden("forbidden", "Only moderators can do that.")
+
+
+def remove(message_id, moderator: Member, reason: str | None = None) -> ChatMessage:
+    from moderation import audit
+    from moderation.queue.content import adapter_for
+    _require_staff(moderator)
+    if isinstance(message_id, bool) or not isinstance(message_id, int):
+        raise ServiceError("invalid_id", "'id' must be a message id (a whole number).")
+    message = db.session.get(ChatMessage, message_id)
+    if message is None:
+        raise NotFound("unknown_message", "There is no such message.")
+    if message.status != REMOVED:
+        before = message.status
+        adapter_for("message").set_status(message, REMOVED, hold_reason="moderator", note=reason)
+        message.removed_by_id = moderator.id
+        audit.record(moderator, "message.remove", target=f"message:{message.id}", before={"status": before},
+                     after={"status": REMOVED})
+        db.session.commit()
+    return message
+
+
+def mute(room_slug, handle, minutes, moderator: Member, reason: str | None = None) -> ChatMute:
+    from moderation import audit
+    _require_staff(moderator)
+    room = room_by_slug(room_slug)
+    if not isinstance(handle, str):
+        raise ServiceError("invalid_handle", "'handle' must be text.")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MUTE_MAX_MINUTES:
+        raise ServiceError("invalid_minutes", f"'minutes' must be a whole number from 1 to {MUTE_MAX_MINUTES}.")
+    member = db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))
+    if member is None or member.deleted_at is not None:
+        raise NotFound("unknown_member", "There is no member with that handle.")
+    if member.is_staff:
+        raise Forbidden("forbidden", "Moderators cannot be muted.")
+    until = utcnow() + timedelta(minutes=minutes)
+    entry = ChatMute(room_id=room.id, member_id=member.id, until=until, by_id=moderator.id, reason=reason)
+    db.session.add(entry)
+    audit.record(moderator, "chat.mute", target=f"member:{member.id}", before=None,
+                 after={"room": room.slug, "until": _iso(until)})
+    realtime.chat_muted(member.id, room.slug, _iso(until))
+    db.session.commit()
+    return entry
