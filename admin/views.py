@@ -15,7 +15,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from community.errors import ServiceError
 from community.extensions import db
-from community.members.models import ROLES, utcnow
+from community.members.models import ROLES
 from moderation import audit
 from moderation.models import AuditEntry
 from moderation.policy import Thresholds
@@ -298,56 +298,38 @@ def resources_import():
 @bp.get("/people")
 @admin_required
 def people():
-    from community.members.models import Member
+    from admin.services import search_members, suspended_members
     q = (request.args.get("q") or "").strip()
-    query = select(Member).where(Member.deleted_at.is_(None)).order_by(Member.handle_key).limit(100)
-    if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Member.handle_key.like(f"%{escaped}%", escape="\\"))
-    found = list(db.session.scalars(query))
-    suspended = list(db.session.scalars(select(Member).where(Member.suspended_until > utcnow())
-                                        .order_by(Member.suspended_until)))
-    return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
-                           action_form=ActionForm())
+    return render_template("admin/people.html", q=q, found=search_members(q), suspended=suspended_members(),
+                           roles=ROLES, action_form=ActionForm())
 
 
 @bp.post("/people/<int:member_id>/role")
 @admin_required
 def person_role(member_id):
-    from community.members.services import get_member, set_role
+    from admin.services import change_role
+    from community.members.services import get_member
     if ActionForm().validate_on_submit():
         member = get_member(member_id)
-        role = request.form.get("role", "")
-        if member.id == current_user.id and role != member.role:
-            flash("You can't change your own role: ask another admin.", "error")
+        try:
+            changed = change_role(current_user, member, request.form.get("role", ""))
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
         else:
-            before = member.role
-            try:
-                set_role(member, role)
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
-                if before != role:
-                    audit.record(current_user, "member.role", target=f"member:{member.id}", before={"role": before},
-                                 after={"role": role})
-                db.session.commit()
-                flash(f"{member.handle} is now {role}.", "info")
+            if changed:
+                flash(f"{member.handle} is now {member.role}.", "info")
     return redirect(url_for("admin.people", q=request.form.get("q") or None))
 
 
 @bp.post("/people/<int:member_id>/unsuspend")
 @admin_required
 def person_unsuspend(member_id):
+    from admin.services import lift_suspension
     from community.members.services import get_member
     if ActionForm().validate_on_submit():
         member = get_member(member_id)
-        if member.suspended_until is not None:
-            before = {"suspended_until": member.suspended_until.isoformat()}
-            member.suspended_until = None
-            audit.record(current_user, "member.unsuspend", target=f"member:{member.id}", before=before,
-                         after={"suspended_until": None}, note=request.form.get("note") or None)
-            db.session.commit()
+        if lift_suspension(current_user, member, request.form.get("note")):
             flash(f"Lifted {member.handle}'s suspension.", "info")
     return redirect(url_for("admin.people", q=request.form.get("q") or None))
 

@@ -1,0 +1,48 @@
+"""What the People page does, audited in the same transaction as the change itself."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from community.errors import Forbidden, ServiceError
+from community.extensions import db
+from community.members.models import ROLES, Member, utcnow
+from community.members.services import set_role
+from moderation import audit
+
+
+def search_members(q: str, limit: int = 100) -> list[Member]:
+    query = select(Member).where(Member.deleted_at.is_(None)).order_by(Member.handle_key).limit(limit)
+    q = (q or "").strip().lower()
+    if q:
+        query = query.where(Member.handle_key.contains(q, autoescape=True))
+    return list(db.session.scalars(query))
+
+
+def suspended_members() -> list[Member]:
+    return list(db.session.scalars(select(Member).where(Member.suspended_until > utcnow())
+                                   .order_by(Member.suspended_until)))
+
+
+def change_role(actor: Member, member: Member, role: str) -> bool:
+    """Change a role (signs them out everywhere via set_role). Returns False when nothing changed."""
+    if role not in ROLES:
+        raise ServiceError("invalid_role", f"Role must be one of {', '.join(ROLES)}.")
+    if member.id == actor.id and role != member.role:
+        raise Forbidden("own_role", "You can't change your own role: ask another admin.")
+    if role == member.role:
+        return False
+    audit.record(actor, "member.role", target=f"member:{member.id}", before={"role": member.role},
+                 after={"role": role})
+    set_role(member, role)  # commits the change and the audit entry together
+    return True
+
+
+def lift_suspension(actor: Member, member: Member, note: str | None = None) -> bool:
+    if member.suspended_until is None:
+        return False
+    before = {"suspended_until": member.suspended_until.isoformat()}
+    member.suspended_until = None
+    audit.record(actor, "member.unsuspend", target=f"member:{member.id}", before=before,
+                 after={"suspended_until": None}, note=note or None)
+    db.session.commit()
+    return True
