@@ -1,0 +1,121 @@
+"""Two real server processes sharing Redis and one database: a message sent through one arrives through the other.
+
+Skips with a reason when Redis is not reachable, except under CI=true, where it must run.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from community.extensions import db
+from tests.conftest import unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/13"
+
+SERVER = """
+import sys
+from community import create_app
+from community.extensions import socketio
+app = create_app(instance_path=sys.argv[2])
+socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug=True, use_reloader=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, proc, deadline: float) -> None:
+    import requests
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server on {port} exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/rooms", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server on {port} did not start in time")
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        import redis
+        redis.Redis.from_url(REDIS, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        unavailable("Redis", f"cannot reach {REDIS}: {exc}")
+    return REDIS
+
+
+def test_message_crosses_two_processes_through_redis(app, make_member, token_for, redis_url, tmp_path):
+    import socketio as sio
+
+    from community.chat.models import ChatRoom
+    slug = f"t-{uuid.uuid4().hex[:12]}"  # Redis pub/sub is shared: a room of its own keeps other runs out
+    db.session.add(ChatRoom(slug=slug, name="Scale-out test", description=""))
+    ash, bea = make_member("ash"), make_member("bea")
+    tokens = [token_for(m)["Authorization"].split(" ", 1)[1] for m in (ash, bea)]
+    db.session.commit()
+
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_url,
+           "RATELIMIT_STORAGE_URI": "memory://", "SECRET_KEY": "scale-out-test", "RATELIMIT_ENABLED": "false",
+           "MODERATION_TOXICITY_BACKEND": "lexicon", "MODERATION_SELF_HARM_BACKEND": "lexicon",
+           "SITE_URL": "", "PYTHONPATH": str(ROOT)}
+    ports = [free_port(), free_port()]
+    procs, clients = [], []
+    try:
+        for i, port in enumerate(ports):
+            procs.append(subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(tmp_path / f"inst{i}")],
+                                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 60
+        for port, proc in zip(ports, procs):
+            wait_ready(port, proc, deadline)
+
+        # A foreign Origin is refused by a real server.
+        evil = sio.Client(reconnection=False)
+        with pytest.raises(sio.exceptions.ConnectionError):
+            evil.connect(f"http://127.0.0.1:{ports[0]}", auth={"token": tokens[0]},
+                         headers={"Origin": "https://evil.example"}, wait_timeout=5)
+
+        joined = [threading.Event(), threading.Event()]
+        received: list[dict] = []
+        arrived = threading.Event()
+        for i, (port, token) in enumerate(zip(ports, tokens)):
+            c = sio.Client(reconnection=False)
+            c.on("joined", lambda data, i=i: joined[i].set())
+            if i == 1:
+                def on_message(data):
+                    received.append(data)
+                    arrived.set()
+                c.on("message", on_message)
+            c.connect(f"http://127.0.0.1:{port}", auth={"token": token}, wait_timeout=10)
+            clients.append(c)
+            c.emit("join", {"room": slug})
+            assert joined[i].wait(10), f"no 'joined' from the server on {port}"
+
+        clients[0].emit("send", {"room": slug, "body": "hello from the other process"})
+        assert arrived.wait(15), "the message did not cross processes"
+        assert received[0]["author"] == "ash" and received[0]["room"] == slug
+        assert received[0]["body"] == "hello from the other process"
+    finally:
+        for c in clients:
+            try:
+                c.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+        for proc in procs:
+            proc.kill()
+            proc.wait(10)
