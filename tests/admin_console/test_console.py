@@ -195,3 +195,25 @@ def test_audit_log_filters_by_action_actor_and_target(app, client, make_member):
     assert rows(actor="system") == {"queue.rescreen"}
     assert rows(target="post:") == {"queue.rescreen"}
     assert rows(actor="other-admin", target="resource") == set()
+
+
+def test_console_forms_carry_csrf_tokens_and_work_with_csrf_on(app_factory, make_member):
+    import re as _re
+    csrf_app = app_factory(WTF_CSRF_ENABLED=True)
+    with csrf_app.app_context():
+        admin = make_member(role="admin")
+        client = csrf_app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = _re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"handle": admin.handle, "password": "a-good-password", "csrf_token": token})
+        listing = client.get("/admin/resources").get_data(as_text=True)
+        assert "style=" not in listing and "<script" not in listing
+        token = _re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing).group(1)
+        assert client.post(f"/admin/resources/{SAMPLE_ID}/verify").status_code == 400  # no token: refused
+        assert db.session.get(Resource, SAMPLE_ID).last_verified is None
+        assert client.post(f"/admin/resources/{SAMPLE_ID}/verify", data={"csrf_token": token}).status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Resource, SAMPLE_ID).last_verified == date.today()
+        for path in ("/admin/resources/new", f"/admin/resources/{SAMPLE_ID}/edit", "/admin/resources/import",
+                     "/admin/people"):
+            assert 'name="csrf_token"' in client.get(path).get_data(as_text=True), path

@@ -29,7 +29,7 @@ def _csv(*lines):
 GOOD = "Night Line,phone,GB,0800 123 456,,,,,en,evenings,false,everyone,A good line,true,,"
 
 
-def test_one_bad_row_rejects_the_whole_csv_with_line_numbers(app, make_member):
+def test_one_bad_row_rejects_the_whole_csv_with_line_numbers(any_app, make_member):
     admin = make_member(role="admin")
     before = _directory()
     text = _csv(GOOD,
@@ -61,7 +61,7 @@ def test_one_bad_record_rejects_the_whole_json(app, make_member):
     assert _directory() == before
 
 
-def test_good_import_adds_and_updates_and_is_audited(app, make_member):
+def test_good_import_adds_and_updates_and_is_audited(any_app, make_member):
     admin = make_member(role="admin")
     count = Resource.query.count()
     text = _csv(GOOD, "Samaritans,phone,GB,116 123,,,,https://www.samaritans.org,en,24/7,true,everyone,"
