@@ -95,6 +95,41 @@ class ScoreControl:
                                                                       "intent": intent}, reasons=[f"test:{tier}"])
 
 
+# --- no network ----------------------------------------------------------------------------------------------------
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0:0:0:0:0:0:0:1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """The suite must never reach the internet (models load offline): any non-loopback connection fails the test
+    that made it. Unix sockets (e.g. PostgreSQL's) and loopback TCP are allowed."""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def _check(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = str(address[0])
+            if not host.startswith(_LOOPBACK_PREFIXES):
+                raise OSError(f"test tried to reach the network: {address!r}")
+
+    def guarded_connect(sock, address):
+        _check(sock, address)
+        return real_connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        _check(sock, address)
+        return real_connect_ex(sock, address)
+
+    socket.socket.connect = guarded_connect
+    socket.socket.connect_ex = guarded_connect_ex
+    yield
+    socket.socket.connect = real_connect
+    socket.socket.connect_ex = real_connect_ex
+
+
 # --- databases ---------------------------------------------------------------------------------------------------
 
 def _migrate(app):
@@ -116,6 +151,14 @@ def sqlite_template(tmp_path_factory):
 
 def _make_app(config: dict, instance_path: str):
     app = create_app({**BASE_CONFIG, **config}, instance_path=instance_path)
+
+    @app.before_request
+    def _forget_cached_member():
+        # Tests hold one app context open, and Flask reuses it for every request, so Flask-Login's per-context
+        # cache of the signed-in member would leak from one client to the next. Each request starts clean.
+        from flask import g
+        g.pop("_login_user", None)
+
     return app
 
 
