@@ -206,7 +206,7 @@ def pg_database():
 
 
 _pg_migrated = set()
-KEEP_TABLES = {"boards", "alembic_version"}  # day-one data from the migration (resources are re-seeded below)
+KEEP_TABLES = {"boards", "chat_rooms", "alembic_version"}  # day-one data from the migration (resources are re-seeded below)
 
 
 def _reseed_resources():
