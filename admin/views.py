@@ -239,8 +239,13 @@ def resource_active(resource_id):
     from moderation.resources.services import get_resource, set_active
     if ActionForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        r = set_active(current_user, get_resource(resource_id), active)
-        flash(f"{r.name} is now {'shown' if active else 'hidden (deactivated)'}.", "info")
+        try:
+            r = set_active(current_user, get_resource(resource_id), active)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(f"{r.name} is now {'shown' if active else 'hidden (deactivated)'}.", "info")
     return redirect(url_for("admin.resources"))
 
 

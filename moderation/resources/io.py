@@ -3,7 +3,8 @@
 Export writes every resource (inactive ones too, so nothing is lost). Import is all-or-nothing: every row is
 checked first, and one bad row rejects the whole file with each problem's line (CSV) or record number (JSON);
 nothing changes. A row matches an existing resource by country, kind and name (case-insensitive): it updates
-that one, otherwise it adds a new one. Resources not in the file are left alone.
+that one, otherwise it adds a new one. Resources not in the file are left alone. A file that would leave no
+active international entry is refused too (a person in crisis never meets an empty directory).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from community.errors import ServiceError
 from community.extensions import db
 from moderation import audit
 from moderation.resources.models import Resource
-from moderation.resources.services import EDITABLE, InvalidResource, clean_resource, list_resources, snapshot
+from moderation.resources.services import (EDITABLE, InvalidResource, clean_resource, ensure_directory_not_empty,
+                                           list_resources, snapshot)
 
 COLUMNS = ("name", "kind", "country", "phone", "alt_phone", "sms", "sms_keyword", "url", "languages", "hours",
            "always_open", "audiences", "description", "active", "last_verified", "verified_by")
@@ -169,6 +171,7 @@ def import_rows(actor, rows: list[tuple[int, dict]], label: str = "line") -> dic
             updated += 1
             changes.append({"id": r.id, "before": before, "after": after})
     summary = {"created": created, "updated": updated, "unchanged": unchanged}
+    ensure_directory_not_empty()
     audit.record(actor, "resource.import", target="resources", before={"changed": [c["before"] for c in changes]},
                  after={**summary, "changed": [c["after"] for c in changes]})
     db.session.commit()

@@ -204,6 +204,19 @@ def snapshot(r: Resource) -> dict:
     }
 
 
+def ensure_directory_not_empty() -> None:
+    """A person in crisis never meets an empty directory: at least one active international entry must stay
+    (it is what people with no region, or an unlisted one, are shown). Call before committing a change: on failure it
+    rolls the session back and raises."""
+    db.session.flush()
+    left = db.session.scalar(select(Resource.id).where(Resource.country == "*", Resource.kind != "emergency",
+                                                       Resource.active.is_(True)).limit(1))
+    if left is None:
+        db.session.rollback()  # undo the change that would have emptied it
+        raise ServiceError("last_international", "At least one international resource must stay active: it is "
+                           "what people without a region see. Add or reactivate another one first.", status=409)
+
+
 def list_resources(country: str | None = None, include_inactive: bool = True) -> list[Resource]:
     query = select(Resource).order_by(Resource.country, Resource.kind != "emergency", Resource.name, Resource.id)
     if country:
@@ -238,7 +251,7 @@ def update_resource(actor, r: Resource, data: dict) -> Resource:
         setattr(r, name, value)
     if any(before[f] != getattr(r, f) for f in (*PHONE_FIELDS, "sms_keyword", "url", "country", "kind")):
         r.last_verified, r.verified_by_id = None, None
-    db.session.flush()
+    ensure_directory_not_empty()
     after = snapshot(r)
     if after != before:
         audit.record(actor, "resource.update", target=f"resource:{r.id}", before=before, after=after)
@@ -249,6 +262,7 @@ def update_resource(actor, r: Resource, data: dict) -> Resource:
 def set_active(actor, r: Resource, active: bool) -> Resource:
     before = snapshot(r)
     r.active = active
+    ensure_directory_not_empty()
     audit.record(actor, "resource.activate" if active else "resource.deactivate", target=f"resource:{r.id}",
                  before=before, after=snapshot(r))
     db.session.commit()

@@ -217,3 +217,23 @@ def test_console_forms_carry_csrf_tokens_and_work_with_csrf_on(app_factory, make
         for path in ("/admin/resources/new", f"/admin/resources/{SAMPLE_ID}/edit", "/admin/resources/import",
                      "/admin/people"):
             assert 'name="csrf_token"' in client.get(path).get_data(as_text=True), path
+
+
+def test_the_last_international_resource_cannot_be_switched_off(app, client, make_member, token_for):
+    admin = make_member(role="admin")
+    login(client, admin.handle)
+    international = Resource.query.filter_by(country="*").order_by(Resource.id).all()
+    for r in international[:-1]:
+        assert client.post(f"/admin/resources/{r.id}/active", data={"active": "0"}).status_code == 302
+    last = international[-1]
+    page = client.post(f"/admin/resources/{last.id}/active", data={"active": "0"}, follow_redirects=True)
+    assert "At least one international resource must stay active" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Resource, last.id).active
+    response = client.delete(f"/api/v1/admin/resources/{last.id}", headers=token_for(admin))
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "last_international"
+    db.session.expire_all()
+    assert db.session.get(Resource, last.id).active
+    assert AuditEntry.query.filter_by(target=f"resource:{last.id}").count() == 0
+    from moderation.resources import for_region
+    assert [r["name"] for r in for_region(None)["resources"]] == [last.name]
