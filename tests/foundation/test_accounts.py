@@ -48,8 +48,8 @@ def test_api_signup_region_defaults_from_accept_language(any_app):
     assert explicit.get_json()["member"]["region"] == "US"
 
 
-def test_api_signup_bad_password_and_region(any_app):
-    client = any_app.test_client()
+def test_api_signup_bad_password_and_region(app):
+    client = app.test_client()
     assert_error(client.post("/api/v1/members", json={"password": "short"}), 400, "invalid_password")
     assert_error(client.post("/api/v1/members", json={"password": "x" * 257}), 400, "invalid_password")
     assert_error(client.post("/api/v1/members", json={"password": PASSWORD, "region": "ZZ"}), 400, "invalid_region")
@@ -79,10 +79,10 @@ def test_api_token_wrong_password_or_unknown_handle(any_app, make_member):
     assert wrong["error"]["message"] == unknown["error"]["message"]  # no hint which handles exist
 
 
-def test_logging_out_one_token_keeps_the_others(any_app, make_member, token_for):
+def test_logging_out_one_token_keeps_the_others(app, make_member, token_for):
     member = make_member()
     first, second = token_for(member), token_for(member)
-    client = any_app.test_client()
+    client = app.test_client()
     assert client.delete("/api/v1/tokens/current", headers=first).status_code == 204
     assert client.get("/api/v1/me", headers=second).status_code == 200
 
@@ -106,9 +106,9 @@ def test_patch_me_changes_handle_and_region(any_app, make_member, token_for):
     assert db.session.get(Member, member.id).handle == "misty-owl-3"
 
 
-def test_role_cannot_be_changed_through_patch_me(any_app, make_member, token_for):
+def test_role_cannot_be_changed_through_patch_me(app, make_member, token_for):
     member = make_member()
-    client = any_app.test_client()
+    client = app.test_client()
     response = client.patch("/api/v1/me", json={"role": "admin"}, headers=token_for(member))
     assert response.status_code in (200, 400)
     db.session.expire_all()

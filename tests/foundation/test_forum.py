@@ -220,9 +220,9 @@ def test_content_warning_collapses_the_post(app, make_member, token_for):
     assert "<details" not in html[start:html.index("</article>", start)]
 
 
-def test_content_warning_limits(any_app, make_member, token_for):
+def test_content_warning_limits(app, make_member, token_for):
     author = make_member()
-    client = any_app.test_client()
+    client = app.test_client()
     assert_error(client.post("/api/v1/boards/anxiety/threads", json={"title": "Title", "body": "b",
                                                                       "content_warning": "x" * 101},
                              headers=token_for(author)), 400, "too_long")

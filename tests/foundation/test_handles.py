@@ -40,8 +40,8 @@ def test_ordinary_words_that_merely_start_like_reserved_ones_are_fine(app, handl
     assert services.validate_handle(handle) == handle
 
 
-def test_reserved_handle_through_the_api_gives_a_clear_message(any_app):
-    client = any_app.test_client()
+def test_reserved_handle_through_the_api_gives_a_clear_message(app):
+    client = app.test_client()
     body = assert_error(client.post("/api/v1/members", json={"handle": "mod_x", "password": PASSWORD}), 400,
                         "reserved_handle")
     assert "staff" in body["error"]["message"]
