@@ -6,29 +6,6 @@ import pytest
 from tests.conftest import PASSWORD, ScoreControl
 
 
-def forget_login():
-    from flask import g
-    g.pop("_login_user", None)
-
-
-# Every app in these tests: the test holds one app context that all requests reuse, so Flask-Login's per-request
-# cache (g._login_user) would carry one client's sign-in into the next request from another client (or survive
-# a sign-out-everywhere). In production each request has its own context; forget the cache at each request.
-@pytest.fixture
-def app_factory(app_factory):
-    def build(**overrides):
-        app = app_factory(**overrides)
-        app.before_request(forget_login)
-        return app
-    return build
-
-
-@pytest.fixture
-def pg_app(pg_app):
-    pg_app.before_request(forget_login)
-    return pg_app
-
-
 @pytest.fixture
 def ctl(any_app):
     """Controllable classifiers on `any_app` (the shared `scores` fixture is bound to the SQLite app only)."""
