@@ -126,7 +126,9 @@ def items(status: str = "open", limit: int = 200) -> list[QueueItem]:
 
 
 def get_item(item_id) -> QueueItem:
-    item = db.session.get(QueueItem, item_id) if isinstance(item_id, int) else None
+    # Ids past a 32-bit integer would make PostgreSQL raise "out of range": they simply don't exist.
+    valid = isinstance(item_id, int) and not isinstance(item_id, bool) and 1 <= item_id < 2**31
+    item = db.session.get(QueueItem, item_id) if valid else None
     if item is None:
         raise NotFound("item_not_found", "No queue item with that id.")
     return item

@@ -150,3 +150,10 @@ def test_every_threshold_change_is_audited_and_takes_effect(w):
     # Screening uses the new numbers at once.
     data = w.thread(h, "snarky two")
     assert data["post"]["status"] == "held" and data["hold_reason"] == "toxicity"
+
+
+def test_huge_queue_item_id_is_not_found_not_a_crash(app, client, make_member, token_for):
+    moderator = make_member(role="moderator")
+    response = client.get("/api/v1/moderation/items/2147483648", headers=token_for(moderator))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "item_not_found"
