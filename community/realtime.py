@@ -61,9 +61,10 @@ def _prepare(session):
 
 @event.listens_for(Session, "after_commit")
 def _send(session):
-    for name, payload, room in session.info.pop("realtime_ready", []):
+    for name, payload, room, *skip in session.info.pop("realtime_ready", []):
         try:
-            socketio.emit(name, payload, to=room)
+            # An optional 4th item lists connections to leave out (live chat per member: blocks, muted words).
+            socketio.emit(name, payload, to=room, skip_sid=skip[0] if skip and skip[0] else None)
         except Exception:  # noqa: BLE001 - e.g. Redis down: the write stands, the live update is lost
             log.exception("could not emit %s", name)
 
@@ -109,7 +110,10 @@ def chat_published(message) -> None:
     """A message everyone in its room may now see (just sent, or approved by a moderator)."""
     def build():
         from community.chat.services import message_to_dict
-        return [(CHAT_MESSAGE, message_to_dict(message), chat_room(message.room.slug))]
+        from community.members.blocks import personalise_room_event
+        # Members who blocked the author are skipped; members who muted a word in it get it marked "filtered".
+        return personalise_room_event(CHAT_MESSAGE, message_to_dict(message), chat_room(message.room.slug),
+                                      message.room.slug, message.author_id, message.body)
     after_commit(build)
 
 
@@ -126,7 +130,8 @@ def chat_held(message) -> None:
 def crisis_resources(member_id: int, support: dict) -> None:
     """Help for the author alone, at once: resources for their region and the emergency number."""
     payload = {"resources": support.get("resources") or [], "emergency": support.get("emergency"),
-               "message": support.get("support_message"), "help_url": support.get("help_url", "/help")}
+               "message": support.get("support_message"), "help_url": support.get("help_url", "/help"),
+               "safety_plan": support.get("safety_plan")}
     after_commit(lambda: [(CRISIS_RESOURCES, payload, member_room(member_id))])
 
 

@@ -15,9 +15,11 @@ def rooms():
 
 
 def history_page(room, member, before):
+    from community.members.blocks import is_filtered
     found = services.history(room, member, before=before)
     more = len(found) == services.PAGE_SIZE
-    return {"room": services.room_to_dict(room), "messages": [services.message_to_dict(m) for m in found],
+    messages = [{**services.message_to_dict(m), "filtered": is_filtered(member, m.body)} for m in found]
+    return {"room": services.room_to_dict(room), "messages": messages,
             "before": found[0].id if (found and more) else None}
 
 

@@ -82,7 +82,7 @@ def _leave_all(sid: str) -> None:
 def on_join(member, data):
     room = services.open_room(_slug(data))
     join_room(realtime.chat_room(room.slug))
-    presence.add(room.slug, request.sid, member.handle)
+    presence.add(room.slug, request.sid, member.handle, member.id)
     realtime.reply(realtime.CHAT_JOINED, {"room": room.slug, "name": room.name})
     _announce(room.slug)
 

@@ -146,6 +146,9 @@ def history(room: ChatRoom, viewer: Member | None, before=None, limit: int = PAG
                                 (ChatMessage.status == HELD) & (ChatMessage.author_id == viewer.id)))
     else:
         query = query.where(ChatMessage.status == PUBLISHED)
+    if viewer is not None:
+        from community.members.blocks import blocked_subquery
+        query = query.where(ChatMessage.author_id.notin_(blocked_subquery(viewer)))  # what the viewer blocked
     if before is not None:
         query = query.where(ChatMessage.id < before)
     found = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(limit)))

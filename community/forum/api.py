@@ -4,6 +4,7 @@ from community.api_support import json_body, optional_member, require, token_req
 from community.extensions import limiter
 from community.forum import services
 from community.forum.models import PUBLISHED
+from community.members.blocks import is_filtered
 from community.rendering import render_markdown
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
@@ -36,10 +37,16 @@ def post_to_dict(post, viewer=None) -> dict:
         "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
                                                                        or viewer.is_staff) else None,
         "deleted": deleted, "content_warning": None if deleted else post.content_warning,
+        # Collapsed for this viewer by their muted words (community/members/blocks.py); nothing is removed.
+        "filtered": not deleted and is_filtered(viewer, post.body, post.content_warning, post_title(post)),
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
                        page=services.page_of_post(post, viewer)) + f"#post-{post.id}",
     }
+
+
+def post_title(post):
+    return post.thread.title if post.is_opening else None
 
 
 def _page_meta(pagination) -> dict:

@@ -87,12 +87,18 @@ def get_board(slug: str) -> Board:
     return board
 
 
+def _not_blocked(column, viewer: Member | None):
+    """Leave out what members the viewer blocked wrote (community/members/blocks.py)."""
+    from community.members.blocks import blocked_subquery
+    return column.notin_(blocked_subquery(viewer))
+
+
 def _thread_visibility(viewer: Member | None):
-    if viewer is not None and viewer.is_staff:
-        return True
     if viewer is None:
         return Thread.status == PUBLISHED
-    return or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id)
+    if viewer.is_staff:
+        return _not_blocked(Thread.author_id, viewer)
+    return and_(or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id), _not_blocked(Thread.author_id, viewer))
 
 
 def list_threads(board: Board, viewer: Member | None, page=1):
@@ -117,11 +123,12 @@ def can_view_thread(viewer: Member | None, thread: Thread) -> bool:
 def _post_visibility(viewer: Member | None):
     """Published posts for everyone; held/removed ones only for their author and staff. Deleted rows stay
     listed (as a placeholder) only where they were public, so the thread keeps its shape."""
-    if viewer is not None and viewer.is_staff:
-        return True
     if viewer is None:
         return Post.status == PUBLISHED
-    return or_(Post.status == PUBLISHED, and_(Post.author_id == viewer.id, Post.deleted_at.is_(None)))
+    if viewer.is_staff:
+        return _not_blocked(Post.author_id, viewer)
+    return and_(or_(Post.status == PUBLISHED, and_(Post.author_id == viewer.id, Post.deleted_at.is_(None))),
+                _not_blocked(Post.author_id, viewer))
 
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
@@ -139,6 +146,9 @@ def get_post(post_id, viewer: Member | None) -> Post:
 
 def can_view_post(viewer: Member | None, post: Post) -> bool:
     if not can_view_thread(viewer, post.thread):
+        return False
+    from community.members.blocks import is_blocked_by
+    if is_blocked_by(viewer, post.author_id):
         return False
     if post.status == PUBLISHED:
         return True

@@ -62,3 +62,67 @@ def update_me():
 @bp.get("/members/suggest-handle")
 def suggest_handle():
     return jsonify({"handle": services.suggest_handle()})
+
+
+# --- safety tools (README "Safety plan, blocking and muting"): always the token's own member, never anyone else's
+
+def _no_store(response, status=200):
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me/safety-plan")
+@token_required()
+def get_safety_plan():
+    from community.members import safety_plan
+    return _no_store(jsonify({"safety_plan": safety_plan.get_plan(g.api_member)}))
+
+
+@bp.put("/me/safety-plan")
+@token_required()
+def put_safety_plan():
+    from community.members import safety_plan
+    data = json_body()
+    return _no_store(jsonify({"safety_plan": safety_plan.save_plan(g.api_member, data)}))
+
+
+@bp.get("/me/blocks")
+@token_required()
+def list_blocks():
+    from community.members import blocks
+    return jsonify({"blocks": [blocks.block_to_dict(b) for b in blocks.list_blocks(g.api_member)]})
+
+
+@bp.post("/me/blocks")
+@token_required()
+def create_block():
+    from community.members import blocks
+    entry = blocks.block(g.api_member, require(json_body(), "handle"))
+    return jsonify({"block": blocks.block_to_dict(entry)}), 201
+
+
+@bp.delete("/me/blocks/<handle>")
+@token_required()
+def delete_block(handle):
+    from community.members import blocks
+    blocks.unblock(g.api_member, handle)
+    return "", 204
+
+
+@bp.get("/me/muted-words")
+@token_required()
+def get_muted_words():
+    from community.members import blocks
+    return jsonify({"words": blocks.muted_words(g.api_member)})
+
+
+@bp.put("/me/muted-words")
+@token_required()
+def put_muted_words():
+    from community.members import blocks
+    data = json_body()
+    if "words" not in data:
+        from community.api_support import ApiError
+        raise ApiError("missing_field", "'words' is required.", field="words")
+    return jsonify({"words": blocks.set_muted_words(g.api_member, data["words"])})

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -43,3 +43,25 @@ class SignOutForm(FlaskForm):
 class MessageForm(FlaskForm):
     body = StringField("Message", validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField("Send")
+
+
+class SafetyPlanForm(FlaskForm):
+    """One text box per section of the safety plan, one entry per line (limits: community/members/safety_plan.py)."""
+    warning_signs = TextAreaField("Warning signs")
+    coping_strategies = TextAreaField("My own coping strategies")
+    distractions = TextAreaField("People and places that distract me")
+    people_to_ask = TextAreaField("People I can ask for help")
+    professionals = TextAreaField("Professionals and services I can contact")
+    safe_surroundings = TextAreaField("Making my surroundings safe")
+    reasons_for_living = TextAreaField("My reasons for living")
+    submit = SubmitField("Save my safety plan")
+
+
+class BlockForm(FlaskForm):
+    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
+    submit = SubmitField("Block")
+
+
+class MutedWordsForm(FlaskForm):
+    words = TextAreaField("Muted words and phrases (one per line; content-warning topics work too)")
+    submit = SubmitField("Save muted words")

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from community.errors import ServiceError
@@ -174,3 +174,140 @@ def messages():
             return redirect(url_for("members.messages"))
     mark_read(current_user)
     return render_template("members/messages.html", form=form, messages=conversation(current_user))
+
+
+# --- safety tools: the member's own safety plan, blocks and muted words (README "Safety plan, blocking and muting")
+# Every route here works on current_user only: there is no id or handle in a safety plan URL, so no one else's
+# plan can be asked for.
+
+from community.members import blocks as blocks_service  # noqa: E402
+from community.members import safety_plan  # noqa: E402
+
+
+@bp.app_context_processor
+def _safety_context():
+    def post_filtered(post) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        return blocks_service.is_filtered(current_user, post.body, post.content_warning,
+                                          post.thread.title if post.is_opening else None)
+
+    def safety_plan_exists() -> bool:
+        return current_user.is_authenticated and safety_plan.has_plan(current_user)
+
+    return {"post_filtered": post_filtered, "safety_plan_exists": safety_plan_exists}
+
+
+def _private(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"  # never kept by a shared or back-button cache
+    return response
+
+
+@bp.get("/safety-plan")
+@login_required
+def safety_plan_page():
+    plan = safety_plan.get_plan(current_user)
+    return _private(render_template("members/safety_plan.html", plan=plan, sections=safety_plan.SECTIONS,
+                                    exists=safety_plan.has_plan(current_user)))
+
+
+@bp.get("/safety-plan/print")
+@login_required
+def safety_plan_print():
+    plan = safety_plan.get_plan(current_user)
+    return _private(render_template("members/safety_plan_print.html", plan=plan, sections=safety_plan.SECTIONS))
+
+
+@bp.route("/safety-plan/edit", methods=["GET", "POST"])
+@login_required
+def safety_plan_edit():
+    form = forms.SafetyPlanForm()
+    status = 200
+    if request.method == "GET":
+        plan = safety_plan.get_plan(current_user)
+        if plan["updated_at"] is None:
+            plan["professionals"] = safety_plan.suggested_professionals(current_user)
+        for key in safety_plan.SECTION_KEYS:
+            getattr(form, key).data = "\n".join(plan[key])
+    elif form.validate_on_submit():
+        data = {key: (getattr(form, key).data or "").splitlines() for key in safety_plan.SECTION_KEYS}
+        try:
+            safety_plan.save_plan(current_user, data)
+        except ServiceError as err:
+            db.session.rollback()
+            _show_error(form, err)
+            status = 400
+        else:
+            flash("Your safety plan is saved. Only you can see it.", "info")
+            return redirect(url_for("members.safety_plan_page"))
+    else:
+        status = 400
+    return _private((render_template("members/safety_plan_edit.html", form=form, sections=safety_plan.SECTIONS,
+                                      entry_max=safety_plan.ENTRY_MAX, entries_max=safety_plan.ENTRIES_MAX), status))
+
+
+@bp.route("/settings/blocks", methods=["GET", "POST"])
+@login_required
+def blocks_page():
+    form = forms.BlockForm()
+    if form.validate_on_submit():
+        try:
+            entry = blocks_service.block(current_user, form.handle.data)
+        except ServiceError as err:
+            db.session.rollback()
+            _show_error(form, err)
+        else:
+            flash(f"You've blocked {entry.blocked.handle}. You won't see their posts or messages; they aren't told.",
+                  "info")
+            return redirect(url_for("members.blocks_page"))
+    return render_template("members/blocks.html", form=form, blocks=blocks_service.list_blocks(current_user),
+                           unblock_form=forms.SignOutForm())
+
+
+@bp.get("/block/<handle>")
+@login_required
+def block_page(handle):
+    """Block from a post: a confirmation page (the form posts to the settings page's handler)."""
+    target = services.find_by_handle(handle)
+    if target is None or target.deleted_at is not None:
+        abort(404)
+    form = forms.BlockForm(handle=target.handle)
+    already = target.id in blocks_service.blocked_ids(current_user)
+    return render_template("members/block_confirm.html", form=form, target=target, already=already,
+                           unblock_form=forms.SignOutForm())
+
+
+@bp.post("/settings/blocks/<handle>/delete")
+@login_required
+def unblock(handle):
+    if forms.SignOutForm().validate_on_submit():
+        try:
+            blocks_service.unblock(current_user, handle)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"You've unblocked {handle}.", "info")
+    return redirect(url_for("members.blocks_page"))
+
+
+@bp.route("/settings/muted-words", methods=["GET", "POST"])
+@login_required
+def muted_words_page():
+    form = forms.MutedWordsForm()
+    status = 200
+    if request.method == "GET":
+        form.words.data = "\n".join(blocks_service.muted_words(current_user))
+    elif form.validate_on_submit():
+        try:
+            blocks_service.set_muted_words(current_user, (form.words.data or "").splitlines())
+        except ServiceError as err:
+            db.session.rollback()
+            _show_error(form, err)
+            status = 400
+        else:
+            flash("Muted words saved. Posts and messages with them are folded away for you; nothing is deleted.",
+                  "info")
+            return redirect(url_for("members.muted_words_page"))
+    return render_template("members/muted_words.html", form=form, word_max=blocks_service.MUTED_WORD_MAX,
+                           words_max=blocks_service.MUTED_WORDS_MAX), status

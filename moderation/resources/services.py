@@ -83,10 +83,20 @@ def support_for_verdict(verdict, member) -> dict:
     if verdict.hold_reason == "self_harm":
         found = for_member(member)
         return {"support_message": SUPPORT_MESSAGE, "resources": found["resources"], "emergency": found["emergency"],
-                "help_url": "/help"}
+                "help_url": "/help", "safety_plan": _safety_plan_link(member)}
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}
+
+
+def _safety_plan_link(member) -> dict | None:
+    """Beside the resources on a self-harm hold: the member's own safety plan, or an offer to make one."""
+    if getattr(member, "id", None) is None:
+        return None
+    from community.members.safety_plan import has_plan
+    exists = has_plan(member)
+    return {"exists": exists, "url": "/safety-plan" if exists else "/safety-plan/edit",
+            "label": "Open my safety plan" if exists else "Make a safety plan"}
 
 
 # --- the admin side: validating, editing and verifying the directory -------------------------------------------

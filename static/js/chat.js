@@ -28,7 +28,11 @@
     if (held) { var b = document.createElement("span"); b.className = "badge"; b.textContent = "held for review"; li.appendChild(b); }
     var body = document.createElement("div"); body.className = "chat-body";
     body.innerHTML = m.html; // server-rendered and sanitised (nh3 allow-list)
-    li.appendChild(body);
+    if (m.filtered) { // one of this member's muted words: collapsed, never dropped (the server decides)
+      var box = document.createElement("details"); box.className = "filtered";
+      var sum = document.createElement("summary"); sum.textContent = "Hidden by your filters — show";
+      box.appendChild(sum); box.appendChild(body); li.appendChild(box);
+    } else { li.appendChild(body); }
     if (isStaff) { addModTools(li, m); }
     return li;
   }
@@ -79,6 +83,11 @@
     crisis.appendChild(ul);
     var a = document.createElement("a"); a.href = d.help_url || "/help"; a.textContent = "More ways to get help now";
     crisis.appendChild(a);
+    if (d.safety_plan && d.safety_plan.url) {
+      var sp = document.createElement("a"); sp.href = d.safety_plan.url; sp.className = "safety-plan-link";
+      sp.textContent = d.safety_plan.label || "Open my safety plan";
+      crisis.appendChild(document.createTextNode(" · ")); crisis.appendChild(sp);
+    }
     crisis.hidden = false;
     crisis.scrollIntoView({ behavior: "smooth", block: "center" });
   });

@@ -1,0 +1,227 @@
+"""Blocking and muted words: what one member chooses not to see.
+
+- A block hides the blocked member's forum posts, threads and chat messages from the blocker (pages, API, live chat:
+  filtered on the server). The blocked member is not told. Staff actions and notices (moderator notes, messages from
+  the moderators) are never hidden by a block.
+- Muted words (and content-warning topics, matched the same way against a post's content warning) collapse a post or
+  message behind "Hidden by your filters - show" for that member and mark it `"filtered": true` in their API
+  responses. Nothing is deleted or hidden from anyone else.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from community.errors import Conflict, NotFound, ServiceError
+from community.extensions import db
+from community.members.models import Member, utcnow
+
+BLOCKS_MAX = 1000
+MUTED_WORDS_MAX = 100      # words or phrases per member
+MUTED_WORD_MAX = 100       # characters per word or phrase
+
+
+class Block(db.Model):
+    __tablename__ = "member_blocks"
+    __table_args__ = (db.UniqueConstraint("blocker_id", "blocked_id", name="uq_member_blocks_pair"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    blocker_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    blocked_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    blocked = db.relationship("Member", foreign_keys=[blocked_id])
+
+
+class MutedWord(db.Model):
+    __tablename__ = "muted_words"
+    __table_args__ = (db.UniqueConstraint("member_id", "word", name="uq_muted_words_member_word"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    word = db.Column(db.String(MUTED_WORD_MAX), nullable=False)  # stored lower-cased
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+def _iso(value):
+    return value.isoformat() + "Z" if value else None
+
+
+def _forget(member_id: int) -> None:
+    if has_request_context():
+        g.pop(f"haven_blocked_{member_id}", None)
+        g.pop(f"haven_muted_{member_id}", None)
+
+
+# --- blocks ------------------------------------------------------------------------------------------------------
+
+def _target(handle) -> Member:
+    from community.members.services import find_by_handle
+    member = find_by_handle(handle) if isinstance(handle, str) else None
+    if member is None or member.deleted_at is not None:
+        raise NotFound("member_not_found", "There is no member with that handle.", field="handle")
+    return member
+
+
+def block(blocker: Member, handle) -> Block:
+    if not isinstance(handle, str) or not handle.strip():
+        raise ServiceError("missing_field", "'handle' is required.", field="handle")
+    target = _target(handle)
+    if target.id == blocker.id:
+        raise ServiceError("cannot_block_self", "You can't block yourself.", field="handle")
+    if db.session.scalar(select(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == target.id)):
+        raise Conflict("already_blocked", f"You've already blocked {target.handle}.", field="handle")
+    if len(blocked_ids(blocker)) >= BLOCKS_MAX:
+        raise ServiceError("too_many_blocks", f"You can block at most {BLOCKS_MAX} members.")
+    entry = Block(blocker_id=blocker.id, blocked_id=target.id, created_at=utcnow())
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except Exception:  # a double click raced us to the unique constraint
+        db.session.rollback()
+        raise Conflict("already_blocked", f"You've already blocked {target.handle}.", field="handle") from None
+    _forget(blocker.id)
+    return entry
+
+
+def unblock(blocker: Member, handle) -> None:
+    target = _target(handle)
+    deleted = db.session.query(Block).filter_by(blocker_id=blocker.id, blocked_id=target.id).delete()
+    db.session.commit()
+    _forget(blocker.id)
+    if not deleted:
+        raise NotFound("not_blocked", f"You haven't blocked {target.handle}.")
+
+
+def list_blocks(member: Member) -> list[Block]:
+    return list(db.session.scalars(select(Block).where(Block.blocker_id == member.id)
+                                   .order_by(Block.created_at.desc(), Block.id.desc())))
+
+
+def block_to_dict(entry: Block) -> dict:
+    return {"handle": entry.blocked.handle, "created_at": _iso(entry.created_at)}
+
+
+def blocked_ids(member: Member | None) -> set[int]:
+    """Ids of the members this member has blocked (cached for the request)."""
+    if member is None or getattr(member, "id", None) is None:
+        return set()
+    key = f"haven_blocked_{member.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    found = set(db.session.scalars(select(Block.blocked_id).where(Block.blocker_id == member.id)))
+    if has_request_context():
+        setattr(g, key, found)
+    return found
+
+
+def blocked_subquery(member: Member):
+    return select(Block.blocked_id).where(Block.blocker_id == member.id)
+
+
+def is_blocked_by(viewer: Member | None, author_id: int) -> bool:
+    return viewer is not None and author_id in blocked_ids(viewer)
+
+
+def blockers_among(author_id: int, member_ids) -> set[int]:
+    """Which of `member_ids` have blocked `author_id`."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    return set(db.session.scalars(select(Block.blocker_id).where(Block.blocked_id == author_id,
+                                                                 Block.blocker_id.in_(member_ids))))
+
+
+# --- muted words -------------------------------------------------------------------------------------------------
+
+def clean_words(words) -> list[str]:
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ServiceError("invalid_words", "'words' must be a list of words or phrases.", field="words")
+    out: list[str] = []
+    for word in words:
+        word = " ".join(word.replace("\x00", "").split()).lower()
+        if not word:
+            continue
+        if len(word) > MUTED_WORD_MAX:
+            raise ServiceError("word_too_long", f"A muted word or phrase can be at most {MUTED_WORD_MAX} characters "
+                               f"(\"{word[:30]}...\" has {len(word)}). Nothing was saved.", field="words")
+        if word not in out:
+            out.append(word)
+    if len(out) > MUTED_WORDS_MAX:
+        raise ServiceError("too_many_words", f"You can mute at most {MUTED_WORDS_MAX} words or phrases "
+                           f"({len(out)} sent). Nothing was saved.", field="words")
+    return out
+
+
+def set_muted_words(member: Member, words) -> list[str]:
+    """Replace the member's muted words (all or nothing)."""
+    cleaned = clean_words(words)
+    db.session.query(MutedWord).filter_by(member_id=member.id).delete()
+    for word in cleaned:
+        db.session.add(MutedWord(member_id=member.id, word=word, created_at=utcnow()))
+    db.session.commit()
+    _forget(member.id)
+    return muted_words(member)
+
+
+def muted_words(member: Member | None) -> list[str]:
+    if member is None or getattr(member, "id", None) is None:
+        return []
+    key = f"haven_muted_{member.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    found = list(db.session.scalars(select(MutedWord.word).where(MutedWord.member_id == member.id)
+                                    .order_by(MutedWord.word)))
+    if has_request_context():
+        setattr(g, key, found)
+    return found
+
+
+def _pattern(word: str) -> re.Pattern:
+    # Whole words or phrases, case-insensitive, any run of spaces matching any whitespace.
+    body = r"\s+".join(re.escape(part) for part in word.split())
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def matches(words: list[str], *texts) -> bool:
+    return any(text and _pattern(word).search(text) for word in words for text in texts)
+
+
+def is_filtered(viewer: Member | None, *texts) -> bool:
+    """Does any of the viewer's muted words appear in these texts (body, content warning...)?"""
+    words = muted_words(viewer)
+    return bool(words) and matches(words, *texts)
+
+
+def muters_among(member_ids, *texts) -> set[int]:
+    """Which of `member_ids` have a muted word matching these texts (for live chat)."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    by_member: dict[int, list[str]] = {}
+    for member_id, word in db.session.execute(select(MutedWord.member_id, MutedWord.word)
+                                              .where(MutedWord.member_id.in_(member_ids))):
+        by_member.setdefault(member_id, []).append(word)
+    return {member_id for member_id, words in by_member.items() if matches(words, *texts)}
+
+
+# --- live chat: one room emit, personalised on the server ----------------------------------------------------------
+
+def personalise_room_event(name: str, payload: dict, room: str, slug: str, author_id: int, *texts) -> list:
+    """[(event, payload, to, skip_sid)]: the room gets the event except the connections of members who blocked the
+    author (they get nothing) or muted a word in it (they get it once, to their own connection, with
+    "filtered": true)."""
+    from community.chat import presence
+    sids = presence.member_sids(slug)  # {sid: member_id}
+    present = set(sids.values())
+    blockers = blockers_among(author_id, present)
+    muters = muters_among(present - blockers - {author_id}, *texts)
+    if not blockers and not muters:
+        return [(name, payload, room, None)]
+    skip = [sid for sid, member_id in sids.items() if member_id in blockers or member_id in muters]
+    events = [(name, payload, room, skip)]
+    events += [(name, {**payload, "filtered": True}, sid, None) for sid, member_id in sids.items()
+               if member_id in muters]
+    return events

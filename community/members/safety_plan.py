@@ -1,0 +1,176 @@
+"""A member's personal safety plan (the seven sections of the Stanley-Brown Safety Planning Intervention).
+
+Private by construction: the only functions here take the member whose plan it is, and every route that calls them
+passes the signed-in member (page) or the token's member (API), never a member looked up by id or handle. The plan is
+never screened (it is not published content), never held, never audited, and never shown to staff.
+
+At rest it is one Fernet token per member (the whole plan as JSON, encrypted), so a copy of the database shows
+nothing. The key is SAFETY_PLAN_KEY (one Fernet key, or several separated by commas for rotation: the first
+encrypts, every one decrypts), or generated once into instance/safety_plan_key when the setting is unset.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+from sqlalchemy import select
+
+from community.errors import ServiceError
+from community.extensions import db
+from community.members.models import Member, utcnow
+
+SECTIONS = (
+    ("warning_signs", "Warning signs",
+     "Thoughts, images, moods or situations that tell me a crisis may be starting."),
+    ("coping_strategies", "My own coping strategies",
+     "Things I can do on my own to take my mind off my problems."),
+    ("distractions", "People and places that distract me",
+     "People and social settings that help me feel better."),
+    ("people_to_ask", "People I can ask for help",
+     "Names and how to reach them."),
+    ("professionals", "Professionals and services I can contact",
+     "Crisis lines, my doctor, services near me (filled in from the helplines for your region: change it freely)."),
+    ("safe_surroundings", "Making my surroundings safe",
+     "Ways to keep myself away from things I could use to hurt myself."),
+    ("reasons_for_living", "My reasons for living",
+     "The things most important to me and worth living for."),
+)
+SECTION_KEYS = tuple(key for key, _label, _hint in SECTIONS)
+LABELS = {key: label for key, label, _hint in SECTIONS}
+ENTRY_MAX = 300        # characters per entry
+ENTRIES_MAX = 20       # entries per section
+
+
+class SafetyPlan(db.Model):
+    __tablename__ = "safety_plans"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, unique=True)
+    # A Fernet token of the plan's JSON; nothing of the plan is stored in the clear.
+    ciphertext = db.Column(db.Text, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+# --- the key -----------------------------------------------------------------------------------------------------
+
+def _keys() -> list[str]:
+    app = current_app._get_current_object()
+    value = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
+    if not value:
+        from community.config import _instance_secret
+        value = _instance_secret(app.instance_path, "safety_plan_key", lambda: Fernet.generate_key().decode())
+    return [k.strip() for k in str(value).split(",") if k.strip()]
+
+
+def _cipher() -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(k) for k in _keys()])
+    except (ValueError, TypeError) as exc:
+        raise RuntimeError("SAFETY_PLAN_KEY must be one or more Fernet keys (Fernet.generate_key()), "
+                           "separated by commas") from exc
+
+
+def encrypt(plan: dict) -> str:
+    return _cipher().encrypt(json.dumps(plan, ensure_ascii=False).encode()).decode()
+
+
+def decrypt(token: str) -> dict:
+    try:
+        return json.loads(_cipher().decrypt(token.encode()))
+    except InvalidToken:
+        raise RuntimeError("The safety plan cannot be decrypted with SAFETY_PLAN_KEY: keep the old key in the list "
+                           "(after the new one) when rotating") from None
+
+
+# --- reading and writing -----------------------------------------------------------------------------------------
+
+def _row(member: Member) -> SafetyPlan | None:
+    return db.session.scalar(select(SafetyPlan).where(SafetyPlan.member_id == member.id))
+
+
+def has_plan(member: Member) -> bool:
+    return db.session.scalar(select(SafetyPlan.id).where(SafetyPlan.member_id == member.id)) is not None
+
+
+def get_plan(member: Member) -> dict:
+    """The member's own plan: the seven lists and `updated_at` (None, with empty lists, before the first save)."""
+    row = _row(member)
+    stored = decrypt(row.ciphertext) if row is not None else {}
+    plan = {key: [str(x) for x in stored.get(key, [])] for key in SECTION_KEYS}
+    plan["updated_at"] = row.updated_at.isoformat() + "Z" if row is not None else None
+    return plan
+
+
+def suggested_professionals(member: Member) -> list[str]:
+    """Pre-fill for "professionals and services": the crisis resources for the member's region."""
+    from moderation.resources import for_member
+    found = for_member(member)
+    out = []
+    if found.get("emergency") and found["emergency"].get("numbers"):
+        out.append(f"Emergency services: {' or '.join(found['emergency']['numbers'])}")
+    for r in found.get("resources", []):
+        contact = r.get("phone") or (f"text {r['sms_keyword'] + ' to ' if r.get('sms_keyword') else ''}{r['sms']}"
+                                     if r.get("sms") else None) or r.get("url")
+        out.append(f"{r['name']}: {contact}" if contact else r["name"])
+    return [entry[:ENTRY_MAX] for entry in out[:ENTRIES_MAX]]
+
+
+def clean(data) -> dict:
+    """Check every section before anything is saved: a clear error names the section and entry."""
+    if not isinstance(data, dict):
+        raise ServiceError("invalid_plan", "Send the plan as an object with the seven sections.")
+    unknown = set(data) - set(SECTION_KEYS) - {"updated_at"}
+    if unknown:
+        raise ServiceError("unknown_section", f"Unknown section(s): {', '.join(sorted(map(str, unknown)))}. "
+                           f"The sections are: {', '.join(SECTION_KEYS)}.")
+    plan = {}
+    for key in SECTION_KEYS:
+        entries = data.get(key) or []
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ServiceError("invalid_section", f"'{key}' must be a list of text entries.", field=key)
+        entries = [e.replace("\x00", "").strip() for e in entries]
+        entries = [e for e in entries if e]
+        if len(entries) > ENTRIES_MAX:
+            raise ServiceError("too_many_entries", f"{LABELS[key]} can have at most {ENTRIES_MAX} entries "
+                               f"(it has {len(entries)}). Nothing was saved.", field=key)
+        for number, entry in enumerate(entries, 1):
+            if len(entry) > ENTRY_MAX:
+                raise ServiceError("entry_too_long", f"{LABELS[key]}, entry {number}: at most {ENTRY_MAX} characters "
+                                   f"per entry (it has {len(entry)}). Nothing was saved.", field=key)
+        plan[key] = entries
+    return plan
+
+
+def save_plan(member: Member, data) -> dict:
+    """Replace the member's plan (all sections at once; a missing section is saved empty)."""
+    plan = clean(data)
+    row = _row(member)
+    if row is None:
+        row = SafetyPlan(member_id=member.id, ciphertext="")
+        db.session.add(row)
+    row.ciphertext = encrypt(plan)
+    row.updated_at = utcnow()
+    db.session.commit()
+    return get_plan(member)
+
+
+def delete_plan(member: Member) -> None:
+    db.session.query(SafetyPlan).filter_by(member_id=member.id).delete()
+    db.session.commit()
+
+
+def export_plan(member: Member) -> dict | None:
+    """For the member's OWN data export: the plan in the clear, or None if they never saved one."""
+    return get_plan(member) if has_plan(member) else None
+
+
+def reencrypt_all() -> int:
+    """After adding a new first key: rewrite every plan with it (MultiFernet.rotate), so the old key can go."""
+    cipher = _cipher()
+    rows = list(db.session.scalars(select(SafetyPlan)))
+    for row in rows:
+        row.ciphertext = cipher.rotate(row.ciphertext.encode()).decode()
+    db.session.commit()
+    return len(rows)
