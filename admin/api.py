@@ -59,3 +59,35 @@ def delete(resource_id):
     """Deactivates (history and the audit trail keep the entry); reactivate with PATCH {"active": true}."""
     r = set_active(g.api_member, get_resource(resource_id), False)
     return jsonify({"resource": _full(r)})
+
+
+# --- chat rooms ---------------------------------------------------------------------------------------------------
+
+def _room(room) -> dict:
+    from community.chat.services import room_to_dict
+    return {**room_to_dict(room), "position": room.position,
+            "created_at": room.created_at.isoformat() + "Z" if room.created_at else None}
+
+
+@bp.get("/rooms")
+@token_required("admin")
+def rooms():
+    from community.chat.services import rooms as all_rooms
+    return jsonify({"rooms": [_room(r) for r in all_rooms()]})
+
+
+@bp.post("/rooms")
+@token_required("admin")
+def room_create():
+    from community.chat.services import create_room
+    data = json_body()
+    r = create_room(g.api_member, data.get("slug"), data.get("name"), data.get("description"))
+    return jsonify({"room": _room(r)}), 201
+
+
+@bp.patch("/rooms/<slug>")
+@token_required("admin")
+def room_patch(slug):
+    from community.chat.services import room_by_slug, update_room
+    room = room_by_slug(slug)
+    return jsonify({"room": _room(update_room(g.api_member, room, json_body()))})

@@ -298,6 +298,71 @@ def resources_import():
     return render_template("admin/resource_import.html", form=form, errors=errors, label=label), status
 
 
+# --- chat rooms ---------------------------------------------------------------------------------------------------
+
+class RoomForm(FlaskForm):
+    slug = StringField("Short name (in the address)", description="2 to 40 characters: a-z, 0-9 and hyphens")
+    name = StringField("Name")
+    description = StringField("Description")
+
+
+class RoomEditForm(FlaskForm):
+    name = StringField("Name")
+    description = StringField("Description")
+
+
+@bp.route("/rooms", methods=["GET", "POST"])
+@admin_required
+def rooms():
+    """The room list, and the form that adds a room (POST)."""
+    from community.chat.services import create_room, rooms as all_rooms
+    form = RoomForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                r = create_room(current_user, form.slug.data, form.name.data, form.description.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(f"Not added: {exc.message}", "error")
+                status = 422
+            else:
+                flash(f"Added the room {r.name} (/chat/{r.slug}).", "info")
+                return redirect(url_for("admin.rooms"))
+        else:
+            flash("The form expired: please try again.", "error")
+            status = 400
+    return render_template("admin/rooms.html", rooms=all_rooms(), form=form, edit_form=RoomEditForm(),
+                           action_form=ActionForm()), status
+
+
+@bp.post("/rooms/<slug>")
+@admin_required
+def room_update(slug):
+    """Rename / describe (the edit form) or archive / unarchive (a button with archived=1|0)."""
+    from community.chat.services import room_by_slug, update_room
+    form = RoomEditForm()
+    if form.validate_on_submit():
+        room = room_by_slug(slug)
+        changes = {}
+        if "archived" in request.form:
+            changes["archived"] = request.form.get("archived") == "1"
+        else:
+            changes["name"] = form.name.data
+            changes["description"] = form.description.data or ""
+        try:
+            update_room(current_user, room, changes)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc.message}", "error")
+        else:
+            if "archived" in changes:
+                flash(f"{room.name} is {'archived' if room.archived else 'open again'}.", "info")
+            else:
+                flash(f"Saved {room.name}.", "info")
+    return redirect(url_for("admin.rooms"))
+
+
 # --- people -------------------------------------------------------------------------------------------------------
 
 @bp.get("/people")

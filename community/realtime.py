@@ -145,6 +145,13 @@ def chat_muted(member_id: int, slug: str, until_iso: str) -> None:
     after_commit(lambda: [(CHAT_MUTED, {"room": slug, "until": until_iso}, member_room(member_id))])
 
 
+def chat_room_archived(slug: str) -> None:
+    """An admin archived the room: everyone in it is told (an `error` with code `room_archived`), sends are refused."""
+    payload = {"code": "room_archived", "room": slug,
+               "message": "This room has been archived: you can read it but no longer talk in it."}
+    after_commit(lambda: [(ERROR, payload, chat_room(slug))])
+
+
 def presence(slug: str, handles: list[str]) -> None:
     """Who is in a room now (not a database change: sent at once)."""
     try:

@@ -3,10 +3,12 @@ removal and mutes. Live notices go through community.realtime, after the write c
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from community import realtime
 from community.errors import Forbidden, NotFound, ServiceError
@@ -49,6 +51,109 @@ def open_room(slug) -> ChatRoom:
 
 def room_to_dict(room: ChatRoom) -> dict:
     return {"slug": room.slug, "name": room.name, "description": room.description, "archived": room.archived}
+
+
+# --- rooms: the admin console (admins only; every change audited in the same transaction) -------------------------
+
+SLUG_RE = re.compile(r"[a-z0-9-]{2,40}")
+NAME_MAX = 80
+DESCRIPTION_MAX = 300
+
+
+def _require_admin(actor: Member) -> None:
+    if actor is None or not actor.is_admin:
+        raise Forbidden("forbidden", "Only admins can change chat rooms.")
+
+
+def _clean_name(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ServiceError("invalid_name", f"A room needs a name (1 to {NAME_MAX} characters).", status=422,
+                           field="name")
+    value = " ".join(value.split())
+    if len(value) > NAME_MAX:
+        raise ServiceError("invalid_name", f"A room's name can be at most {NAME_MAX} characters.", status=422,
+                           field="name")
+    return value
+
+
+def _clean_description(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ServiceError("invalid_description", "'description' must be text.", status=422, field="description")
+    value = value.strip()
+    if len(value) > DESCRIPTION_MAX:
+        raise ServiceError("invalid_description", f"A description can be at most {DESCRIPTION_MAX} characters.",
+                           status=422, field="description")
+    return value
+
+
+def _clean_slug(value) -> str:
+    if not isinstance(value, str) or not SLUG_RE.fullmatch(value.strip()):
+        raise ServiceError("invalid_slug", "The short name must be 2 to 40 characters: lower-case letters, digits "
+                           "and hyphens (e.g. \"late-night\").", status=422, field="slug")
+    return value.strip()
+
+
+def create_room(actor: Member, slug, name, description=None) -> ChatRoom:
+    from moderation import audit
+    _require_admin(actor)
+    slug, name, description = _clean_slug(slug), _clean_name(name), _clean_description(description)
+    if db.session.scalar(select(ChatRoom.id).where(ChatRoom.slug == slug)) is not None:
+        raise ServiceError("slug_taken", f"There is already a room called \"{slug}\".", status=409, field="slug")
+    last = db.session.scalar(select(func.max(ChatRoom.position)))
+    room = ChatRoom(slug=slug, name=name, description=description, archived=False,
+                    position=(last or 0) + 1, created_at=utcnow())
+    db.session.add(room)
+    db.session.flush()
+    audit.record(actor, "room.create", target=f"room:{slug}", before=None, after=room_to_dict(room))
+    try:
+        db.session.commit()
+    except IntegrityError:  # two admins racing for the same slug
+        db.session.rollback()
+        raise ServiceError("slug_taken", f"There is already a room called \"{slug}\".", status=409,
+                           field="slug") from None
+    return room
+
+
+def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
+    """Rename, describe, archive or unarchive. Archiving tells the room's live clients and refuses new messages."""
+    from moderation import audit
+    _require_admin(actor)
+    if not isinstance(changes, dict):
+        raise ServiceError("invalid_payload", "Send a JSON object.", status=400)
+    unknown = set(changes) - {"name", "description", "archived"}
+    if unknown:
+        raise ServiceError("unknown_field", f"Only name, description and archived can change "
+                           f"(not {', '.join(sorted(map(str, unknown)))}).", status=422)
+    updates = {}
+    if "name" in changes:
+        updates["name"] = _clean_name(changes["name"])
+    if "description" in changes:
+        updates["description"] = _clean_description(changes["description"])
+    if "archived" in changes:
+        if not isinstance(changes["archived"], bool):
+            raise ServiceError("invalid_archived", "'archived' must be true or false.", status=422, field="archived")
+        updates["archived"] = changes["archived"]
+    before = room_to_dict(room)
+    updates = {k: v for k, v in updates.items() if getattr(room, k) != v}
+    if not updates:
+        return room
+    for key, value in updates.items():
+        setattr(room, key, value)
+    after = room_to_dict(room)
+    if updates.get("archived") is True:
+        action = "room.archive"
+    elif updates.get("archived") is False:
+        action = "room.unarchive"
+    else:
+        action = "room.rename" if "name" in updates else "room.update"
+    audit.record(actor, action, target=f"room:{room.slug}", before={k: before[k] for k in updates},
+                 after={k: after[k] for k in updates})
+    if updates.get("archived") is True:
+        realtime.chat_room_archived(room.slug)
+    db.session.commit()
+    return room
 
 
 # --- messages ----------------------------------------------------------------------------------------------------
