@@ -23,6 +23,25 @@ def suspended_members() -> list[Member]:
                                    .order_by(Member.suspended_until)))
 
 
+SUSPENSION_ACTIONS = ("member.suspend", "member.unsuspend")
+
+
+def suspension_history(members) -> dict[int, list]:
+    """Each member's suspensions and lifts, newest first, from the audit log (one query for the whole page):
+    {member_id: [AuditEntry, ...]}. A suspension is recorded as `member.suspend` with target `member:<id>`."""
+    from moderation.models import AuditEntry
+    by_target = {f"member:{m.id}": m.id for m in members}
+    history: dict[int, list] = {m.id: [] for m in members}
+    if not by_target:
+        return history
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(SUSPENSION_ACTIONS),
+                                                          AuditEntry.target.in_(list(by_target)))
+                                 .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    for entry in entries:
+        history[by_target[entry.target]].append(entry)
+    return history
+
+
 def change_role(actor: Member, member: Member, role: str) -> bool:
     """Change a role (signs them out everywhere via set_role). Returns False when nothing changed."""
     if role not in ROLES:

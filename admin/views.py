@@ -368,10 +368,11 @@ def room_update(slug):
 @bp.get("/people")
 @admin_required
 def people():
-    from admin.services import search_members, suspended_members
+    from admin.services import search_members, suspended_members, suspension_history
     q = (request.args.get("q") or "").strip()
-    return render_template("admin/people.html", q=q, found=search_members(q), suspended=suspended_members(),
-                           roles=ROLES, action_form=ActionForm())
+    found, suspended = search_members(q), suspended_members()
+    return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
+                           action_form=ActionForm(), suspensions=suspension_history({*found, *suspended}))
 
 
 @bp.post("/people/<int:member_id>/role")

@@ -255,7 +255,13 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
             raise ServiceError("invalid_days", "days must be a whole number from 1 to 365.", field="days")
         # Reading stays allowed; posting and chat are refused while suspended.
+        previous = author.suspended_until
         author.suspended_until = utcnow() + timedelta(days=days)
+        # The member's own trail (the People page lists it), committed with the decision below.
+        audit.record(moderator, "member.suspend", target=f"member:{author.id}",
+                     before={"suspended_until": previous.isoformat() if previous else None},
+                     after={"suspended_until": author.suspended_until.isoformat(), "days": days,
+                            "item": item.id, "content": f"{item.content_type}:{item.content_id}"}, note=note)
         _message(author, moderator, item, f"Your account is suspended for {days} day(s)." + (f" {note}" if note else ""))
     _touch(item)
     audit.record(moderator, f"queue.{action}", target=f"{item.content_type}:{item.content_id}", before=before,
