@@ -48,6 +48,17 @@ _PROFANITY = re.compile(
 _ADDRESSED = re.compile(r"\b(?:you|your|u|ur|you're|youre|yourself|people like|your kind|you people)\b", re.I)
 
 
+# Someone the abuse could be aimed at: a second person, a third person, a group, a handle. Posts with none of these
+# ("this fucking printer", "shit week") get their toxicity logit lowered: swearing about life is not abuse.
+_TARGET = re.compile(
+    r"\b(?:you|your|u|ur|you're|youre|yourself|ya|he|him|his|she|her|they|them|their|people|guys?|girls?|"
+    r"wom[ae]n|m[ae]n|boys?|kids?|folks|y'?all|everyone|everybody|idiots?|morons?|losers?|mods?|admins?|"
+    r"immigrants?|muslims?|jews?|christians?|gays?|trans|blacks?|whites?|asians?|mexicans?|liberals?|"
+    r"conservatives?|democrats?|republicans?|[a-z]+s like)\b|@\w+|\b(?:bitch|bitches|hoe|hoes|nigg\w*|fag\w*|"
+    r"retard\w*|cunt|whore|slut|twat|dick|prick|bastard|scum|trash|pig|freak|creep|clown)\b", re.I)
+UNTARGETED_DAMP = 1.5
+
+
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=np.float64), -40, 40)))
 
@@ -64,6 +75,7 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
     sh += r.sh_delta
     sh[2] += r.intent_delta
     p_con, p_id, p_int = (float(v) for v in _sigmoid(sh))
+    p_int = min(p_int, p_id)  # the intent head alone never outranks the ideation head; rules may
     p_id = max(p_id, r.ideation_floor)
     if r.intent_floor:
         p_int = max(p_int, r.intent_floor)
@@ -72,12 +84,16 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
     p_id = max(p_id, p_int)
     p_con = max(p_con, p_id)
     sh_reasons = [x for x in r.reasons if not x.startswith("aimed at someone else")]
+    if p_id >= 0.5 and not (r.intent_rules or r.ideation_rule):
+        sh_reasons.append(f"model: wording close to {'intent' if p_int >= 0.5 else 'ideation'} examples "
+                          f"(p={p_int if p_int >= 0.5 else p_id:.2f}); no explicit rule matched")
     if r.second_person_abuse and p_id < 0.5:
         sh_reasons.append("crisis words aimed at someone else, not the author's own risk")
     self_harm = Scores(score=_p(p_id), labels={"concern": _p(p_con), "ideation": _p(p_id), "intent": _p(p_int)},
                        reasons=sh_reasons)
 
-    p_tox = float(_sigmoid(tox_logit + r.tox_delta))
+    untargeted = not r.second_person_abuse and not _TARGET.search(text)
+    p_tox = float(_sigmoid(tox_logit + r.tox_delta - (UNTARGETED_DAMP if untargeted else 0.0)))
     if r.tox_floor:
         p_tox = max(p_tox, r.tox_floor)
     addressed = bool(_ADDRESSED.search(text))
@@ -107,9 +123,7 @@ class _Engine:
         self.manifest = json.loads((weights_dir / "manifest.json").read_text())
         with np.load(weights_dir / "heads.npz") as z:
             self.heads = {k: z[k] for k in z.files}
-        self._tox_w_emb = self.heads["tox_w_emb"].astype(np.float32)
-        self._tox_w_ngram = self.heads["tox_w_ngram"].astype(np.float32)
-        self._sh_W = self.heads["sh_W"].astype(np.float32)
+        self.heads = {k: (v.astype(np.float32) if v.dtype == np.float16 else v) for k, v in self.heads.items()}
         self._clean = clean_text
         self.encoder = encoder if encoder is not None else Encoder()
         self.version = str(self.manifest.get("version", "unknown"))
@@ -118,14 +132,14 @@ class _Engine:
         self._lock = threading.Lock()
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
-        from moderation.classifiers.features import ngrams
+        from moderation.classifiers.features import embed_texts, ngrams
+        from moderation.classifiers.training import tox_logits
 
         cleaned = [self._clean(t) for t in texts]
-        E = self.encoder.encode(cleaned)
+        E = embed_texts(self.encoder.encode, cleaned)
         h = self.heads
-        tox = E @ self._tox_w_emb + np.asarray(ngrams(cleaned) @ self._tox_w_ngram).ravel() \
-            + float(h["tox_b"]) + float(h["tox_shift"])
-        sh = E @ self._sh_W.T + h["sh_b"] + h["sh_shift"]
+        tox = tox_logits(h, E, ngrams(cleaned))
+        sh = np.maximum(E @ h["sh_W1"] + h["sh_b1"], 0.0) @ h["sh_W2"] + h["sh_b2"] + h["sh_shift"]
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])
         return [combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i])) for i, t in enumerate(texts)]

@@ -50,7 +50,7 @@ _SUBS = [
     (r"\bwanna\b", "want to"),
     (r"\bgotta\b", "got to"),
     (r"\btonite\b", "tonight"),
-    (r"\b2night\b", "tonight"),
+    (r"\b2nite\b|\b2night\b", "tonight"),
     (r"\btmrw?\b", "tomorrow"),
     (r"\b2moro\b", "tomorrow"),
     (r"\brn\b", "right now"),
@@ -94,7 +94,8 @@ METHOD_NOUN = (r"(?:pills?|tablets?|meds|medication|paracetamol|tylenol|acetamin
                r"painkillers|overdose|rope|noose|belt|cord|blade|razor|knife|gun|pistol|rifle|bullets?|poison|bleach|"
                r"charcoal|helium)")
 PLACE = r"(?:bridge|roof|rooftop|ledge|edge|cliffs?|tracks|train tracks|railway|platform|overpass|balcony|parking garage)"
-TIME = (r"(?:tonight|tomorrow|this weekend|this evening|today|at midnight|on (?:monday|tuesday|wednesday|thursday|"
+TIME = (r"(?:tonight|tomorrow|this weekend|this evening|today|(?:at|after|before|by|around) (?:midnight|dark|dawn|"
+        r"\d{1,2}(?::\d\d)? ?(?:am|pm)?|(?:\w+ )?o'?clock)|on (?:monday|tuesday|wednesday|thursday|"
         r"friday|saturday|sunday|my birthday)|next week|when (?:they|everyone|he|she|my \w+) (?:leaves?|is asleep|"
         r"are asleep|goes? out)|in (?:an|one|two|a few) (?:hours?|minutes?))")
 DIE_VERB = (r"(?:kill myself|end my life|end it all|end it|take my (?:own )?life|commit suicide|do it|jump|hang myself|"
@@ -148,7 +149,8 @@ INTENT_RULES = [
     _r("means",
        rf"\b(?:i|i have|i am|just) (?:have |got |bought |ordered |collected |saved (?:up )?|been saving (?:up )?|"
        rf"stockpil\w+ |hoard\w* |counted (?:out )?|found |holding |loaded )(?:\w+ ){{0,3}}{METHOD_NOUN}\b"
-       rf"|\b{METHOD_NOUN} (?:is|are) (?:ready|loaded|counted|in my hand|next to me|on the (?:table|desk|bed))\b"
+       rf"|\b{METHOD_NOUN} (?:is|are) (?:ready|loaded|counted|in my hand|next to me|(?:on|in|beside|under) "
+       rf"(?:the|my) (?:\w+ )?(?:table|desk|bed|drawer|pocket|bag|car|hand|lap))\b"
        rf"|\btied the (?:knot|noose)\b|\bthe (?:rope|noose) is (?:ready|up|hanging)\b|\bfinally have enough\b"
        rf"|\b(?:have|got) enough (?:pills|tablets|meds)\b|\b(?:got|have|brought) everything (?:ready|i need)\b",
        "means at hand: '{m}'"),
@@ -209,6 +211,8 @@ IDEATION_RULES = [
        rf"existing)\b|\b(?:urge|urges|want|wanting) to (?:cut|burn|hurt) (?:myself|again)\b|\brather be dead\b"
        rf"|\bwant to cut\b|\b(?:cut|cutting|burned|burning|hurt|hurting|hit|hitting) myself (?:again|last night|today)\b"
        rf"|\b(?:life|living) (?:is not|is no longer) worth\b|\bno reason to (?:live|keep living|stay)\b"
+       rf"|\b(?:brain|head|mind|voice|voices|thoughts)\b.{{0,25}}\b(?:tell|tells|telling|say|says|saying|whisper\w*)"
+       rf"\b.{{0,25}}\b(?:die|end (?:it|things|my life)|kill myself|better off (?:dead|gone|without me)|not be here)\b"
        rf"|\bquiero morir|\bje veux mourir|\bich will (?:nicht mehr leben|sterben)|\bme quiero matar|\bvoglio morire",
        "suicidal ideation: '{m}'"),
 ]
@@ -221,8 +225,8 @@ SECOND_PERSON_ABUSE = _r(
     r"|(?<!to )(?<!i )(?<!i will )\bgo (?:and )?(?:die|jump|hang|drink bleach|kill|rot|choke|drown)\b(?! in a bath)"
     r"|\bdrink bleach\b|^die\b|\band die\b(?! of| from| in my)|\bbeat the \w+ out of you\b"
     r"|\byou (?:should|need to|ought to|could) (?:just )?(?:die|end it|kill|jump|hang|do it|stop (?:existing|breathing)|"
-    r"finish the job|do us|do everyone)\b|\b(?:i )?(?:hope|wish) (?:you|your (?:\w+ ){1,2})(?:die|dies|get|gets|rot|burn|choke|suffer)\b"
-    r"|(?<!to )(?<!i )\bstop existing\b|\bfinish(?:ed)? the job\b|\b(?:do|does) the world a favou?r\b|\bput you out of your misery\b"
+    r"finish the job|do us|do everyone)\b|\b(?:i )?(?:hope|wish) (?:you |your (?:\w+ ){1,2})(?:die|dies|get|gets|rot|burn|choke|suffer)\b"
+    r"|\byou (?:should |could |need to |can )?(?:just |please )?stop existing\b|\bfinish(?:ed)? the job\b|\b(?:do|does) the world a favou?r\b|\bput you out of your misery\b"
     r"|\bnobody would miss you\b|\bslit your wrists\b|\bdo it already\b|\b(?:kill|killed) yourself\b"
     r"|\bi (?:will|am going to|am gonna) (?:kill|hurt|find|beat|stab|shoot|break) (?:you|your)\b"
     r"|\bi know where you live\b|\bwatch your back\b|\bhope we never meet\b|\byou (?:deserve|earned) (?:to die|it)\b",
@@ -248,13 +252,13 @@ SUPPORTIVE = re.compile(
     r"116 ?123|741741|samaritans|lifeline|crisis (?:line|text line|team)|hotline|helpline|someone|your (?:gp|doctor|"
     r"therapist))\b|\bare you safe\b|\bstay with us\b|\bplease stay\b|\byou (?:are not|aren't) (?:a burden|alone)\b"
     r"|\bi am (?:here|the mod)\b|\bproud of you\b|\byou matter\b|\bhow (?:do i|can i|to) (?:help|support)\b"
-    r"|\bsafety plan\b|\bsigns of suicide\b|\bsuicide prevention\b"
+    r"|\bsigns of suicide\b|\bsuicide prevention\b"
 )
 RECOVERY = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|few|several|many) (?:years?|months?|weeks?|days?) "
     r"(?:ago|since|clean|free|sober|without)\b|\bused to\b|\bback (?:in|when|then)\b|\bi remember when\b"
     r"|\bin (?:19|20)\d\d\b|\bsurvived\b|\bsurvivor\b|\brecovery\b|\brecovered\b|\bi am (?:doing )?(?:ok|okay|"
-    r"better|good|fine|safe) now\b|\bi am (?:still )?here\b|\bclean for\b|\bnever (?:used|went through)\b"
+    r"better|good|fine|safe) now\b|\bclean for\b|\bnever (?:used|went through)\b"
     r"|\bglad i (?:did not|never|am still|stayed)\b|\bit gets better\b|\bwhen i was (?:younger|a teen|\d+|in)\b"
     r"|\blast (?:year|spring|summer|autumn|winter)\b|\bafter my attempt\b|\bi am ok now\b|\bi got through\b"
 )
@@ -268,8 +272,8 @@ THIRD_PERSON = re.compile(
 )
 NEGATION = re.compile(
     r"\b(?:i am|i am really|i am honestly) not (?:suicidal|going to (?:hurt|kill) myself|in (?:any )?danger|going "
-    r"anywhere|thinking of (?:ending|killing))\b|\bnot in danger\b|\b(?:i|i really) do not (?:want to die|have (?:any )?"
-    r"(?:thoughts|plans?) (?:of|to|about))\b|\bno thoughts of\b|\bno (?:i )?do not want to die\b|\bi am safe\b"
+    r"anywhere|thinking of (?:ending|killing))\b(?! but)|\bnot in danger\b|\b(?:i|i really) do not (?:want to die|have (?:any )?"
+    r"(?:thoughts|plans?) (?:of|to|about))\b|\bno thoughts of\b|\bno (?:i )?do not want to die\b"
     r"|\bnot going to (?:hurt|kill) myself\b|\bnot suicidal\b"
 )
 IDIOM = re.compile(
@@ -285,6 +289,19 @@ FIRST_PERSON_DISTRESS = re.compile(
     r"\b(?:i|i am|i feel|i have|myself|my life)\b.{0,30}\b(?:die|dead|suicid\w*|kill myself|end (?:it|my life)|"
     r"hate myself|want out|can not (?:do|go on|take)|give up|worthless|hopeless|tired of)\b"
 )
+
+PRESENT_DISTRESS = re.compile(
+    r"\b(?:i|i still|i really|i just) (?:want|wish|need) to (?:die|cut|hurt|disappear|end|not be|be dead|stop)\b"
+    r"|\b(?:again|tonight|right now|these days|lately|anymore|any more)\b.{0,40}\b(?:die|dying|dead|cut|hurt "
+    r"myself|end it|kill myself|not be here|give up)\b|\b(?:die|dying|dead|cut|kill myself|end it)\b.{0,30}\b(?:again|"
+    r"tonight|right now|anymore)\b|\bbut (?:i|the thoughts|it)\b.{0,40}\b(?:die|dying|want|back|again)\b"
+)
+
+INNER_VOICE = re.compile(r"\b(?:brain|head|mind|voice|voices|thoughts|depression|illness|inner critic)\b.{0,25}"
+                         r"\b(?:tell|tells|telling|told|say|says|saying|said|whisper\w*|scream\w*)\b")
+
+_SELF_WISH = re.compile(r"\bi (?:really |just |kinda |honestly )?(?:want|wish|would like|need|am going|would rather|"
+                        r"feel like i should|should|could) to\b|\bi (?:should|could|might|might as well)\b|\bme\b")
 
 INTENT_FLOOR = 0.85  # P(intent) when a strong intent rule fires in a clean first-person clause
 
@@ -319,8 +336,9 @@ def analyse(text: str) -> RuleResult:
     norm = normalise(text)
     res = RuleResult()
     parts = clauses(norm) or [norm]
+    inner = bool(INNER_VOICE.search(norm))  # "my brain keeps telling me ..." is the author's own thought
     whole_context = {
-        "reported": bool(REPORTED.search(norm)),
+        "reported": bool(REPORTED.search(norm)) and not inner,
         "supportive": bool(SUPPORTIVE.search(norm)),
         "recovery": bool(RECOVERY.search(norm)),
         "third_person": bool(THIRD_PERSON.search(norm)),
@@ -334,6 +352,8 @@ def analyse(text: str) -> RuleResult:
         m = SECOND_PERSON_ABUSE.pattern.search(c)
         if not m:
             continue
+        if _SELF_WISH.search(c[: m.start()]) and "you" not in m.group(0):
+            continue  # "i want to just go die somewhere": the author's own wish, not an order to someone
         if REPORTED.search(c) or SUPPORTIVE.search(c) or re.search(r"\b(?:do not|never|should not|stop) (?:say|tell|type)", c):
             res.suppressors.append("reported")
             res.reasons.append(f"crisis words quoted or reported, not aimed at anyone: '{_snip(m)}'")
@@ -356,7 +376,9 @@ def analyse(text: str) -> RuleResult:
             continue
         ctx = [name for name, rx in (("reported", REPORTED), ("supportive", SUPPORTIVE), ("recovery", RECOVERY),
                                      ("third_person", THIRD_PERSON), ("negation", NEGATION), ("idiom", IDIOM))
-               if rx.search(c)]
+               if rx.search(c) and not (name == "reported" and INNER_VOICE.search(c))]
+        if "recovery" in ctx and PRESENT_DISTRESS.search(c):
+            ctx.remove("recovery")
         for rule in INTENT_RULES:
             m = rule.pattern.search(c)
             if not m:
@@ -385,13 +407,16 @@ def analyse(text: str) -> RuleResult:
     # 3) Whole-post neutralisers when nothing clean fired: damp the heads a little (they also learned these).
     if not res.intent_rules and not res.ideation_rule:
         damp = 0.0
+        present = bool(PRESENT_DISTRESS.search(norm))
         for name in ("supportive", "recovery", "negation", "idiom", "reported", "third_person"):
             if whole_context[name]:
                 res.suppressors.append(name)
-                damp += {"supportive": 1.5, "recovery": 1.5, "negation": 2.0, "idiom": 1.5, "reported": 1.0,
+                if present and name in ("recovery", "reported", "negation"):
+                    continue  # "8 months clean but i want to cut again" is the author's crisis now
+                damp += {"supportive": 1.0, "recovery": 1.0, "negation": 1.5, "idiom": 1.0, "reported": 0.5,
                          "third_person": 1.0}[name]
         if damp:
-            res.sh_delta -= min(damp, 3.0)
+            res.sh_delta -= min(damp, 2.0)
             res.intent_delta -= 1.0
             res.reasons.append("context: " + "/".join(res.suppressors) + " (not the author's present crisis)")
 

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import json
+import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from moderation.classifiers.base import SELF_HARM, TOXICITY, Classifier, Scores
+from moderation.policy import Thresholds, check_scores, decide
+
+from .conftest import NETWORK_ATTEMPTS, NetworkBlocked, _guarded
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "moderation" / "classifiers" / "weights"
+
+
+def test_weights_are_shipped_and_small():
+    manifest = json.loads((WEIGHTS / "manifest.json").read_text())
+    assert manifest["version"]
+    total = sum(f.stat().st_size for f in WEIGHTS.iterdir())
+    assert total < 8 * 1024 * 1024
+
+
+def test_loads_offline_without_network(models):
+    toxicity, self_harm, seconds = models
+    assert NETWORK_ATTEMPTS == []
+    assert isinstance(toxicity, Classifier) and isinstance(self_harm, Classifier)
+    assert toxicity.kind == TOXICITY and self_harm.kind == SELF_HARM
+    assert toxicity.name == "haven-embedded-toxicity" and self_harm.name == "haven-embedded-self-harm"
+    manifest = json.loads((WEIGHTS / "manifest.json").read_text())
+    assert toxicity.version == self_harm.version == manifest["version"]
+
+
+def test_network_guard_itself_blocks():
+    import socket
+
+    s = socket.socket()
+    try:
+        with pytest.raises(NetworkBlocked):
+            _guarded(socket.socket.connect)(s, ("203.0.113.5", 443))
+    finally:
+        s.close()
+        NETWORK_ATTEMPTS.clear()
+
+
+def test_batch_scores_are_valid_and_in_order(models):
+    toxicity, self_harm, _ = models
+    texts = ["hello everyone, nice to meet you", "you are a worthless idiot, shut up",
+             "i have the pills lined up and tonight i'm taking them all", "", "  ", "😀" * 3, "a" * 5000]
+    tox = toxicity.score(texts)
+    sh = self_harm.score(texts)
+    assert len(tox) == len(sh) == len(texts)
+    for a, b in zip(tox, sh):
+        check_scores(a, "toxicity")
+        check_scores(b, "self_harm")
+        assert set(b.labels) == {"concern", "ideation", "intent"}
+        assert b.labels["concern"] >= b.labels["ideation"] >= b.labels["intent"]
+        assert set(a.labels) <= {"insult", "threat", "identity_attack", "obscene", "severe_toxicity"}
+    # order: the abusive text is the most toxic, the crisis text the most at risk
+    assert max(range(len(texts)), key=lambda i: tox[i].score) == 1
+    assert max(range(len(texts)), key=lambda i: sh[i].score) == 2
+    single = [toxicity.score([t])[0].score for t in texts[:3]]
+    assert all(math.isclose(x, y.score, abs_tol=1e-4) for x, y in zip(single, tox[:3]))
+    assert toxicity.score([]) == [] and self_harm.score([]) == []
+
+
+def test_encoder_runs_once_for_both_classifiers(models):
+    toxicity, self_harm, _ = models
+    enc = toxicity._engine.encoder
+    texts = [f"cache check number {i}: feeling a bit flat today" for i in range(5)]
+    before = enc.forward_calls
+    toxicity.score(texts)
+    self_harm.score(texts)
+    assert enc.forward_calls - before == len(texts)
+
+
+def test_results_are_copies(models):
+    toxicity, _, _ = models
+    a = toxicity.score(["mutation check"])[0]
+    a.labels["insult"] = 2.0
+    a.reasons.append("x")
+    b = toxicity.score(["mutation check"])[0]
+    assert b.labels["insult"] <= 1.0 and "x" not in b.reasons
+
+
+def test_thread_safe_concurrent_scoring(models):
+    toxicity, self_harm, _ = models
+    texts = [f"thread {i}: {'i want to die' if i % 3 == 0 else 'what a lovely walk'} {i}" for i in range(40)]
+    expected = [s.score for s in self_harm.score(texts)]
+    toxicity._engine._results.clear()
+
+    def work(i):
+        chunk = texts[i % 8::8]
+        return chunk, [s.score for s in self_harm.score(chunk)], toxicity.score(chunk)
+
+    with ThreadPoolExecutor(max_workers=6) as ex:
+        for chunk, scores, _ in ex.map(work, range(24)):
+            for t, s in zip(chunk, scores):
+                assert math.isclose(s, expected[texts.index(t)], abs_tol=1e-4)
+
+
+@pytest.mark.parametrize("text", [
+    "just tried a new ramen place downtown, 10/10",
+    "has anyone got a good podcast for the commute?",
+    "this playlist is absolutely slaying me lol",
+    "my laptop is dead, posting from my phone",
+])
+def test_ordinary_posts_published(models, text):
+    toxicity, self_harm, _ = models
+    d = decide(toxicity.score([text])[0], self_harm.score([text])[0], Thresholds())
+    assert d.status == "published", (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "the pills are on my bedside table and i'm taking them after midnight",
+    "said bye to my sister today without her knowing it was the last time",
+    "i'm up on the multistorey roof and i'm going to jump",
+])
+def test_explicit_intent_held_urgent(models, text):
+    toxicity, self_harm, _ = models
+    sh = self_harm.score([text])[0]
+    d = decide(toxicity.score([text])[0], sh, Thresholds())
+    assert d.status == "held" and d.tier == "intent" and d.priority == "urgent", (text, d, sh)
+    assert sh.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "honestly mate just kill yourself, no one would notice",
+    "go jump off something you clown",
+])
+def test_second_person_abuse_is_not_the_authors_crisis(models, text):
+    toxicity, self_harm, _ = models
+    tox, sh = toxicity.score([text])[0], self_harm.score([text])[0]
+    d = decide(tox, sh, Thresholds())
+    assert d.tier in ("none", "concern")
+    assert tox.score >= Thresholds().toxicity_hold and d.status in ("held", "removed")
+
+
+@pytest.mark.parametrize("text", [
+    "i fucking hate my life and i want to be dead",
+    "i'm a useless piece of shit and i don't want to be here anymore",
+])
+def test_crisis_with_swearing_is_not_toxic(models, text):
+    toxicity, self_harm, _ = models
+    tox, sh = toxicity.score([text])[0], self_harm.score([text])[0]
+    assert tox.score < Thresholds().toxicity_hold
+    assert decide(tox, sh, Thresholds()).status == "held"

@@ -1,0 +1,68 @@
+from moderation.classifiers.base import Scores
+from moderation.classifiers.evaluation import evaluate, format_report, parse_label, pr_auc, roc_auc, score_lines
+from moderation.policy import Thresholds
+
+
+class Fake:
+    def __init__(self, kind, fn):
+        self.kind, self.name, self.version, self.fn = kind, "fake", "0", fn
+        self.calls = 0
+
+    def score(self, texts):
+        self.calls += 1
+        return [self.fn(t) for t in texts]
+
+
+def _tox(t):
+    return Scores(0.99 if "idiot" in t else 0.1, {"insult": 0.9 if "idiot" in t else 0.0})
+
+
+def _sh(t):
+    if "pills" in t:
+        return Scores(0.9, {"concern": 0.95, "ideation": 0.9, "intent": 0.8}, ["plan"])
+    if "die" in t:
+        return Scores(0.7, {"concern": 0.8, "ideation": 0.7, "intent": 0.1})
+    return Scores(0.05, {"concern": 0.1, "ideation": 0.05, "intent": 0.01})
+
+
+def test_auc_helpers():
+    assert roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 1.0
+    assert roc_auc([0, 1], [0.5, 0.5]) == 0.5
+    assert roc_auc([1, 1], [0.1, 0.2]) is None
+    assert abs(pr_auc([1, 0, 1], [0.9, 0.8, 0.1]) - (0.5 * 1 + 0.5 * 2 / 3)) < 1e-9
+
+
+def test_parse_labels():
+    assert parse_label("hate", "toxicity") == (1, None)
+    assert parse_label("NOT", "toxicity") == (0, None)
+    assert parse_label("Attempt", "self_harm") == (1, "intent")
+    assert parse_label("Indicator", "self_harm") == (0, "concern")
+    assert parse_label("suicide", "self_harm") == (1, None)
+    assert parse_label("0", "self_harm") == (0, "none")
+    assert parse_label("weird", "self_harm") == (None, None)
+
+
+def test_evaluate_and_report():
+    rows = [{"text": "you idiot", "label": "OFF"}, {"text": "nice day", "label": "NOT"},
+            {"text": "hm", "label": "??"}]
+    rep = evaluate(rows, "toxicity", Fake("toxicity", _tox), Fake("self_harm", _sh), Thresholds())
+    assert rep["n"] == 2 and rep["skipped"] == 1 and rep["roc_auc"] == 1.0
+    assert rep["at_remove"]["tp"] == 1
+    rows = [{"text": "i have the pills", "tier": "intent"}, {"text": "i want to die", "label": "ideation"},
+            {"text": "nice day", "label": "none"}, {"text": "meh", "label": "Indicator"}]
+    rep = evaluate(rows, "self_harm", Fake("toxicity", _tox), Fake("self_harm", _sh), Thresholds())
+    assert rep["tier_confusion"]["intent"]["intent"] == 1 and rep["intent_ranked_intent"] == 1.0
+    assert rep["held_for_self_harm"]["recall"] == 1.0
+    text = format_report(rep)
+    assert "ROC-AUC" in text and "tier confusion" in text
+
+
+def test_score_lines_shape_and_batching():
+    tox, sh = Fake("toxicity", _tox), Fake("self_harm", _sh)
+    out = score_lines(["you idiot", "i have the pills", "nice"] * 30, tox, sh, Thresholds())
+    assert len(out) == 90 and tox.calls == 2  # batches of 64
+    assert set(out[0]) == {"toxicity", "toxicity_labels", "self_harm", "decision"}
+    assert set(out[0]["self_harm"]) == {"tier", "score"} and set(out[0]["decision"]) == {"status", "reasons"}
+    assert out[0]["decision"]["status"] == "removed"
+    assert out[1]["decision"]["status"] == "held" and out[1]["self_harm"]["tier"] == "intent"
+    assert out[2]["decision"]["status"] == "published"
