@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     import community.members.models  # noqa: F401
     import moderation.models  # noqa: F401
     import moderation.resources.models  # noqa: F401
+    import moderation.safety_models  # noqa: F401
     from community.chat import api as chat_api
     from community.chat import views as chat_views
     from community.forum import api as forum_api
@@ -105,8 +106,13 @@ def _register_blueprints(app: Flask) -> None:
 
     from admin import views as admin_views
 
+    import admin.watched  # noqa: F401 - the watched-words console page, on the admin blueprint
+    from community import safety_views
     for module in (members_views, forum_views, queue_views, admin_views, chat_views):
         app.register_blueprint(module.bp)
+    app.register_blueprint(safety_views.bp)
+    csrf.exempt(safety_views.api_bp)
+    app.register_blueprint(safety_views.api_bp)
     for module in (members_api, forum_api, queue_api, resources_api, chat_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
@@ -118,3 +124,5 @@ def _register_content_adapters() -> None:
     register(PostContent())
     from community.chat.moderation_adapter import MessageContent
     register(MessageContent())
+    from moderation.safety_content import MemberContent
+    register(MemberContent())

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from flask import current_app
 
+from community.errors import ServiceError
 from moderation import policy
 from moderation.classifiers import registry
 from moderation.classifiers.base import Scores
@@ -38,6 +39,15 @@ class Verdict:
     classifiers: dict = field(default_factory=dict)
     policy_version: str = policy.POLICY_VERSION
     context: str = ""
+    # Watched words found in the text ({"id", "pattern", "action", "regex", "timed_out"}), see moderation/watched.py.
+    watched: list[dict] = field(default_factory=list)
+
+    def apply_censor(self, text: str) -> str:
+        """The text as it is stored and shown: every `censor` watched word replaced with ****."""
+        if not any(m.get("action") == "censor" for m in self.watched):
+            return text
+        from moderation.watched import censor
+        return censor(text, self.watched)
 
     @property
     def published(self) -> bool:
@@ -70,10 +80,11 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
         tox_scores, sh_scores = future.result(timeout=app.config.get("MODERATION_TIMEOUT", 2.0))
     except FutureTimeout:
         log.error("screening timed out after %ss; holding %d item(s)", app.config.get("MODERATION_TIMEOUT"), len(texts))
-        return [_failed("timeout", names, context) for _ in texts]
+        return _after_classifiers([_failed("timeout", names, context) for _ in texts], texts, author, context)
     except Exception as exc:  # noqa: BLE001 - any classifier failure holds the item for a human
         log.exception("screening failed; holding %d item(s)", len(texts))
-        return [_failed(type(exc).__name__, names, context) for _ in texts]
+        return _after_classifiers([_failed(type(exc).__name__, names, context) for _ in texts], texts, author,
+                                  context)
 
     verdicts = []
     for tox, sh in zip(tox_scores, sh_scores):
@@ -92,7 +103,89 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
             classifiers=names, context=context,
         ))
+    return _after_classifiers(verdicts, texts, author, context)
+
+
+# --- after the classifiers: watched words and new-account approval (issue 11) -----------------------------------
+
+class WatchedWordBlocked(ServiceError):
+    """The text contains a `block` watched word: refused, nothing stored (API 422 code watched_word)."""
+
+    def __init__(self, match, field: str | None = None):
+        shown = f' ("{match.pattern}")' if not match.regex else ""
+        super().__init__("watched_word", f"This contains a word or phrase{shown} that this community doesn't allow. "
+                         "Please reword it - nothing was posted, and your text is still here.", status=422,
+                         field=field)
+
+
+FORUM_CONTEXTS = ("forum_thread", "forum_reply", "forum_edit")
+
+
+def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, context: str) -> list[Verdict]:
+    """Watched words, then the optional first-post approval, on top of the classifiers' verdicts. Both can only
+    make a verdict stricter: nothing a classifier held is ever published here, and a self-harm hold always stays a
+    hold with resources (a `block` match never turns a person in crisis away)."""
+    from moderation import watched
+    entries = watched.words()
+    for verdict, text in zip(verdicts, texts):
+        if entries:
+            _apply_watched(verdict, watched.find(text, entries), context)
+        if context in ("forum_thread", "forum_reply") and author is not None:
+            _first_post_approval(verdict, author)
     return verdicts
+
+
+def _apply_watched(verdict: Verdict, matches, context: str) -> None:
+    if not matches:
+        return
+    verdict.watched = [m.as_dict() for m in matches]
+    verdict.reasons = [*verdict.reasons, *(
+        f"watched_word:{'timeout' if m.timed_out else m.action}:{m.pattern}" for m in matches)]
+    blocks = [m for m in matches if m.action == "block" and not m.timed_out]
+    holds = [m for m in matches if m.action == "require_approval" or m.timed_out]
+    flags = [m for m in matches if m.action == "flag" and not m.timed_out]
+    # Refuse only when no classifier saw any self-harm risk and screening itself worked: a person in crisis (even
+    # "concern") or unscreened text is held for a human instead. A re-screen of stored text never refuses.
+    refusable = verdict.hold_reason not in ("self_harm", "unscreened") and verdict.tier == "none"
+    if blocks and refusable and context != "retry":
+        raise WatchedWordBlocked(blocks[0])
+    if (blocks or holds) and verdict.status == policy.PUBLISHED:
+        verdict.status, verdict.hold_reason = policy.HELD, "watched_word"
+        verdict.queue_kind, verdict.priority = "watched_word", policy.HIGH if verdict.tier == "concern" else policy.NORMAL
+    elif flags and verdict.status == policy.PUBLISHED and verdict.queue_kind is None:
+        verdict.queue_kind, verdict.priority = "watched_word", policy.NORMAL
+
+
+def _first_post_approval(verdict: Verdict, author) -> None:
+    """Admin setting (off by default): a new account's posts wait for a moderator until one has been published."""
+    if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False):
+        return
+    from community.members import trust
+    from moderation.safety_settings import load as load_safety
+    if not load_safety()["new_account_first_post_approval"] or trust.is_trusted(author):
+        return
+    if trust.published_posts(author) > 0:
+        return
+    verdict.status, verdict.hold_reason = policy.HELD, "new_account"
+    verdict.queue_kind = "new_account"
+    verdict.priority = policy.HIGH if verdict.tier == "concern" else policy.NORMAL
+    verdict.reasons = [*verdict.reasons, "new_account:first_post"]
+
+
+def screen_handle(handle: str, *, member=None) -> None:
+    """Check a handle against the watched words at sign-up and rename. A name can't be held or censored, so
+    `block`, `require_approval`, `censor` and a timed-out pattern refuse it (422 watched_word); `flag` lets it through
+    and writes an audit entry for admins."""
+    from moderation import audit, watched
+    matches = watched.find(handle)
+    if not matches:
+        return
+    refusing = [m for m in matches if m.action != "flag" or m.timed_out]
+    if refusing:
+        raise ServiceError("watched_word", "That handle contains a word this community doesn't allow. "
+                           "Please choose another.", status=422, field="handle")
+    audit.record(None, "watched_word.handle_flag", target=f"member:{member.id}" if member is not None else "signup",
+                 after={"handle": handle, "patterns": [m.pattern for m in matches]})
 
 
 def screen(text: str, *, author=None, context: str = "post") -> Verdict:

@@ -223,6 +223,7 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     _check_rate(author)
 
     verdict = screen(body, author=author, context="chat_message")
+    body = verdict.apply_censor(body)  # censor watched words: stored (and so sent live) censored
     message = ChatMessage(room=room, author=author, body=body, status=verdict.status,
                           hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
     db.session.add(message)

@@ -5,6 +5,7 @@ from community.extensions import limiter
 from community.forum import services
 from community.forum.models import PUBLISHED
 from community.members.blocks import is_filtered
+from community.members.trust import is_trusted
 from community.rendering import render_markdown
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
@@ -32,7 +33,7 @@ def post_to_dict(post, viewer=None) -> dict:
     body = "" if deleted else post.body
     return {
         "id": post.id, "thread_id": post.thread_id, "author": post.author.handle,
-        "body": body, "html": "" if deleted else str(render_markdown(body)),
+        "body": body, "html": "" if deleted else str(render_markdown(body, links=is_trusted(post.author))),
         "status": post.status, "hold_reason": post.hold_reason if post.status != PUBLISHED else None,
         "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
                                                                        or viewer.is_staff) else None,
@@ -47,6 +48,15 @@ def post_to_dict(post, viewer=None) -> dict:
 
 def post_title(post):
     return post.thread.title if post.is_opening else None
+
+
+def _api_trusted() -> bool:
+    return is_trusted(g.api_member)
+
+
+def _new_limit(kind):
+    from community.members.trust import new_account_limit
+    return lambda: new_account_limit(kind)
 
 
 def _page_meta(pagination) -> dict:
@@ -80,6 +90,7 @@ def board_threads(slug):
 @bp.post("/boards/<slug>/threads")
 @token_required()
 @limiter.limit("20 per hour", key_func=lambda: f"member:{g.api_member.id}")
+@limiter.limit(_new_limit("thread"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_thread(slug):
     board = services.get_board(slug)
     data = json_body()
@@ -101,6 +112,7 @@ def thread(thread_id):
 @bp.post("/threads/<int:thread_id>/posts")
 @token_required()
 @limiter.limit("60 per hour", key_func=lambda: f"member:{g.api_member.id}")
+@limiter.limit(_new_limit("reply"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_post(thread_id):
     found = services.get_thread(thread_id, g.api_member)
     data = json_body()

@@ -202,6 +202,7 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your post")
     cw = _content_warning(content_warning)
     verdict = screening.screen(f"{title}\n\n{body}", author=author, context="forum_thread")
+    title, body = verdict.apply_censor(title), verdict.apply_censor(body)  # censor watched words: stored censored
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
@@ -222,6 +223,7 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
     cw = _content_warning(content_warning)
     verdict = screening.screen(body, author=author, context="forum_reply")
+    body = verdict.apply_censor(body)
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
     _apply_verdict(post, verdict)
     db.session.add(post)
@@ -245,6 +247,7 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
         raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
     text = f"{post.thread.title}\n\n{body}" if post.is_opening else body
     verdict = screening.screen(text, author=editor, context="forum_edit")
+    body = verdict.apply_censor(body)
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
     post.body, post.content_warning, post.edited_at = body, cw, utcnow()
     _apply_verdict(post, verdict)

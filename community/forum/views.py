@@ -17,6 +17,17 @@ def _member_key():
     return f"member:{current_user.id}" if current_user.is_authenticated else "anon"
 
 
+def _trusted() -> bool:
+    """New accounts get the stricter NEW_ACCOUNT_* limits (community/members/trust.py); trusted ones are exempt."""
+    from community.members.trust import is_trusted
+    return current_user.is_authenticated and is_trusted(current_user._get_current_object())
+
+
+def _new_limit(kind):
+    from community.members.trust import new_account_limit
+    return lambda: new_account_limit(kind)
+
+
 def _show_error(form, err: ServiceError):
     db.session.rollback()
     field = getattr(form, err.field, None) if err.field else None
@@ -59,6 +70,7 @@ def board(slug):
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit("20 per hour", methods=["POST"], key_func=_member_key)
+@limiter.limit(_new_limit("thread"), methods=["POST"], key_func=_member_key, exempt_when=_trusted)
 def new_thread(slug):
     found = services.get_board(slug)
     form = forms.ThreadForm()
@@ -86,6 +98,7 @@ def thread(thread_id):
 @bp.post("/t/<int:thread_id>/reply")
 @login_required
 @limiter.limit("60 per hour", key_func=_member_key)
+@limiter.limit(_new_limit("reply"), key_func=_member_key, exempt_when=_trusted)
 def reply(thread_id):
     found = services.get_thread(thread_id, current_user)
     form = forms.ReplyForm()

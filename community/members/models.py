@@ -31,6 +31,8 @@ class Member(UserMixin, db.Model):
     deleted_at = db.Column(db.DateTime, nullable=True)
     # Bumped on sign-out-everywhere, password change and role change: every older session cookie stops working.
     session_epoch = db.Column(db.Integer, nullable=False, default=0)
+    # Trust for new accounts (community/members/trust.py): auto | new | trusted; a moderator may pin it.
+    trust_level = db.Column(db.String(8), nullable=False, default="auto", server_default="auto")
 
     tokens = db.relationship("ApiToken", back_populates="member", cascade="all, delete-orphan")
 

@@ -78,6 +78,8 @@ def validate_handle(handle) -> str:
             "That handle could be mistaken for staff or for the site itself. Please choose another.",
             field="handle",
         )
+    from moderation.screen import screen_handle
+    screen_handle(handle)  # admins' watched words (422 watched_word)
     return handle
 
 

@@ -33,7 +33,9 @@ def item_to_dict(item) -> dict:
         "created_at": _iso(item.created_at), "post": None, "message": None,
     }
     if content is not None:
-        body["post" if item.content_type == "post" else "message"] = adapter.to_dict(content)
+        body[{"post": "post", "message": "message"}.get(item.content_type, item.content_type)] = adapter.to_dict(content)
+    from community.members.trust import summary
+    body["author"] = summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
     return body
 
 

@@ -263,6 +263,12 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
                      after={"suspended_until": author.suspended_until.isoformat(), "days": days,
                             "item": item.id, "content": f"{item.content_type}:{item.content_id}"}, note=note)
         _message(author, moderator, item, f"Your account is suspended for {days} day(s)." + (f" {note}" if note else ""))
+        if item.kind == "suspension_proposal":
+            _resolve(item, moderator, "suspend")
+    # Issue 11: a notice to the author for every decision, and a strike for a removal/warning for abuse.
+    from moderation import notices
+    notices.for_decision(item, content, author, moderator, action, note, days)
+    notices.record_strike(item, content, author, moderator, action, note)
     _touch(item)
     audit.record(moderator, f"queue.{action}", target=f"{item.content_type}:{item.content_id}", before=before,
                  after={"status": adapter.status(content) if content is not None else None, "item": item.status},

@@ -1,0 +1,195 @@
+"""Notices and strikes (issue 11).
+
+Every moderator decision on a member's content (moderation.queue.services.decide: approve, remove, warn, suspend)
+sends that member a Notice: what was decided, which rule, the moderator's note, and how to appeal. A decision on
+content held for self-harm risk sends a supportive notice instead (never punitive) linking the crisis resources
+(/help) and the member's safety plan (/settings/safety-plan). `escalate` only routes the item to admins and sends
+nothing.
+
+Strikes: a removal (or warning) for abuse adds a Strike. Self-harm holds never do. When a member reaches the admin
+setting `strike_threshold` removals within `strike_window_days`, a "suspension_proposal" queue item asks a moderator
+to confirm (action suspend) or dismiss (approve) it.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from community.extensions import db
+from community.members.models import Member, utcnow
+from moderation.safety_models import Notice, Strike
+
+HELP_URL = "/help"
+SAFETY_PLAN_URL = "/settings/safety-plan"
+
+
+def safety_plan_url() -> str:
+    """The member's own safety plan page (built by part A of issue 11), wherever it is mounted."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+    try:
+        return url_for("members.safety_plan_page")
+    except (BuildError, RuntimeError):
+        return SAFETY_PLAN_URL
+RULES = {
+    "toxicity": "Be kind: no insults, threats or attacks on anyone's identity.",
+    "auto_removed": "Be kind: no insults, threats or attacks on anyone's identity.",
+    "report": "The community guidelines, after members reported it.",
+    "watched_word": "A word or phrase this community doesn't allow.",
+    "new_account": "New accounts' first posts are checked by a moderator.",
+    "unscreened": "Our automatic check couldn't run, so a moderator looked.",
+    "appeal": "Your appeal was reviewed.",
+    "check_in": "A moderator checked in.",
+}
+# Queue kinds whose removal is not for abuse and so never a strike.
+NO_STRIKE_KINDS = {"self_harm", "check_in", "suspension_proposal", "appeal", "new_account"}
+
+
+def _is_self_harm(item, content) -> bool:
+    if item.kind == "self_harm":
+        return True
+    verdict = getattr(content, "verdict", None) or {}
+    return getattr(content, "hold_reason", None) == "self_harm" or verdict.get("tier") in ("ideation", "intent")
+
+
+def _appeal_url(item) -> str | None:
+    if item.content_type == "post":
+        return f"/p/{item.content_id}/appeal"
+    return "/messages"  # chat: the member writes to staff from their messages page
+
+
+def _add(member: Member, item, kind: str, title: str, body: str, rule: str | None, note: str | None,
+         appeal_url: str | None) -> Notice:
+    notice = Notice(member_id=member.id, kind=kind, title=title, body=body, rule=rule, moderator_note=note,
+                    appeal_url=appeal_url, content_type=item.content_type if item else None,
+                    content_id=item.content_id if item else None)
+    db.session.add(notice)
+    return notice
+
+
+def for_decision(item, content, author: Member | None, moderator: Member, action: str, note: str | None,
+                 days: int | None = None) -> Notice | None:
+    """Called by decide() before it commits. Returns the notice (None for escalate or when there is no author)."""
+    if author is None or action == "escalate" or item.kind == "suspension_proposal" and action == "approve":
+        return None
+    what = "post" if item.content_type == "post" else "message"
+    if _is_self_harm(item, content):
+        title = {"approve": f"Your {what} is visible now", "remove": f"About your {what}"}.get(
+            action, "A moderator is thinking of you")
+        body = (f"A moderator read your {what}. You haven't done anything wrong, and you're not in trouble. "
+                + ("It's visible to the community now. " if action == "approve" else
+                   "We kept it out of public view so you can get support directly. " if action == "remove" else "")
+                + "If things feel hard right now, you can talk to someone any time on the help page, and your "
+                  "safety plan is there for you.")
+        return _add(author, item, "support", title, body, None, note, None)
+    rule = RULES.get(item.kind, "The community guidelines.")
+    if action == "approve":
+        return _add(author, item, "approved", f"Your {what} was approved",
+                    f"A moderator reviewed your {what} and it is visible to everyone now.", rule, note, None)
+    if action == "remove":
+        return _add(author, item, "removed", f"Your {what} was removed",
+                    f"A moderator removed your {what} because it broke a community rule. If you think that's "
+                    "wrong, you can appeal once and another moderator will look.", rule, note, _appeal_url(item))
+    if action == "warn":
+        return _add(author, item, "warned", "A moderator has warned you",
+                    "Please read the moderator's note. Repeated problems can lead to a suspension.", rule, note,
+                    _appeal_url(item))
+    if action == "suspend":
+        return _add(author, item, "suspended", "Your account is suspended",
+                    f"You can still read, and help is always on the help page, but you can't post or chat for "
+                    f"{days or 7} day(s).", rule, note, "/messages")
+    return None
+
+
+# --- strikes -----------------------------------------------------------------------------------------------------
+
+def record_strike(item, content, author: Member | None, moderator: Member, action: str, note: str | None):
+    """A removal or warning for abuse -> a Strike (and perhaps a suspension proposal). Self-harm never counts."""
+    if author is None or action not in ("remove", "warn") or item.kind in NO_STRIKE_KINDS:
+        return None
+    if _is_self_harm(item, content):
+        return None
+    kind = "removal" if action == "remove" else "warning"
+    exists = db.session.scalar(select(Strike).where(Strike.member_id == author.id, Strike.kind == kind,
+                                                    Strike.content_type == item.content_type,
+                                                    Strike.content_id == item.content_id))
+    if exists is not None:
+        return exists
+    strike = Strike(member_id=author.id, kind=kind, reason=item.kind, content_type=item.content_type,
+                    content_id=item.content_id, moderator_id=moderator.id, note=note)
+    db.session.add(strike)
+    db.session.flush()
+    if kind == "removal":
+        _maybe_propose_suspension(author)
+    return strike
+
+
+def strikes(member: Member) -> list[Strike]:
+    return list(db.session.scalars(select(Strike).where(Strike.member_id == member.id)
+                                   .order_by(Strike.created_at.desc(), Strike.id.desc())))
+
+
+def strike_to_dict(strike: Strike) -> dict:
+    return {"id": strike.id, "kind": strike.kind, "reason": strike.reason, "content_type": strike.content_type,
+            "content_id": strike.content_id, "note": strike.note,
+            "created_at": strike.created_at.isoformat() + "Z"}
+
+
+def _maybe_propose_suspension(member: Member) -> None:
+    from moderation.policy import HIGH
+    from moderation.queue import services as queue
+    from moderation.safety_settings import load
+    settings = load()
+    threshold, window = settings["strike_threshold"], settings["strike_window_days"]
+    if not threshold or member.is_staff:
+        return
+    since = utcnow() - timedelta(days=window)
+    recent = db.session.scalar(select(func.count(Strike.id)).where(
+        Strike.member_id == member.id, Strike.kind == "removal", Strike.created_at >= since)) or 0
+    if recent < threshold:
+        return
+    existing = queue.item_for("member", member.id)
+    if existing is not None and existing.status == "open":
+        return
+    from moderation.models import QueueItem
+    item = existing or QueueItem(content_type="member", content_id=member.id, author_id=member.id,
+                                 report_count=0, version=0, created_at=utcnow())
+    if existing is None:
+        db.session.add(item)
+    item.kind, item.priority, item.status = "suspension_proposal", HIGH, "open"
+    item.rank = queue._rank(HIGH, 0)
+    item.reasons = [f"strikes:{recent} removals in {window} days"]
+    item.scores = None
+    item.resolution = item.resolved_at = item.resolved_by_id = None
+    db.session.flush()
+    queue._touch(item)
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+def notices(member: Member, limit: int = 100) -> list[Notice]:
+    return list(db.session.scalars(select(Notice).where(Notice.member_id == member.id)
+                                   .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)))
+
+
+def unread_count(member: Member) -> int:
+    return db.session.scalar(select(func.count(Notice.id)).where(Notice.member_id == member.id,
+                                                                 Notice.read_at.is_(None))) or 0
+
+
+def mark_read(member: Member) -> None:
+    db.session.query(Notice).filter(Notice.member_id == member.id, Notice.read_at.is_(None)).update(
+        {"read_at": utcnow()})
+    db.session.commit()
+
+
+def notice_to_dict(notice: Notice) -> dict:
+    data = {"id": notice.id, "kind": notice.kind, "title": notice.title, "body": notice.body, "rule": notice.rule,
+            "moderator_note": notice.moderator_note, "appeal_url": notice.appeal_url,
+            "content_type": notice.content_type, "content_id": notice.content_id,
+            "created_at": notice.created_at.isoformat() + "Z",
+            "read_at": notice.read_at.isoformat() + "Z" if notice.read_at else None}
+    if notice.kind == "support":
+        data["help_url"], data["safety_plan_url"] = HELP_URL, safety_plan_url()
+    return data
