@@ -40,7 +40,8 @@ _md.core.ruler.push("demote_headings", _demote_headings)
 
 
 def sanitise(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+    # "*": set() - otherwise nh3 adds its default generic attributes (title, lang) to every tag.
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={**ALLOWED_ATTRIBUTES, "*": set()}, url_schemes=URL_SCHEMES,
                      link_rel="nofollow noopener ugc", strip_comments=True)
 
 
@@ -48,5 +49,5 @@ def render_markdown(text: str, *, links: bool = True) -> Markup:
     """Member Markdown -> sanitised HTML. `links=False` renders links as their plain text."""
     html = _md.render(text or "")
     if not links:
-        html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={}, strip_comments=True)
+        html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={"*": set()}, strip_comments=True)
     return Markup(sanitise(html))
