@@ -243,6 +243,29 @@ def _tox_matrix(E, texts):
     return sp.hstack([sp.csr_matrix(E * EMB_SCALE), ngrams(texts)], format="csr")
 
 
+def _sh_training_set(ds: Dataset, own_mask: np.ndarray):
+    """(E, tier, weight, intent_known) for the self-harm MLP: public non-held-out rows + own rows in own_mask."""
+    own = ds.own
+    Es, tiers, ws, iknown = [], [], [], []
+    for name, d in ds.sh.items():
+        m = ~d["hold"]
+        Es.append(d["E"][m]); tiers.append(d["tier"][m]); iknown.append(d["intent_known"][m])
+        ws.append(np.full(m.sum(), {"cssrs": W_CSSRS_POST, "suicide_detection": W_SD}.get(name, 1.0)))
+        if name == "cssrs":
+            ue, ut = user_embeddings(d, train=True)
+            Es.append(ue); tiers.append(ut); iknown.append(np.ones(len(ut), bool))
+            ws.append(np.full(len(ut), W_CSSRS_USER))
+    for name, d in ds.tox.items():  # tweets: not self-harm (a fixed hash-chosen sample keeps them from dominating)
+        m = ~d["hold"] & np.array([holdout_bucket("sh-sample:" + t) < 4000.0 / max(1, len(d["texts"]))
+                                   for t in d["texts"]])
+        Es.append(d["E"][m]); tiers.append(np.zeros(m.sum(), int)); iknown.append(np.ones(m.sum(), bool))
+        ws.append(np.full(m.sum(), W_TWEET_SH))
+    Es.append(own["E"][own_mask]); tiers.append(own["tier"][own_mask]); iknown.append(np.ones(own_mask.sum(), bool))
+    ws.append(np.full(own_mask.sum(), W_OWN))
+    E = np.vstack(Es); tier = np.concatenate(tiers); w = np.concatenate(ws); known = np.concatenate(iknown)
+    return E, tier, w, known
+
+
 def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson", "olid")) -> dict:
     """Fit every head on the non-held-out rows. Returns a dict of numpy arrays (the .npz content)."""
     own = ds.own
@@ -273,24 +296,7 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
     out["insult_w"], out["insult_b"] = c.astype(np.float32), np.float32(b)
 
     # --- self-harm: ordinal heads
-    Es, tiers, ws, iknown = [], [], [], []
-    for name, d in ds.sh.items():
-        m = ~d["hold"]
-        Es.append(d["E"][m]); tiers.append(d["tier"][m]); iknown.append(d["intent_known"][m])
-        ws.append(np.full(m.sum(), {"cssrs": W_CSSRS_POST, "suicide_detection": W_SD}.get(name, 1.0)))
-        if name == "cssrs":
-            ue, ut = user_embeddings(d, train=True)
-            Es.append(ue); tiers.append(ut); iknown.append(np.ones(len(ut), bool))
-            ws.append(np.full(len(ut), W_CSSRS_USER))
-    for name, d in ds.tox.items():  # tweets: not self-harm (a fixed hash-chosen sample keeps them from dominating)
-        m = ~d["hold"] & np.array([holdout_bucket("sh-sample:" + t) < 4000.0 / max(1, len(d["texts"]))
-                                   for t in d["texts"]])
-        Es.append(d["E"][m]); tiers.append(np.zeros(m.sum(), int)); iknown.append(np.ones(m.sum(), bool))
-        ws.append(np.full(m.sum(), W_TWEET_SH))
-    Es.append(own["E"][own_mask]); tiers.append(own["tier"][own_mask]); iknown.append(np.ones(own_mask.sum(), bool))
-    ws.append(np.full(own_mask.sum(), W_OWN))
-    E = np.vstack(Es); tier = np.concatenate(tiers); w = np.concatenate(ws); known = np.concatenate(iknown)
-    out.update(_fit_sh_mlp(E, tier, w, known, seed))
+    out.update(_fit_sh_mlp(*_sh_training_set(ds, own_mask), seed))
     out["sh_shift"] = np.zeros(3, np.float32)  # calibration shifts (set by calibrate())
     out["tox_shift"] = np.float32(0.0)
     return out
@@ -465,7 +471,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     log(f"data loaded and embedded in {time.time() - t0:.0f}s")
 
     heads = fit_heads(ds, use_own_dev=False, seed=seed)
-    calibrate(ds, heads, log)
+    calibrate(ds, heads, log, seed)
     metrics = {"heldout": heldout_metrics(ds, heads), "cross_source": cross_source(ds, seed),
                "own_dev": own_dev_metrics(ds, heads, ds.own["hold"])}
     # Final heads: the same, plus own dev posts (public hold-outs stay excluded so the held-out figures stay honest).
@@ -491,39 +497,83 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     return metrics
 
 
-def calibrate(ds: Dataset, heads: dict, log: Callable) -> None:
-    """Choose additive logit shifts (ideation/concern, intent) on own *dev* posts, rules included.
+CV_FOLDS = 5
+FH_BUDGET = 0.10  # the acceptance bar for false holds of ordinary posts
 
-    Grid search. Ideation: hold >= 97 % of dev ideation/intent posts with <= 8 % false holds if possible, else
-    maximise recall - 0.5 * false-hold rate within a 10 % false-hold budget. Intent: keep false holds <= 8 %, then
-    rank >= 85 % of dev intent posts as intent, with the smallest shift.
+
+def _oof_sh_logits(ds: Dataset, seed: int) -> np.ndarray:
+    """Out-of-fold self-harm logits for every own post (5 folds by text hash; public training rows in every fold)."""
+    own = ds.own
+    n = len(own["texts"])
+    fold = np.array([int(holdout_bucket("cv:" + t) * CV_FOLDS) for t in own["texts"]])
+    out = np.zeros((n, 3), np.float64)
+    for k in range(CV_FOLDS):
+        test = fold == k
+        if not test.any():
+            continue
+        h = _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
+        h["sh_shift"] = np.zeros(3, np.float32)
+        out[test] = sh_logits(h, own["E"][test])
+    return out
+
+
+def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads) -> dict:
+    from moderation.classifiers.embedded import combine
+    from moderation.policy import Thresholds, decide
+
+    t = Thresholds()
+    risk = held = ordinary = fh = n_int = ok_int = 0
+    for i in range(len(raw)):
+        a, b = combine(raw[i], float(tox_logit[i]), shl[i] + shift, heads)
+        d = decide(a, b, t)
+        if tier[i] >= 2:
+            risk += 1
+            held += d.status == "held" and d.tier in ("ideation", "intent")
+        if tier[i] == 3:
+            n_int += 1
+            ok_int += d.tier == "intent"
+        if tier[i] == 0 and not toxic[i]:
+            ordinary += 1
+            fh += d.status != "published"
+    return {"held": held / max(1, risk), "fh": fh / max(1, ordinary), "intent": ok_int / max(1, n_int)}
+
+
+def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
+    """Choose additive logit shifts (ideation/concern, intent) from *out-of-fold* scores of all own posts.
+
+    Each own post is scored by a self-harm MLP that never saw it (5-fold CV), so the shifts match how the final
+    heads behave on unseen short posts. Rules are included (the policy-level figures are what matter).
+    Ideation: hold >= 97 % of ideation/intent posts with <= 8 % false holds if possible, else maximise
+    recall - 0.25 * false-hold rate within a FH_BUDGET false-hold budget (a missed crisis is the worst failure; a
+    false hold costs a moderator a minute). Intent: stay within the budget, then rank >= 85 % of intent posts as
+    intent, with the smallest shift.
     """
-    m = ds.own["hold"]
-    if m.sum() < 20:
+    own = ds.own
+    if len(own["texts"]) < 40:
         return
-    best = None
+    oof = _oof_sh_logits(ds, seed)
+    tox_logit = head_logits(heads, own["E"], own["texts"])["tox"]
+    args = (own["raw"], own["tier"], own["toxic"], tox_logit, oof)
     grid = [x / 4.0 for x in range(-4, 9)]
+    best = None
     for s_id in grid:
-        heads["sh_shift"][:] = np.float32(0)
-        heads["sh_shift"][0] = heads["sh_shift"][1] = np.float32(s_id)
-        r = own_dev_metrics(ds, heads, m)
-        # a missed crisis is the worst failure: recall counts double a false hold, within a 10 % false-hold budget
-        key = (r["held_for_self_harm"] >= 0.97 and r["false_holds"] <= 0.08, r["false_holds"] <= 0.10,
-               round(r["held_for_self_harm"] - 0.5 * r["false_holds"], 4), -abs(s_id))
+        r = _policy_figures(*args, np.array([s_id, s_id, 0.0]), heads)
+        key = (r["held"] >= 0.97 and r["fh"] <= 0.08, r["fh"] <= FH_BUDGET, round(r["held"] - 0.25 * r["fh"], 4),
+               -abs(s_id))
         if best is None or key > best[0]:
-            best = (key, s_id)
+            best = (key, s_id, r)
     s_id = best[1]
+    log(f"calibration (out-of-fold own posts): ideation shift {s_id:+.2f} -> held {best[2]['held']:.3f}, "
+        f"false holds {best[2]['fh']:.3f}")
     best = None
     for s_in in grid:
-        heads["sh_shift"][:] = np.float32(0)
-        heads["sh_shift"][0] = heads["sh_shift"][1] = np.float32(s_id)
-        heads["sh_shift"][2] = np.float32(s_in)
-        r = own_dev_metrics(ds, heads, m)
-        key = (r["false_holds"] <= 0.08, r["intent_ranked_intent"] >= 0.85, -abs(s_in))
+        r = _policy_figures(*args, np.array([s_id, s_id, s_in]), heads)
+        key = (r["fh"] <= FH_BUDGET, r["intent"] >= 0.85, -abs(s_in))
         if best is None or key > best[0]:
-            best = (key, s_in)
-    heads["sh_shift"][2] = np.float32(best[1])
-    log(f"calibration shifts: self-harm {heads['sh_shift'].round(2).tolist()}, toxicity {float(heads['tox_shift']):.2f}")
+            best = (key, s_in, r)
+    heads["sh_shift"][:] = np.array([s_id, s_id, best[1]], np.float32)
+    log(f"calibration: intent shift {best[1]:+.2f} -> intent ranked intent {best[2]['intent']:.3f}, false holds "
+        f"{best[2]['fh']:.3f}; self-harm shifts {heads['sh_shift'].round(2).tolist()}")
 
 
 def _round(x):

@@ -11,11 +11,11 @@ from moderation.policy import Thresholds
 EVAL = Path(__file__).resolve().parents[2] / "moderation" / "eval" / "handwritten.csv"
 
 FLOORS = {
-    "held_for_self_harm": 0.80,
-    "false_holds_max": 0.12,
-    "intent_ranked_intent": 0.75,
+    "held_for_self_harm": 0.80,  # measured 0.849 (2026-11-23 weights)
+    "false_holds_max": 0.10,  # measured 0.060
+    "intent_ranked_intent": 0.72,  # measured 0.767
     "abuse_as_crisis_max": 0.10,
-    "toxicity_auc": 0.95,
+    "toxicity_auc": 0.96,  # measured 0.983
 }
 
 
