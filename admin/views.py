@@ -42,26 +42,33 @@ def index():
     return redirect(url_for("admin.health"))
 
 
+def database_status() -> tuple[str, str]:
+    """("ok", dialect) when the database answers, else ("error", why)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return ("ok", db.engine.dialect.name)
+    except Exception as exc:  # noqa: BLE001
+        db.session.rollback()
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
+def redis_status(app) -> tuple[str, str]:
+    """("ok", host) when REDIS_URL answers a PING, ("off", why) when unset, else ("error", why)."""
+    if not app.config.get("REDIS_URL"):
+        return ("off", "not configured (single process; memory rate limits)")
+    try:
+        import redis
+        redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=2).ping()
+        return ("ok", app.config["REDIS_URL"].split("@")[-1])
+    except Exception as exc:  # noqa: BLE001
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
 def health_report(app) -> dict:
     """Database, Redis, classifier backends and queue sizes, in plain words (page and `doctor` share it)."""
     from moderation.classifiers.registry import backends
     from moderation.queue.services import counts
-    report = {}
-    try:
-        db.session.execute(text("SELECT 1"))
-        report["database"] = ("ok", db.engine.dialect.name)
-    except Exception as exc:  # noqa: BLE001
-        db.session.rollback()
-        report["database"] = ("error", f"{type(exc).__name__}: {exc}")
-    if app.config.get("REDIS_URL"):
-        try:
-            import redis
-            redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1).ping()
-            report["redis"] = ("ok", app.config["REDIS_URL"].split("@")[-1])
-        except Exception as exc:  # noqa: BLE001
-            report["redis"] = ("error", f"{type(exc).__name__}: {exc}")
-    else:
-        report["redis"] = ("off", "not configured (single process; memory rate limits)")
+    report = {"database": database_status(), "redis": redis_status(app)}
     report["classifiers"] = backends(app).describe()
     report["queue"] = counts()
     return report

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi members ...`, `flask --app wsgi demo seed`, `flask --app wsgi moderation ...`.
+"""Command-line tools: `flask --app wsgi members ...`, `flask --app wsgi demo seed`, `flask --app wsgi moderation ...`,
+`flask --app wsgi doctor`.
 
 Bad input gets a clear message and a non-zero exit, never a traceback.
 """
@@ -94,7 +95,9 @@ def seed():
 
 
 def init_app(app) -> None:
+    from admin.doctor import doctor_command
     from moderation.cli import moderation_cli
+    app.cli.add_command(doctor_command)
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(moderation_cli)

@@ -1,0 +1,110 @@
+"""`flask --app wsgi doctor`: a healthy install passes with "ok" lines; each broken piece fails with plain words."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, update
+
+from community.extensions import db
+from moderation.classifiers.base import SELF_HARM, TOXICITY
+from moderation.classifiers.registry import set_backends
+from moderation.resources.models import Resource
+from tests.conftest import FakeClassifier
+
+
+def doctor(app, *args):
+    return app.test_cli_runner().invoke(args=["doctor", *args])
+
+
+def verify_directory():
+    db.session.execute(update(Resource).values(last_verified=date.today()))
+    db.session.commit()
+
+
+def test_healthy_install_passes(any_app):
+    # Fake classifiers (name "fake"), on this app: the lexicon would rightly warn that it is a placeholder.
+    set_backends(any_app, FakeClassifier(TOXICITY), FakeClassifier(SELF_HARM))
+    any_app.config.update(SITE_URL="https://haven.example.org", TRUST_PROXY=1, RATELIMIT_ENABLED=True)
+    verify_directory()
+    result = doctor(any_app, "--strict")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    for topic in ("secret key", "safety-plan key", "database", "redis", "toxicity model", "self-harm model",
+                  "crisis directory", "site url", "proxy"):
+        assert any(line.startswith("ok") and f" {topic}:" in line for line in lines), (topic, result.output)
+    assert "migrated to the newest revision" in result.output
+    assert "All checks passed." in result.output
+    assert "PROBLEM" not in result.output and "warning " not in result.output
+
+
+def test_default_install_warns_but_passes(app):
+    """Fresh `db upgrade`: the seeded directory is unverified, the lexicon is a placeholder, no SITE_URL. Works, so
+    exit 0, with each warning said plainly; --strict turns warnings into a failure."""
+    result = doctor(app)
+    assert result.exit_code == 0, result.output
+    assert "unverified or were last verified more than 180 days ago" in result.output
+    assert "SITE_URL is not set" in result.output
+    assert "No problems;" in result.output
+    assert doctor(app, "--strict").exit_code == 1
+
+
+def test_unmigrated_database(app_factory, tmp_path):
+    app = app_factory(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "never migrated" in result.output
+    assert "Run `flask --app wsgi db upgrade`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_database_behind_head(app):
+    db.session.execute(db.text("UPDATE alembic_version SET version_num = '0001'"))
+    db.session.commit()
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "is at revision 0001 but this version needs" in result.output
+
+
+def test_unreachable_redis(app, scores):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "PROBLEM  redis: cannot reach Redis at redis://127.0.0.1:1/0" in result.output
+    assert "Start Redis or fix REDIS_URL" in result.output
+
+
+def test_empty_crisis_directory(app, scores):
+    db.session.execute(delete(Resource))
+    db.session.commit()
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "no active helplines: a person in crisis would see nothing to call" in result.output
+
+
+def test_no_emergency_numbers(app, scores):
+    db.session.execute(update(Resource).where(Resource.kind == "emergency").values(active=False))
+    db.session.commit()
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "no emergency numbers" in result.output
+
+
+def test_model_that_failed_to_load(app_factory):
+    app = app_factory(MODERATION_TOXICITY_BACKEND="no-such-backend")
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "toxicity model: no-such-backend (unavailable) did not load" in result.output
+
+
+def test_bad_site_url(app, scores):
+    app.config.update(SITE_URL="haven.example.org/forum", TRUST_PROXY=1)
+    result = doctor(app)
+    assert result.exit_code == 1
+    assert "must be an origin such as https://haven.example.org" in result.output
+
+
+def test_site_url_without_trust_proxy_warns(app, scores):
+    app.config.update(SITE_URL="https://haven.example.org", TRUST_PROXY=0)
+    result = doctor(app)
+    assert result.exit_code == 0
+    assert "Set TRUST_PROXY=1" in result.output
