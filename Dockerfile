@@ -1,0 +1,35 @@
+# Haven: one server process per container (gunicorn, one worker with threads; README "Running in production").
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them. torch==2.13.0 resolves to the CPU build from
+# PyTorch's CPU wheel index (the plain PyPI wheel pulls several GB of CUDA libraries a CPU server never uses).
+COPY requirements.txt .
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+
+COPY . .
+
+# Run as an unprivileged user; instance/ (generated secrets, SQLite if used) is the only place it writes.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin haven \
+    && mkdir -p /app/instance \
+    && chown haven:haven /app/instance \
+    && chmod 700 /app/instance
+USER haven
+
+EXPOSE 8000
+
+# /healthz answers 200 when the database does; the slim image has no curl, so Python asks.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+
+# One process, threads (Flask-SocketIO threading mode + simple-websocket): a Socket.IO session lives in one
+# process, so scale out with more containers behind a sticky proxy, never with -w > 1.
+CMD ["gunicorn", "-w", "1", "--threads", "100", "-b", "0.0.0.0:8000", "wsgi:app"]

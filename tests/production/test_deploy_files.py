@@ -1,0 +1,66 @@
+"""The deployment files say what README says: compose parses with the expected services, the image installs
+requirements.txt and runs gunicorn on wsgi:app, nginx is sticky and upgrades WebSockets."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_has_the_expected_services():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"app1", "app2", "db", "redis", "proxy", "migrate"} <= set(services)
+    for name in ("app1", "app2"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql://") and "@db:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:")
+        assert "TRUST_PROXY" in env
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["db"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["proxy"]["image"].startswith("nginx:")
+    assert "flask --app wsgi db upgrade" in " ".join(services["migrate"]["command"])
+    assert "flask --app wsgi doctor" in " ".join(services["migrate"]["command"])
+    mounted = " ".join(services["proxy"]["volumes"])
+    assert "deploy/nginx.conf" in mounted and (ROOT / "deploy" / "nginx.conf").exists()
+
+
+def test_nginx_is_sticky_and_upgrades_websockets():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream haven \{(.*?)\}", conf, re.S).group(1)
+    assert "ip_hash;" in upstream
+    assert "server app1:8000;" in upstream and "server app2:8000;" in upstream
+    socketio = re.search(r"location /socket.io \{(.*?)\}", conf, re.S).group(1)
+    assert "proxy_http_version 1.1;" in socketio
+    assert "proxy_set_header Upgrade $http_upgrade;" in socketio
+    assert 'proxy_set_header Connection "upgrade";' in socketio
+
+
+def test_dockerfile_installs_requirements_and_runs_gunicorn():
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    assert re.search(r"pip install .*-r requirements\.txt", text)
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    assert re.search(r"^USER (?!root)\w+", text, re.M)
+    assert "HEALTHCHECK" in text and "/healthz" in text
+    cmd = re.search(r"^CMD (\[.*\])", text, re.M).group(1)
+    assert cmd == '["gunicorn", "-w", "1", "--threads", "100", "-b", "0.0.0.0:8000", "wsgi:app"]'
+
+
+def test_readme_gives_the_same_gunicorn_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "gunicorn -w 1 --threads 100 -b 0.0.0.0:8000 wsgi:app" in readme
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
+def test_docker_compose_config_validates():
+    result = subprocess.run(["docker-compose", "-f", str(ROOT / "compose.yaml"), "config", "-q"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
