@@ -17,6 +17,10 @@ def warm_up(app) -> None:
         from moderation.classifiers.registry import backends
         started = time.perf_counter()
         loaded = backends(app)
+        # One pass through each model too: the first inference is much slower than the rest (about 1.4 s on a
+        # laptop CPU), and a first post scored cold under load could pass MODERATION_TIMEOUT and be held unscreened.
+        loaded.toxicity.score(["warming up"])
+        loaded.self_harm.score(["warming up"])
         log.info("screening models ready in %.1fs: %s", time.perf_counter() - started,
                  ", ".join(f"{r['slot']}={r['name']}@{r['version']}" for r in loaded.describe()))
     threading.Thread(target=run, name="model-warm-up", daemon=True).start()
