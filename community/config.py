@@ -54,6 +54,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in memory instead (per process) and never fail a request because of the limiter.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Screening backends (moderation/classifiers/registry.py).
         "MODERATION_TOXICITY_BACKEND": env.get("MODERATION_TOXICITY_BACKEND", "embedded"),
         "MODERATION_SELF_HARM_BACKEND": env.get("MODERATION_SELF_HARM_BACKEND", "embedded"),

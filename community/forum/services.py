@@ -187,6 +187,12 @@ def _after_screen(post: Post, verdict: screening.Verdict) -> None:
 
 
 def recount(thread: Thread) -> None:
+    if thread.id is not None:
+        # Lock the thread row first (PostgreSQL; SQLite's writer already holds the database), so two replies
+        # committing at once cannot both count without the other, and re-read the count: when the new value equals
+        # a stale loaded one, SQLAlchemy would otherwise skip the UPDATE and leave another request's count behind.
+        db.session.flush()
+        db.session.refresh(thread, ["post_count", "status"], with_for_update={"key_share": True})
     thread.post_count = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.status == PUBLISHED,
                                           Post.deleted_at.is_(None))) or 0

@@ -3,6 +3,7 @@ from flask import Blueprint, g, jsonify, request
 from community.api_support import bearer_token, json_body, require, token_required
 from community.extensions import limiter
 from community.members import services
+from community.members.limits import LOGIN_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
@@ -12,7 +13,7 @@ def member_to_dict(member) -> dict:
 
 
 @bp.post("/members")
-@limiter.limit("10 per hour")
+@limiter.shared_limit(SIGNUPS_PER_CLIENT, scope="signup")
 def create_member():
     data = json_body()
     handle = require(data, "handle", optional=True)
@@ -27,6 +28,7 @@ def create_member():
 
 @bp.post("/tokens")
 @limiter.limit("10 per minute")
+@limiter.shared_limit(LOGIN_PER_HANDLE, scope="login-handle", key_func=attempted_handle_key)
 def create_token():
     data = json_body()
     member = services.authenticate(require(data, "handle"), require(data, "password"))
@@ -126,3 +128,20 @@ def put_muted_words():
         from community.api_support import ApiError
         raise ApiError("missing_field", "'words' is required.", field="words")
     return jsonify({"words": blocks.set_muted_words(g.api_member, data["words"])})
+
+
+# --- privacy rights (community/members/account.py)
+
+@bp.get("/me/export")
+@token_required()
+def export_me():
+    from community.members import account
+    return _no_store(jsonify(account.export(g.api_member)))
+
+
+@bp.delete("/me")
+@token_required()
+def delete_me():
+    from community.members import account
+    account.delete_account(g.api_member, require(json_body(), "password"))
+    return "", 204

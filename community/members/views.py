@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
 from community.members import forms, services
+from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
 from community.members.models import Member
 
 bp = Blueprint("members", __name__)
@@ -41,7 +42,7 @@ def _show_error(form, err: ServiceError):
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.shared_limit(SIGNUPS_PER_CLIENT, scope="signup", methods=["POST"])
 def signup():
     form = forms.SignupForm()
     form.region.choices = _region_choices()
@@ -69,6 +70,7 @@ def welcome():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@limiter.shared_limit(LOGIN_PER_HANDLE, scope="login-handle", methods=["POST"], key_func=attempted_handle_key)
 def login():
     form = forms.LoginForm()
     if form.validate_on_submit():
@@ -92,6 +94,7 @@ def logout():
 
 @bp.route("/recover", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
+@limiter.shared_limit(RECOVER_PER_HANDLE, scope="recover-handle", methods=["POST"], key_func=attempted_handle_key)
 def recover():
     form = forms.RecoverForm()
     if form.validate_on_submit():
@@ -311,3 +314,37 @@ def muted_words_page():
             return redirect(url_for("members.muted_words_page"))
     return render_template("members/muted_words.html", form=form, word_max=blocks_service.MUTED_WORD_MAX,
                            words_max=blocks_service.MUTED_WORDS_MAX), status
+
+
+# --- privacy rights (community/members/account.py)
+
+@bp.get("/settings/export")
+@login_required
+def export_data():
+    import json
+
+    from community.members import account
+    response = make_response(json.dumps(account.export(current_user), ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = 'attachment; filename="haven-export.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    from community.members import account
+    form = forms.SignOutForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            account.delete_account(current_user._get_current_object(), request.form.get("password", ""))
+        except ServiceError as err:
+            db.session.rollback()
+            error = err.message
+        else:
+            logout_user()
+            flash("Your account is deleted. Thank you for being here; take care of yourself.", "info")
+            return redirect(url_for("pages.index"))
+    return render_template("members/delete.html", form=form, error=error)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
@@ -45,16 +46,33 @@ def _touch(item: QueueItem) -> None:
     realtime.queue_changed(item)
 
 
+def _get_or_create(content_type: str, content_id: int, author_id: int | None, **fields) -> tuple[QueueItem, bool]:
+    """The one item for this content, made if missing. Two requests may both find none (a report racing another
+    report or a screening): the insert runs in a savepoint, and the loser of the unique constraint
+    (uq_queue_items_content) takes the winner's row instead of failing the whole request."""
+    item = item_for(content_type, content_id)
+    if item is not None:
+        return item, False
+    item = QueueItem(content_type=content_type, content_id=content_id, author_id=author_id, version=0,
+                     report_count=0, created_at=utcnow(), **fields)
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        existing = item_for(content_type, content_id)
+        if existing is None:
+            raise
+        return existing, False
+    return item, True
+
+
 def raise_for(content_type: str, content_id: int, author_id: int | None, verdict) -> QueueItem | None:
     """Open (or re-open) the one queue item for this content, as the verdict asks. Caller commits."""
     if verdict.queue_kind is None:
         return None
-    item = item_for(content_type, content_id)
-    if item is None:
-        item = QueueItem(content_type=content_type, content_id=content_id, author_id=author_id, version=0,
-                         report_count=0, created_at=utcnow())
-        db.session.add(item)
-    elif (item.status == "open" and item.kind != "unscreened"
+    item, created = _get_or_create(content_type, content_id, author_id, kind=verdict.queue_kind,
+                                   priority=verdict.priority, rank=_rank(verdict.priority, 0), reasons=[])
+    if not created and (item.status == "open" and item.kind != "unscreened"
           and RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9)):
         # Never demote an open item (an edit must not push a crisis down the queue); just add the new reasons.
         # An "unscreened" item's rank only stood for missing scores: a real verdict replaces it.
@@ -80,19 +98,20 @@ def add_report(post, report) -> QueueItem:
     """A member report joins the post's one item; enough reports on a published post hold it."""
     from moderation.settings import load_thresholds
 
-    item = item_for("post", post.id)
     severe = report.reason == "self_harm_risk"
-    if item is None:
-        item = QueueItem(content_type="post", content_id=post.id, author_id=post.author_id, kind="report",
-                         priority=HIGH if severe else NORMAL, reasons=[], report_count=0, version=0,
-                         created_at=utcnow())
-        db.session.add(item)
-    elif item.status != "open":
+    item, created = _get_or_create("post", post.id, post.author_id, kind="report",
+                                   priority=HIGH if severe else NORMAL, reasons=[], rank=RANKS[NORMAL])
+    # Count in SQL, then re-read: the UPDATE takes the row's write lock (SQLite: the database's), so concurrent
+    # reports never lose a count and everything below works on the current row.
+    db.session.flush()
+    db.session.execute(update(QueueItem).where(QueueItem.id == item.id)
+                       .values(report_count=func.coalesce(QueueItem.report_count, 0) + 1))
+    db.session.refresh(item)
+    if not created and item.status != "open":
         item.kind, item.priority, item.status = "report", HIGH if severe else NORMAL, "open"
         item.resolution = item.resolved_at = item.resolved_by_id = None
-    elif severe and RANKS[item.priority] > RANKS[HIGH]:
+    elif not created and severe and RANKS[item.priority] > RANKS[HIGH]:
         item.priority = HIGH
-    item.report_count = (item.report_count or 0) + 1
     item.reasons = list(dict.fromkeys([*(item.reasons or []), f"report:{report.reason}"]))
     item.rank = _rank(item.priority, item.report_count)
     db.session.flush()
