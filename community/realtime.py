@@ -62,6 +62,9 @@ def _prepare(session):
 @event.listens_for(Session, "after_commit")
 def _send(session):
     for name, payload, room, *skip in session.info.pop("realtime_ready", []):
+        if name is _DISCONNECT:
+            _disconnect_room(room)
+            continue
         try:
             # An optional 4th item lists connections to leave out (live chat per member: blocks, muted words).
             socketio.emit(name, payload, to=room, skip_sid=skip[0] if skip and skip[0] else None)
@@ -73,6 +76,32 @@ def _send(session):
 def _discard(session):
     session.info.pop("realtime_pending", None)
     session.info.pop("realtime_ready", None)
+
+
+# --- sessions ----------------------------------------------------------------------------------------------------
+
+_DISCONNECT = object()  # marker in the deferred list: disconnect a room's connections instead of emitting
+
+
+def end_live_sessions(member_id: int) -> None:
+    """After commit: disconnect every live connection of this member (role changed, signed out everywhere, account
+    deleted), so a demoted moderator stops receiving the staff room's queue broadcasts at once and any client must
+    reconnect with its current rights. Connections held by another server process are refused at their next event
+    (community/chat/events.py compares the session epoch recorded at connect)."""
+    after_commit(lambda: [(_DISCONNECT, None, member_room(member_id))])
+
+
+def _disconnect_room(room: str) -> None:
+    try:
+        server = socketio.server
+        if server is None:
+            return
+        sids = [sid for sid, _eio in server.manager.get_participants("/", room)]
+        for sid in sids:
+            server.leave_room(sid, STAFF_ROOM, namespace="/")
+            server.disconnect(sid, namespace="/")
+    except Exception:  # noqa: BLE001 - the change stands; the next event on the connection is refused anyway
+        log.exception("could not end live connections in %s", room)
 
 
 # --- moderation --------------------------------------------------------------------------------------------------

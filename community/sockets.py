@@ -1,7 +1,9 @@
 """Socket.IO connection handling: who may connect, and the private rooms each connection joins.
 
 A client authenticates with the signed-in session cookie, or with an API token as auth data {"token": "..."}.
-Anonymous visitors and suspended or deleted members are refused. Staff join the live queue room; every member joins
+Anonymous visitors and suspended or deleted members are refused. The member's session epoch is recorded at connect:
+when it changes (role change, sign-out-everywhere...) the connection is refused at its next event, and
+community.realtime.end_live_sessions disconnects it at once. Staff join the live queue room; every member joins
 their own room for private notices. The Origin check is Flask-SocketIO's (same origin, or SITE_URL when set).
 """
 from __future__ import annotations
@@ -36,6 +38,9 @@ def on_connect(auth=None):
     if member.is_suspended:
         raise ConnectionRefusedError("Your account is suspended for now.")
     request.environ["haven.member_id"] = member.id
+    # Role changes, sign-out-everywhere, password resets and account deletion bump the epoch: every later event on
+    # this connection is then refused (community/chat/events.py), whatever the token says.
+    request.environ["haven.epoch"] = member.session_epoch
     request.environ["haven.token"] = auth.get("token") if isinstance(auth, dict) else None
     join_room(realtime.member_room(member.id))
     if member.is_staff:

@@ -21,12 +21,15 @@ log = logging.getLogger(__name__)
 
 
 def current_member():
-    """The member behind this connection, re-read now: None when signed out, deleted or suspended."""
+    """The member behind this connection, re-read now: None when signed out, deleted or suspended, or when their
+    session epoch moved since connect (role change, sign-out-everywhere, password reset)."""
     from community.sockets import socket_member
     token = request.environ.get("haven.token")
     member = socket_member({"token": token} if token else None)
     if member is None or member.id != request.environ.get("haven.member_id") or member.is_suspended:
         return None
+    if member.session_epoch != request.environ.get("haven.epoch"):
+        return None  # role changed or signed out everywhere since connect: reconnect with current rights
     return member
 
 

@@ -194,6 +194,8 @@ def recover(handle, code, new_password) -> str:
     member.recovery_code_hash = _hasher().hash(_normalise_code(fresh))
     member.session_epoch += 1
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    from community import realtime
+    realtime.end_live_sessions(member.id)
     db.session.commit()
     return fresh
 
@@ -223,16 +225,29 @@ def update_settings(member: Member, *, handle=None, region=...) -> Member:
 
 
 def set_role(member: Member, role: str) -> Member:
+    """Change a member's role (promotion or demotion). What happens to their live sessions:
+
+    - session cookies stop working (the epoch moves): they sign in again and get pages for their new role;
+    - live Socket.IO connections are disconnected after the commit (a demoted moderator leaves the staff room and
+      stops receiving queue items at once) and any still-open one is refused at its next event;
+    - API tokens stay valid, because rights are read from the role on every request: a demoted moderator's token
+      gets 403 on staff endpoints from the next request on.
+    """
     if role not in ROLES:
         raise ServiceError("invalid_role", f"Role must be one of {', '.join(ROLES)}.")
+    from community import realtime
     member.role = role
-    member.session_epoch += 1  # live sessions pick up the new role by signing in again
+    member.session_epoch += 1
+    realtime.end_live_sessions(member.id)
     db.session.commit()
     return member
 
 
 def sign_out_everywhere(member: Member) -> None:
+    """End every session: cookies (epoch), API tokens (deleted) and live Socket.IO connections (disconnected)."""
+    from community import realtime
     member.session_epoch += 1
+    realtime.end_live_sessions(member.id)
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
     db.session.commit()
 
