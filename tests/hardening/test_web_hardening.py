@@ -52,3 +52,37 @@ def test_forwarded_for_is_ignored_unless_trust_proxy(app_factory):
         forged = client_fingerprint()
     with plain.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         assert client_fingerprint() == forged
+
+
+def _token_attempts_until_limited(app, forwarded_for: str, tries: int = 11) -> list[int]:
+    client = app.test_client()
+    return [client.post("/api/v1/tokens", json={"handle": f"nobody-{i}", "password": "wrong-password"},
+                        headers={"X-Forwarded-For": forwarded_for},
+                        environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code for i in range(tries)]
+
+
+def test_forwarded_for_is_the_rate_limit_key_with_trust_proxy(app_factory):
+    """Behind one trusted proxy (TRUST_PROXY=1) the client's address is the last X-Forwarded-For hop: it becomes
+    the fingerprint and the rate-limit key, so two clients behind the proxy have separate budgets. Without
+    TRUST_PROXY the header is ignored and everyone behind the proxy shares the proxy's budget."""
+    from community.privacy import client_fingerprint, keyed_hash
+
+    trusted = app_factory(TRUST_PROXY=1, RATELIMIT_ENABLED=True)
+
+    @trusted.get("/_fingerprint")
+    def _fingerprint():
+        return client_fingerprint()
+
+    with trusted.app_context():
+        seen = trusted.test_client().get("/_fingerprint", headers={"X-Forwarded-For": "203.0.113.9"},
+                                         environ_base={"REMOTE_ADDR": "10.0.0.2"}).get_data(as_text=True)
+        with trusted.test_request_context("/"):
+            assert seen == keyed_hash("203.0.113.9") != keyed_hash("10.0.0.2")
+
+        assert _token_attempts_until_limited(trusted, "203.0.113.9")[-1] == 429
+        assert _token_attempts_until_limited(trusted, "203.0.113.10", tries=1) == [401]
+
+    plain = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    with plain.app_context():
+        assert _token_attempts_until_limited(plain, "203.0.113.9")[-1] == 429
+        assert _token_attempts_until_limited(plain, "203.0.113.10", tries=1) == [429]
