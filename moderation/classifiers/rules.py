@@ -122,6 +122,9 @@ INTENT_RULES = [
        rf"|\bi (?:am going to|am about to|have decided to|decided to|am planning to|am ready to|am finally going to) "
        rf"(?:finally )?(?:kill myself|end my life|take my (?:own )?life|commit suicide|hang myself|overdose|"
        rf"slit my wrists|walk into the (?:sea|river|ocean|lake|traffic))\b"
+       # "going to jump" is intent only where it is off somewhere, not into a pool or a car.
+       rf"|\bi am (?:going to|about to|gonna|ready to) jump (?:off|from)\b"
+       rf"|\b{PLACE}\b.{{0,60}}\bi am (?:going to|about to|gonna|ready to) jump\b(?! (?:in|into) the (?:pool|water|lake)\b)"
        rf"|\b(?:me voy a matar|voy a matarme|me voy a suicidar|je vais (?:me tuer|me suicider|en finir)|"
        rf"(?:bringe ich mich|ich bringe mich) um|ich werde mich umbringen|mi uccido stanotte)",
        "stated intent: '{m}'"),
@@ -161,8 +164,8 @@ INTENT_RULES = [
        rf"|\bi (?:just |already )?(?:cut|slit|sliced) (?:my wrists?|deep|too deep|my arm open)\b"
        rf"|\b(?:it|the bleeding) (?:will not|can not|does not|is not going to) stop bleeding\b|\bwill not stop bleeding\b"
        rf"|\bi (?:have |just )?(?:taken|took|swallowed) something\b|\bi (?:just |have )?overdosed\b"
-       rf"|\bengine running\b|\bi am (?:standing |sitting |up )?(?:on|at|in) (?:the |a |top of the )?(?:edge of the )?"
-       rf"{PLACE}\b(?!.{{0,40}}\b(?:waiting for|with my|with friends|for (?:lunch|dinner|a walk|a hike|the view)|"
+       rf"|\bengine running\b|\bi am (?:standing |sitting |up )?(?:on|at|in) (?:the |a |this |top of the )?(?:edge of the )?"
+       rf"(?:[a-z]+ ){{0,2}}{PLACE}\b(?!.{{0,40}}\b(?:waiting for|with my|with friends|for (?:lunch|dinner|a walk|a hike|the view)|"
        rf"hike|walk|picnic|photo|view|sunset|pretty|beautiful|family))"
        rf"|\bmy legs over the (?:side|edge)\b|\blocked in the bathroom with\b|\bi am (?:heading|driving|going|walking) "
        rf"(?:to|into) the (?:river|sea|bridge|cliffs?|tracks|ocean|lake)\b(?!.{{0,30}}\b(?:for a|picnic|swim|walk|hike|"
