@@ -33,6 +33,18 @@ def current_member():
     return member
 
 
+CHAT_UNAVAILABLE = ("Live chat is unavailable right now. The forum still works, and your messages there are safe. "
+                    "Please try chat again in a few minutes.")
+
+
+def _redis_down(exc: BaseException) -> bool:
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is only needed when REDIS_URL is set
+        return False
+    return isinstance(exc, (RedisConnectionError, RedisTimeoutError))
+
+
 def chat_event(name):
     """Register a handler taking (member, data: dict); turn every failure into an `error` event."""
     def decorate(handler):
@@ -53,7 +65,12 @@ def chat_event(name):
             except ServiceError as exc:
                 db.session.rollback()
                 realtime.reply_error(exc.code, exc.message)
-            except Exception:  # noqa: BLE001 - the connection must outlive any bug or bad input
+            except Exception as exc:  # noqa: BLE001 - the connection must outlive any bug or bad input
+                if _redis_down(exc):  # presence and fan-out live in Redis: say so plainly instead of "a bug"
+                    db.session.rollback()
+                    log.warning("chat event %s: Redis unavailable (%s)", name, exc)
+                    realtime.reply_error("chat_unavailable", CHAT_UNAVAILABLE)
+                    return
                 db.session.rollback()
                 log.exception("chat event %s failed", name)
                 realtime.reply_error("internal_error", "Something went wrong on our side. Please try again.")

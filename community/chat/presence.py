@@ -34,8 +34,6 @@ def _members_key(slug: str) -> str:
 
 
 def add(slug: str, sid: str, handle: str, member_id: int | None = None) -> None:
-    with _lock:
-        _joined.setdefault(sid, set()).add(slug)
     r = _redis()
     if r is not None:
         r.hset(_key(slug), sid, handle)
@@ -48,6 +46,8 @@ def add(slug: str, sid: str, handle: str, member_id: int | None = None) -> None:
             _local.setdefault(slug, {})[sid] = handle
             if member_id is not None:
                 _members.setdefault(slug, {})[sid] = member_id
+    with _lock:  # only once recorded (Redis down: the join fails and the connection is not counted as in the room)
+        _joined.setdefault(sid, set()).add(slug)
 
 
 def remove(slug: str, sid: str) -> bool:
