@@ -129,7 +129,8 @@ INTENT_RULES = [
        rf"(?:bringe ich mich|ich bringe mich) um|ich werde mich umbringen|mi uccido stanotte)",
        "stated intent: '{m}'"),
     _r("timing",
-       rf"\b(?:i am|i will|i am going to|going to|gonna) (?:going to )?(?:kill myself|end my life|end it|do it|jump|"
+       rf"\b(?:i am|i will|i am going to|going to|gonna) (?:going to )?(?:finally |actually |really |just )?"
+       rf"(?:kill myself|end my life|end it|do it|jump|"
        rf"hang myself|overdose|end things|take them all|take them)\b.{{0,40}}\b{TIME}"
        rf"|\b{TIME},? (?:i am|i will|is when i) (?:going to )?(?:kill myself|end my life|end it|do it|jump|"
        rf"hang myself|overdose|end things)\b"
@@ -189,7 +190,14 @@ INTENT_RULES = [
        rf"coming back\b(?!.{{0,20}}\b(?:to (?:work|this|the)|until|till))|\bnone of you will have to\b"
        rf"|\bi have to go now\b.{{0,10}}\b(?:forever|for good|goodbye|bye)\b|\bi am sorry for everything\b"
        rf"|\bdo not (?:try to )?(?:find|save|look for) me\b|\bdo not blame yourselves\b|\btell my (?:mum|mom|dad|"
-       rf"family|sister|brother|kids|wife|husband|partner) i (?:love|loved)\b",
+       rf"family|sister|brother|kids|wife|husband|partner) i (?:love|loved)\b"
+       # A last goodbye to someone who does not know it ("told her i love her for the last time").
+       rf"|\b(?:told|telling|said|saying|called|texted) (?:\w+ ){{0,4}}i love (?:him|her|them|you) "
+       rf"(?:for the last time|one last time)\b"
+       # Being no one's burden after a stated time ("won't be anyone's problem after this weekend").
+       rf"|\b(?:will not|would not|am not going to) be (?:anyone's|anybody's|your|their|a) (?:problem|burden)\b"
+       rf".{{0,20}}\b(?:after|by|past|from) (?:tonight|today|tomorrow|this|next|the weekend|friday|saturday|sunday|"
+       rf"monday)",
        "goodbye / final message: '{m}'"),
     _r("possessions",
        rf"\bwho (?:gets|will get|should get|should have|can have) my (?:things|stuff|belongings|cat|dog|car|"
@@ -197,7 +205,9 @@ INTENT_RULES = [
        rf"possessions)\b|\bmy (?:affairs|things|stuff) (?:are|is) (?:in order|sorted)\b|\b(?:rehomed|found a "
        rf"(?:new )?home for) my (?:cat|dog|pets?)\b|\b(?:will not|do not) (?:be )?need(?:ing)? (?:it|them|my \w+) "
        rf"(?:anymore|where i am going|any more)\b|\bnothing left to sort\b|\btying up loose ends\b|\bleft instructions\b"
-       rf"|\bso nobody has to clean up\b|\bmy will is (?:written|done)\b.{{0,60}}\b(?:ready|nothing left|rehomed)",
+       rf"|\bso nobody has to clean up\b|\bmy will is (?:written|done)\b.{{0,60}}\b(?:ready|nothing left|rehomed)"
+       # Final preparations framed around the author's own death.
+       rf"|\bfor (?:when|after) i am (?:dead|gone for good|gone forever|not here anymore)\b",
        "giving away possessions / putting affairs in order: '{m}'"),
 ]
 
@@ -212,10 +222,14 @@ IDEATION_RULES = [
        rf"|\b(?:do not|no longer) want to (?:be alive|live|be here|exist|wake up)\b|\bnot wake up\b"
        rf"|\bwish i (?:was|were) dead\b|\bwish i (?:had )?never (?:been born|existed)\b|\btired of (?:being alive|living|"
        rf"existing)\b|\b(?:urge|urges|want|wanting) to (?:cut|burn|hurt) (?:myself|again)\b|\brather be dead\b"
+       # Self-harm urges in any word order ("the urge to self harm came back", "sh urges are loud today").
+       rf"|\b(?:urge|urges|urging|itch|craving|cravings) (?:to |for )?(?:self[- ]?harm|sh|cut|relapse)\b"
+       rf"|\b(?:self[- ]?harm|sh|cutting) (?:urge|urges|cravings?)\b"
        rf"|\bwant to cut\b|\b(?:cut|cutting|burned|burning|hurt|hurting|hit|hitting) myself (?:again|last night|today)\b"
        rf"|\b(?:life|living) (?:is not|is no longer) worth\b|\bno reason to (?:live|keep living|stay)\b"
        rf"|\b(?:brain|head|mind|voice|voices|thoughts)\b.{{0,25}}\b(?:tell|tells|telling|say|says|saying|whisper\w*)"
-       rf"\b.{{0,25}}\b(?:die|end (?:it|things|my life)|kill myself|better off (?:dead|gone|without me)|not be here)\b"
+       rf"\b.{{0,25}}\b(?:die|end (?:it|things|my life)|kill myself|(?:hurt|cut|harm|punish) myself|"
+       rf"better off (?:dead|gone|without me)|not be here)\b"
        rf"|\bquiero morir|\bje veux mourir|\bich will (?:nicht mehr leben|sterben)|\bme quiero matar|\bvoglio morire",
        "suicidal ideation: '{m}'"),
 ]

@@ -63,3 +63,31 @@ def test_reported_or_self_is_not_abuse(text):
 def test_ideation_rule_and_inner_voice():
     assert analyse("my head keeps telling me everyone's better off without me").ideation_rule
     assert analyse("i don't want to be alive anymore").ideation_rule
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("sh urges are really bad tonight", "ideation"),
+    ("the craving to cut is back and it's loud", "ideation"),
+    ("my head keeps telling me to punish myself", "ideation"),
+    ("gonna actually end it tomorrow", "intent"),
+    ("all my paperwork is sorted for when i am dead", "intent"),
+    ("texted my brother i love him one last time", "intent"),
+    ("i will not be anyone's burden after sunday", "intent"),
+])
+def test_urges_preparations_and_last_goodbyes(text, expected):
+    result = analyse(text)
+    if expected == "intent":
+        assert result.intent_rules, (text, result)
+    else:
+        assert result.ideation_rule and not result.intent_rules, (text, result)
+
+
+@pytest.mark.parametrize("text", [
+    "told my ex goodbye for the last time, moving on",
+    "feed the cat for when i am gone next week",
+    "for the last time, stop tagging me",
+    "hugged grandma one last time before she passed",
+    "im going to jump in the pool lol",
+])
+def test_lookalikes_of_preparations_and_goodbyes(text):
+    assert not analyse(text).intent_rules, text
