@@ -8,7 +8,9 @@ from pathlib import Path
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from community.config import from_environment
 from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -21,6 +23,30 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _strip_nul_before_writing(session, flush_context, instances):
+    """PostgreSQL refuses NUL (U+0000) in text and JSON, which would turn a stray NUL in any field into a 500. No real
+    text needs one, so it is dropped from every text and JSON value on its way into the database (services that
+    validate input already refuse or strip it; this is the net under all of them, and SQLite behaves the same)."""
+    for obj in list(session.new) + list(session.dirty):
+        for attr in sa_inspect(obj).mapper.column_attrs:
+            value = obj.__dict__.get(attr.key)
+            if isinstance(value, (str, dict, list)):
+                cleaned = _without_nul(value)
+                if cleaned != value:
+                    setattr(obj, attr.key, cleaned)
 
 
 @event.listens_for(Engine, "connect")

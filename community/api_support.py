@@ -7,6 +7,7 @@ token and a malicious page cannot ride a member's browser session.
 """
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import g, jsonify, request
@@ -36,7 +37,8 @@ def json_body() -> dict:
     if not request.data:
         raise ApiError("missing_body", "Send a JSON object in the request body.")
     try:
-        data = request.get_json(force=True, silent=False)
+        # Strict JSON: NaN and Infinity are not JSON (and would slip through range checks); bad UTF-8 is refused.
+        data = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)
     except HTTPException:
         raise ApiError("invalid_json", "The request body is not valid JSON.") from None
     except (ValueError, RecursionError):
@@ -44,6 +46,10 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ApiError("invalid_json", "The request body must be a JSON object.")
     return data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def require(data: dict, name: str, kind=str, *, optional: bool = False):

@@ -36,7 +36,9 @@ def rooms(include_archived: bool = True) -> list[ChatRoom]:
 
 
 def room_by_slug(slug) -> ChatRoom:
-    room = db.session.scalar(select(ChatRoom).where(ChatRoom.slug == slug)) if isinstance(slug, str) else None
+    # PostgreSQL refuses NUL in text even to compare (a socket "join" with one was a crash in the handler).
+    room = db.session.scalar(select(ChatRoom).where(ChatRoom.slug == slug)) \
+        if isinstance(slug, str) and "\x00" not in slug else None
     if room is None:
         raise NotFound("unknown_room", "There is no chat room with that name.")
     return room
@@ -69,7 +71,7 @@ def _clean_name(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ServiceError("invalid_name", f"A room needs a name (1 to {NAME_MAX} characters).", status=422,
                            field="name")
-    value = " ".join(value.split())
+    value = " ".join(value.replace("\x00", "").split())  # PostgreSQL cannot store NUL in text
     if len(value) > NAME_MAX:
         raise ServiceError("invalid_name", f"A room's name can be at most {NAME_MAX} characters.", status=422,
                            field="name")
@@ -81,7 +83,7 @@ def _clean_description(value) -> str:
         return ""
     if not isinstance(value, str):
         raise ServiceError("invalid_description", "'description' must be text.", status=422, field="description")
-    value = value.strip()
+    value = value.replace("\x00", "").strip()
     if len(value) > DESCRIPTION_MAX:
         raise ServiceError("invalid_description", f"A description can be at most {DESCRIPTION_MAX} characters.",
                            status=422, field="description")
@@ -269,7 +271,7 @@ def parse_before(value):
         number = int(value)
     except (TypeError, ValueError):
         raise ServiceError("invalid_before", "'before' must be a message id (a whole number).") from None
-    if number < 1:
+    if not 1 <= number <= 2 ** 63 - 1:  # beyond a database integer: no such message
         raise ServiceError("invalid_before", "'before' must be a message id (a whole number).")
     return number
 

@@ -77,7 +77,8 @@ def decision(item_id):
     data = json_body()
     found = services.get_item(item_id)
     decided = services.decide(found, g.api_member, require(data, "action"), version=require(data, "version", int),
-                              note=require(data, "note", optional=True), days=data.get("days"))
+                              note=require(data, "note", optional=True),
+                              days=require(data, "days", int, optional=True))
     return jsonify({"item": item_to_dict(decided)})
 
 

@@ -159,6 +159,9 @@ def clean_resource(data: dict, *, partial_of: Resource | None = None) -> dict:
             problems.append((name, "must be text"))
             continue
         value = str(value).strip()
+        if "\x00" in value:  # PostgreSQL cannot store NUL in text
+            problems.append((name, "must not contain NUL characters"))
+            continue
         if len(value) > limit:
             problems.append((name, f"is longer than {limit} characters"))
         out[name] = value or None
@@ -237,7 +240,8 @@ def list_resources(country: str | None = None, include_inactive: bool = True) ->
 
 
 def get_resource(resource_id: int) -> Resource:
-    r = db.session.get(Resource, resource_id)
+    valid = isinstance(resource_id, int) and not isinstance(resource_id, bool) and 1 <= resource_id < 2**31
+    r = db.session.get(Resource, resource_id) if valid else None  # INTEGER keys: a huge id is simply not there
     if r is None:
         raise NotFound("resource_not_found", "No resource with that id.")
     return r
