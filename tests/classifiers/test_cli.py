@@ -1,0 +1,85 @@
+"""The `flask moderation score / evaluate / train` command contracts, on the real shipped models."""
+import json
+
+import pytest
+
+from moderation.classifiers.registry import set_backends
+
+SCORE_KEYS = {"toxicity", "toxicity_labels", "self_harm", "decision"}
+
+
+@pytest.fixture
+def cli(app, models):
+    toxicity, self_harm, _ = models
+    set_backends(app, toxicity, self_harm)
+    return app.test_cli_runner()
+
+
+def test_score_writes_one_line_per_input_in_order(cli):
+    lines = [{"text": "i have the pills ready and tonight is the night"}, {"text": "anyone watching the match later?"},
+             {"text": "you're a pathetic loser, just kys"}]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+    result = cli.invoke(args=["moderation", "score"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert len(out) == 3
+    for row in out:
+        assert set(row) == SCORE_KEYS
+        assert 0.0 <= row["toxicity"] <= 1.0 and 0.0 <= row["self_harm"]["score"] <= 1.0
+        assert row["self_harm"]["tier"] in ("none", "concern", "ideation", "intent")
+        assert row["decision"]["status"] in ("published", "held", "removed")
+        assert isinstance(row["decision"]["reasons"], list)
+    crisis, ordinary, abuse = out
+    assert crisis["decision"]["status"] == "held" and crisis["self_harm"]["tier"] == "intent"
+    assert ordinary["decision"]["status"] == "published"
+    assert abuse["self_harm"]["tier"] in ("none", "concern") and abuse["decision"]["status"] != "published"
+
+
+def test_score_reports_bad_lines_in_place_and_keeps_going(cli):
+    stdin = '{"text": "hello all"}\nnot json\n{"body": "wrong key"}\n{"text": "good night"}\n'
+    result = cli.invoke(args=["moderation", "score", "--batch-size", "2"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert [("error" in row) for row in out] == [False, True, True, False]
+    assert out[1]["error"]["line"] == 2 and "JSON" in out[1]["error"]["message"]
+    assert out[2]["error"]["line"] == 3
+
+
+def test_evaluate_prints_metrics_for_a_labelled_csv(cli, tmp_path):
+    data = tmp_path / "tox.csv"
+    data.write_text("text,label\n"
+                    "\"you are a worthless idiot and everyone hates you\",1\n"
+                    "\"shut up you stupid clown\",1\n"
+                    "\"lovely weather for a walk today\",0\n"
+                    "\"does anyone have a good soup recipe?\",0\n", encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "toxicity"])
+    assert result.exit_code == 0, result.output
+    assert "ROC-AUC: 1.000" in result.output or "ROC-AUC: 1.0" in result.output
+    assert "at_hold" in result.output and "precision" in result.output and "recall" in result.output
+
+
+def test_evaluate_self_harm_accepts_tier_labels(cli, tmp_path):
+    data = tmp_path / "sh.csv"
+    data.write_text("text,label\n\"i wrote my note, goodbye everyone\",intent\n\"had a nice lunch\",none\n",
+                    encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "self_harm"])
+    assert result.exit_code == 0, result.output
+    assert "ROC-AUC" in result.output and "tier confusion" in result.output
+
+
+@pytest.mark.parametrize("content,message", [
+    ("just,some,columns\n1,2,3\n", "'text' and 'label'"),
+    ("", "'text' and 'label'"),
+])
+def test_evaluate_refuses_a_csv_without_text_and_label(cli, tmp_path, content, message):
+    data = tmp_path / "bad.csv"
+    data.write_text(content, encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "toxicity"])
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_evaluate_and_train_explain_missing_paths(cli, tmp_path):
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(tmp_path / "nope.csv"), "--task", "toxicity"])
+    assert result.exit_code != 0 and "No file" in result.output
+    result = cli.invoke(args=["moderation", "train", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code != 0 and "No training data" in result.output
