@@ -121,19 +121,6 @@ def delete_account(member: Member, password) -> None:
     member.deleted_at = now
     member.session_epoch += 1  # every session cookie stops working; sockets are refused on their next event
     audit.record(member, "member.delete", target=f"member:{member.id}", before=None, after={"deleted": True})
+    from community import realtime
+    realtime.end_live_sessions(member.id)  # after the commit: live sockets are disconnected at once
     db.session.commit()
-    _cut_sockets(member.id)
-
-
-def _cut_sockets(member_id: int) -> None:
-    """Disconnect the member's live Socket.IO connections (each joins its member room on connect)."""
-    try:
-        from community.extensions import socketio
-        from community.realtime import member_room
-        server = socketio.server
-        if server is None:
-            return
-        for sid, _eio in list(server.manager.get_participants("/", member_room(member_id))):
-            server.disconnect(sid, namespace="/")
-    except Exception:  # noqa: BLE001 - best effort: every later event from these sockets is refused anyway
-        pass
