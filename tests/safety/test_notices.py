@@ -1,12 +1,25 @@
 """Notices follow every decision; strikes and the suspension proposal; self-harm holds never become strikes."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from community.extensions import db
 from moderation.models import QueueItem
 from moderation.safety_models import Strike
 from tests.conftest import login
+from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
+
+
+# Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def scores(ctl):  # noqa: F811
+    return ctl
 
 
 def _held(client, scores, h, text):

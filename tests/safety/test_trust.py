@@ -3,10 +3,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from community.extensions import db
 from community.members.models import utcnow
 from moderation.safety_settings import save
-from tests.conftest import login
+from tests.conftest import _make_app, login
+from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
+
+
+# Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def scores(ctl):  # noqa: F811
+    return ctl
 
 LINK = "see [my page](https://example.org/page)"
 
@@ -56,8 +70,10 @@ def test_moderators_raise_and_lower_trust(client, scores, make_member, token_for
                        headers=mod_h).status_code == 400
 
 
-def test_new_account_rate_limits_apply_and_lift(app_factory, make_member, token_for):
-    app = app_factory(RATELIMIT_ENABLED=True, NEW_ACCOUNT_REPLY_LIMIT="2 per hour")
+def test_new_account_rate_limits_apply_and_lift(any_app, make_member, token_for, tmp_path):
+    # A second app on the same database (SQLite file or PostgreSQL), with rate limits on.
+    app = _make_app({"DATABASE_URL": any_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": True,
+                     "NEW_ACCOUNT_REPLY_LIMIT": "2 per hour"}, str(tmp_path / "limited"))
     with app.app_context():
         from tests.conftest import ScoreControl
         ScoreControl(app)
@@ -77,6 +93,7 @@ def test_new_account_rate_limits_apply_and_lift(app_factory, make_member, token_
                  for _ in range(4)]
         assert codes == [201] * 4
         db.session.remove()
+        db.engine.dispose()
 
 
 def test_first_post_approval_is_optional_and_crisis_still_wins(client, scores, make_member, token_for):

@@ -11,10 +11,22 @@ from community.forum.models import Post
 from moderation.models import AuditEntry, QueueItem
 from moderation.safety_models import WatchedWord
 from tests.conftest import login
+from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
+
+
+# Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
 
 
 @pytest.fixture
-def world(app, scores, make_member, token_for):
+def scores(ctl):  # noqa: F811
+    return ctl
+
+
+@pytest.fixture
+def world(any_app, scores, make_member, token_for):
     admin = make_member(role="admin")
     author = make_member()
     return {"admin": admin, "ah": token_for(admin), "author": author, "h": token_for(author)}
@@ -116,10 +128,9 @@ def test_censor_replaces_the_match_everywhere(client, world):
     assert "darn" not in str(api)
 
 
-def test_chat_messages(app, world):
+def test_chat_messages(client, world):
     room = chat.rooms()[0].slug
     ah = world["ah"]
-    client = app.test_client()
     add(client, ah, "badword", "block")
     add(client, ah, "darn", "censor")
     add(client, ah, "hold this", "require_approval")
