@@ -1,11 +1,13 @@
-"""Screening cost: Haven's embedded MiniLM classifiers vs a Detoxify `original`-shaped model (bert-base-uncased,
-random weights, loaded from a local checkpoint, so no download and no real toxicity model is needed).
+"""Screening cost per backend: Haven's embedded MiniLM classifiers, the phrase lexicon, and a Detoxify
+`original`-shaped model (bert-base-uncased, random weights, loaded from a local checkpoint, so no download and no real
+toxicity model is needed), side by side in one run.
 
     /work/venv/bin/python bench/screening.py [--n-single 200] [--n-batch 512] [--threads 2]
 
 Each side runs in its own fresh subprocess, so load time and resident-memory delta are not polluted by the other.
 Reported: model load time (incl. importing torch/transformers), RSS delta of loading, single-post p50/p95 latency
-(toxicity + self-harm for one post; Detoxify: one predict), batch throughput (texts/s).
+(toxicity + self-harm for one post; Detoxify: one predict) and texts/s, and batched (32 posts a call) per-text
+p50/p95 latency and texts/s.
 """
 from __future__ import annotations
 
@@ -74,16 +76,22 @@ def make_detoxify_checkpoint(tmp: Path) -> tuple[Path, Path]:
     return ckpt, hf
 
 
+BATCH = 32
+
+
 def worker(side: str, n_single: int, n_batch: int, threads: int, ckpt: str | None, hf: str | None) -> dict:
     base = rss_mb()
     t0 = time.perf_counter()
     import torch
 
     torch.set_num_threads(threads)
-    if side == "haven":
-        from moderation.classifiers.embedded import load_embedded
-
-        tox, sh = load_embedded()
+    if side in ("haven", "lexicon"):
+        if side == "haven":
+            from moderation.classifiers.embedded import load_embedded
+            tox, sh = load_embedded()
+        else:
+            from moderation.classifiers.lexicon import LexiconSelfHarm, LexiconToxicity
+            tox, sh = LexiconToxicity(), LexiconSelfHarm()
 
         def one(t):
             tox.score([t]); sh.score([t])
@@ -105,17 +113,27 @@ def worker(side: str, n_single: int, n_batch: int, threads: int, ckpt: str | Non
     loaded_rss = rss_mb()
     one("warm up the kernels please")
     lat = []
+    started = time.perf_counter()
     for t in texts(n_single, f"{side}-single-"):
         s = time.perf_counter()
         one(t)
         lat.append((time.perf_counter() - s) * 1000)
+    single_tput = n_single / (time.perf_counter() - started)
     lat.sort()
     bt = texts(n_batch, f"{side}-batch-")
-    s = time.perf_counter()
-    batch(bt)
-    tput = n_batch / (time.perf_counter() - s)
+    per_text = []  # each batch call's time divided by its size: the per-text latency a batch caller sees
+    started = time.perf_counter()
+    for i in range(0, len(bt), BATCH):
+        chunk = bt[i:i + BATCH]
+        s = time.perf_counter()
+        batch(chunk)
+        per_text.append((time.perf_counter() - s) * 1000 / len(chunk))
+    tput = n_batch / (time.perf_counter() - started)
+    per_text.sort()
     return {"side": side, "load_s": load_s, "rss_delta_mb": loaded_rss - base, "rss_after_run_mb": rss_mb() - base,
-            "p50_ms": statistics.median(lat), "p95_ms": lat[int(0.95 * (len(lat) - 1))], "texts_per_s": tput}
+            "p50_ms": statistics.median(lat), "p95_ms": lat[int(0.95 * (len(lat) - 1))],
+            "single_texts_per_s": single_tput, "batch_p50_ms": statistics.median(per_text),
+            "batch_p95_ms": per_text[int(0.95 * (len(per_text) - 1))], "texts_per_s": tput}
 
 
 def main() -> None:
@@ -123,7 +141,7 @@ def main() -> None:
     ap.add_argument("--n-single", type=int, default=200)
     ap.add_argument("--n-batch", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--worker", choices=["haven", "detoxify"])
+    ap.add_argument("--worker", choices=["haven", "lexicon", "detoxify"])
     ap.add_argument("--ckpt")
     ap.add_argument("--hf")
     a = ap.parse_args()
@@ -133,21 +151,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ckpt, hf = make_detoxify_checkpoint(Path(tmp))
         res = {}
-        for side in ("haven", "detoxify"):
+        for side in ("haven", "lexicon", "detoxify"):
             cmd = [sys.executable, __file__, "--worker", side, "--n-single", str(a.n_single), "--n-batch",
                    str(a.n_batch), "--threads", str(a.threads), "--ckpt", str(ckpt), "--hf", str(hf)]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=str(ROOT)).stdout
             res[side] = json.loads(out.strip().splitlines()[-1])
-    h, d = res["haven"], res["detoxify"]
-    print(f"threads={a.threads}  single-post runs={a.n_single}  batch={a.n_batch} short posts")
-    print(f"{'':28s}{'haven (tox+self-harm)':>24s}{'detoxify original':>20s}{'ratio det/haven':>18s}")
+    h, lx, d = res["haven"], res["lexicon"], res["detoxify"]
+    print(f"threads={a.threads}  single-post runs={a.n_single}  batch={a.n_batch} short posts in calls of {BATCH}")
+    print(f"{'':30s}{'haven embedded':>16s}{'lexicon':>10s}{'detoxify original':>19s}{'ratio det/haven':>17s}")
     rows = [("model load (s)", "load_s", "{:.2f}"), ("RSS delta of load (MB)", "rss_delta_mb", "{:.0f}"),
-            ("RSS delta after run (MB)", "rss_after_run_mb", "{:.0f}"), ("single post p50 (ms)", "p50_ms", "{:.1f}"),
-            ("single post p95 (ms)", "p95_ms", "{:.1f}"), ("batch throughput (texts/s)", "texts_per_s", "{:.0f}")]
+            ("RSS delta after run (MB)", "rss_after_run_mb", "{:.0f}"), ("single post p50 (ms)", "p50_ms", "{:.2f}"),
+            ("single post p95 (ms)", "p95_ms", "{:.2f}"), ("single posts (texts/s)", "single_texts_per_s", "{:.0f}"),
+            ("batched per text p50 (ms)", "batch_p50_ms", "{:.2f}"),
+            ("batched per text p95 (ms)", "batch_p95_ms", "{:.2f}"), ("batched (texts/s)", "texts_per_s", "{:.0f}")]
     for label, key, fmt in rows:
         ratio = d[key] / h[key] if h[key] else float("nan")
-        print(f"{label:28s}{fmt.format(h[key]):>24s}{fmt.format(d[key]):>20s}{ratio:>18.2f}")
-    print("note: detoxify scores toxicity only; haven's figures include both classifiers.")
+        print(f"{label:30s}{fmt.format(h[key]):>16s}{fmt.format(lx[key]):>10s}{fmt.format(d[key]):>19s}"
+              f"{ratio:>17.2f}")
+    print("note: detoxify scores toxicity only; haven and lexicon figures include both classifiers.")
 
 
 if __name__ == "__main__":
