@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -14,8 +15,10 @@ import scipy.sparse as sp
 
 N_WORD = 2 ** 17
 N_CHAR = 2 ** 18
+N_EXTRA = 14
 HASH_CONFIG = {"word": {"ngram_range": [1, 2], "n_features": N_WORD},
-               "char_wb": {"ngram_range": [2, 5], "n_features": N_CHAR}}
+               "char_wb": {"ngram_range": [2, 5], "n_features": N_CHAR},
+               "extra": {"n_features": N_EXTRA, "what": "profanity/insult/second-person/@USER/hashtag/emoji/caps counts"}}
 
 
 @lru_cache(maxsize=1)
@@ -30,10 +33,58 @@ def _vectorizers():
 
 
 def ngrams(cleaned_texts: list[str]) -> sp.csr_matrix:
-    """Hashed n-gram features of already-cleaned texts: shape (n, N_WORD + N_CHAR), each block L2-normalised."""
+    """Lexical features of already-cleaned texts: hashed word and char n-grams (each block L2-normalised) followed by
+    the N_EXTRA dense lexicon cues of `extra_features`; shape (n, N_WORD + N_CHAR + N_EXTRA)."""
     word, char = _vectorizers()
-    return sp.hstack([word.transform(cleaned_texts), char.transform(cleaned_texts)], format="csr",
-                     dtype=np.float32)
+    return sp.hstack([word.transform(cleaned_texts), char.transform(cleaned_texts),
+                      sp.csr_matrix(extra_features(cleaned_texts))], format="csr", dtype=np.float32)
+
+
+_PROF = re.compile(
+    r"\b(?:fuck\w*|f\*+k\w*|shit\w*|bitch\w*|cunt\w*|dick\w*|cock\w*|pussy|asshole\w*|arsehole\w*|ass|arse|bastard\w*|"
+    r"whore\w*|slut\w*|wank\w*|twat\w*|piss\w*|damn\w*|motherf\w*|stfu|wtf|hoe|hoes|prick\w*|bollocks|crap\w*|"
+    r"dumbass\w*|jackass\w*|bullshit\w*|goddamn\w*|hell)\b", re.I)
+_INSULT = re.compile(
+    r"\b(?:idiot\w*|stupid\w*|moron\w*|dumb\w*|loser\w*|liar\w*|lying|pathetic|disgusting|disgrace\w*|scum\w*|trash|garbage|"
+    r"racist\w*|fascist\w*|nazi\w*|hypocrit\w*|clown\w*|fool\w*|coward\w*|traitor\w*|evil|sick|crazy|insane|ugly|"
+    r"fat|retard\w*|nut\w*|creep\w*|pig\w*|shut up|ignorant|incompetent|corrupt|worthless|useless|hate\w*|"
+    r"kill\w*|die|dead|jail|treason\w*|bigot\w*|sexist\w*|snowflake\w*|commie\w*|libtard\w*|trump\w*tard\w*|"
+    r"pedo\w*|rapist\w*|thug\w*|terrorist\w*|criminal\w*|hag|witch|freak\w*|psycho\w*|whiny|lunatic\w*)\b", re.I)
+_YOU = re.compile(r"\b(?:you|your|u|ur|you're|youre|yourself|ya|y'all)\b", re.I)
+_YOU_ARE = re.compile(r"\b(?:you(?:'re| are| r)|ur|youre|u r)\s+(?:\w+\s+){0,3}?", re.I)
+_THIRD = re.compile(r"\b(?:he|she|they|him|her|them|his|their)\b", re.I)
+_USER = re.compile(r"@USER")
+_HASH = re.compile(r"#(\w+)")
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+def segment_hashtags(text: str) -> str:
+    """CamelCase hashtags split into lower-case words ('#LiberalsAreIdiots' -> 'liberals are idiots')."""
+    tags = _HASH.findall(text)
+    words = []
+    for t in tags:
+        parts = _CAMEL.findall(t)
+        if len(parts) > 1:
+            words += parts
+    return " ".join(w.lower() for w in words)
+
+def extra_features(cleaned_texts: list[str]) -> np.ndarray:
+    """A few dense cues OLID's offensive class leans on (profanity / insult-word counts, second person, @USER,
+    hashtags incl. their segmented words, emoji, shouting, '!', length): (n, N_EXTRA) float32."""
+    texts = cleaned_texts
+    out = np.zeros((len(texts), N_EXTRA), np.float32)
+    for i, t in enumerate(texts):
+        prof = len(_PROF.findall(t)); ins = len(_INSULT.findall(t)); you = len(_YOU.findall(t))
+        users = len(_USER.findall(t)); tags = len(_HASH.findall(t)); emo = len(_EMOJI.findall(t))
+        letters = [c for c in t if c.isalpha()]
+        caps = sum(c.isupper() for c in letters) / max(1, len(letters))
+        seg = segment_hashtags(t)
+        out[i] = [np.log1p(prof), prof > 0, np.log1p(ins), ins > 0, np.log1p(you),
+                  (you > 0 or users > 0) and (prof + ins) > 0, you > 0 and ins > 0,
+                  np.log1p(users), np.log1p(tags), np.log1p(emo), caps,
+                  np.log1p(t.count("!")), len(_PROF.findall(seg)) + len(_INSULT.findall(seg)) > 0,
+                  np.log1p(len(t)) / 5.0]
+    return out
 
 
 LONG_CHARS = 1200  # texts longer than this are embedded as the mean of ~CHUNK_CHARS chunks (MiniLM reads 256 tokens)

@@ -16,7 +16,7 @@ FLOORS = {
     "false_holds_max": 0.10,  # measured 0.070
     "intent_ranked_intent": 0.90,  # measured 0.953
     "abuse_as_crisis_max": 0.08,  # measured 0.028
-    "toxicity_auc": 0.97,  # measured 0.990
+    "toxicity_auc": 0.97,  # measured 0.987
 }
 
 
