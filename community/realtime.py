@@ -49,6 +49,8 @@ def after_commit(build) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _prepare(session):
+    if session.in_nested_transaction():  # releasing a savepoint is not the commit: wait for the real one
+        return
     builds = session.info.pop("realtime_pending", None)
     if builds:
         ready = session.info.setdefault("realtime_ready", [])
@@ -61,6 +63,8 @@ def _prepare(session):
 
 @event.listens_for(Session, "after_commit")
 def _send(session):
+    if session.in_nested_transaction():
+        return
     for name, payload, room, *skip in session.info.pop("realtime_ready", []):
         if name is _DISCONNECT:
             _disconnect_room(room)

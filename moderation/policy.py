@@ -88,6 +88,8 @@ def check_scores(scores: Scores, what: str) -> Scores:
         raise GarbageScores(f"{what} labels are not a mapping")
     for name, value in scores.labels.items():
         _probability(value, f"{what} label {name}")
+    if not isinstance(scores.reasons, list) or not all(isinstance(r, str) for r in scores.reasons):
+        raise GarbageScores(f"{what} reasons are not a list of text")
     return scores
 
 

@@ -131,7 +131,7 @@ def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, contex
         if entries:
             _apply_watched(verdict, watched.find(text, entries), context)
         if context in ("forum_thread", "forum_reply") and author is not None:
-            _first_post_approval(verdict, author)
+            first_post_approval(verdict, author)
     return verdicts
 
 
@@ -156,7 +156,7 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
         verdict.queue_kind, verdict.priority = "watched_word", policy.NORMAL
 
 
-def _first_post_approval(verdict: Verdict, author) -> None:
+def first_post_approval(verdict: Verdict, author) -> None:
     """Admin setting (off by default): a new account's posts wait for a moderator until one has been published."""
     if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False):
         return

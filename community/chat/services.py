@@ -230,10 +230,11 @@ def send(room_slug, author: Member, body) -> ChatMessage:
                           hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
     db.session.add(message)
     db.session.flush()
+    if verdict.queue_kind is not None:  # held, removed, or published with a check-in / flag for a moderator
+        raise_for("message", message.id, author.id, verdict)
     if message.status == PUBLISHED:
         realtime.chat_published(message)
     else:
-        raise_for("message", message.id, author.id, verdict)
         if message.status == HELD:
             realtime.chat_held(message)
         support = support_for_verdict(verdict, author)

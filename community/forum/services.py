@@ -13,6 +13,8 @@ from community.members.models import Member, utcnow
 from moderation import screen as screening
 
 TITLE_MIN, TITLE_MAX = 3, 150
+# Holds decided by people or by admin rules rather than by the classifiers: an edit never lifts them by itself.
+HOLDS_AN_EDIT_KEEPS = ("reports", "new_account", "watched_word")
 BODY_MAX = 10_000
 CW_MAX = 100
 NOTE_MAX = 1_000
@@ -256,7 +258,12 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     body = verdict.apply_censor(body)
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
     post.body, post.content_warning, post.edited_at = body, cw, utcnow()
-    _apply_verdict(post, verdict)
+    if post.status == HELD and post.hold_reason in HOLDS_AN_EDIT_KEEPS and verdict.status == PUBLISHED:
+        # A hold that did not come from the classifiers (members' reports, first-post approval, a watched word)
+        # waits for a moderator: re-saving the text must not publish it. Keep the hold and record the new verdict.
+        post.verdict = verdict.record()
+    else:
+        _apply_verdict(post, verdict)
     recount(post.thread)
     _after_screen(post, verdict)
     db.session.commit()

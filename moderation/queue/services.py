@@ -197,6 +197,8 @@ def _conflict(item: QueueItem, message: str) -> Conflict:
 
 def claim(item: QueueItem, moderator: Member) -> QueueItem:
     _require_staff(moderator)
+    # Lock the row where the database can, so two moderators cannot both win the same claim.
+    db.session.refresh(item, with_for_update=db.engine.dialect.name != "sqlite")
     holder = active_claimant(item)
     if holder is not None and holder.id != moderator.id:
         raise _conflict(item, f"{holder.handle} is already working on this item.")
@@ -383,7 +385,7 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> Appeal:
 
 def retry_unscreened(limit: int = 100) -> dict:
     """Screen again every item held as unscreened (CLI and the periodic job call this)."""
-    from moderation.screen import screen_many
+    from moderation.screen import first_post_approval, screen_many
 
     pending = list(db.session.scalars(select(QueueItem).where(QueueItem.status == "open",
                                                               QueueItem.kind == "unscreened").limit(limit)))
@@ -393,7 +395,16 @@ def retry_unscreened(limit: int = 100) -> dict:
         content = adapter.load(item.content_id)
         if content is None:
             continue
-        verdict = screen_many([adapter.text(content)], context="retry")[0]
+        author = db.session.get(Member, item.author_id) if item.author_id else None
+        verdict = screen_many([adapter.text(content)], author=author, context="retry")[0]
+        if item.content_type == "post" and author is not None:
+            first_post_approval(verdict, author)  # a new account's first post still waits for a moderator
+        # Screening took time: a moderator may have decided this item meanwhile. Lock it and look again, so a
+        # retry never overwrites a human decision.
+        db.session.refresh(item, with_for_update=db.engine.dialect.name != "sqlite")
+        db.session.refresh(content)
+        if item.status != "open" or item.kind != "unscreened" or adapter.status(content) != "held":
+            continue
         done["retried"] += 1
         if verdict.hold_reason == "unscreened":
             done["still_held"] += 1
