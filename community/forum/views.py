@@ -88,11 +88,14 @@ def new_thread(slug):
 @bp.route("/t/<int:thread_id>", methods=["GET"])
 def thread(thread_id):
     viewer = _viewer()
-    found = services.get_thread(thread_id, viewer)
+    return _render_thread(services.get_thread(thread_id, viewer), viewer, forms.ReplyForm())
+
+
+def _render_thread(found, viewer, reply_form, status: int = 200):
     pagination = services.list_posts(found, viewer, request.args.get("page"))
-    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=forms.ReplyForm(),
+    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
                            can_edit=lambda p: services.can_edit(viewer, p),
-                           can_delete=lambda p: services.can_delete(viewer, p))
+                           can_delete=lambda p: services.can_delete(viewer, p)), status
 
 
 @bp.post("/t/<int:thread_id>/reply")
@@ -110,10 +113,7 @@ def reply(thread_id):
         else:
             return _after_write(post, verdict)
     # Re-show the thread with the reply form still holding what was typed, and the reason it wasn't sent.
-    pagination = services.list_posts(found, current_user, request.args.get("page"))
-    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=form,
-                           can_edit=lambda p: services.can_edit(current_user, p),
-                           can_delete=lambda p: services.can_delete(current_user, p)), 400
+    return _render_thread(found, _viewer(), form, status=400)
 
 
 @bp.get("/p/<int:post_id>/held")
