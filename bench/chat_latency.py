@@ -29,10 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,27 +38,18 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import ROOT, ThrowawayDatabase, free_port, log  # noqa: E402
+from _support import machine as basic_machine  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get("TEST_POSTGRES_URL",
-                                                                    "postgresql://postgres@127.0.0.1:5432/test"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 BODIES = ["Evening everyone, hope today was gentle on you.", "Went for a short walk and it helped a little.",
           "Thanks for listening earlier, it meant a lot.", "Anyone else trying the breathing exercise tonight?",
           "Made tea and sat by the window for a while.", "Small win: I answered two emails today."]
-
-
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -75,37 +63,17 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- database ----------------------------------------------------------------------------------------------------
 
-class Database:
+class Database(ThrowawayDatabase):
     """A throw-away PostgreSQL database (or a SQLite file), migrated, with members and tokens."""
 
     def __init__(self, tmp: Path, prefer_postgres: bool = True):
-        self.tmp, self.pg_admin, self.pg_name = tmp, None, None
-        self.url = None
         if prefer_postgres:
             try:
-                import psycopg
-                self.pg_admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-                self.pg_name = f"haven_bench_{uuid.uuid4().hex[:10]}"
-                self.pg_admin.execute(f'CREATE DATABASE "{self.pg_name}"')
-                self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.pg_name
+                super().__init__(tmp, "postgresql", "bench")
+                return
             except Exception as exc:  # noqa: BLE001
                 log(f"PostgreSQL not used ({exc}); falling back to SQLite")
-                self.pg_admin = None
-        if self.url is None:
-            self.url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-        from community import create_app
-        self.app = create_app({"DATABASE_URL": self.url, "SECRET_KEY": "bench", "PRIVACY_HMAC_KEY": "bench",
-                               "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "REDIS_URL": None,
-                               "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
-                               "MODERATION_TOXICITY_BACKEND": "lexicon", "MODERATION_SELF_HARM_BACKEND": "lexicon"},
-                              instance_path=str(tmp / "instance-bench"))
-        from flask_migrate import upgrade
-        with self.app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-
-    @property
-    def kind(self) -> str:
-        return "postgresql" if self.pg_admin is not None else "sqlite"
+        super().__init__(tmp, "sqlite", "bench")
 
     def members(self, n: int) -> list[str]:
         from community.extensions import db
@@ -145,17 +113,6 @@ class Database:
             for slot, info in ((v or {}).get("classifiers") or {}).items():
                 seen[slot] = info
         return {"classifiers": seen, "statuses": {s: c for s, c in statuses}}
-
-    def close(self) -> None:
-        from community.extensions import db
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if self.pg_admin is not None:
-            try:
-                self.pg_admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            finally:
-                self.pg_admin.close()
 
 
 # --- servers -----------------------------------------------------------------------------------------------------
@@ -411,17 +368,8 @@ def scenario(db: Database, tokens: list[str], n_clients: int, n_procs: int, args
 
 
 def machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
-    return {"nproc": os.cpu_count(), "cpu": cpu, "free_h": free, "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {**basic_machine(), "free_h": free}
 
 
 def markdown(results: list[dict], info: dict, args, dbkind: str) -> str:

@@ -28,10 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,13 +37,14 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import ROOT, ThrowawayDatabase, free_port, log  # noqa: E402
+from _support import machine as basic_machine  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get("TEST_POSTGRES_URL",
-                                                                    "postgresql://postgres@127.0.0.1:5432/test"))
 GUNICORN_ARGS = ["-w", "1", "--threads", "100"]  # README "Running in production"; -b is added per server
 REPLIES = ["Thank you for sharing this, it helps to know I'm not the only one.",
            "I tried writing things down before bed and it made the nights a bit easier.",
@@ -77,57 +76,19 @@ end
 """
 
 
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def machine() -> dict:
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_total = ""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal"):
-            mem_total = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    load = Path("/proc/loadavg").read_text().split()[:3]
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem_total, "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_before": " ".join(load),
+    return {**basic_machine(),
             "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "?"}
 
 
 # --- databases ---------------------------------------------------------------------------------------------------
 
-class Database:
+class Database(ThrowawayDatabase):
     """A migrated database with one member (API token) and one thread of 20 replies."""
 
     def __init__(self, kind: str, tmp: Path):
-        self.kind, self.pg_admin, self.pg_name = kind, None, None
-        if kind == "postgresql":
-            import psycopg
-            self.pg_admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-            self.pg_name = f"haven_bench_{uuid.uuid4().hex[:10]}"
-            self.pg_admin.execute(f'CREATE DATABASE "{self.pg_name}"')
-            self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.pg_name
-        else:
-            self.url = f"sqlite:///{tmp / 'bench-http.sqlite3'}"
-        from community import create_app
-        self.app = create_app({"DATABASE_URL": self.url, "SECRET_KEY": "bench", "PRIVACY_HMAC_KEY": "bench",
-                               "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "REDIS_URL": None,
-                               "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
-                               "MODERATION_TOXICITY_BACKEND": "lexicon", "MODERATION_SELF_HARM_BACKEND": "lexicon"},
-                              instance_path=str(tmp / f"instance-prep-{kind}"))
-        from flask_migrate import upgrade
-        with self.app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
+        super().__init__(tmp, kind, f"http-{kind}")
         self.token, self.thread_id = self._seed()
 
     def _seed(self) -> tuple[str, int]:
@@ -179,17 +140,6 @@ class Database:
             value = db.session.scalar(select(func.max(Post.id))) or 0
             db.session.remove()
         return value
-
-    def close(self) -> None:
-        from community.extensions import db
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if self.pg_admin is not None:
-            try:
-                self.pg_admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            finally:
-                self.pg_admin.close()
 
 
 # --- servers -----------------------------------------------------------------------------------------------------
