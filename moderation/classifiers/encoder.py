@@ -51,18 +51,17 @@ def model_path() -> str:
 class Encoder:
     """Thread-safe all-MiniLM-L6-v2 sentence encoder with an LRU cache keyed by the exact text.
 
-    Runs the BERT model through `transformers` directly (mean pooling over the attention mask, then L2
-    normalisation: exactly what sentence-transformers does for this model, to 1e-8) rather than importing
-    sentence-transformers, which adds seconds of imports and memory to every server start for nothing we use.
+    Runs the model with minilm.py's plain-PyTorch BERT (mean pooling over the attention mask, then L2
+    normalisation: exactly what sentence-transformers does for this model) rather than importing
+    sentence-transformers or transformers, which add seconds of imports and ~150 MB to every server process for
+    nothing we use.
     """
 
-    def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64, device: str = "cpu"):
-        from transformers import BertModel, BertTokenizerFast
+    def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64):
+        from moderation.classifiers.minilm import MiniLM
 
         self.path = path or model_path()
-        self.tokenizer = BertTokenizerFast.from_pretrained(self.path, local_files_only=True)
-        self.model = BertModel.from_pretrained(self.path, local_files_only=True).to(device).eval()
-        self.device = device
+        self.model = MiniLM(self.path)
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -70,23 +69,53 @@ class Encoder:
         self._model_lock = threading.Lock()  # torch modules are not guaranteed re-entrant; serialise forward passes
         self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
 
-    def _raw(self, texts: list[str]) -> np.ndarray:
+    def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sentence embeddings, and the toxicity tower's logits when a tower is given (same forward pass: the tower
+        reads the hidden states entering its first layer, so the trunk below it runs once)."""
         import torch
 
         out = np.zeros((len(texts), DIM), dtype=np.float32)
+        tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
         # Longest first in batches, so each batch pads to similar lengths.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with self._model_lock, torch.inference_mode():
             self.forward_calls += len(texts)
             for start in range(0, len(order), self.batch_size):
                 idx = order[start:start + self.batch_size]
-                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                       max_length=MAX_SEQ_LENGTH, return_tensors="pt").to(self.device)
-                hidden = self.model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                ids, attention = self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH)
+                states = self.model.forward(ids, attention)
+                hidden = states[-1]
+                mask = attention.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[idx] = torch.nn.functional.normalize(pooled, dim=1).cpu().numpy()
-        return out
+                out[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+                if tower is not None:
+                    tower_out[idx] = tower(states[tower.start], attention).double().numpy()
+        return out, tower_out
+
+    def hidden_states(self, texts: Sequence[str], layer: int) -> list[np.ndarray]:
+        """Per-text hidden states entering transformer layer `layer` (padding dropped, float16): the input a
+        toxicity tower is trained on. Training only; nothing is cached."""
+        import torch
+
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        states: list = [None] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        with self._model_lock, torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                ids, attention = self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH)
+                h = self.model.forward(ids, attention, layers=layer)[layer].numpy()
+                lengths = attention.sum(1).tolist()
+                for j, i in enumerate(idx):
+                    states[i] = h[j, :lengths[j]].astype(np.float16)
+        return states
+
+    def encode_with_tower(self, texts: Sequence[str], tower) -> tuple[np.ndarray, np.ndarray]:
+        """(embeddings, tower logits) in one pass; no LRU here (the embedded engine caches whole results)."""
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, DIM), np.float32), np.zeros(0, np.float64)
+        return self._raw(texts, tower)
 
     def encode(self, texts: Sequence[str], use_cache: bool = True) -> np.ndarray:
         texts = [t if isinstance(t, str) else str(t) for t in texts]
@@ -104,7 +133,7 @@ class Encoder:
                     missing.setdefault(t, []).append(i)
         if missing:
             uniq = list(missing)
-            vecs = self._raw(uniq)
+            vecs, _ = self._raw(uniq)
             with self._lock:
                 for t, v in zip(uniq, vecs):
                     for i in missing[t]:

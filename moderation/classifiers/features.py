@@ -118,20 +118,28 @@ def chunks(cleaned: str) -> list[str]:
     return out
 
 
-def embed_texts(get, cleaned_texts: list[str]) -> np.ndarray:
-    """Embed cleaned texts with `get(list[str]) -> (n, 384) array`; long texts become their chunks' mean."""
+def embed_texts(get, cleaned_texts: list[str]):
+    """Embed cleaned texts with `get(list[str]) -> (n, 384) array`; long texts become their chunks' mean.
+
+    If `get` returns `(vectors, logits)` (the encoder with the toxicity tower), returns `(embeddings, logits)`
+    where a long text's logit is its *highest* chunk's: abuse in one paragraph of a long post is still abuse."""
     parts, owner = [], []
     for i, t in enumerate(cleaned_texts):
         for c in chunks(t):
             parts.append(c)
             owner.append(i)
-    if not parts:
-        return np.zeros((0, 384), np.float32)
-    V = np.asarray(get(parts), dtype=np.float32)
-    owner = np.asarray(owner)
+    got = get(parts) if parts else np.zeros((0, 384), np.float32)
+    V, L = got if isinstance(got, tuple) else (got, None)
+    V = np.asarray(V, dtype=np.float32)
+    owner = np.asarray(owner, dtype=int)
     if len(parts) == len(cleaned_texts):
-        return V
+        return V if L is None else (V, np.asarray(L, np.float64))
     out = np.zeros((len(cleaned_texts), V.shape[1]), np.float32)
     np.add.at(out, owner, V)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-8)
+    E = out / np.maximum(norms, 1e-8)
+    if L is None:
+        return E
+    best = np.full(len(cleaned_texts), -np.inf)
+    np.maximum.at(best, owner, np.asarray(L, np.float64))
+    return E, best
