@@ -10,8 +10,10 @@ self-harm about the same post the transformer runs once.
 
 What the numbers are (honestly):
 
-* Toxicity `score`: P(abuse aimed at others) from a logistic regression over the sentence embedding and hashed
-  word/char n-grams, trained on Davidson (hate/offensive), OLID (OFF) and Haven's own short posts; then rules:
+* Toxicity `score`: P(abuse aimed at others) from the average of two logits: heads on the frozen sentence
+  embedding (a logistic regression over the embedding and hashed word/char n-grams, plus an embedding MLP) and the
+  toxicity tower (tower.py: the encoder's top two layers fine-tuned on toxicity, run on the same forward pass),
+  trained on Davidson (hate/offensive), OLID (OFF) and Haven's own short posts; then rules:
   second-person "kill yourself"/"go die"/threats floor it at 0.90 (held), first-person distress with no one
   addressed caps it at 0.50 (a person in crisis who swears is not abusive).
 * `identity_attack`: a Davidson "hate" vs rest head (hate speech about a group; mostly slur-driven) times the
@@ -113,11 +115,23 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
     return Scores(score=_p(p_tox), labels=labels, reasons=tox_reasons), self_harm
 
 
+def _return_freed_memory() -> None:
+    """Hand the loader's freed temporaries back to the OS (glibc keeps them otherwise): resident memory after load
+    is one of the model's targets, and a server process keeps these models for its whole life."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
+        pass
+
+
 class _Engine:
     """Encoder + heads + result cache; shared by the two classifier objects. Thread-safe."""
 
     def __init__(self, weights_dir: Path, encoder=None, cache_size: int = 2048):
         from moderation.classifiers.encoder import Encoder, clean_text
+        from moderation.classifiers.tower import PREFIX as TOWER_PREFIX, from_arrays, has_tower
 
         weights_dir = Path(weights_dir)
         self.manifest = json.loads((weights_dir / "manifest.json").read_text())
@@ -126,6 +140,11 @@ class _Engine:
         self.heads = {k: (v.astype(np.float32) if v.dtype == np.float16 else v) for k, v in self.heads.items()}
         self._clean = clean_text
         self.encoder = encoder if encoder is not None else Encoder()
+        self.tower = None  # the fine-tuned toxicity layers (tower.py), when these weights have them
+        if has_tower(self.heads):
+            self.tower = from_arrays(self.heads, self.encoder.model)
+            self.heads = {k: v for k, v in self.heads.items() if not k.startswith(TOWER_PREFIX)}
+        _return_freed_memory()
         self.version = str(self.manifest.get("version", "unknown"))
         self._results: OrderedDict[str, tuple[Scores, Scores]] = OrderedDict()
         self._size = cache_size
@@ -136,9 +155,12 @@ class _Engine:
         from moderation.classifiers.training import tox_logits
 
         cleaned = [self._clean(t) for t in texts]
-        E = embed_texts(self.encoder.encode, cleaned)
+        if self.tower is not None:
+            E, T = embed_texts(lambda parts: self.encoder.encode_with_tower(parts, self.tower), cleaned)
+        else:
+            E, T = embed_texts(self.encoder.encode, cleaned), None
         h = self.heads
-        tox = tox_logits(h, E, ngrams(cleaned))
+        tox = tox_logits(h, E, ngrams(cleaned), T)
         sh = np.maximum(E @ h["sh_W1"] + h["sh_b1"], 0.0) @ h["sh_W2"] + h["sh_b2"] + h["sh_shift"]
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])

