@@ -73,13 +73,31 @@ def train(data_dir, out_dir, seed):
     click.echo(json.dumps(metrics, indent=2, default=str))
 
 
+def _thresholds():
+    """The community's configured thresholds, or the defaults (said on stderr) when there is no database yet:
+    evaluating a CSV or scoring lines must work on a fresh checkout before `db upgrade`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from community.extensions import db
+    from moderation.policy import Thresholds
+    from moderation.screen import current_thresholds
+
+    try:
+        return current_thresholds()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        click.echo(f"note: no moderation settings in the database ({reason}); using the default thresholds. "
+                   "Run `flask --app wsgi db upgrade` to use (and configure) your community's own.", err=True)
+        return Thresholds()
+
+
 @moderation_cli.command("evaluate")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False), required=True)
 @click.option("--task", type=click.Choice(["toxicity", "self_harm"]), required=True)
 def evaluate(data_file, task):
     """ROC-AUC, PR-AUC, precision/recall at the thresholds and a tier confusion matrix for a labelled CSV."""
     from moderation.classifiers.evaluation import evaluate as run, format_report
-    from moderation.screen import current_thresholds
     path = Path(data_file)
     if not path.is_file():
         raise click.ClickException(f"No file at {path}.")
@@ -92,7 +110,7 @@ def evaluate(data_file, task):
         raise click.ClickException("The CSV needs a header with 'text' and 'label' columns and at least one row.")
     loaded = _backends()
     try:
-        report = run(rows, task, loaded.toxicity, loaded.self_harm, current_thresholds())
+        report = run(rows, task, loaded.toxicity, loaded.self_harm, _thresholds())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_report(report))
@@ -103,9 +121,8 @@ def evaluate(data_file, task):
 def score(batch_size):
     """Read JSON lines {"text": ...} on stdin; write one JSON line per input, in order, with the decision."""
     from moderation.classifiers.evaluation import score_lines
-    from moderation.screen import current_thresholds
     loaded = _backends()
-    thresholds = current_thresholds()
+    thresholds = _thresholds()
     batch: list[tuple[int, str | None, str | None]] = []
 
     def flush():

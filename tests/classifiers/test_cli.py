@@ -83,3 +83,21 @@ def test_evaluate_and_train_explain_missing_paths(cli, tmp_path):
     assert result.exit_code != 0 and "No file" in result.output
     result = cli.invoke(args=["moderation", "train", "--data", str(tmp_path / "nowhere")])
     assert result.exit_code != 0 and "No training data" in result.output
+
+
+def test_evaluate_and_score_work_before_the_database_exists(cli, app, tmp_path):
+    """A fresh checkout, no `db upgrade` yet: the commands use the default thresholds and say so, no traceback."""
+    from community.extensions import db
+
+    with app.app_context():
+        db.drop_all()
+    data = tmp_path / "tox.csv"
+    data.write_text("text,label\n\"shut up you stupid clown\",1\n\"lovely weather for a walk today\",0\n",
+                    encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "toxicity"])
+    assert result.exit_code == 0, result.output
+    assert "ROC-AUC" in result.stdout and "using the default thresholds" in result.stderr
+    result = cli.invoke(args=["moderation", "score"], input='{"text": "good night all"}\n')
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip())["decision"]["status"] == "published"
+    assert "db upgrade" in result.stderr
