@@ -101,3 +101,17 @@ def test_evaluate_and_score_work_before_the_database_exists(cli, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip())["decision"]["status"] == "published"
     assert "db upgrade" in result.stderr
+
+
+def test_evaluate_reads_the_hand_written_sets_own_columns(cli, tmp_path):
+    data = tmp_path / "own.csv"
+    data.write_text("text,tier,toxic\n\"i've written the letters and tonight i'm taking all the pills\",intent,0\n"
+                    "\"anyone up for a walk later?\",none,0\n\"shut up you stupid clown\",none,1\n", encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "self_harm"])
+    assert result.exit_code == 0, result.output
+    assert "n=3  positives=1" in result.output
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(data), "--task", "toxicity"])
+    assert result.exit_code == 0 and "n=3  positives=1" in result.output, result.output
+    (tmp_path / "bad.csv").write_text("text,score\nhello,1\n", encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(tmp_path / "bad.csv"), "--task", "toxicity"])
+    assert result.exit_code != 0 and "'label' (or 'toxic')" in result.output
