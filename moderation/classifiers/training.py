@@ -525,6 +525,16 @@ def data_hash(data_dir: Path, own_data: Path | None) -> str:
     return h.hexdigest()[:12]
 
 
+def weights_hash(heads: dict) -> str:
+    """Short sha256 over every array (name, dtype, shape, bytes) in name order: identifies the trained weights."""
+    h = hashlib.sha256()
+    for name in sorted(heads):
+        a = np.ascontiguousarray(heads[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:8]
+
+
 def save_heads(heads: dict, out_dir: Path, manifest: dict) -> None:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -571,7 +581,9 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     version_hash = data_hash(Path(data_dir), own_data)
     day = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
     manifest = {
-        "version": f"{day}+{version_hash}",
+        # The weights' own hash too: the same data with a different recipe (say, the toxicity tower) must not
+        # present itself under the same version on the health page and in stored verdicts.
+        "version": f"{day}+{version_hash}.{weights_hash(final)}",
         "trained": day,
         "data_hash": version_hash,
         "seed": seed,

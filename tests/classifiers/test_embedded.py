@@ -31,6 +31,12 @@ def test_loads_offline_without_network(models):
     assert toxicity.name == "haven-embedded-toxicity" and self_harm.name == "haven-embedded-self-harm"
     manifest = json.loads((WEIGHTS / "manifest.json").read_text())
     assert toxicity.version == self_harm.version == manifest["version"]
+    import numpy as np
+
+    from moderation.classifiers.training import weights_hash
+
+    with np.load(WEIGHTS / "heads.npz") as z:  # the shipped version names the shipped weights
+        assert manifest["version"].endswith("." + weights_hash({k: z[k] for k in z.files}))
 
 
 def test_network_guard_itself_blocks():

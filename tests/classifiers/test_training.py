@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from moderation.classifiers.training import holdout_bucket, is_holdout, train
+from moderation.classifiers.training import holdout_bucket, is_holdout, train, weights_hash
 
 
 def _write(path, header, rows):
@@ -62,6 +62,9 @@ def test_training_is_deterministic(tmp_path, models):
     for k in a.files:
         assert np.array_equal(a[k], b[k]), k
     assert (tmp_path / "w1" / "manifest.json").read_text() == (tmp_path / "w2" / "manifest.json").read_text()
+    # The version names the weights themselves, recomputable from the saved file (the health page shows it).
+    version = json.loads((tmp_path / "w1" / "manifest.json").read_text())["version"]
+    assert version.endswith("." + weights_hash({k: a[k] for k in a.files}))
     assert "heldout" in m1 and m1["heldout"] == m2["heldout"]
     assert any("held-out" in line for line in logs)
 
