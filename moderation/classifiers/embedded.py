@@ -103,6 +103,12 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
         p_tox = min(p_tox, r.tox_cap)
         if p_id >= 0.5 and not addressed:
             p_tox = min(p_tox, 0.5)
+    elif p_id >= 0.5 and (r.intent_rules or r.ideation_rule):
+        # The author states their own crisis in the first person *and* the text has "kill yourself"-style words:
+        # in long posts that is nearly always what someone said to them, or talking to themselves ("you could just
+        # hang"), not abuse. Never score the author's crisis as abuse above 0.5; the self-harm hold already stops
+        # publication, and the "aimed at someone else" reason stays for the moderator.
+        p_tox = min(p_tox, 0.5)
     ident = float(_sigmoid(ident_logit)) if ident_logit is not None else 0.0
     insult = float(_sigmoid(insult_logit)) if insult_logit is not None else 0.0
     labels = {

@@ -153,3 +153,22 @@ def test_crisis_with_swearing_is_not_toxic(models, text):
     tox, sh = toxicity.score([text])[0], self_harm.score([text])[0]
     assert tox.score < Thresholds().toxicity_hold
     assert decide(tox, sh, Thresholds()).status == "held"
+
+
+def test_a_crisis_post_with_you_words_is_not_scored_as_abuse(models):
+    """People in crisis talk to themselves ("you could hang yourself and nobody would care"): with first-person
+    crisis statements present, such words never push toxicity above 0.5; the reason stays for the moderator, and
+    the same words aimed at a person are still abuse."""
+    toxicity, self_harm, _ = models
+    crisis = ["i'm done, i've given away my things and tonight's the night. you could hang yourself and nobody "
+              "would care, i keep thinking",
+              "i want to die so badly. you should just die, i say to the mirror every morning. i've been planning "
+              "how to do it"]
+    abuse = ["you could hang yourself and nobody would care, freak", "you should just die, loser"]
+    tox = toxicity.score(crisis + abuse)
+    sh = self_harm.score(crisis + abuse)
+    for t, s in zip(tox[:2], sh[:2]):
+        assert s.score >= 0.5 and t.score <= 0.5
+        assert any(r.startswith("aimed at someone else") for r in t.reasons)
+    for t, s in zip(tox[2:], sh[2:]):
+        assert t.score >= Thresholds().toxicity_hold and s.score < 0.5
