@@ -107,12 +107,20 @@ class Database(ThrowawayDatabase):
                                           .where(ChatRoom.slug == slug).limit(50)).all()
             statuses = db.session.execute(select(ChatMessage.status, db.func.count()).join(ChatRoom)
                                           .where(ChatRoom.slug == slug).group_by(ChatMessage.status)).all()
+            # Why anything was held (e.g. "unscreened": screening exceeded MODERATION_TIMEOUT and failed closed).
+            held = db.session.execute(select(ChatMessage.hold_reason, ChatMessage.verdict).join(ChatRoom)
+                                      .where(ChatRoom.slug == slug, ChatMessage.status != "published")).all()
             db.session.remove()
         seen = {}
         for v in verdicts:
             for slot, info in ((v or {}).get("classifiers") or {}).items():
                 seen[slot] = info
-        return {"classifiers": seen, "statuses": {s: c for s, c in statuses}}
+        reasons = {}
+        for reason, verdict in held:
+            detail = ",".join((verdict or {}).get("reasons") or [])[:120]
+            key = f"{reason}: {detail}" if detail else str(reason)
+            reasons[key] = reasons.get(key, 0) + 1
+        return {"classifiers": seen, "statuses": {s: c for s, c in statuses}, "hold_reasons": reasons}
 
 
 # --- servers -----------------------------------------------------------------------------------------------------
@@ -382,6 +390,9 @@ def markdown(results: list[dict], info: dict, args, dbkind: str) -> str:
                      f"{r.get('p95_ms')} | {r.get('p99_ms')} | {r.get('max_ms')} | {r.get('msgs_per_s')} | "
                      f"{r.get('deliveries_per_s')} | {r.get('deliveries')}/{r.get('deliveries_expected')} | "
                      f"{r.get('held')} | {r.get('timeouts')} | {backend} |")
+    for r in results:
+        if r.get("hold_reasons"):
+            lines.append(f"held in the {r['clients']}-client / {r['processes']}-process run: {r['hold_reasons']}")
     return "\n".join(lines)
 
 
