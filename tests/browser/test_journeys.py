@@ -47,7 +47,9 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug
 """
 
 CRISIS_POST = "I have the pills saved and tonight I am going to take them all. This is goodbye, everyone."
-TOXIC_CHAT = "Ugh you again? Nobody asked, clown"  # toxic enough to hold (0.80), not to remove at once (0.97)
+# Toxic enough to hold (0.80), not to remove at once (0.97): 0.91 with the 2026-11-23 tower weights. (The earlier
+# "..., clown" scored 0.968 before the tower and 0.981 with it, so it is removed now rather than held.)
+TOXIC_CHAT = "Ugh you again? Nobody asked"
 
 
 # --- the server ----------------------------------------------------------------------------------------------------
@@ -420,7 +422,7 @@ def test_journey_4_chat_toxic_message_is_held_normal_message_arrives_live(server
 
     ash.fill("#chat-input", TOXIC_CHAT)
     ash.get_by_role("button", name="Send").click()
-    held = ash.locator("#chat-log li.held").filter(has_text="Nobody asked, clown")
+    held = ash.locator("#chat-log li.held").filter(has_text="Ugh you again? Nobody asked")
     held.wait_for()
     assert held.locator(".badge").inner_text() == "held for review"
     axe_check(ash)
@@ -430,10 +432,10 @@ def test_journey_4_chat_toxic_message_is_held_normal_message_arrives_live(server
     bea.locator("#chat-log li").filter(has_text="how is everyone doing").wait_for()
     assert ash_handle in bea.locator("#chat-log li").filter(has_text="how is everyone doing").inner_text()
     # Sent after the toxic one and arrived: the held message never will.
-    assert "Nobody asked, clown" not in bea.locator("#chat-log").inner_text()
+    assert "Nobody asked" not in bea.locator("#chat-log").inner_text()
     bea.reload()
     bea.get_by_text("You're in the room.").wait_for()
-    assert "Nobody asked, clown" not in bea.locator("#chat-log").inner_text()
+    assert "Nobody asked" not in bea.locator("#chat-log").inner_text()
     axe_check(bea)
     shot(ash, "4-chat-held-for-sender")
     shot(bea, "4-chat-other-member")
