@@ -69,6 +69,14 @@ class Encoder:
         self._model_lock = threading.Lock()  # torch modules are not guaranteed re-entrant; serialise forward passes
         self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
 
+    def _batches(self, texts: list[str]):
+        """(indices, ids, attention) batches, longest texts first so each batch pads to similar lengths. Call it
+        under self._model_lock and torch.inference_mode()."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            yield (idx, *self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH))
+
     def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
         """Sentence embeddings, and the toxicity tower's logits when a tower is given (same forward pass: the tower
         reads the hidden states entering its first layer, so the trunk below it runs once)."""
@@ -76,13 +84,9 @@ class Encoder:
 
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
-        # Longest first in batches, so each batch pads to similar lengths.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with self._model_lock, torch.inference_mode():
             self.forward_calls += len(texts)
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                ids, attention = self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH)
+            for idx, ids, attention in self._batches(texts):
                 states = self.model.forward(ids, attention)
                 hidden = states[-1]
                 mask = attention.unsqueeze(-1).to(hidden.dtype)
@@ -99,15 +103,11 @@ class Encoder:
 
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         states: list = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with self._model_lock, torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                ids, attention = self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH)
+            for idx, ids, attention in self._batches(texts):
                 h = self.model.forward(ids, attention, layers=layer)[layer].numpy()
-                lengths = attention.sum(1).tolist()
-                for j, i in enumerate(idx):
-                    states[i] = h[j, :lengths[j]].astype(np.float16)
+                for j, (i, length) in enumerate(zip(idx, attention.sum(1).tolist())):
+                    states[i] = h[j, :length].astype(np.float16)
         return states
 
     def encode_with_tower(self, texts: Sequence[str], tower) -> tuple[np.ndarray, np.ndarray]:
