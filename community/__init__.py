@@ -108,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
     import community.chat.events  # noqa: F401
     origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
+                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       cors_allowed_origins=origins, manage_session=False,
                       max_http_buffer_size=64 * 1024)
 

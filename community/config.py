@@ -45,6 +45,9 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
+        # Redis pub/sub channel Socket.IO processes share (pub/sub ignores the database number, so two deployments
+        # or test runs on one Redis need different channels).
+        "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL") or "flask-socketio",
         # Keyed hashing of client addresses for abuse control (community/privacy.py).
         "PRIVACY_HMAC_KEY": env.get("PRIVACY_HMAC_KEY") or secret_key + ":client-hmac",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", 256 * 1024)),

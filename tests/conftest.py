@@ -16,6 +16,9 @@ import uuid
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Redis pub/sub is global to the server: a channel of this run's own keeps other runs' broadcasts out (server
+# processes the tests start inherit it).
+os.environ.setdefault("SOCKETIO_CHANNEL", f"haven-test-{uuid.uuid4().hex[:12]}")
 
 import pytest  # noqa: E402
 
