@@ -146,10 +146,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_content_adapters() -> None:
-    from community.forum.moderation_adapter import PostContent
+    from community.forum.moderation_adapter import PostContent, ReportContent
     from moderation.queue.content import register
     register(PostContent())
+    register(ReportContent())
     from community.chat.moderation_adapter import MessageContent
     register(MessageContent())
     from moderation.safety_content import MemberContent
     register(MemberContent())
+    from moderation.queue.messages import StaffMessageContent
+    register(StaffMessageContent())

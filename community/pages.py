@@ -112,12 +112,16 @@ def init_app(app) -> None:
     def header_context():
         unread = 0
         urgent = 0
+        inbox_unread = 0
         if current_user.is_authenticated:
+            from moderation.queue.messages import staff_unread_total
             from moderation.queue.services import counts, unread_count
             try:
                 unread = unread_count(current_user)
-                urgent = counts()["urgent"] if current_user.is_staff else 0
+                if current_user.is_staff:
+                    urgent = counts()["urgent"]
+                    inbox_unread = staff_unread_total()
             except Exception:  # noqa: BLE001 - the header must render even when the database is struggling
                 db.session.rollback()
-        return {"unread_messages": unread, "urgent_count": urgent,
+        return {"unread_messages": unread, "urgent_count": urgent, "inbox_unread": inbox_unread,
                 "classifier_names": lambda: current_app.extensions.get("moderation_backends")}

@@ -5,7 +5,7 @@ are sent only after the transaction commits (a moderator must never be told abou
 and dropped if it rolls back.
 
 Rooms:
-  staff            moderators and admins: live queue changes
+  staff            moderators and admins: live queue changes, new member messages to staff
   member:<id>      one member's own connections: private notices (held messages, crisis resources, staff messages)
   room:<slug>      a chat room
 """
@@ -25,6 +25,7 @@ STAFF_ROOM = "staff"
 # Event names (the contract; README has the table).
 QUEUE_ITEM = "queue_item"
 STAFF_MESSAGE = "staff_message"
+MEMBER_MESSAGE = "member_message"
 
 
 def member_room(member_id: int) -> str:
@@ -125,6 +126,20 @@ def queue_changed(item) -> None:
 
 def staff_message(member_id: int) -> None:
     after_commit(lambda: [(STAFF_MESSAGE, {"member_id": member_id}, member_room(member_id))])
+
+
+def member_message(message) -> None:
+    """A member wrote to the moderators: the staff room hears the message, its conversation (with the open item's
+    priority) and the inbox's unread total, for the inbox page and the badge on every staff page."""
+    def build():
+        from community.members.models import Member
+        from moderation.queue import messages
+        member = db.session.get(Member, message.member_id)
+        payload = {"message": messages.message_to_dict(message),
+                   "conversation": messages.conversation_summary(member),
+                   "unread": messages.staff_unread_total()}
+        return [(MEMBER_MESSAGE, payload, STAFF_ROOM)]
+    after_commit(build)
 
 
 # --- chat --------------------------------------------------------------------------------------------------------

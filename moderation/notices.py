@@ -73,6 +73,8 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
     """Called by decide() before it commits. Returns the notice (None for escalate or when there is no author)."""
     if author is None or action == "escalate" or item.kind == "suspension_proposal" and action == "approve":
         return None
+    if item.kind == "member_message" and action == "approve":
+        return None  # "handled": the moderator's answer is in the conversation itself
     what = "post" if item.content_type == "post" else "message"
     if _is_self_harm(item, content):
         title = {"approve": f"Your {what} is visible now", "remove": f"About your {what}"}.get(

@@ -119,6 +119,9 @@ class WatchedWordBlocked(ServiceError):
 
 
 FORUM_CONTEXTS = ("forum_thread", "forum_reply", "forum_edit")
+# Text addressed to the moderators themselves: screened for urgency only, never refused by a watched word (and
+# stored text being screened again is never refused either).
+NEVER_REFUSED = ("retry", "staff_message", "appeal", "report_note")
 
 
 def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, context: str) -> list[Verdict]:
@@ -147,7 +150,7 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
     # Refuse only when no classifier saw any self-harm risk and screening itself worked: a person in crisis (even
     # "concern") or unscreened text is held for a human instead. A re-screen of stored text never refuses.
     refusable = verdict.hold_reason not in ("self_harm", "unscreened") and verdict.tier == "none"
-    if blocks and refusable and context != "retry":
+    if blocks and refusable and context not in NEVER_REFUSED:
         raise WatchedWordBlocked(blocks[0])
     if (blocks or holds) and verdict.status == policy.PUBLISHED:
         verdict.status, verdict.hold_reason = policy.HELD, "watched_word"

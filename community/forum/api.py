@@ -153,9 +153,10 @@ def report():
     data = json_body()
     post_id = require(data, "post_id", int)
     post = services.get_post(post_id, g.api_member)
-    report = services.report_post(g.api_member, post, require(data, "reason"), require(data, "note", optional=True))
+    report, support = services.report_post(g.api_member, post, require(data, "reason"),
+                                           require(data, "note", optional=True))
     return jsonify({"report": {"id": report.id, "post_id": report.post_id, "reason": report.reason,
-                               "note": report.note, "created_at": _iso(report.created_at)}}), 201
+                               "note": report.note, "created_at": _iso(report.created_at)}, **support}), 201
 
 
 @bp.post("/posts/<int:post_id>/appeal")
@@ -163,7 +164,8 @@ def report():
 def appeal(post_id):
     from moderation.queue.services import appeal as make_appeal
     data = json_body()
-    record = make_appeal(g.api_member, "post", post_id, require(data, "text"))
-    return jsonify({"appeal": {"id": record.id, "post_id": post_id, "created_at": _iso(record.created_at)}}), 201
+    record, support = make_appeal(g.api_member, "post", post_id, require(data, "text"))
+    return jsonify({"appeal": {"id": record.id, "post_id": post_id, "created_at": _iso(record.created_at)},
+                    **support}), 201
 
 

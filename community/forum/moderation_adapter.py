@@ -1,7 +1,9 @@
 """Lets the moderation queue act on forum posts without importing forum services (registered in create_app)."""
+from flask import url_for
+
 from community.extensions import db
 from community.forum import services
-from community.forum.models import PUBLISHED, Post
+from community.forum.models import PUBLISHED, Post, Report
 from community.members.models import utcnow
 
 
@@ -40,3 +42,29 @@ class PostContent:
         data["board"] = post.thread.board.slug
         data["author_joined_at"] = post.author.created_at.isoformat() + "Z"
         return data
+
+
+class ReportContent:
+    """A report whose note reads as a crisis: the queue item is about the reporter (see report_post)."""
+
+    content_type = "report"
+
+    def load(self, content_id):
+        return db.session.get(Report, content_id) if services.is_row_id(content_id) else None
+
+    def author_id(self, report):
+        return report.reporter_id
+
+    def text(self, report):
+        return report.note or ""
+
+    def status(self, report):
+        return "submitted"  # a note to the moderators: never held, published or removed
+
+    def set_status(self, report, status, *, hold_reason, note, verdict=None):
+        """Nothing to publish or remove: a decision resolves the item (reach out with a message)."""
+
+    def to_dict(self, report):
+        return {"id": report.id, "post_id": report.post_id, "reason": report.reason, "note": report.note,
+                "body": report.note, "created_at": report.created_at.isoformat() + "Z",
+                "post_url": url_for("forum.thread", thread_id=report.post.thread_id) + f"#post-{report.post_id}"}

@@ -11,6 +11,9 @@ from community.extensions import db
 from community.forum.models import HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread
 from community.members.models import Member, utcnow
 from moderation import screen as screening
+from moderation.queue import services as queue
+from moderation.urgency import is_crisis, screen_for_urgency
+from moderation.urgency import support as support_for
 
 TITLE_MIN, TITLE_MAX = 3, 150
 # Holds decided by people or by admin rules rather than by the classifiers: an edit never lifts them by itself.
@@ -283,7 +286,10 @@ def delete_post(actor: Member, post: Post) -> None:
     db.session.commit()
 
 
-def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
+def report_post(reporter: Member, post: Post, reason, note=None) -> tuple[Report, dict]:
+    """A member reports a post. The note is screened for urgency only (never refused): a crisis in it raises a
+    self-harm item about the reporter (or, for a `self_harm_risk` report, raises the post's item), and the reporter
+    is shown the crisis panel. Returns (report, support)."""
     if reason not in REPORT_REASONS:
         raise ServiceError("invalid_reason", f"Reason must be one of: {', '.join(REPORT_REASONS)}.", field="reason")
     if note is not None and not isinstance(note, str):
@@ -298,6 +304,7 @@ def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
     exists = db.session.scalar(select(Report).where(Report.post_id == post.id, Report.reporter_id == reporter.id))
     if exists is not None:
         raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
+    verdict = screen_for_urgency(note, reporter, "report_note") if note else None
     report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
     db.session.add(report)
     try:
@@ -305,7 +312,8 @@ def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
     except Exception:  # a double-click raced us to the unique constraint
         db.session.rollback()
         raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
-    from moderation.queue import services as queue
-    queue.add_report(post, report)
+    item = queue.add_report(post, report)
+    if verdict is not None and is_crisis(verdict):
+        queue.raise_report_note_crisis(item, report, verdict)
     db.session.commit()
-    return report
+    return report, support_for(verdict, reporter, "report") if verdict is not None else {}

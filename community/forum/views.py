@@ -5,6 +5,7 @@ from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
+from moderation.resources import for_member
 
 bp = Blueprint("forum", __name__)
 
@@ -166,12 +167,16 @@ def report(post_id):
     form = forms.ReportForm()
     if form.validate_on_submit():
         try:
-            services.report_post(current_user, post, form.reason.data, form.note.data)
+            _report, support = services.report_post(current_user, post, form.reason.data, form.note.data)
         except ServiceError as err:
             _show_error(form, err)
         else:
-            flash("Thank you. A moderator will look at this post.", "info")
-            return redirect(url_for("forum.thread", thread_id=post.thread_id))
+            if "support_message" not in support:
+                flash("Thank you. A moderator will look at this post.", "info")
+                return redirect(url_for("forum.thread", thread_id=post.thread_id))
+            # A note that reads as a crisis: help on this same page, as for a held post.
+            return render_template("forum/report.html", post=post, form=form, crisis=support,
+                                   found=for_member(current_user))
     return render_template("forum/report.html", post=post, form=form)
 
 
@@ -183,10 +188,13 @@ def appeal(post_id):
     form = forms.AppealForm()
     if form.validate_on_submit():
         try:
-            make_appeal(current_user, "post", post.id, form.text.data)
+            _record, support = make_appeal(current_user, "post", post.id, form.text.data)
         except ServiceError as err:
             _show_error(form, err)
         else:
-            flash("Your appeal is in. A moderator will review the decision.", "info")
-            return redirect(url_for("forum.thread", thread_id=post.thread_id))
+            if "support_message" not in support:
+                flash("Your appeal is in. A moderator will review the decision.", "info")
+                return redirect(url_for("forum.thread", thread_id=post.thread_id))
+            return render_template("forum/appeal.html", post=post, form=form, crisis=support,
+                                   found=for_member(current_user))
     return render_template("forum/appeal.html", post=post, form=form)

@@ -4,6 +4,8 @@ from community.api_support import bearer_token, json_body, require, token_requir
 from community.extensions import limiter
 from community.members import services
 from community.members.limits import LOGIN_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
+from moderation.queue import messages as staff_messages
+from moderation.queue.services import mark_read
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
@@ -64,6 +66,25 @@ def update_me():
 @bp.get("/members/suggest-handle")
 def suggest_handle():
     return jsonify({"handle": services.suggest_handle()})
+
+
+# --- messages with the moderators: a crisis channel (moderation/queue/messages.py)
+
+@bp.get("/me/messages")
+@token_required()
+def list_messages():
+    found = staff_messages.thread(g.api_member)
+    mark_read(g.api_member)
+    return _no_store(jsonify({"messages": [staff_messages.message_to_dict(m) for m in found]}))
+
+
+@bp.post("/me/messages")
+@token_required()
+def send_message():
+    """Never refused for what it says; a crisis adds the support fields a held post returns."""
+    data = json_body()
+    msg, _verdict, support = staff_messages.send_to_staff(g.api_member, require(data, "body"))
+    return _no_store(jsonify({"message": staff_messages.message_to_dict(msg), **support}), 201)
 
 
 # --- safety tools (README "Safety plan, blocking and muting"): always the token's own member, never anyone else's

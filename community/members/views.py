@@ -6,6 +6,9 @@ from community.extensions import db, limiter, login_manager
 from community.members import forms, services
 from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
 from community.members.models import Member
+from moderation.queue import messages as staff_messages
+from moderation.queue.services import mark_read
+from moderation.resources import for_member
 
 bp = Blueprint("members", __name__)
 
@@ -165,18 +168,31 @@ def sign_out_everywhere():
 @bp.route("/messages", methods=["GET", "POST"])
 @login_required
 def messages():
-    """The member's private conversation with the moderators."""
-    from moderation.queue.services import conversation, mark_read, reply_to_staff
+    """The member's private conversation with the moderators. A message that sounds like a crisis is answered on
+    this same page with the crisis panel (emergency number first), as a held forum post is."""
     form = forms.MessageForm()
-    if form.validate_on_submit():
-        try:
-            reply_to_staff(current_user, form.body.data)
-        except ServiceError as err:
-            _show_error(form, err)
+    crisis = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                _msg, verdict, support = staff_messages.send_to_staff(current_user, form.body.data)
+            except ServiceError as err:
+                db.session.rollback()
+                _show_error(form, err)
+                status = err.status
+            else:
+                if not staff_messages.is_crisis(verdict):
+                    flash("Sent. A moderator will read it soon.", "info")
+                    return redirect(url_for("members.messages"))
+                crisis = support
+                form.body.data = ""
         else:
-            return redirect(url_for("members.messages"))
+            status = 400
     mark_read(current_user)
-    return render_template("members/messages.html", form=form, messages=conversation(current_user))
+    found = for_member(current_user) if crisis else None
+    return render_template("members/messages.html", form=form, messages=staff_messages.thread(current_user),
+                           crisis=crisis, found=found), status
 
 
 # --- safety tools: the member's own safety plan, blocks and muted words (README "Safety plan, blocking and muting")

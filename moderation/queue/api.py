@@ -3,7 +3,7 @@ from flask import Blueprint, g, jsonify, request
 from community.api_support import ApiError, json_body, require, token_required
 from community.extensions import db
 from moderation import audit
-from moderation.queue import services
+from moderation.queue import messages, services
 from moderation.queue.content import adapter_for
 from moderation.settings import load_thresholds, save_thresholds
 
@@ -56,7 +56,9 @@ def item(item_id):
                     "author": {"handle": author.handle, "region": author.region,
                                "joined_at": _iso(author.created_at)} if author else None,
                     "resources": for_region(author.region if author else None),
-                    "history": [item_to_dict(i) for i in services.author_history(found)]})
+                    "history": [item_to_dict(i) for i in services.author_history(found)],
+                    # The author's private conversation with staff: their replies show on the item they answer.
+                    "conversation": [messages.message_to_dict(m) for m in messages.thread(author)] if author else []})
 
 
 @bp.post("/items/<int:item_id>/claim")
@@ -88,6 +90,31 @@ def message(item_id):
     data = json_body()
     msg = services.message_author(services.get_item(item_id), g.api_member, require(data, "body"))
     return jsonify({"message": {"id": msg.id, "body": msg.body, "created_at": _iso(msg.created_at)}}), 201
+
+
+@bp.get("/inbox")
+@token_required("staff")
+def inbox():
+    return jsonify({"conversations": messages.conversations(), "unread": messages.staff_unread_total()})
+
+
+@bp.get("/inbox/<int:member_id>")
+@token_required("staff")
+def inbox_thread(member_id):
+    member = messages.get_member(member_id)
+    found = messages.thread(member)
+    summary = messages.conversation_summary(member)
+    messages.mark_read_by_staff(member)
+    return jsonify({"conversation": summary, "messages": [messages.message_to_dict(m) for m in found]})
+
+
+@bp.post("/inbox/<int:member_id>/messages")
+@token_required("staff")
+def inbox_reply(member_id):
+    data = json_body()
+    member = messages.get_member(member_id)
+    msg = messages.staff_reply(g.api_member, member, require(data, "body"))
+    return jsonify({"message": messages.message_to_dict(msg)}), 201
 
 
 @bp.get("/thresholds")

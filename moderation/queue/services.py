@@ -5,6 +5,7 @@ within a rank. Every change bumps `version`; a decision naming an older version 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -19,6 +20,7 @@ from moderation import audit
 from moderation.models import Appeal, QueueItem, StaffMessage
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue.content import adapter_for
+from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
 
 RANKS = {URGENT: 0, HIGH: 1, "reported": 2, NORMAL: 3, LOW: 4}
 ACTIONS = ("approve", "remove", "escalate", "warn", "suspend")
@@ -123,6 +125,23 @@ def add_report(post, report) -> QueueItem:
                      after={"status": "held", "reports": item.report_count})
     _touch(item)
     return item
+
+
+def raise_report_note_crisis(item: QueueItem, report, verdict) -> QueueItem:
+    """A report's note that reads as a crisis. For a `self_harm_risk` report the note is about the post's author:
+    the post's item rises to the verdict's priority. Otherwise the reporter may be the one at risk: a self-harm
+    item about the reporter (content type "report") is raised, so moderators reach out to the right person."""
+    reasons = [f"report_note:{r}" for r in verdict.reasons]
+    if report.reason == "self_harm_risk":
+        if RANKS.get(verdict.priority, 9) < RANKS.get(item.priority, 9):
+            item.priority = verdict.priority
+        item.reasons = list(dict.fromkeys([*(item.reasons or []), *reasons]))
+        item.rank = _rank(item.priority, item.report_count or 0)
+        db.session.flush()
+        _touch(item)
+        return item
+    return raise_for("report", report.id, report.reporter_id,
+                     replace(verdict, queue_kind="self_harm", reasons=["report_note", *verdict.reasons]))
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
@@ -254,6 +273,9 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
             _message(author, moderator, item, note)
         _resolve(item, moderator, "approve")
     elif action == "remove":
+        if item.kind == "member_message":
+            raise ServiceError("not_allowed", "A message to the moderators is never removed. Reply to the member, "
+                                              "or mark it handled (approve).", status=422, field="action")
         reason = note or "It broke the community guidelines."
         if content is not None:
             adapter.set_status(content, "removed", hold_reason=item.kind, note=reason)
@@ -267,7 +289,7 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
             raise ServiceError("no_author", "This item has no author to warn.")
         _message(author, moderator, item, f"A moderator has warned you: {note}")
     elif action == "suspend":
-        if item.kind == "self_harm":
+        if item.kind == "self_harm" or in_crisis(item):
             raise ServiceError("not_allowed", "A person at risk is never suspended for it. Reach out instead: "
                                               "message them, or approve/hold their post.", status=422)
         if author is None:
@@ -296,6 +318,11 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
                  note=note)
     db.session.commit()
     return item
+
+
+def in_crisis(item: QueueItem) -> bool:
+    """A self-harm signal (ideation or intent) on an item of another kind: a member message, an appeal."""
+    return any(r in ("self_harm:ideation", "self_harm:intent") for r in (item.reasons or []))
 
 
 def _resolve(item: QueueItem, moderator: Member, resolution: str) -> None:
@@ -329,15 +356,6 @@ def conversation(member: Member) -> list[StaffMessage]:
                                    .order_by(StaffMessage.created_at, StaffMessage.id)))
 
 
-def reply_to_staff(member: Member, body) -> StaffMessage:
-    if not isinstance(body, str) or not body.strip() or len(body) > MESSAGE_MAX:
-        raise ServiceError("invalid_body", f"A message is 1 to {MESSAGE_MAX} characters.", field="body")
-    msg = StaffMessage(member_id=member.id, sender_id=member.id, body=body.strip())
-    db.session.add(msg)
-    db.session.commit()
-    return msg
-
-
 def unread_count(member: Member) -> int:
     return db.session.scalar(select(func.count(StaffMessage.id)).where(
         StaffMessage.member_id == member.id, StaffMessage.sender_id != member.id,
@@ -350,8 +368,10 @@ def mark_read(member: Member) -> None:
     db.session.commit()
 
 
-def appeal(member: Member, content_type: str, content_id: int, text) -> Appeal:
-    """One appeal per removal; it lands in the queue with the original decision."""
+def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Appeal, dict]:
+    """One appeal per removal; it lands in the queue with the original decision. The text is screened for urgency
+    only (never refused): a crisis in it raises the item to urgent/high. Returns (appeal, support): the support
+    fields the writer is shown, the crisis panel's for a crisis (moderation.resources.support_for_verdict)."""
     adapter = adapter_for(content_type)
     content = adapter.load(content_id)
     if content is None or adapter.author_id(content) != member.id:
@@ -366,21 +386,27 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> Appeal:
     item = item_for(content_type, content_id)
     original = {"resolution": item.resolution if item else "removed", "kind": item.kind if item else None,
                 "reasons": item.reasons if item else []}
-    record = Appeal(content_type=content_type, content_id=content_id, member_id=member.id, text=text.strip(),
+    text = text.replace("\x00", "").strip()
+    verdict = screen_for_urgency(text, member, "appeal")
+    priority = urgency(verdict) if is_crisis(verdict) else NORMAL
+    record = Appeal(content_type=content_type, content_id=content_id, member_id=member.id, text=text,
                     original_decision=original)
     db.session.add(record)
     if item is None:
         item = QueueItem(content_type=content_type, content_id=content_id, author_id=member.id, report_count=0,
                          version=0, created_at=utcnow())
         db.session.add(item)
-    item.kind, item.priority, item.status = "appeal", NORMAL, "open"
-    item.rank = _rank(NORMAL, item.report_count or 0)
-    item.reasons = [*(original["reasons"] or []), "appeal"]
+    item.kind, item.priority, item.status = "appeal", priority, "open"
+    item.rank = _rank(priority, item.report_count or 0)
+    crisis_reasons = ["appeal_text:crisis", *verdict.reasons] if is_crisis(verdict) else []
+    item.reasons = list(dict.fromkeys([*(original["reasons"] or []), "appeal", *crisis_reasons]))
+    if is_crisis(verdict):
+        item.scores = verdict.scores or item.scores
     item.resolution = item.resolved_at = item.resolved_by_id = None
     db.session.flush()
     _touch(item)
     db.session.commit()
-    return record
+    return record, support(verdict, member, "appeal")
 
 
 def retry_unscreened(limit: int = 100) -> dict:

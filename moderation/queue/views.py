@@ -9,7 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
-from moderation.queue import services
+from moderation.queue import messages, services
 from moderation.resources import for_region
 
 bp = Blueprint("queue", __name__, url_prefix="/moderation")
@@ -61,10 +61,13 @@ def queue():
 @staff_required
 def item(item_id):
     found = services.get_item(item_id)
+    if found.kind == messages.KIND and found.author is not None:
+        messages.mark_read_by_staff(found.author)
     return render_template("moderation/item.html", item=found, content=services.content_of(found),
                            claimant=services.active_claimant(found), history=services.author_history(found),
                            found=for_region(found.author.region if found.author else None),
-                           distressing=DISTRESSING, decision_form=DecisionForm(version=found.version),
+                           distressing=DISTRESSING, in_crisis=services.in_crisis,
+                           decision_form=DecisionForm(version=found.version),
                            message_form=MessageForm(), claim_form=ClaimForm(),
                            messages=services.conversation(found.author) if found.author else [])
 
@@ -120,3 +123,44 @@ def message(item_id):
     else:
         flash("A message needs 1 to 2000 characters.", "error")
     return redirect(url_for("queue.item", item_id=item_id))
+
+
+# --- the staff inbox: every member's conversation with the moderators (moderation/queue/messages.py)
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Reply", validators=[Length(min=1, max=2000)])
+    submit = SubmitField("Send reply")
+
+
+@bp.get("/inbox")
+@staff_required
+def inbox():
+    template = "moderation/_inbox_list.html" if request.args.get("partial") else "moderation/inbox.html"
+    return render_template(template, conversations=messages.conversations())
+
+
+@bp.route("/inbox/<int:member_id>", methods=["GET", "POST"])
+@staff_required
+def inbox_thread(member_id):
+    member = messages.get_member(member_id)
+    form = ReplyForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                messages.staff_reply(current_user, member, form.body.data)
+            except ServiceError as err:
+                db.session.rollback()
+                form.body.errors = [*form.body.errors, err.message]
+                status = 400
+            else:
+                flash("Reply sent.", "info")
+                return redirect(url_for("queue.inbox_thread", member_id=member.id))
+        else:
+            status = 400
+    summary = messages.conversation_summary(member)
+    found = messages.thread(member)
+    messages.mark_read_by_staff(member)
+    template = "moderation/_inbox_thread.html" if request.args.get("partial") else "moderation/inbox_thread.html"
+    return render_template(template, member=member, summary=summary, messages=found, form=form,
+                           found=for_region(member.region)), status

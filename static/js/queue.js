@@ -2,8 +2,9 @@
 (function () {
   "use strict";
   var live = document.getElementById("queue-live");
-  if (!live || typeof io === "undefined") { return; }
-  var socket = io({ transports: ["websocket", "polling"] });
+  if (!live || (typeof io === "undefined" && !window.havenStaffSocket)) { return; }
+  // staff.js (on every staff page) already holds the staff room's connection, and keeps the header badges current.
+  var socket = window.havenStaffSocket || io({ transports: ["websocket", "polling"] });
 
   function chime() {
     // A short, soft tone for a new urgent item (no audio file needed). Browsers may block it until a click.
@@ -24,19 +25,8 @@
       .then(function (html) { if (html !== null) { live.innerHTML = html; } });
   }
 
-  function updateBadge(counts) {
-    var link = document.querySelector("[data-urgent-badge]");
-    if (!link || !counts) { return; }
-    var badge = link.querySelector(".badge");
-    if (counts.urgent > 0) {
-      if (!badge) { badge = document.createElement("span"); badge.className = "badge urgent"; link.appendChild(badge); }
-      badge.textContent = counts.urgent;
-    } else if (badge) { badge.remove(); }
-  }
-
   socket.on("queue_item", function (data) {
     if (data && data.item && data.item.priority === "urgent" && data.item.status === "open") { chime(); }
-    updateBadge(data && data.counts);
     refresh();
   });
 })();

@@ -72,6 +72,8 @@ def build_world(app) -> HWorld:
     blocks.block(w.people["member"], w.people["target"].handle)
     blocks.block(w.people["member"], w.people["target2"].handle)
     db.session.commit()
+    from moderation.queue.messages import send_to_staff
+    send_to_staff(w.people["target"], "a question for the moderators")  # a conversation for the inbox rows
     w.ids["room"] = "open-lounge"
     w.ids["target_handle"] = w.people["target"].handle
     w.ids["target2_handle"] = w.people["target2"].handle

@@ -37,6 +37,9 @@ BODIES = {
     ("/p/<int:post_id>/report", "POST"): lambda w: {"reason": "harassment", "note": "n"},
     ("/p/<int:post_id>/delete", "POST"): lambda w: {"submit": "Delete"},
     ("/messages", "POST"): lambda w: {"body": "hello staff"},
+    ("/api/v1/me/messages", "POST"): lambda w: {"body": "hello staff"},
+    ("/api/v1/moderation/inbox/<int:member_id>/messages", "POST"): lambda w: {"body": "a reply"},
+    ("/moderation/inbox/<int:member_id>", "POST"): lambda w: {"body": "a reply"},
 }
 
 

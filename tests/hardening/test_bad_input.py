@@ -63,6 +63,8 @@ JSON_BODIES = {
     ("/api/v1/moderation/items/<int:item_id>/decision", "POST"): {"action": "approve", "version": 99,
                                                                   "note": "a note", "days": 3},
     ("/api/v1/moderation/items/<int:item_id>/messages", "POST"): {"body": "a note to the author"},
+    ("/api/v1/me/messages", "POST"): {"body": "hello staff"},
+    ("/api/v1/moderation/inbox/<int:member_id>/messages", "POST"): {"body": "a reply to the member"},
     ("/api/v1/moderation/members/<handle>/trust", "POST"): {"level": "trusted"},
     ("/api/v1/moderation/thresholds", "PATCH"): lambda w: _get(w, "/api/v1/moderation/thresholds")["thresholds"],
     ("/api/v1/admin/safety-settings", "PATCH"):
