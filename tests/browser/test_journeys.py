@@ -474,3 +474,56 @@ def test_journey_5_admin_edits_a_hotline_and_help_page_shows_it_without_javascri
     nojs.wait_for_url(re.compile(r"region=IE"))
     hrefs = nojs.locator("main a[href^='tel:']").first.get_attribute("href")
     assert hrefs == "tel:112", hrefs
+
+
+def test_journey_6_a_crisis_message_to_the_moderators_gets_help_at_once_and_reaches_the_live_inbox(server, new_page,
+                                                                                                  shot):
+    moderator, member = server.member("moderator"), server.member(region="GB")
+
+    # The moderator has the inbox open (any staff page listens to the staff room).
+    mod = new_page()
+    sign_in(mod, server, moderator)
+    frames: list[str] = []
+    mod.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    visit(mod, server.url("/moderation/inbox"))
+    wait_until(lambda: any(f.startswith("40") for f in frames), mod)  # Socket.IO "connected": staff room joined
+    mod.evaluate("() => { window.__notReloaded = true; }")
+
+    page = new_page()
+    sign_in(page, server, member)
+    visit(page, server.url("/messages"))
+    page.fill("#body", "I took the pills an hour ago")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_load_state()
+    axe_check(page)
+    assert page.url.endswith("/messages")
+    assert "Thank you for telling us" in page.locator("h1").inner_text()
+    tel = page.locator("main a[href^='tel:']")
+    hrefs = [tel.nth(i).get_attribute("href") for i in range(tel.count())]
+    assert hrefs and hrefs[0] == "tel:999", hrefs  # the emergency number for GB first, tap to call
+    assert "tel:116123" in hrefs, hrefs
+    assert page.get_by_role("link", name="Call 116 123").is_visible()
+    assert page.locator("main a[href^='sms:']").count() >= 1
+    assert page.locator(".safety-plan-link a").is_visible()
+    assert "I took the pills an hour ago" in page.locator("ol.conversation").inner_text()
+    shot(page, "6-message-crisis-help")
+
+    # The moderator's inbox lists it, live, without a reload; the header badge counts it.
+    row = mod.locator("ol.inbox li.conversation-row").filter(has_text=member)
+    row.wait_for()
+    assert mod.evaluate("() => window.__notReloaded === true"), "the inbox page was reloaded"
+    assert row.get_attribute("data-priority") == "urgent"
+    assert "region GB" in row.inner_text() and "1 unread" in row.inner_text()
+    wait_until(lambda: mod.locator("[data-inbox-badge] .badge").count() == 1, mod)
+    axe_check(mod)
+    shot(mod, "6-inbox-live")
+    row.get_by_role("link", name=re.compile("Open conversation")).click()
+    mod.wait_for_url(re.compile(r"/moderation/inbox/\d+$"))
+    axe_check(mod)
+    assert "I took the pills an hour ago" in mod.locator("ol.conversation").inner_text()
+    mod.fill("#body", "I'm a moderator and I've read your message. Please call 999 now, or I can stay here with you.")
+    mod.get_by_role("button", name="Send reply").click()
+    mod.wait_for_load_state()
+    assert "Reply sent" in flash(mod)
+    visit(page, server.url("/messages"))
+    assert "Please call 999 now" in page.locator("ol.conversation").inner_text()
