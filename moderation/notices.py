@@ -76,6 +76,12 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
     if item.kind == "member_message" and action == "approve":
         return None  # "handled": the moderator's answer is in the conversation itself
     what = "post" if item.content_type == "post" else "message"
+    if item.content_type == "report":
+        # A crisis in a report's note: the note was for the moderators only, so nothing becomes visible.
+        return _add(author, item, "support", "A moderator is thinking of you",
+                    "A moderator read the note you wrote with your report. You haven't done anything wrong. If "
+                    "things feel hard right now, you can talk to someone any time on the help page, and your "
+                    "safety plan is there for you.", None, note, None)
     if _is_self_harm(item, content):
         title = {"approve": f"Your {what} is visible now", "remove": f"About your {what}"}.get(
             action, "A moderator is thinking of you")

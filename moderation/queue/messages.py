@@ -14,7 +14,6 @@ Staff see each new member message live in the staff room (community/realtime.py)
 """
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import and_, func, select
 
 from community import realtime
@@ -146,7 +145,7 @@ def _summary(member: Member, last, count: int, unread: int) -> dict:
         "last_message": message_to_dict(latest) if latest else None,
         "item": {"id": item.id, "priority": item.priority, "kind": item.kind, "status": item.status,
                  "version": item.version} if item else None,
-        "url": url_for("queue.inbox_thread", member_id=member.id),
+        "url": f"/moderation/inbox/{member.id}",  # (plain path: also built outside a request, for live events)
     }
 
 

@@ -362,6 +362,9 @@ def test_a_crisis_in_a_report_note_raises_an_item_about_the_reporter_and_shows_h
     staff = aw.app.test_client()
     login(staff, moderator.handle)
     assert "this is why I want to die tonight" in staff.get(f"/moderation/items/{mine.id}").get_data(as_text=True)
+    aw.decide(mh, mine.id, "approve", note="Thinking of you. Samaritans are on 116 123.")
+    [notice] = aw.client.get("/api/v1/me/notices", headers=rh).get_json()["notices"]
+    assert notice["kind"] == "support" and "visible" not in notice["body"]
 
 
 def test_a_crisis_note_on_a_self_harm_risk_report_raises_the_posts_item(aw):
