@@ -15,7 +15,7 @@ class PostContent:
         return post.author_id
 
     def text(self, post):
-        return f"{post.thread.title}\n\n{post.body}" if post.is_opening else post.body
+        return services.screened_text(post)
 
     def status(self, post):
         return post.status

@@ -176,6 +176,21 @@ def page_of_post(post: Post, viewer: Member | None) -> int:
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
+def text_to_screen(body: str, *, title: str | None = None, content_warning: str | None = None) -> str:
+    """Everything of a post that others can read, as one text for the screen: the thread title of an opening post,
+    the body, then the content warning, so that a crisis or abuse written only in the warning is still a crisis or
+    abuse. The warning goes last: a warning that names a topic ("TW: self-harm, suicide") read first, before a short
+    ordinary body, made the embedded model hold the post; at the end it does not. The rules (the first pass, and the
+    embedded model's own) read the whole text, however long the body."""
+    return "\n\n".join(part for part in (title, body, content_warning) if part)
+
+
+def screened_text(post: Post) -> str:
+    """What is screened again for a stored post (retry, re-screening)."""
+    return text_to_screen(post.body, title=post.thread.title if post.is_opening else None,
+                          content_warning=post.content_warning)
+
+
 def _apply_verdict(post: Post, verdict: screening.Verdict) -> None:
     post.status = verdict.status
     post.hold_reason = verdict.hold_reason
@@ -209,8 +224,10 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     title = _text(title, "title", min_len=TITLE_MIN, max_len=TITLE_MAX, label="A title")
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your post")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(f"{title}\n\n{body}", author=author, context="forum_thread")
+    verdict = screening.screen(text_to_screen(body, title=title, content_warning=cw), author=author,
+                               context="forum_thread")
     title, body = verdict.apply_censor(title), verdict.apply_censor(body)  # censor watched words: stored censored
+    cw = verdict.apply_censor(cw) if cw else cw
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
@@ -230,8 +247,9 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(body, author=author, context="forum_reply")
+    verdict = screening.screen(text_to_screen(body, content_warning=cw), author=author, context="forum_reply")
     body = verdict.apply_censor(body)
+    cw = verdict.apply_censor(cw) if cw else cw
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
     _apply_verdict(post, verdict)
     db.session.add(post)
@@ -253,9 +271,10 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     cw = post.content_warning if content_warning is ... else _content_warning(content_warning)
     if post.status == REMOVED:
         raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
-    text = f"{post.thread.title}\n\n{body}" if post.is_opening else body
+    text = text_to_screen(body, title=post.thread.title if post.is_opening else None, content_warning=cw)
     verdict = screening.screen(text, author=editor, context="forum_edit")
     body = verdict.apply_censor(body)
+    cw = verdict.apply_censor(cw) if cw else cw
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
     post.body, post.content_warning, post.edited_at = body, cw, utcnow()
     if post.status == HELD and post.hold_reason in HOLDS_AN_EDIT_KEEPS and verdict.status == PUBLISHED:
