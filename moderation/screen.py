@@ -155,7 +155,7 @@ def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, contex
     for verdict, text in zip(verdicts, texts):
         if entries:
             _apply_watched(verdict, watched.find(text, entries), context)
-        if context in ("forum_thread", "forum_reply") and author is not None:
+        if context in FORUM_CONTEXTS and author is not None:  # an edit of a held first post still waits
             first_post_approval(verdict, author)
     return verdicts
 

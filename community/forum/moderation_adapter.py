@@ -33,6 +33,9 @@ class PostContent:
             post.thread.last_activity_at = utcnow()
         services.recount(post.thread)
 
+    def revisions(self, post):
+        return services.revisions_of(post)
+
     def to_dict(self, post):
         from community.forum.api import post_to_dict
         data = post_to_dict(post)

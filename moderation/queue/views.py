@@ -63,6 +63,7 @@ def item(item_id):
     found = services.get_item(item_id)
     return render_template("moderation/item.html", item=found, content=services.content_of(found),
                            claimant=services.active_claimant(found), history=services.author_history(found),
+                           revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
                            distressing=DISTRESSING, decision_form=DecisionForm(version=found.version),
                            message_form=MessageForm(), claim_form=ClaimForm(),
