@@ -90,7 +90,12 @@ def list_members(role):
 def seed():
     """Add demo members and demo content (idempotent: running it again adds nothing)."""
     from community.demo import seed_demo
-    for line in seed_demo():
+    try:
+        lines = seed_demo()
+    except ServiceError as err:  # e.g. a watched word an admin added refuses a demo text
+        db.session.rollback()
+        _fail(f"Demo seed stopped: {err.message}")
+    for line in lines:
         click.echo(line)
 
 

@@ -115,6 +115,8 @@ def evaluate(data_file, task):
         report = run(rows, task, loaded.toxicity, loaded.self_harm, _thresholds())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a classifier that fails is explained, not traced
+        raise click.ClickException(_classifier_failed(exc)) from None
     click.echo(format_report(report))
 
 
@@ -126,10 +128,17 @@ def score(batch_size):
     loaded = _backends()
     thresholds = _thresholds()
     batch: list[tuple[int, str | None, str | None]] = []
+    failed = []
 
     def flush():
         texts = [text for _, text, error in batch if error is None]
-        scored = iter(score_lines(texts, loaded.toxicity, loaded.self_harm, thresholds)) if texts else iter(())
+        try:
+            scored = iter(score_lines(texts, loaded.toxicity, loaded.self_harm, thresholds)) if texts else iter(())
+        except Exception as exc:  # noqa: BLE001 - every line of the batch says why, and the command says so at the end
+            reason = _classifier_failed(exc)
+            failed.append(reason)
+            batch[:] = [(line_no, text, error or reason) for line_no, text, error in batch]
+            scored = iter(())
         for line_no, _text, error in batch:
             out = {"error": {"line": line_no, "message": error}} if error else next(scored)
             sys.stdout.write(json.dumps(out) + "\n")
@@ -150,3 +159,10 @@ def score(batch_size):
             flush()
     if batch:
         flush()
+    if failed:
+        raise click.ClickException(f"{len(failed)} batch(es) could not be scored: {failed[0]}")
+
+
+def _classifier_failed(exc: Exception) -> str:
+    return (f"the screening classifiers failed ({type(exc).__name__}: {exc}). "
+            "`flask --app wsgi moderation status` shows which backend and why.")

@@ -12,15 +12,13 @@ log = logging.getLogger(__name__)
 
 
 def warm_up(app) -> None:
-    """Load the classifiers now, in the background, so the first post does not wait for them."""
+    """Load the classifiers now, in the background, so the first post does not wait for them. Loading includes one
+    warm-up inference per model (moderation/classifiers/registry.py), so whichever comes first, this thread or a
+    member's post, the text is timed against a warm model."""
     def run():
         from moderation.classifiers.registry import backends
         started = time.perf_counter()
         loaded = backends(app)
-        # One pass through each model too: the first inference is much slower than the rest (about 1.4 s on a
-        # laptop CPU), and a first post scored cold under load could pass MODERATION_TIMEOUT and be held unscreened.
-        loaded.toxicity.score(["warming up"])
-        loaded.self_harm.score(["warming up"])
         log.info("screening models ready in %.1fs: %s", time.perf_counter() - started,
                  ", ".join(f"{r['slot']}={r['name']}@{r['version']}" for r in loaded.describe()))
     threading.Thread(target=run, name="model-warm-up", daemon=True).start()

@@ -134,6 +134,20 @@ def decide(toxicity: Scores, self_harm: Scores, t: Thresholds) -> Decision:
     return Decision(status=PUBLISHED, tier=tier)
 
 
+def crisis_first(decision: Decision, tier: str, reasons: list[str]) -> Decision:
+    """The deterministic first pass saw the author's own crisis (`tier` ideation or intent): whatever the models
+    said, or when they could not say anything (`decision` is then the unscreened hold), the text is held for
+    self-harm with resources. The stronger of the two tiers wins; a model's own self-harm hold is kept as it is
+    unless the first pass saw intent where the model saw ideation."""
+    if tier not in ("ideation", "intent"):
+        return decision
+    if decision.hold_reason == "self_harm" and TIERS.index(decision.tier) >= TIERS.index(tier):
+        return decision
+    extra = [r for r in decision.reasons if not r.startswith("self_harm:")]
+    return Decision(status=HELD, tier=tier, hold_reason="self_harm", priority=URGENT if tier == "intent" else HIGH,
+                    queue_kind="self_harm", reasons=[f"self_harm:{tier}", *reasons, *extra])
+
+
 def unscreened(error: str) -> Decision:
     """Fail closed: a classifier raised, timed out or returned garbage. Hold for a human, never publish."""
     return Decision(status=HELD, tier="none", hold_reason="unscreened", priority=HIGH, queue_kind="unscreened",

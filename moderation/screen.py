@@ -2,10 +2,14 @@
 
     verdict = screen(text, author=member, context="forum_post")
 
-Forum posts, thread titles and chat messages all come through here. The caller stores `verdict.status` on its row
-and shows the text to others only when it is `published`. Screening fails closed: an exception, a time-out or a
-garbage score from a classifier yields a `held` verdict with hold_reason "unscreened" - never published unscreened,
-never dropped.
+Forum posts, thread titles, content warnings and chat messages all come through here. The caller stores
+`verdict.status` on its row and shows the text to others only when it is `published`. Screening fails closed: an
+exception, a time-out or a garbage score from a classifier yields a `held` verdict with hold_reason "unscreened" -
+never published unscreened, never dropped - and the author is still shown support (moderation/resources).
+
+Before the models, a deterministic first pass (moderation/first_pass.py) reads the text with the intent and
+ideation rules: when it sees the author's own crisis, the verdict is a self-harm hold with resources whatever the
+models say, even when they time out or fail.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from flask import current_app
 
 from community.errors import ServiceError
-from moderation import policy
+from moderation import first_pass, policy
 from moderation.classifiers import registry
 from moderation.classifiers.base import Scores
 
@@ -67,24 +71,36 @@ def _score_both(backends, texts: list[str]) -> tuple[list[Scores], list[Scores]]
 
 
 def screen_many(texts: list[str], *, author=None, context: str = "post") -> list[Verdict]:
-    """Screen a batch (one classifier call each). `author` is the Member writing it, or None."""
+    """Screen a batch (one classifier call each). `author` is the Member writing it, or None.
+
+    The deterministic first pass (moderation/first_pass.py) reads every text before the models do: a crisis it
+    sees is held for self-harm with resources whatever the models then say, and even when they fail or time out."""
     app = current_app._get_current_object()
-    backends = registry.backends(app)  # loading happens once per process, outside the time limit
+    texts = list(texts)
+    first = [first_pass.look(text) for text in texts]  # bounded, never waits: runs before anything can time out
+    backends = registry.backends(app)  # loading (and warming up) happens once per process, outside the time limit
     thresholds = current_thresholds()
     names = {
         "toxicity": f"{backends.toxicity.name}@{backends.toxicity.version}",
         "self_harm": f"{backends.self_harm.name}@{backends.self_harm.version}",
     }
+    verdicts = _classify(app, backends, texts, names, thresholds, context)
+    for verdict, seen in zip(verdicts, first):
+        if seen.crisis:
+            _crisis_first(verdict, seen)
+    return _after_classifiers(verdicts, texts, author, context)
+
+
+def _classify(app, backends, texts, names, thresholds, context) -> list[Verdict]:
     try:
-        future = _executor.submit(_score_both, backends, list(texts))
+        future = _executor.submit(_score_both, backends, texts)
         tox_scores, sh_scores = future.result(timeout=app.config.get("MODERATION_TIMEOUT", 2.0))
     except FutureTimeout:
         log.error("screening timed out after %ss; holding %d item(s)", app.config.get("MODERATION_TIMEOUT"), len(texts))
-        return _after_classifiers([_failed("timeout", names, context) for _ in texts], texts, author, context)
+        return [_failed("timeout", names, context) for _ in texts]
     except Exception as exc:  # noqa: BLE001 - any classifier failure holds the item for a human
         log.exception("screening failed; holding %d item(s)", len(texts))
-        return _after_classifiers([_failed(type(exc).__name__, names, context) for _ in texts], texts, author,
-                                  context)
+        return [_failed(type(exc).__name__, names, context) for _ in texts]
 
     verdicts = []
     for tox, sh in zip(tox_scores, sh_scores):
@@ -103,7 +119,16 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
             classifiers=names, context=context,
         ))
-    return _after_classifiers(verdicts, texts, author, context)
+    return verdicts
+
+
+def _crisis_first(verdict: Verdict, seen: first_pass.FirstPass) -> None:
+    decision = policy.crisis_first(policy.Decision(status=verdict.status, tier=verdict.tier,
+                                                   hold_reason=verdict.hold_reason, priority=verdict.priority,
+                                                   queue_kind=verdict.queue_kind, reasons=verdict.reasons),
+                                   seen.tier, seen.reasons)
+    verdict.status, verdict.tier, verdict.hold_reason = decision.status, decision.tier, decision.hold_reason
+    verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
 
 
 # --- after the classifiers: watched words and new-account approval (issue 11) -----------------------------------
@@ -133,7 +158,7 @@ def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, contex
     for verdict, text in zip(verdicts, texts):
         if entries:
             _apply_watched(verdict, watched.find(text, entries), context)
-        if context in ("forum_thread", "forum_reply") and author is not None:
+        if context in FORUM_CONTEXTS and author is not None:  # an edit of a held first post still waits
             first_post_approval(verdict, author)
     return verdicts
 

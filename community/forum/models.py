@@ -58,7 +58,8 @@ class Post(db.Model):
 
 
 class PostRevision(db.Model):
-    """The text a post had before an edit: kept for moderation and audit, never shown publicly."""
+    """The text a post had before an edit: kept for moderation and audit, never shown publicly. `created_at` is when
+    that text was replaced (it was written when the previous revision was replaced, or when the post was made)."""
 
     __tablename__ = "post_revisions"
 
@@ -66,6 +67,8 @@ class PostRevision(db.Model):
     post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False, index=True)
     body = db.Column(db.Text, nullable=False)
     content_warning = db.Column(db.String(100), nullable=True)
+    # What the screen said about this text (the post's verdict before the edit), so moderators see why it was held.
+    verdict = db.Column(db.JSON, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 

@@ -17,7 +17,7 @@ class PostContent:
         return post.author_id
 
     def text(self, post):
-        return f"{post.thread.title}\n\n{post.body}" if post.is_opening else post.body
+        return services.screened_text(post)
 
     def status(self, post):
         return post.status
@@ -34,6 +34,9 @@ class PostContent:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
         services.recount(post.thread)
+
+    def revisions(self, post):
+        return services.revisions_of(post)
 
     def to_dict(self, post):
         from community.forum.api import post_to_dict

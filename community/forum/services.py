@@ -4,6 +4,8 @@ Views and the API both call these functions, so every rule lives once.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import and_, func, or_, select
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -16,8 +18,9 @@ from moderation.urgency import is_crisis, screen_for_urgency
 from moderation.urgency import support as support_for
 
 TITLE_MIN, TITLE_MAX = 3, 150
-# Holds decided by people or by admin rules rather than by the classifiers: an edit never lifts them by itself.
-HOLDS_AN_EDIT_KEEPS = ("reports", "new_account", "watched_word")
+# The only holds an edit screened clean lifts: the classifiers' own, for abuse or for text they could not screen.
+# A self-harm hold waits for a moderator, whatever the edit says; so does any hold not named here.
+LIFTED_BY_A_CLEAN_EDIT = ("toxicity", "unscreened")
 BODY_MAX = 10_000
 CW_MAX = 100
 NOTE_MAX = 1_000
@@ -179,6 +182,21 @@ def page_of_post(post: Post, viewer: Member | None) -> int:
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
+def text_to_screen(body: str, *, title: str | None = None, content_warning: str | None = None) -> str:
+    """Everything of a post that others can read, as one text for the screen: the thread title of an opening post,
+    the body, then the content warning, so that a crisis or abuse written only in the warning is still a crisis or
+    abuse. The warning goes last: a warning that names a topic ("TW: self-harm, suicide") read first, before a short
+    ordinary body, made the embedded model hold the post; at the end it does not. The rules (the first pass, and the
+    embedded model's own) read the whole text, however long the body."""
+    return "\n\n".join(part for part in (title, body, content_warning) if part)
+
+
+def screened_text(post: Post) -> str:
+    """What is screened again for a stored post (retry, re-screening)."""
+    return text_to_screen(post.body, title=post.thread.title if post.is_opening else None,
+                          content_warning=post.content_warning)
+
+
 def _apply_verdict(post: Post, verdict: screening.Verdict) -> None:
     post.status = verdict.status
     post.hold_reason = verdict.hold_reason
@@ -212,8 +230,10 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     title = _text(title, "title", min_len=TITLE_MIN, max_len=TITLE_MAX, label="A title")
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your post")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(f"{title}\n\n{body}", author=author, context="forum_thread")
+    verdict = screening.screen(text_to_screen(body, title=title, content_warning=cw), author=author,
+                               context="forum_thread")
     title, body = verdict.apply_censor(title), verdict.apply_censor(body)  # censor watched words: stored censored
+    cw = verdict.apply_censor(cw) if cw else cw
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
@@ -233,8 +253,9 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(body, author=author, context="forum_reply")
+    verdict = screening.screen(text_to_screen(body, content_warning=cw), author=author, context="forum_reply")
     body = verdict.apply_censor(body)
+    cw = verdict.apply_censor(cw) if cw else cw
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
     _apply_verdict(post, verdict)
     db.session.add(post)
@@ -248,7 +269,9 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
 
 
 def edit_post(editor: Member, post: Post, body, content_warning=...):
-    """Edit your own post: the old text is kept as a revision and the new text is screened again."""
+    """Edit your own post: the old text is kept as a revision (with what the screen said about it) and the new text
+    is screened again. Returns (post, verdict): the verdict is what the author is shown, so a hold the edit keeps
+    (a crisis, or one the classifiers did not make) still comes with its support."""
     if not can_edit(editor, post):
         raise Forbidden("forbidden", "You can only edit your own posts.")
     _require_can_post(editor)
@@ -256,21 +279,67 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     cw = post.content_warning if content_warning is ... else _content_warning(content_warning)
     if post.status == REMOVED:
         raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
-    text = f"{post.thread.title}\n\n{body}" if post.is_opening else body
+    text = text_to_screen(body, title=post.thread.title if post.is_opening else None, content_warning=cw)
     verdict = screening.screen(text, author=editor, context="forum_edit")
     body = verdict.apply_censor(body)
-    db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
-    post.body, post.content_warning, post.edited_at = body, cw, utcnow()
-    if post.status == HELD and post.hold_reason in HOLDS_AN_EDIT_KEEPS and verdict.status == PUBLISHED:
-        # A hold that did not come from the classifiers (members' reports, first-post approval, a watched word)
-        # waits for a moderator: re-saving the text must not publish it. Keep the hold and record the new verdict.
-        post.verdict = verdict.record()
-    else:
+    cw = verdict.apply_censor(cw) if cw else cw
+    now = utcnow()  # the old text was replaced when the new one was written
+    db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning,
+                                verdict=post.verdict, created_at=now))
+    post.body, post.content_warning, post.edited_at = body, cw, now
+    kept = _hold_an_edit_keeps(post, verdict)
+    if kept is None:
         _apply_verdict(post, verdict)
+    else:
+        post.verdict = verdict.record()  # what the screen said about the new text; the hold stays as it was
     recount(post.thread)
-    _after_screen(post, verdict)
+    from moderation.queue import services as queue
+    queue.after_edit("post", post.id, post.author_id, verdict, kept=kept is not None)
     db.session.commit()
-    return post, verdict
+    return post, kept or verdict
+
+
+def revisions_of(post: Post) -> list[dict]:
+    """Every version of a post, original first, as moderators see it: its text, its content warning, when it was
+    written and when it was replaced (None for the current text), and what the screen said about it."""
+    rows = list(db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                                   .order_by(PostRevision.created_at, PostRevision.id)))
+    versions, written = [], post.created_at
+    for number, row in enumerate(rows, start=1):
+        versions.append(_version(number, row.body, row.content_warning, written, row.created_at, row.verdict))
+        written = row.created_at
+    versions.append(_version(len(rows) + 1, post.body, post.content_warning, written, None, post.verdict))
+    return versions
+
+
+def _version(number, body, content_warning, written_at, replaced_at, verdict) -> dict:
+    verdict = verdict or {}
+    return {"number": number, "body": body, "content_warning": content_warning, "written_at": written_at,
+            "replaced_at": replaced_at, "current": replaced_at is None,
+            "screened": {"status": verdict.get("status"), "hold_reason": verdict.get("hold_reason"),
+                         "tier": verdict.get("tier"), "reasons": verdict.get("reasons") or []} if verdict else None}
+
+
+def _hold_an_edit_keeps(post: Post, verdict: screening.Verdict) -> screening.Verdict | None:
+    """The hold that stays on a held post whatever its edit says, as the verdict its author is shown; None when the
+    edit's own verdict applies. Only a classifier's own hold (toxicity, or text that could not be screened) is lifted
+    by an edit screened clean. A crisis hold waits for a moderator, and so do holds people or admin rules made
+    (members' reports, first-post approval, a watched word): a stricter verdict (a crisis, a removal) still applies
+    to those."""
+    if post.status != HELD or post.hold_reason in LIFTED_BY_A_CLEAN_EDIT:
+        return None
+    if verdict.hold_reason == "self_harm":
+        return None  # the new text's own crisis hold, with its support
+    if post.hold_reason == "self_harm":
+        before = post.verdict or {}
+        tier = before.get("tier") if before.get("tier") in ("ideation", "intent") else "ideation"
+        return dataclasses.replace(verdict, status=HELD, hold_reason="self_harm", tier=tier, queue_kind="self_harm",
+                                   priority="urgent" if tier == "intent" else "high")
+    if verdict.status == REMOVED:
+        return None
+    if verdict.hold_reason == "unscreened":
+        return dataclasses.replace(verdict, status=HELD)  # the hold stays; the author is shown support meanwhile
+    return dataclasses.replace(verdict, status=HELD, hold_reason=post.hold_reason)
 
 
 def delete_post(actor: Member, post: Post) -> None:

@@ -5,6 +5,11 @@ Config (README, "Screening backends"):
   MODERATION_SELF_HARM_BACKEND  embedded (default) | lexicon
   DETOXIFY_MODEL / DETOXIFY_CHECKPOINT / DETOXIFY_CONFIG_DIR   for the detoxify backend
 
+Loading includes warming up: each backend scores one short text before it is handed out, because the first
+inference of a process is much slower than the rest (lazy allocation, kernel selection, caches). So the first text
+a person writes is timed against MODERATION_TIMEOUT like any other, never against a cold model. `load_seconds`
+includes the warm-up.
+
 If a backend cannot load, its slot holds an `Unavailable` classifier that raises on every call, so the screen fails
 closed (items held as "unscreened" for a human) and the health page says why. Nothing is ever published unscreened.
 """
@@ -104,7 +109,24 @@ def _load(config) -> Backends:
         if slot not in loaded:
             errors.setdefault(slot, f"unknown backend {name!r}")
             loaded[slot] = Unavailable(slot, name, errors[slot])
+        else:
+            seconds[slot] = seconds.get(slot, 0.0) + warm_up(loaded[slot])
     return Backends(toxicity=loaded[TOXICITY], self_harm=loaded[SELF_HARM], load_seconds=seconds, errors=errors)
+
+
+WARM_UP_TEXT = "Warming up: a short, ordinary sentence."
+
+
+def warm_up(classifier: Classifier) -> float:
+    """One inference, untimed by the screen, so the model is warm before any member's text is timed. A failure is
+    logged and left to the screen (every call then fails closed as usual); the seconds it took are returned."""
+    started = time.perf_counter()
+    try:
+        classifier.score([WARM_UP_TEXT])
+    except Exception:  # noqa: BLE001 - a model that cannot score is found by the screen, which holds for a human
+        log.exception("warming up the %s classifier %s failed", getattr(classifier, "kind", "?"),
+                      getattr(classifier, "name", "?"))
+    return time.perf_counter() - started
 
 
 _lock = threading.Lock()

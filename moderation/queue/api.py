@@ -56,9 +56,14 @@ def item(item_id):
                     "author": {"handle": author.handle, "region": author.region,
                                "joined_at": _iso(author.created_at)} if author else None,
                     "resources": for_region(author.region if author else None),
+                    "revisions": [_revision_to_dict(r) for r in services.revisions(found)],
                     "history": [item_to_dict(i) for i in services.author_history(found)],
                     # The author's private conversation with staff: their replies show on the item they answer.
                     "conversation": [messages.message_to_dict(m) for m in messages.thread(author)] if author else []})
+
+
+def _revision_to_dict(version: dict) -> dict:
+    return {**version, "written_at": _iso(version["written_at"]), "replaced_at": _iso(version["replaced_at"])}
 
 
 @bp.post("/items/<int:item_id>/claim")

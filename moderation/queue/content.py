@@ -18,6 +18,9 @@ class ContentAdapter(Protocol):
     def set_status(self, obj, status: str, *, hold_reason: str | None, note: str | None,
                    verdict: dict | None = None) -> None: ...
     def to_dict(self, obj) -> dict: ...  # what a moderator sees in the queue
+    # Optional: every version of editable content, original first ({"number", "body", "content_warning",
+    # "written_at", "replaced_at", "current", "screened"}); content that cannot be edited has none.
+    def revisions(self, obj) -> list[dict]: ...
 
 
 _adapters: dict[str, ContentAdapter] = {}

@@ -74,17 +74,21 @@ def raise_for(content_type: str, content_id: int, author_id: int | None, verdict
         return None
     item, created = _get_or_create(content_type, content_id, author_id, kind=verdict.queue_kind,
                                    priority=verdict.priority, rank=_rank(verdict.priority, 0), reasons=[])
-    if not created and (item.status == "open" and item.kind != "unscreened"
-          and RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9)):
-        # Never demote an open item (an edit must not push a crisis down the queue); just add the new reasons.
-        # An "unscreened" item's rank only stood for missing scores: a real verdict replaces it.
+    still_open = not created and item.status == "open" and item.kind != "unscreened"
+    if still_open and (RANKS.get(item.priority, 9) < RANKS.get(verdict.priority, 9)
+                       or (item.kind == "self_harm" and verdict.queue_kind != "self_harm")):
+        # Never demote an open item (an edit must not push a crisis down the queue, nor turn it into anything but a
+        # crisis); just add the new reasons. An "unscreened" item's rank only stood for missing scores: a real
+        # verdict replaces it.
         item.reasons = list(dict.fromkeys([*(item.reasons or []), *verdict.reasons]))
         _touch(item)
         return item
     item.kind = verdict.queue_kind
     item.priority = verdict.priority
     item.rank = _rank(verdict.priority, item.report_count or 0)
-    item.reasons = list(verdict.reasons)
+    # An open item keeps what moderators already read (reports, earlier reasons) beside the new verdict's.
+    item.reasons = list(dict.fromkeys([*(item.reasons or []), *verdict.reasons])) if still_open \
+        else list(verdict.reasons)
     item.scores = verdict.scores or None
     item.status, item.resolution, item.resolved_at, item.resolved_by_id = "open", None, None, None
     db.session.flush()
@@ -94,6 +98,22 @@ def raise_for(content_type: str, content_id: int, author_id: int | None, verdict
 
 def raise_for_post(post, verdict) -> QueueItem | None:
     return raise_for("post", post.id, post.author_id, verdict)
+
+
+def after_edit(content_type: str, content_id: int, author_id: int | None, verdict, *, kept: bool) -> None:
+    """The queue's side of an edit. `kept`: the content's hold stays whatever the new verdict says (a crisis, or a
+    hold the classifiers did not make), so its open item stays open and is never turned into an "unscreened" one
+    a retry could publish; moderators see that it was edited (and the revisions on the item). Caller commits."""
+    if not kept:
+        raise_for(content_type, content_id, author_id, verdict)
+    elif verdict.queue_kind not in (None, "unscreened"):
+        raise_for(content_type, content_id, author_id, verdict)
+    item = item_for(content_type, content_id)
+    if item is None or item.status != "open":
+        return
+    summary = verdict.hold_reason or verdict.status
+    item.reasons = list(dict.fromkeys([*(item.reasons or []), f"edited: new text screened {summary}"]))
+    _touch(item)
 
 
 def add_report(post, report) -> QueueItem:
@@ -191,6 +211,15 @@ def active_claimant(item: QueueItem) -> Member | None:
 
 def content_of(item: QueueItem):
     return adapter_for(item.content_type).load(item.content_id)
+
+
+def revisions(item: QueueItem) -> list[dict]:
+    """Every version of the item's content, original first (empty for content that cannot be edited)."""
+    adapter = adapter_for(item.content_type)
+    content = adapter.load(item.content_id)
+    if content is None or not hasattr(adapter, "revisions"):
+        return []
+    return adapter.revisions(content)
 
 
 def author_history(item: QueueItem, limit: int = 5) -> list[QueueItem]:
@@ -431,6 +460,8 @@ def retry_unscreened(limit: int = 100) -> dict:
         db.session.refresh(content)
         if item.status != "open" or item.kind != "unscreened" or adapter.status(content) != "held":
             continue
+        if getattr(content, "hold_reason", "unscreened") not in (None, "unscreened"):
+            continue  # held for something else as well (a crisis, reports, first-post approval): a person decides
         done["retried"] += 1
         if verdict.hold_reason == "unscreened":
             done["still_held"] += 1

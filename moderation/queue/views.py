@@ -65,6 +65,7 @@ def item(item_id):
         messages.mark_read_by_staff(found.author)
     return render_template("moderation/item.html", item=found, content=services.content_of(found),
                            claimant=services.active_claimant(found), history=services.author_history(found),
+                           revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
                            distressing=DISTRESSING, in_crisis=services.in_crisis,
                            decision_form=DecisionForm(version=found.version),

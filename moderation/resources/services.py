@@ -19,6 +19,10 @@ SUPPORT_MESSAGE = (
     "Your post is safe with us and a moderator will look at it soon. If you might act on these thoughts, "
     "please reach out to one of these services now: they are free and there is someone there to listen."
 )
+# Screening could not finish (a classifier failed, timed out or was saturated): the text waits for a person, and its
+# author is shown help anyway, because no one can tell yet whether they are in crisis.
+WAITING_MESSAGE = ("Your {thing} is waiting for a quick check before others can see it. If you are struggling "
+                   "right now, help is here: these services are free and there is someone there to listen.")
 CONCERN_MESSAGE = "It sounds like things are heavy right now. If you'd like to talk to someone, help is here."
 
 
@@ -80,9 +84,13 @@ def support_for_verdict(verdict, member) -> dict:
     """What the author is shown at once beside their post or message, given the screen's verdict."""
     if verdict is None:
         return {}
-    if verdict.hold_reason == "self_harm":
+    if verdict.hold_reason in ("self_harm", "unscreened"):
         found = for_member(member)
-        return {"support_message": SUPPORT_MESSAGE, "resources": found["resources"], "emergency": found["emergency"],
+        if verdict.hold_reason == "self_harm":
+            message = SUPPORT_MESSAGE
+        else:
+            message = WAITING_MESSAGE.format(thing="message" if "chat" in (verdict.context or "") else "post")
+        return {"support_message": message, "resources": found["resources"], "emergency": found["emergency"],
                 "help_url": "/help", "safety_plan": _safety_plan_link(member)}
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}

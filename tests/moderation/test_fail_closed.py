@@ -51,7 +51,7 @@ def test_classifier_exception_holds_unscreened_then_retry_publishes(w, slot):
     getattr(w.scores, slot).rules["ordinary"] = RuntimeError("model crashed")
     data = w.thread(h, BODY)
     post_id = _assert_unscreened(w, data)
-    assert "resources" not in data
+    assert data["resources"] and "quick check" in data["support_message"]  # help is shown while it waits
 
     # Still broken: retry keeps it held.
     assert _retry(w.app) == {"retried": 1, "published": 0, "still_held": 1}
