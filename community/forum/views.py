@@ -5,6 +5,9 @@ from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
+from moderation import outcomes
+from moderation.resources import for_member
+from moderation.resources.services import safety_plan_link
 
 bp = Blueprint("forum", __name__)
 
@@ -53,6 +56,13 @@ def _after_write(post, verdict):
         flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
     return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
                     + f"#post-{post.id}")
+
+
+@bp.app_context_processor
+def _member_view():
+    def member_view(post):
+        return outcomes.member_view("post", post)
+    return {"member_view": member_view}
 
 
 @bp.get("/boards")
@@ -120,11 +130,11 @@ def reply(thread_id):
 @login_required
 def held(post_id):
     """The screen an author sees when their post is held for self-harm risk: calm words and help, at once."""
-    from moderation.resources import for_member
     post = services.get_post(post_id, current_user)
     if post.author_id != current_user.id:
         abort(404)
-    return render_template("forum/held.html", post=post, found=for_member(current_user))
+    return render_template("forum/held.html", post=post, found=for_member(current_user),
+                           safety_plan=safety_plan_link(current_user))
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

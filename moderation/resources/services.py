@@ -83,13 +83,18 @@ def support_for_verdict(verdict, member) -> dict:
     if verdict.hold_reason == "self_harm":
         found = for_member(member)
         return {"support_message": SUPPORT_MESSAGE, "resources": found["resources"], "emergency": found["emergency"],
-                "help_url": "/help", "safety_plan": _safety_plan_link(member)}
+                "help_url": "/help", "safety_plan": safety_plan_link(member), **_region_fields(found)}
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}
 
 
-def _safety_plan_link(member) -> dict | None:
+def _region_fields(found: dict) -> dict:
+    """Which country the lines are for, and the hint to set a region when none is known."""
+    return {"country": found.get("country"), **({"hint": found["hint"]} if found.get("hint") else {})}
+
+
+def safety_plan_link(member) -> dict | None:
     """Beside the resources on a self-harm hold: the member's own safety plan, or an offer to make one."""
     if getattr(member, "id", None) is None:
         return None
