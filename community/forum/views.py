@@ -43,8 +43,10 @@ def _show_error(form, err: ServiceError):
 def _after_write(post, verdict):
     """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
     from moderation.resources import support_for_verdict
-    if post.status != PUBLISHED or verdict.tier == "concern":
+    if post.status != PUBLISHED or verdict.tier == "concern" or verdict.someone_else:
         support = support_for_verdict(verdict, current_user)
+        if support.get("about") == "someone_else":  # worried about another person: how to help, with the numbers
+            return redirect(url_for("forum.helping_someone", post_id=post.id))
         if support.get("resources") is not None:
             return redirect(url_for("forum.held", post_id=post.id))
     if post.status == PUBLISHED and verdict.tier == "concern":
@@ -135,6 +137,16 @@ def held(post_id):
         abort(404)
     return render_template("forum/held.html", post=post, found=for_member(current_user),
                            safety_plan=safety_plan_link(current_user))
+
+
+@bp.get("/p/<int:post_id>/helping-someone")
+@login_required
+def helping_someone(post_id):
+    """After a post worried about another person: how to help them, with the numbers of the author's region."""
+    post = services.get_post(post_id, current_user)
+    if post.author_id != current_user.id:
+        abort(404)
+    return render_template("forum/helping_someone.html", post=post, found=for_member(current_user))
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

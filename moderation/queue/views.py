@@ -15,7 +15,7 @@ from moderation.resources import for_region
 bp = Blueprint("queue", __name__, url_prefix="/moderation")
 
 # Categories whose text is blurred behind one click by default: moderators read distressing content by choice.
-DISTRESSING = {"self_harm", "toxicity", "unscreened", "auto_removed"}
+DISTRESSING = {"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed"}
 
 
 class DecisionForm(FlaskForm):
