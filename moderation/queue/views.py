@@ -9,6 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
+from community.members.models import Member
 from moderation.queue import services
 from moderation.resources import for_region
 
@@ -61,7 +62,12 @@ def queue():
 @staff_required
 def item(item_id):
     found = services.get_item(item_id)
-    return render_template("moderation/item.html", item=found, content=services.content_of(found),
+    content = services.content_of(found)
+    appeal = services.appeal_of(found)
+    decider_id = (appeal.original_decision or {}).get("decided_by") if appeal is not None else None
+    return render_template("moderation/item.html", item=found, content=content,
+                           care=services.is_care_item(found, content), appeal=appeal,
+                           original_decider=db.session.get(Member, decider_id) if decider_id else None,
                            claimant=services.active_claimant(found), history=services.author_history(found),
                            found=for_region(found.author.region if found.author else None),
                            distressing=DISTRESSING, decision_form=DecisionForm(version=found.version),
