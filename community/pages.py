@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+import pycountry
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -11,6 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from community.api_support import HTTP_CODES, error_response
 from community.extensions import db
+from community.members.services import countries, region_from_accept_language
+from moderation.resources import for_region
+from moderation.resources.services import safety_plan_link
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
@@ -31,13 +35,56 @@ def index():
     return render_template("index.html", boards=list_boards())
 
 
+REGION_COOKIE = "help_region"  # holds the visitor's chosen country code (or * for international), nothing else
+INTERNATIONAL = "*"
+# How the picker names a country in "Not in ...?" where the plain name reads badly.
+PLACE_NAMES = {"GB": "the UK", "US": "the US", "NL": "the Netherlands", "PH": "the Philippines",
+               "AE": "the UAE", "CZ": "Czechia", "KR": "South Korea", "RU": "Russia", "IR": "Iran"}
+
+
+def _country_code(value) -> str | None:
+    """A real ISO country code from anything a visitor can send, or None. Never raises."""
+    if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isascii():
+        return None
+    code = value.strip().upper()
+    return code if code.isalpha() and pycountry.countries.get(alpha_2=code) is not None else None
+
+
+def help_region() -> tuple[str | None, bool]:
+    """(country code or None for international, whether the visitor chose it just now). Order: ?region=, then a
+    signed-in member's region, then the remembered choice, then the browser's Accept-Language (as sign-up does)."""
+    asked = request.args.get("region")
+    if asked is not None and (asked.strip() == INTERNATIONAL or _country_code(asked)):
+        return _country_code(asked), True
+    if current_user.is_authenticated and _country_code(current_user.region):
+        return _country_code(current_user.region), False
+    remembered = request.cookies.get(REGION_COOKIE)
+    if remembered == INTERNATIONAL:
+        return None, False
+    if _country_code(remembered):
+        return _country_code(remembered), False
+    try:
+        return _country_code(region_from_accept_language(request.accept_languages)), False
+    except Exception:  # noqa: BLE001 - a strange header never stands between a person and help
+        return None, False
+
+
 @bp.get("/help")
 def help_page():
-    from community.members.services import countries
-    from moderation.resources import for_region
-    region = request.args.get("region") or (current_user.region if current_user.is_authenticated else None)
-    return render_template("help.html", found=for_region(region), countries=countries(),
-                           region=region.upper() if isinstance(region, str) else None)
+    """Help for anyone, signed in or not: the emergency number and lines of their country first, a country picker
+    at the top. Answers 200 for any input."""
+    region, chosen = help_region()
+    found = for_region(region)
+    place = pycountry.countries.get(alpha_2=region) if region else None
+    place_name = PLACE_NAMES.get(region) or (getattr(place, "common_name", None) or place.name if place else None)
+    member = current_user._get_current_object() if current_user.is_authenticated else None
+    response = make_response(render_template(
+        "help.html", found=found, countries=countries(), region=region, place_name=place_name,
+        safety_plan=safety_plan_link(member) if member is not None else None))
+    if chosen:
+        response.set_cookie(REGION_COOKIE, region or INTERNATIONAL, max_age=365 * 24 * 3600, path="/help",
+                            httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
 
 
 @bp.get("/healthz")
@@ -51,7 +98,6 @@ def healthz():
 
 
 def error_page(status: int, message: str | None = None):
-    from moderation.resources import for_region
     try:
         region = current_user.region if current_user.is_authenticated else None
         found = for_region(region)

@@ -179,7 +179,10 @@ def crisis_resources(member_id: int, support: dict) -> None:
     """Help for the author alone, at once: resources for their region and the emergency number."""
     payload = {"resources": support.get("resources") or [], "emergency": support.get("emergency"),
                "message": support.get("support_message"), "help_url": support.get("help_url", "/help"),
-               "safety_plan": support.get("safety_plan")}
+               "safety_plan": support.get("safety_plan"), "about": support.get("about", "self"),
+               # The crisis panel rendered by the one macro every page uses (community/crisis_panel.py): chat.js
+               # shows this, so the chat panel cannot drift from the forum's.
+               "html": support.get("html", "")}
     after_commit(lambda: [(CRISIS_RESOURCES, payload, member_room(member_id))])
 
 

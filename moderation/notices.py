@@ -43,14 +43,15 @@ RULES = {
     "check_in": "A moderator checked in.",
 }
 # Queue kinds whose removal is not for abuse and so never a strike.
-NO_STRIKE_KINDS = {"self_harm", "check_in", "suspension_proposal", "appeal", "new_account"}
+NO_STRIKE_KINDS = {"self_harm", "someone_else", "check_in", "suspension_proposal", "appeal", "new_account"}
 
 
 def _is_self_harm(item, content) -> bool:
     if item.kind == "self_harm":
         return True
     verdict = getattr(content, "verdict", None) or {}
-    return getattr(content, "hold_reason", None) == "self_harm" or verdict.get("tier") in ("ideation", "intent")
+    return (getattr(content, "hold_reason", None) in ("self_harm", "kept_private")
+            or verdict.get("tier") in ("ideation", "intent"))
 
 
 def _appeal_url(item) -> str | None:
@@ -82,12 +83,38 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
                     "A moderator read the note you wrote with your report. You haven't done anything wrong. If "
                     "things feel hard right now, you can talk to someone any time on the help page, and your "
                     "safety plan is there for you.", None, note, None)
+    if item.content_type in ("post", "message"):
+        # Only the newest word on a piece of content may offer an appeal: an older notice's link goes.
+        db.session.query(Notice).filter(Notice.member_id == author.id, Notice.content_type == item.content_type,
+                                        Notice.content_id == item.content_id, Notice.appeal_url.isnot(None)) \
+            .update({"appeal_url": None}, synchronize_session="fetch")
+    if item.kind == "appeal":
+        if action == "approve":
+            return _add(author, item, "appeal_accepted", "Your appeal was accepted",
+                        f"Another moderator reviewed your appeal and your {what} is visible again.", RULES["appeal"],
+                        note, None)
+        if action == "remove":
+            return _add(author, item, "appeal_declined", "Your appeal was reviewed",
+                        f"Another moderator reviewed your appeal and the decision stands: your {what} stays removed. "
+                        "Each decision can be appealed once, so this is the final word on it. You can still write "
+                        "to the moderators from your messages page.", RULES["appeal"], note, None)
+    if item.kind == "someone_else":
+        return _add(author, item, "support", f"About your {what}",
+                    f"A moderator read your {what} about someone you're worried about. Thank you for looking out "
+                    "for them. " + ("It's still visible to the community. " if action in ("approve",
+                                                                                    "publish_with_support") else
+                                   "We took it out of public view. " if action == "remove" else "")
+                    + "If they might be in danger now, call the emergency number on the help page for them.",
+                    None, note, None)
     if _is_self_harm(item, content):
-        title = {"approve": f"Your {what} is visible now", "remove": f"About your {what}"}.get(
+        title = {"approve": f"Your {what} is visible now", "publish_with_support": f"Your {what} is visible now",
+                 "remove": f"About your {what}", "reach_out": "A moderator wrote to you"}.get(
             action, "A moderator is thinking of you")
         body = (f"A moderator read your {what}. You haven't done anything wrong, and you're not in trouble. "
-                + ("It's visible to the community now. " if action == "approve" else
-                   "We kept it out of public view so you can get support directly. " if action == "remove" else "")
+                + ("It's visible to the community now. " if action in ("approve", "publish_with_support") else
+                   "We kept it out of public view so you can get support directly. " if action == "remove" else
+                   "They kept it private (only you and the moderators can see it) and sent you a message: you "
+                   "can reply from your messages page. " if action == "reach_out" else "")
                 + "If things feel hard right now, you can talk to someone any time on the help page, and your "
                   "safety plan is there for you.")
         return _add(author, item, "support", title, body, None, note, None)

@@ -7,8 +7,12 @@ The rules, in the order they are applied:
    whatever the toxicity score (a person in crisis who swears is a person in crisis, never "abuse").
 2. Toxicity at or above `toxicity_remove` -> removed (author sees why, may appeal); at or above `toxicity_hold` ->
    held for review. Threats and identity attacks outrank insults and obscenity in the queue.
-3. `concern` -> published, plus a normal-priority "check in" item so a moderator can reach out.
-4. Otherwise published.
+3. Someone else at risk (the self-harm labels `someone_else` / `someone_else_danger` at or above 0.5): the author
+   is worried about another person. Never a hold: published (or removed, when toxicity alone would remove it) with
+   an `urgent` (danger now) or `high` queue item of kind `someone_else`; the author is shown how to help someone,
+   with their region's numbers. The author's own crisis (rule 1) always wins over it.
+4. `concern` -> published, plus a normal-priority "check in" item so a moderator can reach out.
+5. Otherwise published.
 """
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ POLICY_VERSION = "2026.11-1"
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 URGENT, HIGH, NORMAL, LOW = "urgent", "high", "normal", "low"
 PRIORITY_ORDER = {URGENT: 0, HIGH: 1, NORMAL: 2, LOW: 3}
+# The self-harm labels that say the author is worried about another person (moderation/classifiers/someone_else.py
+# fills them until the models do), and the probability at which each counts.
+SOMEONE_ELSE, SOMEONE_ELSE_DANGER = "someone_else", "someone_else_danger"
+SOMEONE_ELSE_AT = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,9 @@ class Decision:
     tier: str = "none"  # self-harm tier
     hold_reason: str | None = None  # self_harm | toxicity | unscreened | reports | ...
     priority: str | None = None  # queue priority, None when no queue item is needed
-    queue_kind: str | None = None  # self_harm | toxicity | unscreened | check_in | auto_removed | ...
+    queue_kind: str | None = None  # self_harm | someone_else | toxicity | unscreened | check_in | auto_removed | ...
     reasons: list[str] = field(default_factory=list)
+    someone_else: str | None = None  # "danger" | "worried" when the author is worried about another person
 
 
 class GarbageScores(ValueError):
@@ -104,6 +113,14 @@ def self_harm_tier(self_harm: Scores, t: Thresholds) -> str:
     return "none"
 
 
+def someone_else_level(self_harm: Scores) -> str | None:
+    """"danger" (the other person may be in danger now), "worried", or None."""
+    labels = self_harm.labels
+    if labels.get(SOMEONE_ELSE, 0.0) < SOMEONE_ELSE_AT:
+        return None
+    return "danger" if labels.get(SOMEONE_ELSE_DANGER, 0.0) >= SOMEONE_ELSE_AT else "worried"
+
+
 def decide(toxicity: Scores, self_harm: Scores, t: Thresholds) -> Decision:
     """Apply the policy to one text's scores. Both Scores must already have passed `check_scores`."""
     tier = self_harm_tier(self_harm, t)
@@ -122,6 +139,17 @@ def decide(toxicity: Scores, self_harm: Scores, t: Thresholds) -> Decision:
         name for name in ("threat", "identity_attack") if toxicity.labels.get(name, 0.0) >= t.toxicity_severe
     ]
     tox_reasons = ["toxicity", *(f"toxicity:{name}" for name in severe)]
+    other = someone_else_level(self_harm)
+    if other is not None:
+        reasons = [f"someone_else:{other}", *self_harm.reasons]
+        priority = URGENT if other == "danger" else HIGH
+        if toxicity.score >= t.toxicity_remove:
+            return Decision(status=REMOVED, tier=tier, hold_reason="toxicity", priority=priority,
+                            queue_kind="someone_else", reasons=[*reasons, *tox_reasons], someone_else=other)
+        if toxicity.score >= t.toxicity_hold:
+            reasons += [f"{r}:published_for_someone_else" for r in tox_reasons]
+        return Decision(status=PUBLISHED, tier=tier, priority=priority, queue_kind="someone_else", reasons=reasons,
+                        someone_else=other)
     if toxicity.score >= t.toxicity_remove:
         return Decision(status=REMOVED, tier=tier, hold_reason="toxicity", priority=LOW,
                         queue_kind="auto_removed", reasons=tox_reasons)

@@ -45,6 +45,8 @@ class Verdict:
     context: str = ""
     # Watched words found in the text ({"id", "pattern", "action", "regex", "timed_out"}), see moderation/watched.py.
     watched: list[dict] = field(default_factory=list)
+    # "danger" | "worried" when the author is worried about another person (policy rule 3), else None.
+    someone_else: str | None = None
 
     def apply_censor(self, text: str) -> str:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
@@ -115,6 +117,7 @@ def _classify(app, backends, texts, names, thresholds, context) -> list[Verdict]
         verdicts.append(Verdict(
             status=decision.status, tier=decision.tier, hold_reason=decision.hold_reason,
             priority=decision.priority, queue_kind=decision.queue_kind, reasons=decision.reasons,
+            someone_else=decision.someone_else,
             scores={"toxicity": round(tox.score, 4), "toxicity_labels": _rounded(tox.labels),
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
             classifiers=names, context=context,
@@ -175,6 +178,8 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
     # Refuse only when no classifier saw any self-harm risk and screening itself worked: a person in crisis (even
     # "concern") or unscreened text is held for a human instead. A re-screen of stored text never refuses.
     refusable = verdict.hold_reason not in ("self_harm", "unscreened") and verdict.tier == "none"
+    if verdict.someone_else is not None:
+        return  # worried about someone else: never refused or held; its urgent/high item shows the words matched
     if blocks and refusable and context not in NEVER_REFUSED:
         raise WatchedWordBlocked(blocks[0])
     if (blocks or holds) and verdict.status == policy.PUBLISHED:
@@ -186,7 +191,7 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
 
 def first_post_approval(verdict: Verdict, author) -> None:
     """Admin setting (off by default): a new account's posts wait for a moderator until one has been published."""
-    if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False):
+    if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False) or verdict.someone_else is not None:
         return
     from community.members import trust
     from moderation.safety_settings import load as load_safety

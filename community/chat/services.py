@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from community import realtime
+from community.crisis_panel import with_panel
 from community.errors import Forbidden, NotFound, ServiceError
 from community.extensions import db
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
@@ -234,12 +235,12 @@ def send(room_slug, author: Member, body) -> ChatMessage:
         raise_for("message", message.id, author.id, verdict)
     if message.status == PUBLISHED:
         realtime.chat_published(message)
-    else:
-        if message.status == HELD:
-            realtime.chat_held(message)
-        support = support_for_verdict(verdict, author)
-        if support.get("resources") is not None:
-            realtime.crisis_resources(author.id, support)
+    elif message.status == HELD:
+        realtime.chat_held(message)
+    # A crisis (held) or worry for someone else (published): help for the author alone, at once.
+    support = support_for_verdict(verdict, author)
+    if support.get("resources") is not None:
+        realtime.crisis_resources(author.id, with_panel(support, "chat"))
     db.session.commit()
     return message
 

@@ -7,6 +7,7 @@ from community.forum.models import PUBLISHED
 from community.members.blocks import is_filtered
 from community.members.trust import is_trusted
 from community.rendering import render_markdown
+from moderation.outcomes import member_view
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
 
@@ -43,6 +44,9 @@ def post_to_dict(post, viewer=None) -> dict:
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
                        page=services.page_of_post(post, viewer)) + f"#post-{post.id}",
+        # What the author is told about it (the same words as the thread page and /p/<id>/held).
+        "member_view": member_view("post", post) if not deleted and post.status != PUBLISHED and viewer is not None
+        and (viewer.id == post.author_id or viewer.is_staff) else None,
     }
 
 

@@ -5,7 +5,9 @@ from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
+from moderation import outcomes
 from moderation.resources import for_member
+from moderation.resources.services import safety_plan_link
 
 bp = Blueprint("forum", __name__)
 
@@ -41,8 +43,10 @@ def _show_error(form, err: ServiceError):
 def _after_write(post, verdict):
     """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
     from moderation.resources import support_for_verdict
-    if post.status != PUBLISHED or verdict.tier == "concern":
+    if post.status != PUBLISHED or verdict.tier == "concern" or verdict.someone_else:
         support = support_for_verdict(verdict, current_user)
+        if support.get("about") == "someone_else":  # worried about another person: how to help, with the numbers
+            return redirect(url_for("forum.helping_someone", post_id=post.id))
         if support.get("resources") is not None:
             return redirect(url_for("forum.held", post_id=post.id))
     if post.status == PUBLISHED and verdict.tier == "concern":
@@ -54,6 +58,13 @@ def _after_write(post, verdict):
         flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
     return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
                     + f"#post-{post.id}")
+
+
+@bp.app_context_processor
+def _member_view():
+    def member_view(post):
+        return outcomes.member_view("post", post)
+    return {"member_view": member_view}
 
 
 @bp.get("/boards")
@@ -121,11 +132,21 @@ def reply(thread_id):
 @login_required
 def held(post_id):
     """The screen an author sees when their post is held for self-harm risk: calm words and help, at once."""
-    from moderation.resources import for_member
     post = services.get_post(post_id, current_user)
     if post.author_id != current_user.id:
         abort(404)
-    return render_template("forum/held.html", post=post, found=for_member(current_user))
+    return render_template("forum/held.html", post=post, found=for_member(current_user),
+                           safety_plan=safety_plan_link(current_user))
+
+
+@bp.get("/p/<int:post_id>/helping-someone")
+@login_required
+def helping_someone(post_id):
+    """After a post worried about another person: how to help them, with the numbers of the author's region."""
+    post = services.get_post(post_id, current_user)
+    if post.author_id != current_user.id:
+        abort(404)
+    return render_template("forum/helping_someone.html", post=post, found=for_member(current_user))
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

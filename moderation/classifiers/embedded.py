@@ -41,6 +41,7 @@ import numpy as np
 
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
 from moderation.classifiers import rules as _rules
+from moderation.classifiers import someone_else as _someone_else
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -85,14 +86,19 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
         p_int = max(p_int, 0.7)
     p_id = max(p_id, p_int)
     p_con = max(p_con, p_id)
-    sh_reasons = [x for x in r.reasons if not x.startswith("aimed at someone else")]
+    other = _someone_else.detect(text)
+    if not (r.intent_rules or r.ideation_rule) and _someone_else.about_someone_else_only(text, other):
+        # Worry about another person ("my sister said goodbye"), no risk words of the author's own: the policy's
+        # someone_else path (published, a queue item, guidance) rather than the author's own crisis hold.
+        p_id, p_int = min(p_id, _someone_else.OWN_CAP), min(p_int, _someone_else.OWN_CAP)
+    sh_reasons = [x for x in r.reasons if not x.startswith("aimed at someone else")] + other.reasons
     if p_id >= 0.5 and not (r.intent_rules or r.ideation_rule):
         sh_reasons.append(f"model: wording close to {'intent' if p_int >= 0.5 else 'ideation'} examples "
                           f"(p={p_int if p_int >= 0.5 else p_id:.2f}); no explicit rule matched")
     if r.second_person_abuse and p_id < 0.5:
         sh_reasons.append("crisis words aimed at someone else, not the author's own risk")
-    self_harm = Scores(score=_p(p_id), labels={"concern": _p(p_con), "ideation": _p(p_id), "intent": _p(p_int)},
-                       reasons=sh_reasons)
+    self_harm = Scores(score=_p(p_id), labels={"concern": _p(p_con), "ideation": _p(p_id), "intent": _p(p_int),
+                                               **other.labels()}, reasons=sh_reasons)
 
     untargeted = not r.second_person_abuse and not _TARGET.search(text)
     p_tox = float(_sigmoid(tox_logit + r.tox_delta - (UNTARGETED_DAMP if untargeted else 0.0)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from moderation.classifiers import someone_else
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
 
 _ABUSE = {
@@ -54,11 +55,14 @@ class LexiconSelfHarm:
             if _any(_SELF_DIRECTED_ABUSE, lowered):  # "kill yourself" is abuse of someone else, not a crisis
                 out.append(Scores(score=0.02, labels={"concern": 0.02, "ideation": 0.02, "intent": 0.0}))
                 continue
+            other = someone_else.detect(text)
             intent = _any(_INTENT, lowered)
             ideation = intent or _any(_IDEATION, lowered)
             concern = ideation or _any(_CONCERN, lowered)
+            if (intent or ideation) and someone_else.about_someone_else_only(text, other):
+                intent, ideation = [], []  # "my sister is suicidal": the words are about her, not the author
             labels = {"concern": 0.9 if concern else 0.05, "ideation": 0.9 if ideation else 0.05,
-                      "intent": 0.9 if intent else 0.01}
-            reasons = [f"phrase: {p}" for p in (intent or ideation or concern)[:3]]
+                      "intent": 0.9 if intent else 0.01, **other.labels()}
+            reasons = [f"phrase: {p}" for p in (intent or ideation or concern)[:3]] + other.reasons
             out.append(Scores(score=labels["ideation"], labels=labels, reasons=reasons))
         return out

@@ -34,9 +34,21 @@ def item_to_dict(item) -> dict:
     }
     if content is not None:
         body[{"post": "post", "message": "message"}.get(item.content_type, item.content_type)] = adapter.to_dict(content)
+    appeal = services.appeal_of(item)
+    body["appeal"] = appeal_to_dict(appeal) if appeal is not None else None
+    body["actions"] = list(services.actions_for(item, content))  # the choices offered (the API also takes approve)
     from community.members.trust import summary
     body["author"] = summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
     return body
+
+
+def appeal_to_dict(appeal) -> dict:
+    """The member's appeal and the decision it is about, as the moderator deciding it sees them."""
+    from community.members.models import Member
+    original = dict(appeal.original_decision or {})
+    decider = db.session.get(Member, original["decided_by"]) if original.get("decided_by") else None
+    original["decided_by"] = decider.handle if decider is not None else None
+    return {"id": appeal.id, "text": appeal.text, "created_at": _iso(appeal.created_at), "original_decision": original}
 
 
 @bp.get("/queue")

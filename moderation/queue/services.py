@@ -18,13 +18,26 @@ from community.members.models import Member, utcnow
 from community import realtime
 from moderation import audit
 from moderation.models import Appeal, QueueItem, StaffMessage
+from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue.content import adapter_for
 from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
 
 RANKS = {URGENT: 0, HIGH: 1, "reported": 2, NORMAL: 3, LOW: 4}
-ACTIONS = ("approve", "remove", "escalate", "warn", "suspend")
+# Decision names are a contract: extend, never rename. "reach_out" and "publish_with_support" are the choices for
+# a person at risk; "approve" stays valid everywhere (for a crisis item it publishes, like publish_with_support).
+ACTIONS = ("approve", "remove", "escalate", "warn", "suspend", "reach_out", "publish_with_support")
+# What a moderator may do with an item about a person at risk (their own crisis, or worry for someone else):
+# never punish them for it.
+CARE_KINDS = ("self_harm", "someone_else")
+CARE_ACTIONS = ("reach_out", "publish_with_support", "remove", "escalate", "approve")
 MESSAGE_MAX = 2000
+REACH_OUT_MESSAGE = (
+    "Hi, I'm one of the moderators. I read what you wrote and I'm really glad you shared it. I've kept it private "
+    "for now, so only you and the moderators can see it: you haven't done anything wrong. If you'd like to talk, "
+    "reply to me here any time. And if you might act on these thoughts, please call one of the numbers on the help "
+    "page now: there is someone there for you."
+)
 
 
 def _rank(priority: str, report_count: int) -> int:
@@ -294,20 +307,44 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
     content = adapter.load(item.content_id)
     author = db.session.get(Member, item.author_id) if item.author_id else None
     before = {"status": adapter.status(content) if content is not None else None, "item": item.status}
+    care = is_care_item(item, content)
+    if care and action in ("warn", "suspend"):
+        raise ServiceError("not_allowed", "A person at risk is never warned or suspended for it. Reach out instead: "
+                                          "reach out and keep private, publish with support, remove or escalate.",
+                           status=422, field="action")
+    if action in ("reach_out", "publish_with_support") and not care:
+        raise ServiceError("not_allowed", f"{action} is for an item about a person at risk.", status=422,
+                           field="action")
+    appeal_record = appeal_of(item)
+    if appeal_record is not None and action != "escalate":
+        _check_appeal_decider(appeal_record, moderator)
 
-    if action == "approve":
+    if action in ("approve", "publish_with_support"):
         if content is not None:
             adapter.set_status(content, "published", hold_reason=None, note=note)
         if note and author is not None:
             _message(author, moderator, item, note)
-        _resolve(item, moderator, "approve")
+        _resolve(item, moderator, action)
+    elif action == "reach_out":
+        if author is None:
+            raise ServiceError("no_author", "This item has no author to reach out to.")
+        if content is not None:
+            adapter.set_status(content, "removed", hold_reason=KEPT_PRIVATE, note=None)
+        _message(author, moderator, item, note or REACH_OUT_MESSAGE)
+        _resolve(item, moderator, "reach_out")
     elif action == "remove":
         if item.kind == "member_message":
             raise ServiceError("not_allowed", "A message to the moderators is never removed. Reply to the member, "
                                               "or mark it handled (approve).", status=422, field="action")
-        reason = note or "It broke the community guidelines."
+        if appeal_record is not None:  # the appeal is turned down: the first decision (and its reason) stands
+            reason_kind = (appeal_record.original_decision or {}).get("kind") or (content.hold_reason if content
+                                                                                  is not None else None)
+            reason = note
+        else:
+            reason_kind = item.kind
+            reason = note or (None if care else "It broke the community guidelines.")
         if content is not None:
-            adapter.set_status(content, "removed", hold_reason=item.kind, note=reason)
+            adapter.set_status(content, "removed", hold_reason=reason_kind, note=reason)
         _resolve(item, moderator, "remove")
     elif action == "escalate":
         item.escalated = True
@@ -352,6 +389,45 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
 def in_crisis(item: QueueItem) -> bool:
     """A self-harm signal (ideation or intent) on an item of another kind: a member message, an appeal."""
     return any(r in ("self_harm:ideation", "self_harm:intent") for r in (item.reasons or []))
+def is_care_item(item: QueueItem, content=None) -> bool:
+    """An item about a person at risk: held for self-harm, worried about someone else, or an appeal/report on
+    content the screen held for self-harm. Such items are never warned or suspended."""
+    if item.kind in CARE_KINDS:
+        return True
+    if content is None or item.kind == "suspension_proposal":
+        return False
+    verdict = getattr(content, "verdict", None) or {}
+    return (getattr(content, "hold_reason", None) in ("self_harm", KEPT_PRIVATE)
+            or verdict.get("hold_reason") == "self_harm")
+
+
+def actions_for(item: QueueItem, content=None) -> tuple[str, ...]:
+    """The decisions a moderator is offered for this item (the API accepts the same, and "approve")."""
+    if is_care_item(item, content):
+        return CARE_ACTIONS
+    return ("approve", "remove", "escalate", "warn", "suspend")
+
+
+def appeal_of(item: QueueItem) -> Appeal | None:
+    if item.kind != "appeal":
+        return None
+    return db.session.scalar(select(Appeal).where(Appeal.content_type == item.content_type,
+                                                  Appeal.content_id == item.content_id))
+
+
+def _check_appeal_decider(appeal_record: Appeal, moderator: Member) -> None:
+    """An appeal is decided by someone other than the moderator whose decision it appeals; an admin may when no
+    other staff exist."""
+    decided_by = (appeal_record.original_decision or {}).get("decided_by")
+    if decided_by is None or decided_by != moderator.id:
+        return
+    others = db.session.scalar(select(func.count(Member.id)).where(Member.role.in_(("moderator", "admin")),
+                                                                   Member.id != moderator.id,
+                                                                   Member.deleted_at.is_(None))) or 0
+    if moderator.role == "admin" and others == 0:
+        return
+    raise Forbidden("appeal_needs_another_moderator", "You made the decision this appeal is about: another "
+                    "moderator decides the appeal, so the member gets a second pair of eyes.")
 
 
 def _resolve(item: QueueItem, moderator: Member, resolution: str) -> None:
@@ -414,7 +490,9 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
         raise Conflict("already_appealed", "You've already appealed this decision. A moderator will review it.")
     item = item_for(content_type, content_id)
     original = {"resolution": item.resolution if item else "removed", "kind": item.kind if item else None,
-                "reasons": item.reasons if item else []}
+                "reasons": item.reasons if item else [], "decided_by": item.resolved_by_id if item else None,
+                "decided_at": item.resolved_at.isoformat() + "Z" if item and item.resolved_at else None,
+                "note": adapter_note(content)}
     text = text.replace("\x00", "").strip()
     verdict = screen_for_urgency(text, member, "appeal")
     priority = urgency(verdict) if is_crisis(verdict) else NORMAL
@@ -436,6 +514,10 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
     _touch(item)
     db.session.commit()
     return record, support(verdict, member, "appeal")
+
+
+def adapter_note(content) -> str | None:
+    return getattr(content, "moderator_note", None)
 
 
 def retry_unscreened(limit: int = 100) -> dict:

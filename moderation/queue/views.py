@@ -9,13 +9,14 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
+from community.members.models import Member
 from moderation.queue import messages, services
 from moderation.resources import for_region
 
 bp = Blueprint("queue", __name__, url_prefix="/moderation")
 
 # Categories whose text is blurred behind one click by default: moderators read distressing content by choice.
-DISTRESSING = {"self_harm", "toxicity", "unscreened", "auto_removed"}
+DISTRESSING = {"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed"}
 
 
 class DecisionForm(FlaskForm):
@@ -63,7 +64,12 @@ def item(item_id):
     found = services.get_item(item_id)
     if found.kind == messages.KIND and found.author is not None:
         messages.mark_read_by_staff(found.author)
-    return render_template("moderation/item.html", item=found, content=services.content_of(found),
+    content = services.content_of(found)
+    appeal = services.appeal_of(found)
+    decider_id = (appeal.original_decision or {}).get("decided_by") if appeal is not None else None
+    return render_template("moderation/item.html", item=found, content=content,
+                           care=services.is_care_item(found, content), appeal=appeal,
+                           original_decider=db.session.get(Member, decider_id) if decider_id else None,
                            claimant=services.active_claimant(found), history=services.author_history(found),
                            revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),

@@ -23,6 +23,19 @@ SUPPORT_MESSAGE = (
 # author is shown help anyway, because no one can tell yet whether they are in crisis.
 WAITING_MESSAGE = ("Your {thing} is waiting for a quick check before others can see it. If you are struggling "
                    "right now, help is here: these services are free and there is someone there to listen.")
+SOMEONE_ELSE_MESSAGE = (
+    "Thank you for looking out for them. If they might act on it now, call emergency services for them and stay "
+    "with them. The lines below can advise you, or you can call them on the other person's behalf. A moderator has "
+    "been told and will look at your post soon."
+)
+# How to help someone: what the author is shown beside the numbers (the help page's "Worried about someone else?").
+HOW_TO_HELP = [
+    "If they might act on it now, call the emergency number for them and give their address if you know it.",
+    "Ask them directly whether they are thinking about suicide: asking does not put the idea in their head.",
+    "Stay with them, or keep talking by phone or message, until help arrives.",
+    "Call one of the lines yourself for advice, or on their behalf.",
+    "Look after yourself too: this is a lot to carry.",
+]
 CONCERN_MESSAGE = "It sounds like things are heavy right now. If you'd like to talk to someone, help is here."
 
 
@@ -91,13 +104,23 @@ def support_for_verdict(verdict, member) -> dict:
         else:
             message = WAITING_MESSAGE.format(thing="message" if "chat" in (verdict.context or "") else "post")
         return {"support_message": message, "resources": found["resources"], "emergency": found["emergency"],
-                "help_url": "/help", "safety_plan": _safety_plan_link(member)}
+                "help_url": "/help", "safety_plan": safety_plan_link(member), **_region_fields(found)}
+    if getattr(verdict, "someone_else", None):
+        found = for_member(member)
+        return {"support_message": SOMEONE_ELSE_MESSAGE, "resources": found["resources"],
+                "emergency": found["emergency"], "help_url": "/help#someone-else", "about": "someone_else",
+                "someone_else": verdict.someone_else, "guidance": list(HOW_TO_HELP), **_region_fields(found)}
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}
 
 
-def _safety_plan_link(member) -> dict | None:
+def _region_fields(found: dict) -> dict:
+    """Which country the lines are for, and the hint to set a region when none is known."""
+    return {"country": found.get("country"), **({"hint": found["hint"]} if found.get("hint") else {})}
+
+
+def safety_plan_link(member) -> dict | None:
     """Beside the resources on a self-harm hold: the member's own safety plan, or an offer to make one."""
     if getattr(member, "id", None) is None:
         return None

@@ -67,26 +67,15 @@
     document.getElementById("chat-count").textContent = p.members.length;
   });
   socket.on("crisis_resources", function (d) {
-    crisis.textContent = "";
-    var p = document.createElement("p");
-    p.textContent = (d.message || "You matter. Your message is with our moderators; help is here right now.");
-    crisis.appendChild(p);
-    var ul = document.createElement("ul");
-    if (d.emergency && d.emergency.number) {
-      var e = document.createElement("li"); e.textContent = "Emergency: " + d.emergency.number; ul.appendChild(e);
-    }
-    (d.resources || []).forEach(function (r) {
-      var li = document.createElement("li");
-      li.textContent = r.name + (r.phone ? " · call " + r.phone : "") + (r.sms ? " · text " + (r.sms_keyword ? r.sms_keyword + " to " : "") + r.sms : "");
-      ul.appendChild(li);
-    });
-    crisis.appendChild(ul);
-    var a = document.createElement("a"); a.href = d.help_url || "/help"; a.textContent = "More ways to get help now";
-    crisis.appendChild(a);
-    if (d.safety_plan && d.safety_plan.url) {
-      var sp = document.createElement("a"); sp.href = d.safety_plan.url; sp.className = "safety-plan-link";
-      sp.textContent = d.safety_plan.label || "Open my safety plan";
-      crisis.appendChild(document.createTextNode(" · ")); crisis.appendChild(sp);
+    // The panel comes rendered by the server (the same macro as the forum's held screen) and sanitised there.
+    if (d && d.html) {
+      crisis.innerHTML = d.html;
+    } else {
+      crisis.textContent = "";
+      var p = document.createElement("p");
+      p.textContent = "You matter. Your message is with our moderators; help is here right now. ";
+      var a = document.createElement("a"); a.href = "/help"; a.textContent = "Phone numbers and more ways to get help";
+      p.appendChild(a); crisis.appendChild(p);
     }
     crisis.hidden = false;
     crisis.scrollIntoView({ behavior: "smooth", block: "center" });

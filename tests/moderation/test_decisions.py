@@ -112,7 +112,8 @@ def test_suspend_is_never_offered_or_allowed_for_a_self_harm_item(w):
     http = w.app.test_client()
     login(http, moderator.handle)
     page = http.get(f"/moderation/items/{item.id}").get_data(as_text=True)
-    assert 'value="suspend"' not in page and 'value="approve"' in page
+    # The choices for a person at risk (no warn, no suspend) replace approve; "approve" stays valid in the API.
+    assert 'value="suspend"' not in page and 'value="publish_with_support"' in page and 'value="warn"' not in page
     # The page form refuses it too.
     http.post(f"/moderation/items/{item.id}/decision", data={"action": "suspend", "version": str(item.version)})
     db.session.expire_all()

@@ -67,10 +67,15 @@ def test_self_harm_notice_is_supportive_and_never_a_strike(client, scores, make_
     author = make_member()
     h, mh = token_for(author), token_for(make_member(role="moderator"))
     scores.self_harm_tier("end it all", "intent")
-    for action in ("remove", "approve", "warn"):
+    for action in ("remove", "approve", "reach_out"):
         item = _held(client, scores, h, f"I want to end it all ({action})")
         assert item.kind == "self_harm"
         _decide(client, mh, item, action, note="we're here for you")
+    # A person at risk is never warned (nor suspended): refused, nothing sent.
+    item = _held(client, scores, h, "I want to end it all (warn)")
+    r = client.post(f"/api/v1/moderation/items/{item.id}/decision", headers=mh,
+                    json={"action": "warn", "version": item.version, "note": "stop"})
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "not_allowed"
     notices = client.get("/api/v1/me/notices", headers=h).get_json()["notices"]
     assert len(notices) == 3 and {n["kind"] for n in notices} == {"support"}
     for n in notices:
