@@ -106,9 +106,17 @@ def _init_extensions(app: Flask) -> None:
     # Socket.IO handlers are imported before init_app so they are registered on the server it builds.
     import community.sockets  # noqa: F401
     import community.chat.events  # noqa: F401
+    import functools
+
+    from community import live_connections
     origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
-    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
-                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
+    channel = app.config.get("SOCKETIO_CHANNEL", "flask-socketio")
+    if app.config.get("REDIS_URL"):
+        manager = live_connections.RedisManager(app.config["REDIS_URL"], channel=channel)
+    else:
+        manager = live_connections.LocalManager()
+    manager.staff_checker = functools.partial(community.sockets.still_staff, app)
+    socketio.init_app(app, async_mode="threading", client_manager=manager,
                       cors_allowed_origins=origins, manage_session=False,
                       max_http_buffer_size=64 * 1024)
 
