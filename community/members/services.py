@@ -46,8 +46,27 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=cfg.get("ARGON2_TIME_COST", 3), memory_cost=cfg.get("ARGON2_MEMORY_KIB", 65536))
 
 
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the current cost: verifying against it when the handle does not
+    exist takes as long as a real check, so the answer's timing does not tell which handles exist."""
+    cfg = current_app.config
+    key = (cfg.get("ARGON2_TIME_COST", 3), cfg.get("ARGON2_MEMORY_KIB", 65536))
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = _hasher().hash(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[key]
+
+
 def _verify(hash_: str | None, secret: str) -> bool:
     if not hash_:
+        hash_ = _dummy_hash()  # same work either way; a dummy hash never matches
+        secret = secret if isinstance(secret, str) else ""
+        try:
+            _hasher().verify(hash_, secret)
+        except (VerificationError, InvalidHashError):
+            pass
         return False
     try:
         return _hasher().verify(hash_, secret)
@@ -174,9 +193,10 @@ def create_member(handle: str | None, password: str, region: str | None = None, 
 
 def authenticate(handle, password) -> Member:
     member = find_by_handle(handle) if isinstance(handle, str) else None
-    if member is None or member.deleted_at is not None or not isinstance(password, str) or not _verify(
-        member.password_hash, password
-    ):
+    usable = member is not None and member.deleted_at is None
+    # Always one Argon2 verification, against a dummy hash when there is no such member.
+    matches = _verify(member.password_hash if usable else None, password if isinstance(password, str) else "")
+    if not usable or not isinstance(password, str) or not matches:
         raise ServiceError("invalid_credentials", "That handle and password don't match.", status=401)
     return member
 
@@ -184,18 +204,16 @@ def authenticate(handle, password) -> Member:
 def recover(handle, code, new_password) -> str:
     """Reset the password with the recovery code; returns a NEW recovery code (the old one is used up)."""
     member = find_by_handle(handle) if isinstance(handle, str) else None
-    if member is None or member.deleted_at is not None or not isinstance(code, str) or not _verify(
-        member.recovery_code_hash, _normalise_code(code)
-    ):
+    usable = member is not None and member.deleted_at is None
+    matches = _verify(member.recovery_code_hash if usable else None,
+                      _normalise_code(code) if isinstance(code, str) else "")
+    if not usable or not isinstance(code, str) or not matches:
         raise ServiceError("invalid_recovery_code", "That handle and recovery code don't match.", status=401)
     validate_password(new_password)
     fresh = new_recovery_code()
     member.password_hash = _hasher().hash(new_password)
     member.recovery_code_hash = _hasher().hash(_normalise_code(fresh))
-    member.session_epoch += 1
-    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
-    from community import realtime
-    realtime.end_live_sessions(member.id)
+    _end_every_session(member)
     db.session.commit()
     return fresh
 
@@ -206,8 +224,16 @@ def change_password(member: Member, current: str, new: str) -> None:
                            field="current_password")
     validate_password(new)
     member.password_hash = _hasher().hash(new)
-    member.session_epoch += 1
+    _end_every_session(member)
     db.session.commit()
+
+
+def _end_every_session(member: Member) -> None:
+    """Session cookies (epoch), every API token and every live socket, on every process (after the commit)."""
+    from community import realtime
+    member.session_epoch += 1
+    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    realtime.end_live_sessions(member.id)
 
 
 def update_settings(member: Member, *, handle=None, region=...) -> Member:
@@ -245,10 +271,7 @@ def set_role(member: Member, role: str) -> Member:
 
 def sign_out_everywhere(member: Member) -> None:
     """End every session: cookies (epoch), API tokens (deleted) and live Socket.IO connections (disconnected)."""
-    from community import realtime
-    member.session_epoch += 1
-    realtime.end_live_sessions(member.id)
-    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    _end_every_session(member)
     db.session.commit()
 
 

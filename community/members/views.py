@@ -144,7 +144,7 @@ def change_password():
             flash(err.message, "error")
         else:
             login_user(current_user._get_current_object())  # keep this device signed in under the new epoch
-            flash("Password changed. Other devices are signed out.", "info")
+            flash("Password changed. Every other device and app (API tokens too) is signed out.", "info")
     else:
         for errors in password_form.errors.values():
             for message in errors:
