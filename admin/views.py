@@ -237,7 +237,7 @@ def resource_verify(resource_id):
         r = verify_resource(current_user, get_resource(resource_id))
         flash(f"Marked {r.name} verified today.", "info")
     target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/admin/") else url_for("admin.resources"))
+    return redirect(safe_target(target, url_for("admin.resources"), prefix="/admin/"))
 
 
 @bp.post("/resources/<int:resource_id>/active")

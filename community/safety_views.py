@@ -54,7 +54,7 @@ def trust_page(handle):
             db.session.rollback()
             flash(err.message, "error")
     back = request.form.get("next") or ""
-    return redirect(back if back.startswith("/moderation/") else url_for("queue.queue"))
+    return redirect(safe_target(back, url_for("queue.queue"), prefix="/moderation/"))
 
 
 # --- API ---------------------------------------------------------------------------------------------------------

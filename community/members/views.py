@@ -6,6 +6,7 @@ from community.extensions import db, limiter, login_manager
 from community.members import forms, services
 from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
 from community.members.models import Member
+from community.redirects import safe_target
 
 bp = Blueprint("members", __name__)
 
@@ -30,7 +31,7 @@ def _region_choices():
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.index")
+    return safe_target(target, url_for("pages.index"))
 
 
 def _show_error(form, err: ServiceError):
