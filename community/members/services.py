@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db
+from community.members import sessions
 from community.members.models import MEMBER, ROLES, ApiToken, Member, utcnow
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
@@ -233,6 +234,7 @@ def _end_every_session(member: Member) -> None:
     from community import realtime
     member.session_epoch += 1
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    sessions.end_all(member)
     realtime.end_live_sessions(member.id)
 
 

@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
-from community.members import forms, services
+from community.members import forms, services, sessions
 from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
 from community.members.models import Member
 from community.redirects import safe_target
@@ -22,6 +22,8 @@ def load_member(session_id: str):
     member = db.session.get(Member, int(member_id))
     # An older epoch means "signed out everywhere", a password change or a role change since this cookie was set.
     if member is None or member.session_epoch != int(epoch) or member.deleted_at is not None:
+        return None
+    if not sessions.is_live(member):  # signed out (this cookie may be a copy): the server-side session is gone
         return None
     return member
 
@@ -56,8 +58,7 @@ def signup():
         except ServiceError as err:
             _show_error(form, err)
         else:
-            login_user(member)
-            session["recovery_code"] = code  # shown once on the next page, then dropped
+            sessions.start(member, recovery_code=code)  # shown once on the next page, kept server-side until then
             return redirect(url_for("members.welcome"))
     return render_template("members/signup.html", form=form)
 
@@ -65,7 +66,7 @@ def signup():
 @bp.get("/welcome")
 @login_required
 def welcome():
-    code = session.pop("recovery_code", None)
+    code = sessions.take_recovery_code()
     return render_template("members/welcome.html", recovery_code=code)
 
 
@@ -80,7 +81,7 @@ def login():
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            login_user(member)
+            sessions.start(member)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("members/login.html", form=form)
 
@@ -88,7 +89,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if forms.SignOutForm().validate_on_submit():
-        logout_user()
+        sessions.end_current()
         flash("You're signed out. Take care.", "info")
     return redirect(url_for("pages.index"))
 
@@ -105,8 +106,7 @@ def recover():
             _show_error(form, err)
         else:
             member = services.find_by_handle(form.handle.data)
-            login_user(member)
-            session["recovery_code"] = code
+            sessions.start(member, recovery_code=code)
             flash("Your password is changed. Here is your NEW recovery code; the old one no longer works.", "info")
             return redirect(url_for("members.welcome"))
     return render_template("members/recover.html", form=form)
@@ -144,7 +144,7 @@ def change_password():
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            login_user(current_user._get_current_object())  # keep this device signed in under the new epoch
+            sessions.start(current_user._get_current_object())  # this device stays signed in, under the new epoch
             flash("Password changed. Every other device and app (API tokens too) is signed out.", "info")
     else:
         for errors in password_form.errors.values():
@@ -158,7 +158,7 @@ def change_password():
 def sign_out_everywhere():
     if forms.SignOutForm().validate_on_submit():
         services.sign_out_everywhere(current_user)
-        logout_user()
+        sessions.end_current()
         flash("Signed out on every device.", "info")
     return redirect(url_for("pages.index"))
 
@@ -345,7 +345,7 @@ def delete_account():
             db.session.rollback()
             error = err.message
         else:
-            logout_user()
+            sessions.end_current()
             flash("Your account is deleted. Thank you for being here; take care of yourself.", "info")
             return redirect(url_for("pages.index"))
     return render_template("members/delete.html", form=form, error=error)

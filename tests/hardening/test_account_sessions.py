@@ -2,6 +2,8 @@
 signing in costs the same Argon2 work whether or not the handle exists."""
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 
 from community.extensions import db, socketio
@@ -9,6 +11,7 @@ from community.members import services
 from tests.conftest import PASSWORD, login
 
 NEW_PASSWORD = "another-good-password"
+CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 
 
 def _me(app, headers):
@@ -64,3 +67,37 @@ def test_sign_in_does_the_same_argon2_work_for_an_unknown_handle(app, make_membe
     r = client.post("/recover", data={"handle": "no-such-handle", "recovery_code": "AAAA-BBBB-CCCC-DDDD",
                                       "password": NEW_PASSWORD})
     assert r.status_code == 200 and len(calls) == 1
+
+
+def _cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(any_app, make_member):
+    make_member("copied-cookie")
+    browser = any_app.test_client()
+    login(browser, "copied-cookie")
+    thief = any_app.test_client()
+    thief.set_cookie("session", _cookie(browser))
+    assert thief.get("/settings").status_code == 200, "a copy of a live cookie works (the test's baseline)"
+    assert browser.post("/logout").status_code == 302
+    assert thief.get("/settings").status_code == 302, "a copied cookie kept working after sign-out"
+    # The member can sign in again normally.
+    login(browser, "copied-cookie")
+    assert browser.get("/settings").status_code == 200
+
+
+def test_recovery_code_is_never_in_the_cookie_and_is_shown_once(app):
+    browser = app.test_client()
+    r = browser.post("/signup", data={"handle": "keeps-a-code", "password": PASSWORD, "confirm": PASSWORD, "region": ""})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/welcome")
+    raw = _cookie(browser)
+    decoded = app.session_interface.get_signing_serializer(app).loads(raw)
+    copy = app.test_client()
+    copy.set_cookie("session", raw)
+    page = browser.get("/welcome").get_data(as_text=True)
+    codes = CODE_RE.findall(page)
+    assert len(codes) == 1, "the welcome page shows the recovery code"
+    assert codes[0] not in str(decoded) and codes[0].replace("-", "") not in str(decoded)
+    assert not CODE_RE.findall(browser.get("/welcome").get_data(as_text=True)), "shown twice"
+    assert not CODE_RE.findall(copy.get("/welcome").get_data(as_text=True)), "a copied cookie showed it again"
