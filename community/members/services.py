@@ -13,12 +13,12 @@ from datetime import timedelta
 import pycountry
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db
-from community.members import sessions
+from community.members import limits, sessions
 from community.members.models import MEMBER, ROLES, ApiToken, Member, utcnow
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
@@ -193,22 +193,30 @@ def create_member(handle: str | None, password: str, region: str | None = None, 
 
 
 def authenticate(handle, password) -> Member:
+    if has_request_context():
+        limits.before_attempt("login", handle)  # refused (429) or slowed down, never locked out for the owner
     member = find_by_handle(handle) if isinstance(handle, str) else None
     usable = member is not None and member.deleted_at is None
     # Always one Argon2 verification, against a dummy hash when there is no such member.
     matches = _verify(member.password_hash if usable else None, password if isinstance(password, str) else "")
     if not usable or not isinstance(password, str) or not matches:
+        if has_request_context():
+            limits.record_failure("login", handle)
         raise ServiceError("invalid_credentials", "That handle and password don't match.", status=401)
     return member
 
 
 def recover(handle, code, new_password) -> str:
     """Reset the password with the recovery code; returns a NEW recovery code (the old one is used up)."""
+    if has_request_context():
+        limits.before_attempt("recover", handle)
     member = find_by_handle(handle) if isinstance(handle, str) else None
     usable = member is not None and member.deleted_at is None
     matches = _verify(member.recovery_code_hash if usable else None,
                       _normalise_code(code) if isinstance(code, str) else "")
     if not usable or not isinstance(code, str) or not matches:
+        if has_request_context():
+            limits.record_failure("recover", handle)
         raise ServiceError("invalid_recovery_code", "That handle and recovery code don't match.", status=401)
     validate_password(new_password)
     fresh = new_recovery_code()

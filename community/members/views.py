@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
 from community.members import forms, services, sessions
-from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
+from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
 from community.redirects import safe_target
 
@@ -71,8 +71,7 @@ def welcome():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.shared_limit(LOGIN_PER_HANDLE, scope="login-handle", methods=["POST"], key_func=attempted_handle_key)
+@limiter.shared_limit(LOGIN_PER_CLIENT, scope="login-client", methods=["POST"])
 def login():
     form = forms.LoginForm()
     if form.validate_on_submit():
@@ -95,8 +94,7 @@ def logout():
 
 
 @bp.route("/recover", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
-@limiter.shared_limit(RECOVER_PER_HANDLE, scope="recover-handle", methods=["POST"], key_func=attempted_handle_key)
+@limiter.shared_limit(RECOVER_PER_CLIENT, scope="recover-client", methods=["POST"])
 def recover():
     form = forms.RecoverForm()
     if form.validate_on_submit():
