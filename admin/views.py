@@ -16,6 +16,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import ROLES
+from community.redirects import safe_target
 from moderation import audit
 from moderation.models import AuditEntry
 from moderation.policy import Thresholds

@@ -9,6 +9,7 @@ from community.api_support import ApiError, json_body, require, token_required
 from community.errors import NotFound, ServiceError
 from community.extensions import db
 from community.members import trust
+from community.redirects import safe_target
 from moderation import notices, watched
 
 bp = Blueprint("safety", __name__)

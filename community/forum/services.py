@@ -306,6 +306,17 @@ def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
         db.session.rollback()
         raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
     from moderation.queue import services as queue
-    queue.add_report(post, report)
+    queue.add_report(post, report, hold_votes=_hold_votes(post), author_is_staff=bool(post.author
+                                                                                     and post.author.is_staff))
     db.session.commit()
     return report
+
+
+def _hold_votes(post: Post) -> int:
+    """Reports that count toward holding a published post: every report still reaches the moderators, but only
+    reporters who are trusted (an account old enough with published posts, or marked trusted) and neither suspended
+    nor deleted can take a post down together. Three minute-old accounts cannot hide anyone's words."""
+    from community.members.trust import is_trusted
+    reporters = db.session.scalars(select(Member).join(Report, Report.reporter_id == Member.id)
+                                   .where(Report.post_id == post.id))
+    return sum(1 for m in reporters if m.deleted_at is None and not m.is_suspended and is_trusted(m))
