@@ -85,6 +85,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         n = int(app.config["TRUST_PROXY"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     logging.basicConfig(level=logging.INFO)
+    from community.privacy import DropClientAddress
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DropClientAddress) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DropClientAddress())
 
     _init_extensions(app)
     _register_blueprints(app)
