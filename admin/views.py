@@ -16,6 +16,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import ROLES
+from community.redirects import safe_target
 from moderation import audit
 from moderation.models import AuditEntry
 from moderation.policy import Thresholds
@@ -237,7 +238,7 @@ def resource_verify(resource_id):
         r = verify_resource(current_user, get_resource(resource_id))
         flash(f"Marked {r.name} verified today.", "info")
     target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/admin/") else url_for("admin.resources"))
+    return redirect(safe_target(target, url_for("admin.resources"), prefix="/admin/"))
 
 
 @bp.post("/resources/<int:resource_id>/active")

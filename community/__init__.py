@@ -85,6 +85,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         n = int(app.config["TRUST_PROXY"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     logging.basicConfig(level=logging.INFO)
+    from community.privacy import DropClientAddress
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DropClientAddress) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DropClientAddress())
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -106,9 +110,17 @@ def _init_extensions(app: Flask) -> None:
     # Socket.IO handlers are imported before init_app so they are registered on the server it builds.
     import community.sockets  # noqa: F401
     import community.chat.events  # noqa: F401
+    import functools
+
+    from community import live_connections
     origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
-    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
-                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
+    channel = app.config.get("SOCKETIO_CHANNEL", "flask-socketio")
+    if app.config.get("REDIS_URL"):
+        manager = live_connections.RedisManager(app.config["REDIS_URL"], channel=channel)
+    else:
+        manager = live_connections.LocalManager()
+    manager.staff_checker = functools.partial(community.sockets.still_staff, app)
+    socketio.init_app(app, async_mode="threading", client_manager=manager,
                       cors_allowed_origins=origins, manage_session=False,
                       max_http_buffer_size=64 * 1024)
 

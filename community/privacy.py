@@ -5,6 +5,8 @@ with `PRIVACY_HMAC_KEY`: stable for the life of the key, useless to anyone who c
 """
 import hashlib
 import hmac
+import logging
+import re
 
 from flask import current_app, request
 
@@ -16,3 +18,15 @@ def keyed_hash(value: str) -> str:
 
 def client_fingerprint() -> str:
     return keyed_hash(request.remote_addr or "unknown")
+
+
+class DropClientAddress(logging.Filter):
+    """The development server (werkzeug) starts each request line with the client's address: replace it with "-",
+    so `flask run` never writes a raw IP address to its log."""
+
+    _LEADING_ADDRESS = re.compile(r"^\S+ - - \[")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and self._LEADING_ADDRESS.match(record.msg):
+            record.msg = self._LEADING_ADDRESS.sub("- - - [", record.msg, count=1)
+        return True

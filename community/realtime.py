@@ -17,10 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from community.extensions import db, socketio
+from community.live_connections import END_SESSIONS, STAFF_ROOM
 
 log = logging.getLogger(__name__)
-
-STAFF_ROOM = "staff"
 
 # Event names (the contract; README has the table).
 QUEUE_ITEM = "queue_item"
@@ -91,20 +90,18 @@ _DISCONNECT = object()  # marker in the deferred list: disconnect a room's conne
 def end_live_sessions(member_id: int) -> None:
     """After commit: disconnect every live connection of this member (role changed, signed out everywhere, account
     deleted), so a demoted moderator stops receiving the staff room's queue broadcasts at once and any client must
-    reconnect with its current rights. Connections held by another server process are refused at their next event
-    (community/chat/events.py compares the session epoch recorded at connect)."""
+    reconnect with its current rights. With a message queue the request reaches every server process, and each one
+    disconnects the member's connections it holds (community/live_connections.py); a connection that still slips
+    through gets no staff broadcast (checked at send time) and is refused at its next event (community/chat/events.py
+    compares the session epoch recorded at connect)."""
     after_commit(lambda: [(_DISCONNECT, None, member_room(member_id))])
 
 
 def _disconnect_room(room: str) -> None:
     try:
-        server = socketio.server
-        if server is None:
+        if socketio.server is None:
             return
-        sids = [sid for sid, _eio in server.manager.get_participants("/", room)]
-        for sid in sids:
-            server.leave_room(sid, STAFF_ROOM, namespace="/")
-            server.disconnect(sid, namespace="/")
+        socketio.emit(END_SESSIONS, None, to=room)  # handled by the client manager on every process, never sent
     except Exception:  # noqa: BLE001 - the change stands; the next event on the connection is refused anyway
         log.exception("could not end live connections in %s", room)
 

@@ -9,6 +9,7 @@ from community.api_support import ApiError, json_body, require, token_required
 from community.errors import NotFound, ServiceError
 from community.extensions import db
 from community.members import trust
+from community.redirects import safe_target
 from moderation import notices, watched
 
 bp = Blueprint("safety", __name__)
@@ -54,7 +55,7 @@ def trust_page(handle):
             db.session.rollback()
             flash(err.message, "error")
     back = request.form.get("next") or ""
-    return redirect(back if back.startswith("/moderation/") else url_for("queue.queue"))
+    return redirect(safe_target(back, url_for("queue.queue"), prefix="/moderation/"))
 
 
 # --- API ---------------------------------------------------------------------------------------------------------

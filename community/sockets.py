@@ -8,12 +8,17 @@ their own room for private notices. The Origin check is Flask-SocketIO's (same o
 """
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy import select
 
 from community import realtime
-from community.extensions import socketio
+from community.extensions import db, socketio
+from community.members.models import ApiToken, Member
 
 
 def socket_member(auth=None):
@@ -42,6 +47,33 @@ def on_connect(auth=None):
     # this connection is then refused (community/chat/events.py), whatever the token says.
     request.environ["haven.epoch"] = member.session_epoch
     request.environ["haven.token"] = auth.get("token") if isinstance(auth, dict) else None
+    token = auth.get("token") if isinstance(auth, dict) else None
+    identities = getattr(socketio.server.manager, "identities", None)
+    if identities is not None:  # community.live_connections checks the staff room against it at send time
+        identities[request.sid] = (member.id, member.session_epoch,
+                                   hashlib.sha256(token.encode()).hexdigest() if token else None)
     join_room(realtime.member_room(member.id))
     if member.is_staff:
         join_room(realtime.STAFF_ROOM)
+
+
+def still_staff(app, identities: dict) -> set:
+    """The connections (sids) among `identities` {sid: (member id, epoch at connect, token digest or None)} whose
+    member is still staff now: same session epoch, not suspended or deleted, and their token (if they connected
+    with one) not revoked. Runs on the process holding the connections, before each staff-room broadcast."""
+    if not identities:
+        return set()
+    with app.app_context():
+        ids = {member_id for member_id, _epoch, _digest in identities.values()}
+        members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+        digests = {d for _m, _e, d in identities.values() if d}
+        live_tokens = set(db.session.scalars(select(ApiToken.token_hash).where(ApiToken.token_hash.in_(digests)))) \
+            if digests else set()
+        allowed = set()
+        for sid, (member_id, epoch, digest) in identities.items():
+            m = members.get(member_id)
+            if (m is not None and m.is_staff and m.session_epoch == epoch and m.deleted_at is None
+                    and not m.is_suspended and (digest is None or digest in live_tokens)):
+                allowed.add(sid)
+        db.session.remove()
+        return allowed

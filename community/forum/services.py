@@ -205,7 +205,6 @@ def _apply_verdict(post: Post, verdict: screening.Verdict) -> None:
 
 def _after_screen(post: Post, verdict: screening.Verdict) -> None:
     """Raise the queue item a verdict asks for (crisis holds go to the top), once the post has an id."""
-    from moderation.queue import services as queue
     queue.raise_for_post(post, verdict)
 
 
@@ -293,7 +292,6 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     else:
         post.verdict = verdict.record()  # what the screen said about the new text; the hold stays as it was
     recount(post.thread)
-    from moderation.queue import services as queue
     queue.after_edit("post", post.id, post.author_id, verdict, kept=kept is not None)
     db.session.commit()
     return post, kept or verdict
@@ -381,8 +379,19 @@ def report_post(reporter: Member, post: Post, reason, note=None) -> tuple[Report
     except Exception:  # a double-click raced us to the unique constraint
         db.session.rollback()
         raise Conflict("already_reported", "You've already reported this post. Thank you: a moderator will look.")
-    item = queue.add_report(post, report)
+    item = queue.add_report(post, report, hold_votes=_hold_votes(post),
+                            author_is_staff=bool(post.author and post.author.is_staff))
     if verdict is not None and is_crisis(verdict):
         queue.raise_report_note_crisis(item, report, verdict)
     db.session.commit()
     return report, support_for(verdict, reporter, "report") if verdict is not None else {}
+
+
+def _hold_votes(post: Post) -> int:
+    """Reports that count toward holding a published post: every report still reaches the moderators, but only
+    reporters who are trusted (an account old enough with published posts, or marked trusted) and neither suspended
+    nor deleted can take a post down together. Three minute-old accounts cannot hide anyone's words."""
+    from community.members.trust import is_trusted
+    reporters = db.session.scalars(select(Member).join(Report, Report.reporter_id == Member.id)
+                                   .where(Report.post_id == post.id))
+    return sum(1 for m in reporters if m.deleted_at is None and not m.is_suspended and is_trusted(m))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from community.errors import ServiceError
 from community.extensions import db
+from community.members import sessions
 from community.members.models import ApiToken, Member, utcnow
 
 DELETED_HANDLE = "deleted member"
@@ -120,6 +121,7 @@ def delete_account(member: Member, password) -> None:
     member.region = None
     member.deleted_at = now
     member.session_epoch += 1  # every session cookie stops working; sockets are refused on their next event
+    sessions.end_all(member)
     audit.record(member, "member.delete", target=f"member:{member.id}", before=None, after={"deleted": True})
     from community import realtime
     realtime.end_live_sessions(member.id)  # after the commit: live sockets are disconnected at once

@@ -3,7 +3,7 @@ from flask import Blueprint, g, jsonify, request
 from community.api_support import bearer_token, json_body, require, token_required
 from community.extensions import limiter
 from community.members import services
-from community.members.limits import LOGIN_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
+from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 
@@ -29,8 +29,7 @@ def create_member():
 
 
 @bp.post("/tokens")
-@limiter.limit("10 per minute")
-@limiter.shared_limit(LOGIN_PER_HANDLE, scope="login-handle", key_func=attempted_handle_key)
+@limiter.shared_limit(LOGIN_PER_CLIENT, scope="login-client")
 def create_token():
     data = json_body()
     member = services.authenticate(require(data, "handle"), require(data, "password"))

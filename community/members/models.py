@@ -71,3 +71,28 @@ class ApiToken(db.Model):
     last_used_at = db.Column(db.DateTime, nullable=True)
 
     member = db.relationship("Member", back_populates="tokens")
+
+
+class MemberSession(db.Model):
+    """One signed-in browser. The cookie holds a random key; only its SHA-256 is stored. Signing out deletes the row,
+    so a copied cookie stops working at once. A recovery code waiting to be shown once sits here, encrypted, never
+    in the cookie."""
+
+    __tablename__ = "member_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    pending_recovery_code = db.Column(db.Text, nullable=True)  # Fernet token, cleared when shown
+
+
+class ReleasedHandle(db.Model):
+    """A handle given up by a rename or an account deletion: nobody else may take it until `until`."""
+
+    __tablename__ = "released_handles"
+
+    id = db.Column(db.Integer, primary_key=True)
+    handle_key = db.Column(db.String(24), nullable=False, unique=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=True)
+    until = db.Column(db.DateTime, nullable=False, index=True)

@@ -13,11 +13,12 @@ from datetime import timedelta
 import pycountry
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db
+from community.members import limits, sessions
 from community.members.models import MEMBER, ROLES, ApiToken, Member, utcnow
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
@@ -46,8 +47,27 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=cfg.get("ARGON2_TIME_COST", 3), memory_cost=cfg.get("ARGON2_MEMORY_KIB", 65536))
 
 
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the current cost: verifying against it when the handle does not
+    exist takes as long as a real check, so the answer's timing does not tell which handles exist."""
+    cfg = current_app.config
+    key = (cfg.get("ARGON2_TIME_COST", 3), cfg.get("ARGON2_MEMORY_KIB", 65536))
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = _hasher().hash(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[key]
+
+
 def _verify(hash_: str | None, secret: str) -> bool:
     if not hash_:
+        hash_ = _dummy_hash()  # same work either way; a dummy hash never matches
+        secret = secret if isinstance(secret, str) else ""
+        try:
+            _hasher().verify(hash_, secret)
+        except (VerificationError, InvalidHashError):
+            pass
         return False
     try:
         return _hasher().verify(hash_, secret)
@@ -173,29 +193,36 @@ def create_member(handle: str | None, password: str, region: str | None = None, 
 
 
 def authenticate(handle, password) -> Member:
+    if has_request_context():
+        limits.before_attempt("login", handle)  # refused (429) or slowed down, never locked out for the owner
     member = find_by_handle(handle) if isinstance(handle, str) else None
-    if member is None or member.deleted_at is not None or not isinstance(password, str) or not _verify(
-        member.password_hash, password
-    ):
+    usable = member is not None and member.deleted_at is None
+    # Always one Argon2 verification, against a dummy hash when there is no such member.
+    matches = _verify(member.password_hash if usable else None, password if isinstance(password, str) else "")
+    if not usable or not isinstance(password, str) or not matches:
+        if has_request_context():
+            limits.record_failure("login", handle)
         raise ServiceError("invalid_credentials", "That handle and password don't match.", status=401)
     return member
 
 
 def recover(handle, code, new_password) -> str:
     """Reset the password with the recovery code; returns a NEW recovery code (the old one is used up)."""
+    if has_request_context():
+        limits.before_attempt("recover", handle)
     member = find_by_handle(handle) if isinstance(handle, str) else None
-    if member is None or member.deleted_at is not None or not isinstance(code, str) or not _verify(
-        member.recovery_code_hash, _normalise_code(code)
-    ):
+    usable = member is not None and member.deleted_at is None
+    matches = _verify(member.recovery_code_hash if usable else None,
+                      _normalise_code(code) if isinstance(code, str) else "")
+    if not usable or not isinstance(code, str) or not matches:
+        if has_request_context():
+            limits.record_failure("recover", handle)
         raise ServiceError("invalid_recovery_code", "That handle and recovery code don't match.", status=401)
     validate_password(new_password)
     fresh = new_recovery_code()
     member.password_hash = _hasher().hash(new_password)
     member.recovery_code_hash = _hasher().hash(_normalise_code(fresh))
-    member.session_epoch += 1
-    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
-    from community import realtime
-    realtime.end_live_sessions(member.id)
+    _end_every_session(member)
     db.session.commit()
     return fresh
 
@@ -206,8 +233,17 @@ def change_password(member: Member, current: str, new: str) -> None:
                            field="current_password")
     validate_password(new)
     member.password_hash = _hasher().hash(new)
-    member.session_epoch += 1
+    _end_every_session(member)
     db.session.commit()
+
+
+def _end_every_session(member: Member) -> None:
+    """Session cookies (epoch), every API token and every live socket, on every process (after the commit)."""
+    from community import realtime
+    member.session_epoch += 1
+    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    sessions.end_all(member)
+    realtime.end_live_sessions(member.id)
 
 
 def update_settings(member: Member, *, handle=None, region=...) -> Member:
@@ -245,10 +281,7 @@ def set_role(member: Member, role: str) -> Member:
 
 def sign_out_everywhere(member: Member) -> None:
     """End every session: cookies (epoch), API tokens (deleted) and live Socket.IO connections (disconnected)."""
-    from community import realtime
-    member.session_epoch += 1
-    realtime.end_live_sessions(member.id)
-    db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    _end_every_session(member)
     db.session.commit()
 
 

@@ -1,14 +1,15 @@
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
-from community.members import forms, services
-from community.members.limits import LOGIN_PER_HANDLE, RECOVER_PER_HANDLE, SIGNUPS_PER_CLIENT, attempted_handle_key
+from community.members import forms, services, sessions
+from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from moderation.resources import for_member
+from community.redirects import safe_target
 
 bp = Blueprint("members", __name__)
 
@@ -25,6 +26,8 @@ def load_member(session_id: str):
     # An older epoch means "signed out everywhere", a password change or a role change since this cookie was set.
     if member is None or member.session_epoch != int(epoch) or member.deleted_at is not None:
         return None
+    if not sessions.is_live(member):  # signed out (this cookie may be a copy): the server-side session is gone
+        return None
     return member
 
 
@@ -33,7 +36,7 @@ def _region_choices():
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.index")
+    return safe_target(target, url_for("pages.index"))
 
 
 def _show_error(form, err: ServiceError):
@@ -58,8 +61,7 @@ def signup():
         except ServiceError as err:
             _show_error(form, err)
         else:
-            login_user(member)
-            session["recovery_code"] = code  # shown once on the next page, then dropped
+            sessions.start(member, recovery_code=code)  # shown once on the next page, kept server-side until then
             return redirect(url_for("members.welcome"))
     return render_template("members/signup.html", form=form)
 
@@ -67,13 +69,12 @@ def signup():
 @bp.get("/welcome")
 @login_required
 def welcome():
-    code = session.pop("recovery_code", None)
+    code = sessions.take_recovery_code()
     return render_template("members/welcome.html", recovery_code=code)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.shared_limit(LOGIN_PER_HANDLE, scope="login-handle", methods=["POST"], key_func=attempted_handle_key)
+@limiter.shared_limit(LOGIN_PER_CLIENT, scope="login-client", methods=["POST"])
 def login():
     form = forms.LoginForm()
     if form.validate_on_submit():
@@ -82,7 +83,7 @@ def login():
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            login_user(member)
+            sessions.start(member)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("members/login.html", form=form)
 
@@ -90,14 +91,13 @@ def login():
 @bp.post("/logout")
 def logout():
     if forms.SignOutForm().validate_on_submit():
-        logout_user()
+        sessions.end_current()
         flash("You're signed out. Take care.", "info")
     return redirect(url_for("pages.index"))
 
 
 @bp.route("/recover", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
-@limiter.shared_limit(RECOVER_PER_HANDLE, scope="recover-handle", methods=["POST"], key_func=attempted_handle_key)
+@limiter.shared_limit(RECOVER_PER_CLIENT, scope="recover-client", methods=["POST"])
 def recover():
     form = forms.RecoverForm()
     if form.validate_on_submit():
@@ -107,8 +107,7 @@ def recover():
             _show_error(form, err)
         else:
             member = services.find_by_handle(form.handle.data)
-            login_user(member)
-            session["recovery_code"] = code
+            sessions.start(member, recovery_code=code)
             flash("Your password is changed. Here is your NEW recovery code; the old one no longer works.", "info")
             return redirect(url_for("members.welcome"))
     return render_template("members/recover.html", form=form)
@@ -146,8 +145,8 @@ def change_password():
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            login_user(current_user._get_current_object())  # keep this device signed in under the new epoch
-            flash("Password changed. Other devices are signed out.", "info")
+            sessions.start(current_user._get_current_object())  # this device stays signed in, under the new epoch
+            flash("Password changed. Every other device and app (API tokens too) is signed out.", "info")
     else:
         for errors in password_form.errors.values():
             for message in errors:
@@ -160,7 +159,7 @@ def change_password():
 def sign_out_everywhere():
     if forms.SignOutForm().validate_on_submit():
         services.sign_out_everywhere(current_user)
-        logout_user()
+        sessions.end_current()
         flash("Signed out on every device.", "info")
     return redirect(url_for("pages.index"))
 
@@ -360,7 +359,7 @@ def delete_account():
             db.session.rollback()
             error = err.message
         else:
-            logout_user()
+            sessions.end_current()
             flash("Your account is deleted. Thank you for being here; take care of yourself.", "info")
             return redirect(url_for("pages.index"))
     return render_template("members/delete.html", form=form, error=error)

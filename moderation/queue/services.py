@@ -129,8 +129,10 @@ def after_edit(content_type: str, content_id: int, author_id: int | None, verdic
     _touch(item)
 
 
-def add_report(post, report) -> QueueItem:
-    """A member report joins the post's one item; enough reports on a published post hold it."""
+def add_report(post, report, hold_votes: int | None = None, author_is_staff: bool = False) -> QueueItem:
+    """A member report joins the post's one item; enough reports on a published post hold it. `hold_votes` is how
+    many of the post's reports count toward that hold (the caller leaves out untrusted, suspended and deleted
+    reporters; None counts them all); a staff member's post is never hidden by reports, only queued."""
     from moderation.settings import load_thresholds
 
     severe = report.reason == "self_harm_risk"
@@ -152,7 +154,8 @@ def add_report(post, report) -> QueueItem:
     db.session.flush()
     limit = load_thresholds().reports_to_hold
     adapter = adapter_for("post")
-    if adapter.status(post) == "published" and item.report_count >= limit:
+    votes = item.report_count if hold_votes is None else hold_votes
+    if adapter.status(post) == "published" and votes >= limit and not author_is_staff:
         adapter.set_status(post, "held", hold_reason="reports", note=None)
         audit.record(None, "post.hold_by_reports", target=f"post:{post.id}", before={"status": "published"},
                      after={"status": "held", "reports": item.report_count})
@@ -360,6 +363,8 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
                                               "message them, or approve/hold their post.", status=422)
         if author is None:
             raise ServiceError("no_author", "This item has no author to suspend.")
+        if author.is_staff and not moderator.is_admin:
+            raise Forbidden("staff_suspension", "Only an admin can suspend a moderator or an admin.")
         days = 7 if days is None else days
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
             raise ServiceError("invalid_days", "days must be a whole number from 1 to 365.", field="days")

@@ -1,4 +1,4 @@
-"""Abuse limits (Flask-Limiter): log-in and recovery per client AND per handle, sign-ups, posting, reporting.
+"""Abuse limits (Flask-Limiter): log-in and recovery per client, a per-handle slowdown that never locks the owner out, sign-ups, posting, reporting.
 Each answers 429 in the API error shape or as a human page. Run on memory storage and on real Redis; with Redis
 down the limiter falls back to memory and the app keeps serving."""
 from __future__ import annotations
@@ -53,53 +53,82 @@ def assert_page_429(response):
     assert "Slow down a little" in page and "Need help now?" in page  # a human page, help still one tap away
 
 
-def test_login_is_limited_per_client_and_per_handle(app_factory, storage):
+def test_login_budget_per_client_is_shared_by_page_and_api(app_factory, storage):
+    app = limited_app(app_factory, storage)
+    with app.app_context():
+        client = app.test_client()
+        for n in range(5):
+            assert client.post("/login", data={"handle": f"someone-{n}", "password": "wrong"}).status_code == 200
+            r = client.post("/api/v1/tokens", json={"handle": f"nobody-{n}", "password": "wrong-password"})
+            assert r.status_code == 401, r.data[:200]
+        assert_page_429(client.post("/login", data={"handle": "someone-else", "password": "wrong"}))
+        assert_api_429(client.post("/api/v1/tokens", json={"handle": "nobody-x", "password": "wrong-password"}))
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    from community.members import limits
+    waits: list[float] = []
+    monkeypatch.setattr(limits.time, "sleep", waits.append)  # record the slowdown instead of waiting it out
+    return waits
+
+
+def test_failing_someones_password_never_locks_the_owner_out(app_factory, storage, slept):
+    from community.members import limits
     app = limited_app(app_factory, storage)
     with app.app_context():
         _member("lim-target")
         client = app.test_client()
-        for _ in range(10):
-            assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 200
-        assert_page_429(client.post("/login", data={"handle": "someone-else", "password": "wrong"}))
-        # Per handle: the same account tried from many addresses still stops (a spread-out guesser).
-        for n in range(20):
+        # A guesser spread over many addresses: 60 failures, 3 per address.
+        for n in range(60):
             r = client.post("/login", data={"handle": "lim-target", "password": "wrong"},
-                            environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
+                            environ_base={"REMOTE_ADDR": f"198.51.100.{n // 3 + 1}"})
             assert r.status_code == 200, n
-        assert_page_429(client.post("/login", data={"handle": "LIM-TARGET", "password": PASSWORD},
-                                    environ_base={"REMOTE_ADDR": "198.51.100.200"}))
-        # The API token endpoint shares the per-handle budget and answers in the error shape.
+        # Attempts on the handle are slowed down now, never by more than the cap...
+        assert slept and max(slept) == limits.SLOWDOWN_CAP_SECONDS and all(0 < w <= limits.SLOWDOWN_CAP_SECONDS
+                                                                           for w in slept)
+        assert slept == sorted(slept), "the slowdown grows with the failures"
+        # ...but the owner, from a client that has not failed, still signs in, on the page and through the API.
+        slept.clear()
+        owner = client.post("/login", data={"handle": "LIM-TARGET", "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "203.0.113.50"})
+        assert owner.status_code == 302, owner.data[:300]
+        assert slept == [limits.SLOWDOWN_CAP_SECONDS]
+        assert client.post("/api/v1/tokens", json={"handle": "lim-target", "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "203.0.113.51"}).status_code == 201
+        # A client that failed this handle five times is refused for it, even with the right password.
+        for _ in range(5):
+            client.post("/login", data={"handle": "lim-target", "password": "wrong"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.77"})
+        assert_page_429(client.post("/login", data={"handle": "lim-target", "password": PASSWORD},
+                                    environ_base={"REMOTE_ADDR": "192.0.2.77"}))
         assert_api_429(client.post("/api/v1/tokens", json={"handle": "lim-target", "password": PASSWORD},
-                                   environ_base={"REMOTE_ADDR": "198.51.100.201"}))
-        # Another account from a fresh address is unaffected.
+                                   environ_base={"REMOTE_ADDR": "192.0.2.77"}))
+        # Another account is not slowed at all.
         _member("lim-other")
+        slept.clear()
         assert client.post("/api/v1/tokens", json={"handle": "lim-other", "password": PASSWORD},
                            environ_base={"REMOTE_ADDR": "198.51.100.202"}).status_code == 201
+        assert slept == []
 
 
-def test_api_login_per_client(app_factory, storage):
+def test_recovery_is_limited_per_client_and_never_locks_the_owner_out(app_factory, storage, slept):
+    from community.members.services import create_member
     app = limited_app(app_factory, storage)
     with app.app_context():
-        client = app.test_client()
-        for n in range(10):
-            r = client.post("/api/v1/tokens", json={"handle": f"nobody-{n}", "password": "wrong-password"})
-            assert r.status_code == 401, r.data[:200]
-        assert_api_429(client.post("/api/v1/tokens", json={"handle": "nobody-x", "password": "wrong-password"}))
-
-
-def test_recovery_is_limited_per_handle(app_factory, storage):
-    app = limited_app(app_factory, storage)
-    with app.app_context():
-        _member("lim-recover")
+        _m, code = create_member("lim-recover", PASSWORD)
         client = app.test_client()
         for n in range(5):
             r = client.post("/recover", data={"handle": "lim-recover", "recovery_code": "WRONG-CODE-0000",
                                               "password": "brand-new-secret"},
-                            environ_base={"REMOTE_ADDR": f"192.0.2.{n + 1}"})
+                            environ_base={"REMOTE_ADDR": "192.0.2.1"})
             assert r.status_code == 200
-        assert_page_429(client.post("/recover", data={"handle": "lim-recover", "recovery_code": "x",
+        assert_page_429(client.post("/recover", data={"handle": "lim-recover", "recovery_code": code,
                                                       "password": "brand-new-secret"},
-                                    environ_base={"REMOTE_ADDR": "192.0.2.99"}))
+                                    environ_base={"REMOTE_ADDR": "192.0.2.1"}))
+        r = client.post("/recover", data={"handle": "lim-recover", "recovery_code": code,
+                                          "password": "brand-new-secret"}, environ_base={"REMOTE_ADDR": "192.0.2.99"})
+        assert r.status_code == 302, "the owner's recovery from another client was refused"
 
 
 def test_signups_are_limited(app_factory, storage):
@@ -160,6 +189,6 @@ def test_redis_down_limiter_falls_back_and_app_serves(app_factory):
         assert client.get(f"/t/{made.get_json()['thread']['id']}").status_code == 200
         assert client.get("/").status_code == 200
         # Limits still hold, counted in this process's memory.
-        for _ in range(10):
-            assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 200
+        for n in range(10):
+            assert client.post("/login", data={"handle": f"someone-{n}", "password": "wrong"}).status_code == 200
         assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 429

@@ -44,6 +44,13 @@ class World:
         m = self.member(role=role, region=region)
         return m, self.headers(m)
 
+    def trusted_person(self):
+        """(member, auth headers) for a member marked trusted: their reports count toward an automatic hold."""
+        m = self.member()
+        m.trust_level = "trusted"
+        db.session.commit()
+        return m, self.headers(m)
+
     # --- writing ----------------------------------------------------------------------------------------------
     def thread(self, headers, body, title="A title here", board="anxiety", status=201):
         r = self.client.post(f"/api/v1/boards/{board}/threads", json={"title": title, "body": body}, headers=headers)

@@ -162,7 +162,7 @@ def test_reports_aggregate_into_one_item_and_hold_at_the_limit(aw):
     _a, h = w.person()
     _m, mh = w.person(role="moderator")
     post_id = w.published_thread(h)["post"]["id"]
-    reporters = [w.person()[1] for _ in range(5)]
+    reporters = [w.trusted_person()[1] for _ in range(5)]
     w.report(reporters[0], post_id)
     w.report(reporters[1], post_id, reason="spam")
     assert w.post(post_id).status == "published"  # 2 < reports_to_hold (3)
@@ -237,5 +237,5 @@ def test_reports_to_hold_threshold_is_respected(aw):
     save_thresholds({"reports_to_hold": 1})
     db.session.commit()
     post_id = w.published_thread(h)["post"]["id"]
-    w.report(w.person()[1], post_id)
+    w.report(w.trusted_person()[1], post_id)
     assert w.post(post_id).status == "held"

@@ -12,6 +12,7 @@ def test_editing_a_post_held_by_reports_keeps_it_held(app, make_member, scores):
     author, *reporters = (make_member() for _ in range(4))
     _thread, post, _ = create_thread(author, get_board("anxiety"), "A title", "an ordinary post")
     for reporter in reporters:
+        reporter.trust_level = "trusted"  # only trusted reporters' reports can hold a post
         report_post(reporter, post, "harassment")
     assert post.status == "held" and post.hold_reason == "reports"
     edit_post(author, post, "an ordinary post, edited")
