@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("region,emergency,line", [("GB", "999", "116 123"), ("US", "911", "988")])
-def test_chat_crisis_message_shows_the_emergency_number_and_lines_at_once(server, new_page, region, emergency,
+def test_chat_crisis_message_shows_the_emergency_number_and_lines_at_once(server, new_page, shot, region, emergency,
                                                                           line):
     ash_handle, bea_handle = server.member(region=region), server.member(region=region)
     ash, bea = new_page(), new_page()
