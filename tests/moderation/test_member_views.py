@@ -156,3 +156,20 @@ def test_auto_removed_appeal_any_moderator(w):
     w.client.post(f"/api/v1/posts/{post_id}/appeal", json={"text": "context"}, headers=h)
     w.decide(mh, w.item_for_post(post_id).id, "approve")
     assert w.client.get(f"/api/v1/posts/{post_id}").status_code == 200
+
+
+def test_the_item_page_form_takes_the_new_choices_and_refuses_an_empty_one(w):
+    author, h = w.person()
+    moderator, _mh = w.person(role="moderator")
+    data, item = crisis_post(w, h)
+    client = w.app.test_client()
+    login(client, moderator.handle)
+    r = client.post(f"/moderation/items/{item.id}/decision", data={"version": str(item.version)})
+    assert r.status_code == 302 and w.item_for_post(data["post"]["id"]).status == "open"  # nothing chosen: nothing done
+    r = client.post(f"/moderation/items/{item.id}/decision", data={"action": "reach_out", "version": str(item.version),
+                                                                   "note": "Thinking of you. I'm here."})
+    assert r.status_code == 302
+    assert w.item_for_post(data["post"]["id"]).resolution == "reach_out"
+    assert w.post(data["post"]["id"]).hold_reason == "kept_private"
+    message = db.session.scalar(select(StaffMessage).where(StaffMessage.member_id == author.id))
+    assert message.body == "Thinking of you. I'm here."
