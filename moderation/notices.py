@@ -69,6 +69,14 @@ def _add(member: Member, item, kind: str, title: str, body: str, rule: str | Non
     return notice
 
 
+def withdraw_appeal_links(member: Member, content_type: str, content_id: int) -> None:
+    """Earlier notices about this content stop offering an appeal (one was made, or a newer decision replaced
+    theirs)."""
+    db.session.query(Notice).filter(Notice.member_id == member.id, Notice.content_type == content_type,
+                                    Notice.content_id == content_id, Notice.appeal_url.isnot(None)) \
+        .update({"appeal_url": None}, synchronize_session="fetch")
+
+
 def for_decision(item, content, author: Member | None, moderator: Member, action: str, note: str | None,
                  days: int | None = None) -> Notice | None:
     """Called by decide() before it commits. Returns the notice (None for escalate or when there is no author)."""
@@ -84,10 +92,7 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
                     "things feel hard right now, you can talk to someone any time on the help page, and your "
                     "safety plan is there for you.", None, note, None)
     if item.content_type in ("post", "message"):
-        # Only the newest word on a piece of content may offer an appeal: an older notice's link goes.
-        db.session.query(Notice).filter(Notice.member_id == author.id, Notice.content_type == item.content_type,
-                                        Notice.content_id == item.content_id, Notice.appeal_url.isnot(None)) \
-            .update({"appeal_url": None}, synchronize_session="fetch")
+        withdraw_appeal_links(author, item.content_type, item.content_id)  # only the newest word may offer one
     if item.kind == "appeal":
         if action == "approve":
             return _add(author, item, "appeal_accepted", "Your appeal was accepted",

@@ -18,6 +18,7 @@ from community.members.models import Member, utcnow
 from community import realtime
 from moderation import audit
 from moderation.models import Appeal, QueueItem, StaffMessage
+from moderation.notices import withdraw_appeal_links
 from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue.content import adapter_for
@@ -504,6 +505,7 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
     record = Appeal(content_type=content_type, content_id=content_id, member_id=member.id, text=text,
                     original_decision=original)
     db.session.add(record)
+    withdraw_appeal_links(member, content_type, content_id)  # appealed once: no notice offers it again
     if item is None:
         item = QueueItem(content_type=content_type, content_id=content_id, author_id=member.id, report_count=0,
                          version=0, created_at=utcnow())

@@ -390,11 +390,15 @@ def test_journeys_2_and_3_crisis_post_is_held_with_help_and_reaches_the_live_que
     axe_check(mod)
     assert "Message sent" in flash(mod)
     shot(mod, "3-item-claimed-messaged")
-    mod.check("input[name=action][value=approve]")
+    # A crisis item: nothing pre-selected, the choices say what they do for the person, no warn or suspend.
+    assert mod.locator("form.decision input[name=action]:checked").count() == 0
+    assert mod.locator("form.decision input[name=action][value=warn]").count() == 0
+    assert "Reach out and keep private" in mod.locator("form.decision").inner_text()
+    mod.check("form.decision input[name=action][value=publish_with_support]")
     mod.get_by_role("button", name="Apply").click()
     mod.wait_for_url(re.compile(r"/moderation/queue"))
     axe_check(mod)
-    assert "Done: approve" in flash(mod)
+    assert "Done: published with support" in flash(mod)
 
     visit(page, server.url("/messages"))
     assert "glad you wrote" in page.locator("ol.conversation").inner_text()

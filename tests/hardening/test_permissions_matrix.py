@@ -154,6 +154,7 @@ TABLE = {
     ("/p/<int:post_id>/edit", "GET"): ("login", "ok", "403", "403", "403", "403"),
     ("/p/<int:post_id>/edit", "POST"): ("login", "ok", "403", "403", "403", "403"),
     ("/p/<int:post_id>/held", "GET"): ("login", "ok", "404", "404", "404", "404"),
+    ("/p/<int:post_id>/helping-someone", "GET"): ("login", "ok", "404", "404", "404", "404"),
     ("/p/<int:post_id>/report", "GET"): SIGNED_IN,
     ("/p/<int:post_id>/report", "POST"): SIGNED_IN_FORM,
     ("/recover", "GET"): PUBLIC,
