@@ -30,6 +30,7 @@ CONTENT_TYPE = "staff_message"
 KIND = "member_message"
 CONTEXT = "staff_message"
 
+
 def _iso(value):
     return value.isoformat() + "Z" if value else None
 
