@@ -37,7 +37,7 @@ def _state(post) -> str:
     """How a demo post came out, in plain words."""
     if post.status == "published":
         return "published"
-    why = {"unscreened": "screening could not finish in time", "self_harm": "held for a self-harm check",
+    why = {"unscreened": "screening could not finish in time", "self_harm": "the screen read a possible self-harm risk",
            "new_account": "first-post approval is on"}.get(post.hold_reason, post.hold_reason or post.status)
     return f"{post.status} for review ({why})"
 

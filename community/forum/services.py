@@ -329,8 +329,10 @@ def _hold_an_edit_keeps(post: Post, verdict: screening.Verdict) -> screening.Ver
     if verdict.hold_reason == "self_harm":
         return None  # the new text's own crisis hold, with its support
     if post.hold_reason == "self_harm":
-        before = post.verdict or {}
-        tier = before.get("tier") if before.get("tier") in ("ideation", "intent") else "ideation"
+        # The crisis as it was read, at its most severe, across the text it was held for and every edit since.
+        earlier = [post.verdict or {}, *(v or {} for v in db.session.scalars(
+            select(PostRevision.verdict).where(PostRevision.post_id == post.id)))]
+        tier = "intent" if any(v.get("tier") == "intent" for v in earlier) else "ideation"
         return dataclasses.replace(verdict, status=HELD, hold_reason="self_harm", tier=tier, queue_kind="self_harm",
                                    priority="urgent" if tier == "intent" else "high")
     if verdict.status == REMOVED:

@@ -58,7 +58,8 @@ def test_a_crisis_item_stays_open_whatever_the_edit_says(aw):
 
     # Abusive words in an edit do not turn the crisis into an abuse item either.
     aw.scores.toxic("idiots", 0.99)
-    _edit(aw, headers, post_id, "you are all idiots")
+    again = _edit(aw, headers, post_id, "you are all idiots")
+    assert again["hold_reason"] == "self_harm" and again["resources"]
     item = aw.item_for_post(post_id)
     assert (item.kind, item.priority, item.status) == ("self_harm", "urgent", "open")
     assert aw.post(post_id).status == "held"
