@@ -4,6 +4,7 @@ from community.api_support import bearer_token, json_body, require, token_requir
 from community.extensions import limiter
 from community.members import services
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
+from community.write_limits import write_limit
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
@@ -49,6 +50,7 @@ def me():
 
 @bp.patch("/me")
 @token_required()
+@write_limit("rename")
 def update_me():
     data = json_body()
     kwargs = {}

@@ -7,6 +7,7 @@ from community.members import forms, services, sessions
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
 from community.redirects import safe_target
+from community.write_limits import write_limit
 
 bp = Blueprint("members", __name__)
 
@@ -112,6 +113,7 @@ def recover():
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@write_limit("rename")
 def settings():
     form = forms.SettingsForm(prefix="s")
     form.region.choices = _region_choices()
@@ -163,6 +165,7 @@ def sign_out_everywhere():
 
 @bp.route("/messages", methods=["GET", "POST"])
 @login_required
+@write_limit("staff_message")
 def messages():
     """The member's private conversation with the moderators."""
     from moderation.queue.services import conversation, mark_read, reply_to_staff

@@ -9,6 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
+from community.write_limits import write_limit
 from moderation.queue import services
 from moderation.resources import for_region
 
@@ -107,6 +108,7 @@ def decision(item_id):
 
 @bp.post("/items/<int:item_id>/message")
 @staff_required
+@write_limit("staff_message")
 def message(item_id):
     found = services.get_item(item_id)
     form = MessageForm()
