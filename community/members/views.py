@@ -131,7 +131,18 @@ def settings():
             flash("Settings saved.", "info")
             return redirect(url_for("members.settings"))
     return render_template("members/settings.html", form=form, password_form=password_form,
-                           signout_form=forms.SignOutForm())
+                           signout_form=forms.SignOutForm(), tokens=services.list_tokens(current_user))
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    if forms.SignOutForm().validate_on_submit():
+        if services.revoke_token_id(current_user, token_id):
+            flash("That app or device is signed out.", "info")
+        else:
+            flash("That sign-in was already gone.", "info")
+    return redirect(url_for("members.settings"))
 
 
 @bp.post("/settings/password")
