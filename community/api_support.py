@@ -45,7 +45,24 @@ def json_body() -> dict:
         raise ApiError("invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError("invalid_json", "The request body must be a JSON object.")
+    if has_lone_surrogate(data):
+        raise ApiError("invalid_text", "The text contains an invalid character (a lone \\uD800-\\uDFFF escape). "
+                                       "Please remove it and send it again.")
     return data
+
+
+def has_lone_surrogate(value, depth: int = 0) -> bool:
+    """True when a decoded JSON value holds a lone UTF-16 surrogate ("\\ud800"): valid JSON, but not text that can be
+    stored or shown (the database driver would refuse it later, as a 500)."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if depth > 100:
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k, depth + 1) or has_lone_surrogate(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v, depth + 1) for v in value)
+    return False
 
 
 def _refuse_constant(name):

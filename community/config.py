@@ -68,5 +68,8 @@ def from_environment(instance_path: str) -> dict:
         "DETOXIFY_CHECKPOINT": env.get("DETOXIFY_CHECKPOINT") or None,
         "DETOXIFY_CONFIG_DIR": env.get("DETOXIFY_CONFIG_DIR") or None,
         "MODERATION_TIMEOUT": float(env.get("MODERATION_TIMEOUT", "2.0")),
+        # API tokens end this many days after they were made, or after this many days unused.
+        "API_TOKEN_LIFETIME_DAYS": float(env.get("API_TOKEN_LIFETIME_DAYS", "90")),
+        "API_TOKEN_IDLE_DAYS": float(env.get("API_TOKEN_IDLE_DAYS", "14")),
         "MODELS_DIR": env.get("MODELS_DIR") or str(Path(instance_path) / "models"),
     }

@@ -14,21 +14,23 @@ models say, even when they time out or fail.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
 
 from community.errors import ServiceError
-from moderation import first_pass, policy
+from moderation import first_pass, policy, scheduling
 from moderation.classifiers import registry
 from moderation.classifiers.base import Scores
 
 log = logging.getLogger(__name__)
 
 # Classifier calls run here so a hung model can be timed out; the request thread never blocks past the limit.
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="screen")
+# New words (posts, replies, chat, messages to staff) go ahead of edits and retries, and one member can only have a
+# few jobs waiting (moderation/scheduling.py), so a flood of edits cannot starve someone's crisis post.
+_pool = scheduling.PriorityPool(workers=4)
+BACKGROUND_CONTEXTS = {"forum_edit", "retry"}
 
 
 @dataclass
@@ -86,18 +88,29 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
         "toxicity": f"{backends.toxicity.name}@{backends.toxicity.version}",
         "self_harm": f"{backends.self_harm.name}@{backends.self_harm.version}",
     }
-    verdicts = _classify(app, backends, texts, names, thresholds, context)
+    verdicts = _classify(app, backends, texts, names, thresholds, context, author)
     for verdict, seen in zip(verdicts, first):
         if seen.crisis:
             _crisis_first(verdict, seen)
     return _after_classifiers(verdicts, texts, author, context)
 
 
-def _classify(app, backends, texts, names, thresholds, context) -> list[Verdict]:
+def _classify(app, backends, texts, names, thresholds, context, author) -> list[Verdict]:
+    priority = scheduling.BACKGROUND if context in BACKGROUND_CONTEXTS else scheduling.URGENT
     try:
-        future = _executor.submit(_score_both, backends, texts)
+        future = _pool.submit(_score_both, backends, list(texts), priority=priority,
+                              owner=getattr(author, "id", None))
+    except scheduling.Busy:
+        if context in BACKGROUND_CONTEXTS:
+            raise ServiceError("screening_busy", "We're still checking your last changes. Please wait a moment and "
+                                                 "try again; nothing you wrote is lost.", status=429)
+        # New words are never refused for it: held for a person, with support shown (and the first pass still
+        # reads a crisis).
+        return [_failed("busy", names, context) for _ in texts]
+    try:
         tox_scores, sh_scores = future.result(timeout=app.config.get("MODERATION_TIMEOUT", 2.0))
     except FutureTimeout:
+        future.cancel()  # not started yet: the worker drops it instead of spending time on an abandoned job
         log.error("screening timed out after %ss; holding %d item(s)", app.config.get("MODERATION_TIMEOUT"), len(texts))
         return [_failed("timeout", names, context) for _ in texts]
     except Exception as exc:  # noqa: BLE001 - any classifier failure holds the item for a human

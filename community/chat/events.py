@@ -13,6 +13,7 @@ from flask import request
 from flask_socketio import disconnect, join_room, leave_room
 
 from community import realtime
+from community.api_support import has_lone_surrogate
 from community.chat import presence, services
 from community.errors import ServiceError
 from community.extensions import db, socketio
@@ -61,6 +62,9 @@ def chat_event(name):
                     return
                 if extra or not isinstance(data, dict):
                     raise ServiceError("invalid_payload", f"'{name}' expects one JSON object.")
+                if has_lone_surrogate(data):
+                    raise ServiceError("invalid_payload", "The message contains an invalid character (a lone "
+                                                          "\\uD800-\\uDFFF escape). Please remove it.")
                 handler(member, data)
             except ServiceError as exc:
                 db.session.rollback()

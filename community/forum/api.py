@@ -8,6 +8,7 @@ from community.members.blocks import is_filtered
 from community.members.trust import is_trusted
 from community.rendering import render_markdown
 from moderation.outcomes import member_view
+from community.write_limits import write_limit
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
 
@@ -93,7 +94,7 @@ def board_threads(slug):
 
 @bp.post("/boards/<slug>/threads")
 @token_required()
-@limiter.limit("20 per hour", key_func=lambda: f"member:{g.api_member.id}")
+@write_limit("thread")
 @limiter.limit(_new_limit("thread"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_thread(slug):
     board = services.get_board(slug)
@@ -115,7 +116,7 @@ def thread(thread_id):
 
 @bp.post("/threads/<int:thread_id>/posts")
 @token_required()
-@limiter.limit("60 per hour", key_func=lambda: f"member:{g.api_member.id}")
+@write_limit("reply")
 @limiter.limit(_new_limit("reply"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_post(thread_id):
     found = services.get_thread(thread_id, g.api_member)
@@ -133,6 +134,7 @@ def get_post(post_id):
 
 @bp.patch("/posts/<int:post_id>")
 @token_required()
+@write_limit("edit")
 def edit_post(post_id):
     post = services.get_post(post_id, g.api_member)
     data = json_body()
@@ -145,6 +147,7 @@ def edit_post(post_id):
 
 @bp.delete("/posts/<int:post_id>")
 @token_required()
+@write_limit("delete")
 def delete_post(post_id):
     services.delete_post(g.api_member, services.get_post(post_id, g.api_member))
     return "", 204
@@ -152,7 +155,7 @@ def delete_post(post_id):
 
 @bp.post("/reports")
 @token_required()
-@limiter.limit("30 per hour", key_func=lambda: f"member:{g.api_member.id}")
+@write_limit("report")
 def report():
     data = json_body()
     post_id = require(data, "post_id", int)
@@ -165,6 +168,7 @@ def report():
 
 @bp.post("/posts/<int:post_id>/appeal")
 @token_required()
+@write_limit("appeal")
 def appeal(post_id):
     from moderation.queue.services import appeal as make_appeal
     data = json_body()

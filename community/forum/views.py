@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter
+from community.write_limits import write_limit
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
@@ -81,7 +82,7 @@ def board(slug):
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit("20 per hour", methods=["POST"], key_func=_member_key)
+@write_limit("thread")
 @limiter.limit(_new_limit("thread"), methods=["POST"], key_func=_member_key, exempt_when=_trusted)
 def new_thread(slug):
     found = services.get_board(slug)
@@ -112,7 +113,7 @@ def _render_thread(found, viewer, reply_form, status: int = 200):
 
 @bp.post("/t/<int:thread_id>/reply")
 @login_required
-@limiter.limit("60 per hour", key_func=_member_key)
+@write_limit("reply")
 @limiter.limit(_new_limit("reply"), key_func=_member_key, exempt_when=_trusted)
 def reply(thread_id):
     found = services.get_thread(thread_id, current_user)
@@ -151,6 +152,7 @@ def helping_someone(post_id):
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
+@write_limit("edit")
 def edit(post_id):
     post = services.get_post(post_id, current_user)
     if not services.can_edit(current_user, post):
@@ -168,6 +170,7 @@ def edit(post_id):
 
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
+@write_limit("delete")
 def delete(post_id):
     post = services.get_post(post_id, current_user)
     if not services.can_delete(current_user, post):
@@ -182,7 +185,7 @@ def delete(post_id):
 
 @bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", methods=["POST"], key_func=_member_key)
+@write_limit("report")
 def report(post_id):
     post = services.get_post(post_id, current_user)
     form = forms.ReportForm()
@@ -203,6 +206,7 @@ def report(post_id):
 
 @bp.route("/p/<int:post_id>/appeal", methods=["GET", "POST"])
 @login_required
+@write_limit("appeal")
 def appeal(post_id):
     from moderation.queue.services import appeal as make_appeal
     post = services.get_post(post_id, current_user)

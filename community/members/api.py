@@ -6,6 +6,7 @@ from community.members import services
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
+from community.write_limits import write_limit
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
@@ -51,6 +52,7 @@ def me():
 
 @bp.patch("/me")
 @token_required()
+@write_limit("rename")
 def update_me():
     data = json_body()
     kwargs = {}

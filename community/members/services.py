@@ -316,10 +316,49 @@ def member_for_token(raw: str) -> Member | None:
     if token is None or token.member.deleted_at is not None:
         return None
     now = utcnow()
+    if token_expired(token, now):
+        db.session.delete(token)  # past its lifetime or unused too long: gone for good, sign in again
+        db.session.commit()
+        return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # coarse, so reads do not turn into a write per request
         db.session.commit()
     return token.member
+
+
+def token_expired(token: ApiToken, now=None) -> bool:
+    """True past API_TOKEN_LIFETIME_DAYS since it was made, or API_TOKEN_IDLE_DAYS since it was last used."""
+    now = now or utcnow()
+    cfg = current_app.config
+    lifetime = timedelta(days=float(cfg.get("API_TOKEN_LIFETIME_DAYS", 90)))
+    idle = timedelta(days=float(cfg.get("API_TOKEN_IDLE_DAYS", 14)))
+    last = token.last_used_at or token.created_at
+    return now - token.created_at > lifetime or now - last > idle
+
+
+def list_tokens(member: Member) -> list[ApiToken]:
+    """The member's live API tokens (apps and devices), newest first; expired ones are dropped on the way."""
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.member_id == member.id)
+                                     .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    live = [t for t in tokens if not token_expired(t)]
+    if len(live) != len(tokens):
+        for t in tokens:
+            if t not in live:
+                db.session.delete(t)
+        db.session.commit()
+    return live
+
+
+def revoke_token_id(member: Member, token_id) -> bool:
+    """Revoke one of the member's own tokens by id (Settings); False when there is no such token of theirs."""
+    if isinstance(token_id, bool) or not isinstance(token_id, int) or not 1 <= token_id < 2**31:
+        return False
+    deleted = db.session.query(ApiToken).filter_by(id=token_id, member_id=member.id).delete()
+    if deleted:
+        from community import realtime
+        realtime.end_live_sessions(member.id)  # a socket opened with it must reconnect (and is refused)
+    db.session.commit()
+    return bool(deleted)
 
 
 def revoke_token(raw: str) -> None:

@@ -10,6 +10,7 @@ from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from moderation.resources import for_member
 from community.redirects import safe_target
+from community.write_limits import write_limit
 
 bp = Blueprint("members", __name__)
 
@@ -115,6 +116,7 @@ def recover():
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@write_limit("rename")
 def settings():
     form = forms.SettingsForm(prefix="s")
     form.region.choices = _region_choices()
@@ -132,7 +134,18 @@ def settings():
             flash("Settings saved.", "info")
             return redirect(url_for("members.settings"))
     return render_template("members/settings.html", form=form, password_form=password_form,
-                           signout_form=forms.SignOutForm())
+                           signout_form=forms.SignOutForm(), tokens=services.list_tokens(current_user))
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    if forms.SignOutForm().validate_on_submit():
+        if services.revoke_token_id(current_user, token_id):
+            flash("That app or device is signed out.", "info")
+        else:
+            flash("That sign-in was already gone.", "info")
+    return redirect(url_for("members.settings"))
 
 
 @bp.post("/settings/password")
@@ -166,6 +179,7 @@ def sign_out_everywhere():
 
 @bp.route("/messages", methods=["GET", "POST"])
 @login_required
+@write_limit("staff_message")
 def messages():
     """The member's private conversation with the moderators. A message that sounds like a crisis is answered on
     this same page with the crisis panel (emergency number first), as a held forum post is."""

@@ -2,6 +2,7 @@ from flask import Blueprint, g, jsonify, request
 
 from community.api_support import ApiError, json_body, require, token_required
 from community.extensions import db
+from community.write_limits import write_limit
 from moderation import audit
 from moderation.queue import messages, services
 from moderation.queue.content import adapter_for
@@ -103,6 +104,7 @@ def decision(item_id):
 
 @bp.post("/items/<int:item_id>/messages")
 @token_required("staff")
+@write_limit("staff_message")
 def message(item_id):
     data = json_body()
     msg = services.message_author(services.get_item(item_id), g.api_member, require(data, "body"))

@@ -10,6 +10,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member
+from community.write_limits import write_limit
 from moderation.queue import messages, services
 from moderation.resources import for_region
 
@@ -119,6 +120,7 @@ def decision(item_id):
 
 @bp.post("/items/<int:item_id>/message")
 @staff_required
+@write_limit("staff_message")
 def message(item_id):
     found = services.get_item(item_id)
     form = MessageForm()

@@ -101,3 +101,43 @@ def test_recovery_code_is_never_in_the_cookie_and_is_shown_once(app):
     assert codes[0] not in str(decoded) and codes[0].replace("-", "") not in str(decoded)
     assert not CODE_RE.findall(browser.get("/welcome").get_data(as_text=True)), "shown twice"
     assert not CODE_RE.findall(copy.get("/welcome").get_data(as_text=True)), "a copied cookie showed it again"
+
+
+def test_api_tokens_expire_after_their_lifetime_and_when_idle(any_app, make_member, token_for):
+    from datetime import timedelta
+
+    from community.members.models import ApiToken, utcnow
+    member = make_member("token-ages")
+    old, idle, fresh = token_for(member), token_for(member), token_for(member)
+    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.member_id == member.id)
+                                .order_by(ApiToken.id)).all()
+    now = utcnow()
+    lifetime = any_app.config["API_TOKEN_LIFETIME_DAYS"]
+    idle_days = any_app.config["API_TOKEN_IDLE_DAYS"]
+    tokens[0].created_at, tokens[0].last_used_at = now - timedelta(days=lifetime + 1), now  # used, but too old
+    tokens[1].created_at = now - timedelta(days=idle_days + 2)
+    tokens[1].last_used_at = now - timedelta(days=idle_days + 1)  # young enough, unused too long
+    db.session.commit()
+    assert _me(any_app, old) == 401
+    assert _me(any_app, idle) == 401
+    assert _me(any_app, fresh) == 200
+    assert db.session.scalar(db.select(db.func.count(ApiToken.id)).where(ApiToken.member_id == member.id)) == 1
+
+
+def test_settings_lists_and_revokes_tokens(app, make_member, token_for):
+    member = make_member("token-lister")
+    keep, drop = token_for(member), token_for(member)
+    browser = app.test_client()
+    login(browser, member.handle)
+    page = browser.get("/settings").get_data(as_text=True)
+    assert page.count("Sign this one out") == 2
+    from community.members.models import ApiToken
+    ids = sorted(db.session.scalars(db.select(ApiToken.id).where(ApiToken.member_id == member.id)))
+    assert browser.post(f"/settings/tokens/{ids[1]}/revoke").status_code == 302
+    assert _me(app, drop) == 401 and _me(app, keep) == 200
+    # Someone else's token id cannot be revoked from another account.
+    other = make_member("token-other")
+    theirs = token_for(other)
+    their_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.member_id == other.id))
+    browser.post(f"/settings/tokens/{their_id}/revoke")
+    assert _me(app, theirs) == 200

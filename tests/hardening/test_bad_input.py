@@ -446,3 +446,49 @@ def test_fuzz_query_strings_never_500(app):
         db.session.rollback()
 
     fuzz()
+
+
+# --- JSON escapes and NUL in staff query strings -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_lone_surrogates_in_every_text_field_get_a_clear_400(any_app):
+    """`"\\ud800"` is valid JSON but not storable text: every JSON endpoint (the unauthenticated token endpoint too)
+    answers 400 `invalid_text` in the error shape, on SQLite and PostgreSQL."""
+    import json as jsonlib
+    w = build_world(any_app)
+    tried = 0
+    for rule, method in json_rows(any_app):
+        base = _base(w, rule, method)
+        for field, good in base.items():
+            if not isinstance(good, str):
+                continue
+            raw = jsonlib.dumps({**base, field: good[:3] + "\ud800" + good[3:]})  # ensure_ascii: a "\ud800" escape
+            assert "\\ud800" in raw
+            r = _send(w, rule, method, data=raw, content_type="application/json")
+            context = (rule.rule, method, field)
+            assert r.status_code == 400, (context, r.status_code, r.data[:300])
+            assert_error_shape(r, context)
+            assert r.get_json()["error"]["code"] == "invalid_text", context
+            tried += 1
+        db.session.rollback()
+    assert tried > 20
+
+
+@pytest.mark.slow
+def test_nul_in_the_query_string_of_every_page_gets_a_clear_400(any_app):
+    """%00 in any query parameter of any GET page or endpoint, staff and admin pages included, is a 400 (PostgreSQL
+    would refuse it in a comparison), as a page or in the API error shape."""
+    w = build_world(any_app)
+    admin = w.client("admin")
+    urls = sorted({build_url(w, r) for r in any_app.url_map.iter_rules()
+                   if "GET" in r.methods and not r.rule.startswith("/static") and "export" not in r.rule})
+    assert any(u.startswith("/admin") for u in urls) and any(u.startswith("/moderation") for u in urls)
+    for url in urls:
+        for params in ({"q": "a\x00b"}, {"page": "\x00"}, {"\x00": "x"}):
+            client_kwargs = {"headers": w.headers("admin")} if url.startswith("/api/") else {}
+            r = (w.app.test_client() if url.startswith("/api/") else admin).get(url, query_string=params,
+                                                                                **client_kwargs)
+            assert r.status_code == 400, (url, params, r.status_code, r.data[:300])
+            if url.startswith("/api/"):
+                assert_error_shape(r, (url, params))
+        db.session.rollback()

@@ -192,3 +192,39 @@ def test_redis_down_limiter_falls_back_and_app_serves(app_factory):
         for n in range(10):
             assert client.post("/login", data={"handle": f"someone-{n}", "password": "wrong"}).status_code == 200
         assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 429
+
+
+def test_edits_renames_appeals_and_staff_messages_are_limited_per_member_across_page_and_api(app_factory, storage):
+    from community.write_limits import PER_MEMBER
+    from tests.conftest import login
+    app = limited_app(app_factory, storage)
+    with app.app_context():
+        member, _c, headers = _member("lim-editor")
+        client = app.test_client()
+        post_id = client.post("/api/v1/boards/anxiety/threads", json={"title": "Edit me", "body": "first"},
+                              headers=headers).get_json()["post"]["id"]
+        per_minute = int(PER_MEMBER["edit"].split(" ")[0])
+        for n in range(per_minute):
+            r = client.patch(f"/api/v1/posts/{post_id}", json={"body": f"version {n}"}, headers=headers)
+            assert r.status_code == 200, (n, r.get_json())
+        assert_api_429(client.patch(f"/api/v1/posts/{post_id}", json={"body": "one too many"}, headers=headers))
+        # The page shares the member's budget (another client, so it is not the per-client budget).
+        page = app.test_client()
+        login(page, "lim-editor")
+        assert_page_429(page.post(f"/p/{post_id}/edit", data={"body": "from the page"},
+                                  environ_base={"REMOTE_ADDR": "203.0.113.77"}))
+        # Renames.
+        renamer, _c2, rh = _member("lim-renamer")
+        per_hour = int(PER_MEMBER["rename"].split(" ")[0])
+        for n in range(per_hour):
+            assert client.patch("/api/v1/me", json={"region": "GB" if n % 2 else "US"}, headers=rh).status_code == 200
+        assert_api_429(client.patch("/api/v1/me", json={"handle": "lim-renamed"}, headers=rh))
+        # Messages to the moderators.
+        writer = app.test_client()
+        _member("lim-writer")
+        login(writer, "lim-writer")
+        staff_per_minute = int(PER_MEMBER["staff_message"].split(" ")[0])
+        for n in range(staff_per_minute):
+            assert writer.post("/messages", data={"body": f"hello {n}"},
+                               environ_base={"REMOTE_ADDR": "203.0.113.78"}).status_code in (200, 302)
+        assert_page_429(writer.post("/messages", data={"body": "again"}, environ_base={"REMOTE_ADDR": "203.0.113.78"}))
