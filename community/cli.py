@@ -15,6 +15,7 @@ from community.extensions import db
 
 members_cli = AppGroup("members", help="Create admins, change roles, list members.")
 demo_cli = AppGroup("demo", help="Demo data for trying Haven out.")
+forum_cli = AppGroup("forum", help="Forum maintenance: stored post HTML.")
 
 
 def _fail(message: str):
@@ -94,10 +95,20 @@ def seed():
         click.echo(line)
 
 
+@forum_cli.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Every post, not only those rendered by another version.")
+def forum_rerender(everything):
+    """Render posts' stored HTML again after the sanitiser policy or the renderer changed."""
+    from community.forum.services import rerender
+    result = rerender(everything=everything)
+    click.echo(f"Re-rendered {result['rerendered']} post(s) with renderer {result['version']}.")
+
+
 def init_app(app) -> None:
     from admin.doctor import doctor_command
     from moderation.cli import moderation_cli
     app.cli.add_command(doctor_command)
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(forum_cli)
     app.cli.add_command(moderation_cli)

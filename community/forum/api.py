@@ -6,7 +6,6 @@ from community.forum import services
 from community.forum.models import PUBLISHED
 from community.members.blocks import is_filtered
 from community.members.trust import is_trusted
-from community.rendering import render_markdown
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
 
@@ -28,12 +27,13 @@ def thread_to_dict(thread) -> dict:
     }
 
 
-def post_to_dict(post, viewer=None) -> dict:
+def post_to_dict(post, viewer=None, page=None) -> dict:
+    """`page`: the page of its thread the post is on for this viewer, when the caller knows it (a listed page)."""
     deleted = post.deleted_at is not None
     body = "" if deleted else post.body
     return {
         "id": post.id, "thread_id": post.thread_id, "author": post.author.handle,
-        "body": body, "html": "" if deleted else str(render_markdown(body, links=is_trusted(post.author))),
+        "body": body, "html": str(services.post_html(post)),
         "status": post.status, "hold_reason": post.hold_reason if post.status != PUBLISHED else None,
         "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
                                                                        or viewer.is_staff) else None,
@@ -42,7 +42,7 @@ def post_to_dict(post, viewer=None) -> dict:
         "filtered": not deleted and is_filtered(viewer, post.body, post.content_warning, post_title(post)),
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
-                       page=services.page_of_post(post, viewer)) + f"#post-{post.id}",
+                       page=page or services.page_of_post(post, viewer)) + f"#post-{post.id}",
     }
 
 
@@ -105,7 +105,8 @@ def thread(thread_id):
     viewer = optional_member()
     found = services.get_thread(thread_id, viewer)
     pagination = services.list_posts(found, viewer, request.args.get("page"))
-    return jsonify({"thread": thread_to_dict(found), "posts": [post_to_dict(p, viewer) for p in pagination.items],
+    return jsonify({"thread": thread_to_dict(found),
+                    "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
                     **_page_meta(pagination)})
 
 

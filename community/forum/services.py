@@ -4,11 +4,18 @@ Views and the API both call these functions, so every rule lives once.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select, true
+from flask import has_request_context, request
+from sqlalchemy.orm import aliased, joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
-from community.forum.models import HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread
+from community.forum.models import (HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
+                                    store_html)
+from community.rendering import RENDERER_VERSION
+from community.members import trust
+from community.paging import page_of, parse_page
 from community.members.models import Member, utcnow
 from moderation import screen as screening
 
@@ -59,15 +66,7 @@ def _is_text(value) -> bool:
 
 
 def validate_page(page) -> int:
-    if page is None or page == "":
-        return 1
-    try:
-        number = int(page)
-    except (TypeError, ValueError):
-        raise ServiceError("invalid_page", "page must be a whole number from 1.") from None
-    if not 1 <= number <= 1_000_000:
-        raise ServiceError("invalid_page", "page must be a whole number from 1.")
-    return number
+    return parse_page(page)
 
 
 def _require_can_post(member: Member) -> None:
@@ -105,8 +104,10 @@ def _thread_visibility(viewer: Member | None):
 
 def list_threads(board: Board, viewer: Member | None, page=1):
     query = (select(Thread).where(Thread.board_id == board.id, _thread_visibility(viewer))
-             .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
-    return db.paginate(query, page=validate_page(page), per_page=THREADS_PER_PAGE, error_out=False)
+             .options(joinedload(Thread.author)))
+    return page_of(query, order=(Thread.last_activity_at.desc(), Thread.id.desc()),
+                   reverse=(Thread.last_activity_at.asc(), Thread.id.asc()), page=validate_page(page),
+                   per_page=THREADS_PER_PAGE)
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
@@ -122,21 +123,34 @@ def can_view_thread(viewer: Member | None, thread: Thread) -> bool:
     return viewer is not None and (viewer.is_staff or viewer.id == thread.author_id)
 
 
-def _post_visibility(viewer: Member | None):
+def _post_visibility(viewer: Member | None, model=Post):
     """Published posts for everyone; held/removed ones only for their author and staff. Deleted rows stay
     listed (as a placeholder) only where they were public, so the thread keeps its shape."""
     if viewer is None:
-        return Post.status == PUBLISHED
+        return model.status == PUBLISHED
     if viewer.is_staff:
-        return _not_blocked(Post.author_id, viewer)
-    return and_(or_(Post.status == PUBLISHED, and_(Post.author_id == viewer.id, Post.deleted_at.is_(None))),
-                _not_blocked(Post.author_id, viewer))
+        return _not_blocked(model.author_id, viewer)
+    return and_(or_(model.status == PUBLISHED, and_(model.author_id == viewer.id, model.deleted_at.is_(None))),
+                _not_blocked(model.author_id, viewer))
 
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
     query = (select(Post).where(Post.thread_id == thread.id, _post_visibility(viewer))
-             .order_by(Post.created_at, Post.id))
-    return db.paginate(query, page=validate_page(page), per_page=POSTS_PER_PAGE, error_out=False)
+             .options(joinedload(Post.author)))
+    pagination = page_of(query, order=(Post.created_at.asc(), Post.id.asc()),
+                         reverse=(Post.created_at.desc(), Post.id.desc()), page=validate_page(page),
+                         per_page=POSTS_PER_PAGE)
+    trust.prime(post.author for post in pagination.items)  # one query for the page's authors, not one each
+    return pagination
+
+
+def post_html(post: Post) -> Markup:
+    """The post's stored HTML (rendered when written): with links for trusted authors, links as plain text for new
+    accounts. Nothing is rendered here; a row the renderer has not reached yet shows its text escaped."""
+    if post.deleted_at is not None:
+        return Markup("")
+    html = post.html if trust.is_trusted(post.author) else post.html_plain
+    return Markup(html) if html is not None else Markup("<p>{}</p>").format(post.body)
 
 
 def get_post(post_id, viewer: Member | None) -> Post:
@@ -165,8 +179,33 @@ def can_delete(viewer: Member | None, post: Post) -> bool:
     return viewer is not None and post.deleted_at is None and (viewer.id == post.author_id or viewer.is_staff)
 
 
+def _pages_cache(viewer: Member | None) -> dict | None:
+    if not has_request_context():
+        return None
+    return request.environ.setdefault("haven.post_pages", {}).setdefault(viewer.id if viewer else None, {})
+
+
+def prime_pages(posts, viewer: Member | None) -> None:
+    """Which page each of many posts is on, in one query (a list of posts from many threads, e.g. the queue)."""
+    cache = _pages_cache(viewer)
+    wanted = [p.id for p in posts if cache is not None and p.id not in cache]
+    if not wanted:
+        return
+    earlier = aliased(Post)
+    before = (select(func.count(earlier.id))
+              .where(earlier.thread_id == Post.thread_id, _post_visibility(viewer, earlier),
+                     or_(earlier.created_at < Post.created_at,
+                         and_(earlier.created_at == Post.created_at, earlier.id < Post.id)))
+              .correlate(Post).scalar_subquery())
+    for post_id, count in db.session.execute(select(Post.id, before).where(Post.id.in_(wanted))):
+        cache[post_id] = (count or 0) // POSTS_PER_PAGE + 1
+
+
 def page_of_post(post: Post, viewer: Member | None) -> int:
     """Which page of its thread a post is on for this viewer (for links with an anchor)."""
+    cache = _pages_cache(viewer)
+    if cache is not None and post.id in cache:
+        return cache[post.id]
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == post.thread_id, _post_visibility(viewer),
                                           or_(Post.created_at < post.created_at,
@@ -309,3 +348,27 @@ def report_post(reporter: Member, post: Post, reason, note=None) -> Report:
     queue.add_report(post, report)
     db.session.commit()
     return report
+
+
+# --- stored HTML -------------------------------------------------------------------------------------------------
+
+RERENDER_BATCH = 500
+
+
+def rerender(*, everything: bool = False) -> dict:
+    """Render the stored HTML of posts again with the current renderer: the rows whose renderer version differs, or
+    every row with `everything`. Committed in batches, so a long run can be stopped and started again."""
+    stale = or_(Post.html_version.is_(None), Post.html_version != RENDERER_VERSION)
+    done, last = 0, 0
+    total = db.session.scalar(select(func.count(Post.id)).where(true() if everything else stale)) or 0
+    while True:
+        query = select(Post).where(Post.id > last).order_by(Post.id).limit(RERENDER_BATCH)
+        batch = list(db.session.scalars(query if everything else query.where(stale)))
+        if not batch:
+            break
+        for post in batch:
+            store_html(post)
+        db.session.commit()
+        done += len(batch)
+        last = batch[-1].id
+    return {"rerendered": done, "matched": total, "version": RENDERER_VERSION}

@@ -9,6 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
+from community.paging import parse_page
 from moderation.queue import services
 from moderation.resources import for_region
 
@@ -50,9 +51,11 @@ def staff_required(view):
 @staff_required
 def queue():
     status = request.args.get("status", "open")
-    items = services.items(status if status in ("open", "resolved", "all") else "open")
+    items = services.items(status if status in ("open", "resolved", "all") else "open",
+                           page=parse_page(request.args.get("page")))
     template = "moderation/_queue_list.html" if request.args.get("partial") else "moderation/queue.html"
-    return render_template(template, items=items, counts=services.counts(), status=status,
+    return render_template(template, items=items, loaded=services.preload(items), counts=services.counts(),
+                           status=status,
                            distressing=DISTRESSING, content_of=services.content_of,
                            claimant=services.active_claimant)
 
