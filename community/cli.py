@@ -16,6 +16,7 @@ from community.extensions import db
 members_cli = AppGroup("members", help="Create admins, change roles, list members.")
 demo_cli = AppGroup("demo", help="Demo data for trying Haven out.")
 forum_cli = AppGroup("forum", help="Forum maintenance: stored post HTML.")
+jobs_cli = AppGroup("jobs", help="Background work: the periodic jobs' worker (JOBS_BACKEND=rq).")
 
 
 def _fail(message: str):
@@ -104,6 +105,22 @@ def forum_rerender(everything):
     click.echo(f"Re-rendered {result['rerendered']} post(s) with renderer {result['version']}.")
 
 
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for checks), instead of running on.")
+def jobs_worker(burst):
+    """Run the periodic jobs (unscreened retry, claim expiry) from Redis: one such process per deployment."""
+    from flask import current_app
+
+    from moderation.jobs import run_worker
+    if not current_app.config.get("REDIS_URL"):
+        _fail("The jobs worker needs REDIS_URL (Redis holds its queue). Without Redis, each serving process "
+              "runs the periodic jobs itself (JOBS_BACKEND=thread, the default).")
+    try:
+        run_worker(current_app._get_current_object(), burst=burst)
+    except Exception as exc:  # noqa: BLE001 - e.g. Redis unreachable: a clear message, not a traceback
+        _fail(f"The jobs worker stopped: {type(exc).__name__}: {exc}")
+
+
 def init_app(app) -> None:
     from admin.doctor import doctor_command
     from moderation.cli import moderation_cli
@@ -111,4 +128,5 @@ def init_app(app) -> None:
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(forum_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(moderation_cli)

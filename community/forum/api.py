@@ -1,5 +1,6 @@
 from flask import Blueprint, g, jsonify, request, url_for
 
+from community import page_cache
 from community.api_support import json_body, optional_member, require, token_required
 from community.extensions import limiter
 from community.forum import services
@@ -82,9 +83,16 @@ def boards():
 @bp.get("/boards/<slug>/threads")
 def board_threads(slug):
     board = services.get_board(slug)
-    pagination = services.list_threads(board, optional_member(), request.args.get("page"))
-    return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
-                    **_page_meta(pagination)})
+    viewer = optional_member()
+
+    def render():
+        pagination = services.list_threads(board, viewer, request.args.get("page"))
+        return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
+                        **_page_meta(pagination)})
+    if viewer is not None:
+        return render()
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"board:{board.id}", f"{page}:json", render)
 
 
 @bp.post("/boards/<slug>/threads")
@@ -103,11 +111,17 @@ def create_thread(slug):
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id):
     viewer = optional_member()
-    found = services.get_thread(thread_id, viewer)
-    pagination = services.list_posts(found, viewer, request.args.get("page"))
-    return jsonify({"thread": thread_to_dict(found),
-                    "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
-                    **_page_meta(pagination)})
+
+    def render():
+        found = services.get_thread(thread_id, viewer)
+        pagination = services.list_posts(found, viewer, request.args.get("page"))
+        return jsonify({"thread": thread_to_dict(found),
+                        "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
+                        **_page_meta(pagination)})
+    if viewer is not None:
+        return render()
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"thread:{thread_id}", f"{page}:json", render)
 
 
 @bp.post("/threads/<int:thread_id>/posts")

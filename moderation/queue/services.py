@@ -242,6 +242,18 @@ def claim(item: QueueItem, moderator: Member) -> QueueItem:
     return item
 
 
+def expire_claims() -> int:
+    """Clear claims whose time ran out (periodic job), so the queue and the live staff room show the item free.
+    The item's version is kept: a moderator finishing a decision just after expiry is not sent a conflict."""
+    expired = list(db.session.scalars(select(QueueItem).where(QueueItem.claimed_by_id.isnot(None),
+                                                              QueueItem.claimed_until < utcnow())))
+    for item in expired:
+        item.claimed_by_id, item.claimed_until = None, None
+        realtime.queue_changed(item)
+    db.session.commit()
+    return len(expired)
+
+
 def release(item: QueueItem, moderator: Member) -> QueueItem:
     _require_staff(moderator)
     if item.claimed_by_id == moderator.id:
