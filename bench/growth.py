@@ -3,7 +3,7 @@
 
 For each database (a SQLite file, then a throw-away PostgreSQL database created and dropped here) it migrates, then
 bulk-inserts (Core executemany, stored HTML included) one thread with 10,000 posts, one board with 100,000 threads
-and 10,000 open queue items, and times in-process requests through the whole Flask stack (test client, no network):
+and 10,000 open queue items, and times in-process requests through the whole Flask stack (test client, no network, page cache off):
 
     GET /t/<id>?page=1 and ?page=<last>                 thread page (anonymous, HTML)
     GET /api/v1/threads/<id>?page=1 and ?page=<last>   its API twin
@@ -75,8 +75,10 @@ def seed(app, posts: int, threads: int, queue: int) -> dict:
              "created_at": now, "last_activity_at": now + timedelta(seconds=i), "post_count": 1}
             for i in range(threads)])
         ranks = {"urgent": 0, "high": 1, "normal": 3, "low": 4}
+        # Each item points at a real post (the long thread's), as in a real queue: its page loads the content.
+        post_ids = list(db.session.scalars(select(Post.id).where(Post.thread_id == thread.id).order_by(Post.id)))
         _bulk(QueueItem.__table__, [
-            {"content_type": "post", "content_id": 10_000_000 + i, "author_id": author.id, "kind": "toxicity",
+            {"content_type": "post", "content_id": post_ids[i % len(post_ids)], "author_id": author.id, "kind": "toxicity",
              "priority": p, "rank": ranks[p], "status": "open", "reasons": ["bench"], "version": 1,
              "report_count": 0, "escalated": False, "created_at": now + timedelta(seconds=i),
              "updated_at": now + timedelta(seconds=i)}
@@ -135,6 +137,8 @@ def run(kind: str, tmp: Path, args) -> dict:
         from community.extensions import db
         from community.forum.models import Board
         app = database.app
+        # The database's work, not the page cache's: anonymous pages would otherwise be served from memory.
+        app.config["PAGE_CACHE_SECONDS"] = 0
         home_empty = None
         with app.app_context():
             client = app.test_client()

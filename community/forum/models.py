@@ -70,19 +70,29 @@ class Post(db.Model):
 
 
 def store_html(post: Post) -> None:
+    """Render the post's body into its stored HTML. The services call it before they write (on SQLite, rendering
+    inside the flush would hold the database's write lock meanwhile); the flush events below catch any other path."""
     post.html, post.html_plain = render_stored(post.body)
     post.html_version = RENDERER_VERSION
+    post._html_for = post.body
+
+
+def _needs_html(post: Post) -> bool:
+    return post.html_version is None or getattr(post, "_html_for", None) != post.body
 
 
 @event.listens_for(Post, "before_insert")
 def _render_new(mapper, connection, post):
-    store_html(post)
+    if _needs_html(post):
+        store_html(post)
 
 
 @event.listens_for(Post, "before_update")
 def _render_edited(mapper, connection, post):
     # Every write path that changes the text (edit, account erasure, moderation tools) stores fresh HTML.
-    if inspect(post).attrs.body.history.has_changes() or post.html_version is None:
+    if inspect(post).attrs.body.history.has_changes() and _needs_html(post):
+        store_html(post)
+    elif post.html_version is None:
         store_html(post)
 
 

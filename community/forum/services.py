@@ -5,9 +5,9 @@ Views and the API both call these functions, so every rule lives once.
 from __future__ import annotations
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from flask import has_request_context, request
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
@@ -186,19 +186,19 @@ def _pages_cache(viewer: Member | None) -> dict | None:
 
 
 def prime_pages(posts, viewer: Member | None) -> None:
-    """Which page each of many posts is on, in one query (a list of posts from many threads, e.g. the queue)."""
+    """Which page each of many posts is on (a list of posts from many threads, e.g. the queue), in one query that
+    reads each involved thread once: a running count of the posts this viewer sees, in thread order."""
     cache = _pages_cache(viewer)
-    wanted = [p.id for p in posts if cache is not None and p.id not in cache]
+    wanted = {p.id: p.thread_id for p in posts if cache is not None and p.id not in cache}
     if not wanted:
         return
-    earlier = aliased(Post)
-    before = (select(func.count(earlier.id))
-              .where(earlier.thread_id == Post.thread_id, _post_visibility(viewer, earlier),
-                     or_(earlier.created_at < Post.created_at,
-                         and_(earlier.created_at == Post.created_at, earlier.id < Post.id)))
-              .correlate(Post).scalar_subquery())
-    for post_id, count in db.session.execute(select(Post.id, before).where(Post.id.in_(wanted))):
-        cache[post_id] = (count or 0) // POSTS_PER_PAGE + 1
+    seen = case((_post_visibility(viewer), 1), else_=0)
+    running = func.sum(seen).over(partition_by=Post.thread_id, order_by=(Post.created_at, Post.id))
+    numbered = (select(Post.id.label("id"), (running - seen).label("before"))
+                .where(Post.thread_id.in_(set(wanted.values()))).subquery())
+    for post_id, before in db.session.execute(select(numbered.c.id, numbered.c.before)
+                                              .where(numbered.c.id.in_(list(wanted)))):
+        cache[post_id] = int(before or 0) // POSTS_PER_PAGE + 1
 
 
 def page_of_post(post: Post, viewer: Member | None) -> int:
@@ -253,6 +253,7 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
+    store_html(post)
     _apply_verdict(post, verdict)
     db.session.add_all([thread, post])
     db.session.flush()
@@ -272,6 +273,7 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
     verdict = screening.screen(body, author=author, context="forum_reply")
     body = verdict.apply_censor(body)
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
+    store_html(post)
     _apply_verdict(post, verdict)
     db.session.add(post)
     db.session.flush()
@@ -297,6 +299,7 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     body = verdict.apply_censor(body)
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning))
     post.body, post.content_warning, post.edited_at = body, cw, utcnow()
+    store_html(post)
     if post.status == HELD and post.hold_reason in HOLDS_AN_EDIT_KEEPS and verdict.status == PUBLISHED:
         # A hold that did not come from the classifiers (members' reports, first-post approval, a watched word)
         # waits for a moderator: re-saving the text must not publish it. Keep the hold and record the new verdict.

@@ -66,3 +66,31 @@ def test_queue_pages(app, client):
     got = [i.id for page in (1, 2, 3, 4) for i in queue.items("open", limit=7, page=page)]
     assert got == expected and len(got) == 25
     assert client.get("/api/v1/moderation/queue?page=abc").status_code in (400, 401)
+
+
+def test_queue_post_links_name_the_page_each_post_is_on(app, make_member, token_for):
+    """The queue API works out every post's page at once; the pages agree with one-by-one page_of_post."""
+    author = _member()
+    board = db.session.scalar(select(Board).order_by(Board.id))
+    now = utcnow()
+    threads = [Thread(board_id=board.id, author_id=author.id, title=f"t{n}", created_at=now, last_activity_at=now)
+               for n in range(2)]
+    db.session.add_all(threads)
+    posts = []
+    for i in range(70):
+        post = Post(thread=threads[i % 2], author_id=author.id, body=f"p{i}", is_opening=i < 2,
+                    status="held" if i % 7 == 0 else PUBLISHED, created_at=now + timedelta(seconds=i // 2))
+        posts.append(post)
+    db.session.add_all(posts)
+    db.session.flush()
+    targets = [p for p in posts if p.status == "held" or p.id % 5 == 0]
+    for post in targets:
+        db.session.add(QueueItem(content_type="post", content_id=post.id, kind="toxicity", priority="normal",
+                                 rank=3, status="open", reasons=[], version=1, report_count=0, created_at=now))
+    db.session.commit()
+    expected = {p.id: services.page_of_post(p, None) for p in targets}
+    assert len(set(expected.values())) > 1
+    staff = make_member("pages-mod", role="moderator")
+    body = app.test_client().get("/api/v1/moderation/queue", headers=token_for(staff)).get_json()
+    got = {i["post"]["id"]: int(i["post"]["url"].split("page=")[1].split("#")[0]) for i in body["items"]}
+    assert got == expected
