@@ -16,4 +16,5 @@ def _serving() -> bool:
 if _serving() and os.environ.get("HAVEN_BACKGROUND_JOBS", "1") != "0":
     from moderation.jobs import start_retry_loop, warm_up
     warm_up(app)
-    start_retry_loop(app, float(os.environ.get("UNSCREENED_RETRY_SECONDS", "60")))
+    if app.config.get("JOBS_BACKEND") != "rq":  # with "rq", one `flask --app wsgi jobs worker` runs them
+        start_retry_loop(app)

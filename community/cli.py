@@ -15,6 +15,8 @@ from community.extensions import db
 
 members_cli = AppGroup("members", help="Create admins, change roles, list members.")
 demo_cli = AppGroup("demo", help="Demo data for trying Haven out.")
+forum_cli = AppGroup("forum", help="Forum maintenance: stored post HTML.")
+jobs_cli = AppGroup("jobs", help="Background work: the periodic jobs' worker (JOBS_BACKEND=rq).")
 
 
 def _fail(message: str):
@@ -99,10 +101,37 @@ def seed():
         click.echo(line)
 
 
+@forum_cli.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Every post, not only those rendered by another version.")
+def forum_rerender(everything):
+    """Render posts' stored HTML again after the sanitiser policy or the renderer changed."""
+    from community.forum.services import rerender
+    result = rerender(everything=everything)
+    click.echo(f"Re-rendered {result['rerendered']} post(s) with renderer {result['version']}.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for checks), instead of running on.")
+def jobs_worker(burst):
+    """Run the periodic jobs (unscreened retry, claim expiry) from Redis: one such process per deployment."""
+    from flask import current_app
+
+    from moderation.jobs import run_worker
+    if not current_app.config.get("REDIS_URL"):
+        _fail("The jobs worker needs REDIS_URL (Redis holds its queue). Without Redis, each serving process "
+              "runs the periodic jobs itself (JOBS_BACKEND=thread, the default).")
+    try:
+        run_worker(current_app._get_current_object(), burst=burst)
+    except Exception as exc:  # noqa: BLE001 - e.g. Redis unreachable: a clear message, not a traceback
+        _fail(f"The jobs worker stopped: {type(exc).__name__}: {exc}")
+
+
 def init_app(app) -> None:
     from admin.doctor import doctor_command
     from moderation.cli import moderation_cli
     app.cli.add_command(doctor_command)
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(forum_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(moderation_cli)

@@ -72,4 +72,13 @@ def from_environment(instance_path: str) -> dict:
         "API_TOKEN_LIFETIME_DAYS": float(env.get("API_TOKEN_LIFETIME_DAYS", "90")),
         "API_TOKEN_IDLE_DAYS": float(env.get("API_TOKEN_IDLE_DAYS", "14")),
         "MODELS_DIR": env.get("MODELS_DIR") or str(Path(instance_path) / "models"),
+        # Anonymous thread and board views (community/page_cache.py): seconds a page may be reused at most (0 turns
+        # the cache off); every write that changes a page invalidates it at once. Redis when REDIS_URL is set.
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "60")),
+        # Periodic work (moderation/jobs.py): "thread" runs it in each serving process (the embedded default);
+        # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
+        "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),
+        "JOBS_QUEUE": env.get("JOBS_QUEUE") or "haven",
+        "UNSCREENED_RETRY_SECONDS": float(env.get("UNSCREENED_RETRY_SECONDS", "60")),
+        "EXPIRE_CLAIMS_SECONDS": float(env.get("EXPIRE_CLAIMS_SECONDS", "60")),
     }

@@ -113,9 +113,11 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
+    from community.forum.services import post_html
     from community.rendering import render_markdown
     app.register_blueprint(bp)
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(post_html, "post_html")
 
     @app.before_request
     def refuse_nul_in_the_address():

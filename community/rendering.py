@@ -1,12 +1,17 @@
 """Markdown to safe HTML, for posts and chat messages.
 
-Rendered at display time (the stored text is what the member wrote), then sanitised with nh3's allow-list. We use
+Forum posts are rendered and sanitised once, when written or edited, and the result is stored on the row with
+RENDERER_VERSION (`render_stored`); pages only read it. `flask --app wsgi forum rerender` renders the rows whose
+version differs after the policy or the renderer changes. The text is sanitised with nh3's allow-list. We use
 nh3, the maintained Rust-backed sanitiser, not bleach: bleach is deprecated and its maintainers stopped security
 releases. Raw HTML in Markdown is not interpreted at all; images are not allowed; every link gets
 rel="nofollow noopener ugc" and only http(s)/mailto links survive.
 """
 from __future__ import annotations
 
+import hashlib
+
+import markdown_it
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml as escape_html
@@ -51,3 +56,23 @@ def render_markdown(text: str, *, links: bool = True) -> Markup:
     if not links:
         html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={"*": set()}, strip_comments=True)
     return Markup(sanitise(html))
+
+
+def _fingerprint() -> str:
+    # Anything that changes what render_markdown produces: the allow-list, the Markdown options and rules, and the
+    # versions of both libraries. Stored HTML whose version differs is re-rendered by `forum rerender`.
+    policy = repr((sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+                   sorted(URL_SCHEMES), sorted(_md.options.items()), _md.get_active_rules(),
+                   markdown_it.__version__, getattr(nh3, "__version__", "")))
+    return hashlib.sha256(policy.encode()).hexdigest()[:12]
+
+
+# Bump RENDERER_REVISION when the rendering code changes in a way the fingerprint cannot see.
+RENDERER_REVISION = 1
+RENDERER_VERSION = f"{RENDERER_REVISION}-{_fingerprint()}"
+
+
+def render_stored(text: str) -> tuple[str, str]:
+    """(html, html_without_links) for storing with a post: links stay links for trusted authors, and show as their
+    plain text for new accounts (community/members/trust.py decides which one a page shows)."""
+    return str(render_markdown(text, links=True)), str(render_markdown(text, links=False))

@@ -33,7 +33,9 @@ class QueueItem(db.Model):
     """One item per piece of content needing a human (unique per content: more reports add to it)."""
 
     __tablename__ = "queue_items"
-    __table_args__ = (db.UniqueConstraint("content_type", "content_id", name="uq_queue_items_content"),)
+    __table_args__ = (db.UniqueConstraint("content_type", "content_id", name="uq_queue_items_content"),
+                      # The queue's order, so any page of a long queue is read from the index.
+                      db.Index("ix_queue_items_status_rank_created_at_id", "status", "rank", "created_at", "id"))
 
     id = db.Column(db.Integer, primary_key=True)
     content_type = db.Column(db.String(16), nullable=False)  # "post" | "message"

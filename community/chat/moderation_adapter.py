@@ -1,5 +1,8 @@
 """Lets the moderation queue act on chat messages (registered in create_app). Approving a held message broadcasts it
 to its room then; removing a published one takes it off everyone's screen live."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from community import realtime
 from community.chat.models import PUBLISHED, REMOVED, ChatMessage
 from community.extensions import db
@@ -10,6 +13,11 @@ class MessageContent:
 
     def load(self, content_id):
         return db.session.get(ChatMessage, content_id)
+
+    def load_many(self, content_ids):
+        """Many messages in one query, with their rooms and authors (the queue page)."""
+        return list(db.session.scalars(select(ChatMessage).where(ChatMessage.id.in_(list(content_ids))).options(
+            joinedload(ChatMessage.author), joinedload(ChatMessage.room)))) if content_ids else []
 
     def author_id(self, message):
         return message.author_id

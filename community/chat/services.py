@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from community import realtime
 from community.crisis_panel import with_panel
@@ -261,7 +262,8 @@ def history(room: ChatRoom, viewer: Member | None, before=None, limit: int = PAG
         query = query.where(ChatMessage.author_id.notin_(blocked_subquery(viewer)))  # what the viewer blocked
     if before is not None:
         query = query.where(ChatMessage.id < before)
-    found = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(limit)))
+    found = list(db.session.scalars(query.options(joinedload(ChatMessage.author))
+                                    .order_by(ChatMessage.id.desc()).limit(limit)))
     found.reverse()
     return found
 

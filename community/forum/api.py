@@ -1,5 +1,6 @@
 from flask import Blueprint, g, jsonify, request, url_for
 
+from community import page_cache
 from community.api_support import json_body, optional_member, require, token_required
 from community.extensions import limiter
 from community.forum import services
@@ -30,12 +31,13 @@ def thread_to_dict(thread) -> dict:
     }
 
 
-def post_to_dict(post, viewer=None) -> dict:
+def post_to_dict(post, viewer=None, page=None) -> dict:
+    """`page`: the page of its thread the post is on for this viewer, when the caller knows it (a listed page)."""
     deleted = post.deleted_at is not None
     body = "" if deleted else post.body
     return {
         "id": post.id, "thread_id": post.thread_id, "author": post.author.handle,
-        "body": body, "html": "" if deleted else str(render_markdown(body, links=is_trusted(post.author))),
+        "body": body, "html": str(services.post_html(post)),
         "status": post.status, "hold_reason": post.hold_reason if post.status != PUBLISHED else None,
         "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
                                                                        or viewer.is_staff) else None,
@@ -44,7 +46,7 @@ def post_to_dict(post, viewer=None) -> dict:
         "filtered": not deleted and is_filtered(viewer, post.body, post.content_warning, post_title(post)),
         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
-                       page=services.page_of_post(post, viewer)) + f"#post-{post.id}",
+                       page=page or services.page_of_post(post, viewer)) + f"#post-{post.id}",
         # What the author is told about it (the same words as the thread page and /p/<id>/held).
         "member_view": member_view("post", post) if not deleted and post.status != PUBLISHED and viewer is not None
         and (viewer.id == post.author_id or viewer.is_staff) else None,
@@ -87,9 +89,16 @@ def boards():
 @bp.get("/boards/<slug>/threads")
 def board_threads(slug):
     board = services.get_board(slug)
-    pagination = services.list_threads(board, optional_member(), request.args.get("page"))
-    return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
-                    **_page_meta(pagination)})
+    viewer = optional_member()
+
+    def render():
+        pagination = services.list_threads(board, viewer, request.args.get("page"))
+        return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
+                        **_page_meta(pagination)})
+    if viewer is not None:
+        return render()
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"board:{board.id}", f"{page}:json", render)
 
 
 @bp.post("/boards/<slug>/threads")
@@ -108,10 +117,17 @@ def create_thread(slug):
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id):
     viewer = optional_member()
-    found = services.get_thread(thread_id, viewer)
-    pagination = services.list_posts(found, viewer, request.args.get("page"))
-    return jsonify({"thread": thread_to_dict(found), "posts": [post_to_dict(p, viewer) for p in pagination.items],
-                    **_page_meta(pagination)})
+
+    def render():
+        found = services.get_thread(thread_id, viewer)
+        pagination = services.list_posts(found, viewer, request.args.get("page"))
+        return jsonify({"thread": thread_to_dict(found),
+                        "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
+                        **_page_meta(pagination)})
+    if viewer is not None:
+        return render()
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"thread:{thread_id}", f"{page}:json", render)
 
 
 @bp.post("/threads/<int:thread_id>/posts")

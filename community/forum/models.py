@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from sqlalchemy import event, inspect
+
 from community.extensions import db
 from community.members.models import utcnow
+from community.rendering import RENDERER_VERSION, render_stored
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 REPORT_REASONS = ("harassment", "self_harm_risk", "spam", "misinformation", "other")
@@ -19,6 +22,8 @@ class Board(db.Model):
 
 class Thread(db.Model):
     __tablename__ = "threads"
+    # A board's order (community/paging.py reads far pages from the other end of it).
+    __table_args__ = (db.Index("ix_threads_board_id_last_activity_at_id", "board_id", "last_activity_at", "id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     board_id = db.Column(db.Integer, db.ForeignKey("boards.id"), nullable=False, index=True)
@@ -36,12 +41,19 @@ class Thread(db.Model):
 
 class Post(db.Model):
     __tablename__ = "posts"
+    # A thread's order (community/paging.py reads far pages from the other end of it).
+    __table_args__ = (db.Index("ix_posts_thread_id_created_at_id", "thread_id", "created_at", "id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"), nullable=False, index=True)
     author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     is_opening = db.Column(db.Boolean, nullable=False, default=False)
     body = db.Column(db.Text, nullable=False)
+    # `body` rendered to sanitised HTML when written (community/rendering.py): with links, and with links as plain
+    # text (shown for new accounts), and the renderer version that produced both. Pages never render on read.
+    html = db.Column(db.Text, nullable=True)
+    html_plain = db.Column(db.Text, nullable=True)
+    html_version = db.Column(db.String(32), nullable=True, index=True)
     content_warning = db.Column(db.String(100), nullable=True)
     status = db.Column(db.String(16), nullable=False, default=HELD, index=True)
     hold_reason = db.Column(db.String(32), nullable=True)  # self_harm | toxicity | unscreened | reports | ...
@@ -55,6 +67,33 @@ class Post(db.Model):
 
     thread = db.relationship("Thread")
     author = db.relationship("Member", foreign_keys=[author_id])
+
+
+def store_html(post: Post) -> None:
+    """Render the post's body into its stored HTML. The services call it before they write (on SQLite, rendering
+    inside the flush would hold the database's write lock meanwhile); the flush events below catch any other path."""
+    post.html, post.html_plain = render_stored(post.body)
+    post.html_version = RENDERER_VERSION
+    post._html_for = post.body
+
+
+def _needs_html(post: Post) -> bool:
+    return post.html_version is None or getattr(post, "_html_for", None) != post.body
+
+
+@event.listens_for(Post, "before_insert")
+def _render_new(mapper, connection, post):
+    if _needs_html(post):
+        store_html(post)
+
+
+@event.listens_for(Post, "before_update")
+def _render_edited(mapper, connection, post):
+    # Every write path that changes the text (edit, account erasure, moderation tools) stores fresh HTML.
+    if inspect(post).attrs.body.history.has_changes() and _needs_html(post):
+        store_html(post)
+    elif post.html_version is None:
+        store_html(post)
 
 
 class PostRevision(db.Model):

@@ -1,9 +1,11 @@
 """Lets the moderation queue act on forum posts without importing forum services (registered in create_app)."""
 from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from community.extensions import db
 from community.forum import services
-from community.forum.models import PUBLISHED, Post, Report
+from community.forum.models import PUBLISHED, Post, Report, Thread
 from community.members.models import utcnow
 
 
@@ -12,6 +14,14 @@ class PostContent:
 
     def load(self, content_id):
         return db.session.get(Post, content_id) if services.is_row_id(content_id) else None
+
+    def load_many(self, content_ids):
+        """Many posts in one query, with their threads, boards and authors (the queue page)."""
+        ids = [i for i in content_ids if services.is_row_id(i)]
+        posts = list(db.session.scalars(select(Post).where(Post.id.in_(ids)).options(
+            joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board)))) if ids else []
+        services.prime_pages(posts, None)
+        return posts
 
     def author_id(self, post):
         return post.author_id

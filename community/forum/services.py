@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import and_, func, or_, select
+from flask import has_request_context, request
+from markupsafe import Markup
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
-from community.forum.models import HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread
+from community.forum.models import (HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
+                                    store_html)
+from community.rendering import RENDERER_VERSION
+from community.members import trust
+from community.paging import page_of, parse_page
 from community.members.models import Member, utcnow
 from moderation import screen as screening
 from moderation.queue import services as queue
@@ -65,15 +72,7 @@ def _is_text(value) -> bool:
 
 
 def validate_page(page) -> int:
-    if page is None or page == "":
-        return 1
-    try:
-        number = int(page)
-    except (TypeError, ValueError):
-        raise ServiceError("invalid_page", "page must be a whole number from 1.") from None
-    if not 1 <= number <= 1_000_000:
-        raise ServiceError("invalid_page", "page must be a whole number from 1.")
-    return number
+    return parse_page(page)
 
 
 def _require_can_post(member: Member) -> None:
@@ -111,8 +110,10 @@ def _thread_visibility(viewer: Member | None):
 
 def list_threads(board: Board, viewer: Member | None, page=1):
     query = (select(Thread).where(Thread.board_id == board.id, _thread_visibility(viewer))
-             .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
-    return db.paginate(query, page=validate_page(page), per_page=THREADS_PER_PAGE, error_out=False)
+             .options(joinedload(Thread.author)))
+    return page_of(query, order=(Thread.last_activity_at.desc(), Thread.id.desc()),
+                   reverse=(Thread.last_activity_at.asc(), Thread.id.asc()), page=validate_page(page),
+                   per_page=THREADS_PER_PAGE)
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
@@ -128,21 +129,34 @@ def can_view_thread(viewer: Member | None, thread: Thread) -> bool:
     return viewer is not None and (viewer.is_staff or viewer.id == thread.author_id)
 
 
-def _post_visibility(viewer: Member | None):
+def _post_visibility(viewer: Member | None, model=Post):
     """Published posts for everyone; held/removed ones only for their author and staff. Deleted rows stay
     listed (as a placeholder) only where they were public, so the thread keeps its shape."""
     if viewer is None:
-        return Post.status == PUBLISHED
+        return model.status == PUBLISHED
     if viewer.is_staff:
-        return _not_blocked(Post.author_id, viewer)
-    return and_(or_(Post.status == PUBLISHED, and_(Post.author_id == viewer.id, Post.deleted_at.is_(None))),
-                _not_blocked(Post.author_id, viewer))
+        return _not_blocked(model.author_id, viewer)
+    return and_(or_(model.status == PUBLISHED, and_(model.author_id == viewer.id, model.deleted_at.is_(None))),
+                _not_blocked(model.author_id, viewer))
 
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
     query = (select(Post).where(Post.thread_id == thread.id, _post_visibility(viewer))
-             .order_by(Post.created_at, Post.id))
-    return db.paginate(query, page=validate_page(page), per_page=POSTS_PER_PAGE, error_out=False)
+             .options(joinedload(Post.author)))
+    pagination = page_of(query, order=(Post.created_at.asc(), Post.id.asc()),
+                         reverse=(Post.created_at.desc(), Post.id.desc()), page=validate_page(page),
+                         per_page=POSTS_PER_PAGE)
+    trust.prime(post.author for post in pagination.items)  # one query for the page's authors, not one each
+    return pagination
+
+
+def post_html(post: Post) -> Markup:
+    """The post's stored HTML (rendered when written): with links for trusted authors, links as plain text for new
+    accounts. Nothing is rendered here; a row the renderer has not reached yet shows its text escaped."""
+    if post.deleted_at is not None:
+        return Markup("")
+    html = post.html if trust.is_trusted(post.author) else post.html_plain
+    return Markup(html) if html is not None else Markup("<p>{}</p>").format(post.body)
 
 
 def get_post(post_id, viewer: Member | None) -> Post:
@@ -171,8 +185,33 @@ def can_delete(viewer: Member | None, post: Post) -> bool:
     return viewer is not None and post.deleted_at is None and (viewer.id == post.author_id or viewer.is_staff)
 
 
+def _pages_cache(viewer: Member | None) -> dict | None:
+    if not has_request_context():
+        return None
+    return request.environ.setdefault("haven.post_pages", {}).setdefault(viewer.id if viewer else None, {})
+
+
+def prime_pages(posts, viewer: Member | None) -> None:
+    """Which page each of many posts is on (a list of posts from many threads, e.g. the queue), in one query that
+    reads each involved thread once: a running count of the posts this viewer sees, in thread order."""
+    cache = _pages_cache(viewer)
+    wanted = {p.id: p.thread_id for p in posts if cache is not None and p.id not in cache}
+    if not wanted:
+        return
+    seen = case((_post_visibility(viewer), 1), else_=0)
+    running = func.sum(seen).over(partition_by=Post.thread_id, order_by=(Post.created_at, Post.id))
+    numbered = (select(Post.id.label("id"), (running - seen).label("before"))
+                .where(Post.thread_id.in_(set(wanted.values()))).subquery())
+    for post_id, before in db.session.execute(select(numbered.c.id, numbered.c.before)
+                                              .where(numbered.c.id.in_(list(wanted)))):
+        cache[post_id] = int(before or 0) // POSTS_PER_PAGE + 1
+
+
 def page_of_post(post: Post, viewer: Member | None) -> int:
     """Which page of its thread a post is on for this viewer (for links with an anchor)."""
+    cache = _pages_cache(viewer)
+    if cache is not None and post.id in cache:
+        return cache[post.id]
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == post.thread_id, _post_visibility(viewer),
                                           or_(Post.created_at < post.created_at,
@@ -236,6 +275,7 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
+    store_html(post)
     _apply_verdict(post, verdict)
     db.session.add_all([thread, post])
     db.session.flush()
@@ -256,6 +296,7 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
     body = verdict.apply_censor(body)
     cw = verdict.apply_censor(cw) if cw else cw
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
+    store_html(post)
     _apply_verdict(post, verdict)
     db.session.add(post)
     db.session.flush()
@@ -286,6 +327,7 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning,
                                 verdict=post.verdict, created_at=now))
     post.body, post.content_warning, post.edited_at = body, cw, now
+    store_html(post)
     kept = _hold_an_edit_keeps(post, verdict)
     if kept is None:
         _apply_verdict(post, verdict)
@@ -397,3 +439,27 @@ def _hold_votes(post: Post) -> int:
     reporters = db.session.scalars(select(Member).join(Report, Report.reporter_id == Member.id)
                                    .where(Report.post_id == post.id))
     return sum(1 for m in reporters if m.deleted_at is None and not m.is_suspended and is_trusted(m))
+
+
+# --- stored HTML -------------------------------------------------------------------------------------------------
+
+RERENDER_BATCH = 500
+
+
+def rerender(*, everything: bool = False) -> dict:
+    """Render the stored HTML of posts again with the current renderer: the rows whose renderer version differs, or
+    every row with `everything`. Committed in batches, so a long run can be stopped and started again."""
+    stale = or_(Post.html_version.is_(None), Post.html_version != RENDERER_VERSION)
+    done, last = 0, 0
+    total = db.session.scalar(select(func.count(Post.id)).where(true() if everything else stale)) or 0
+    while True:
+        query = select(Post).where(Post.id > last).order_by(Post.id).limit(RERENDER_BATCH)
+        batch = list(db.session.scalars(query if everything else query.where(stale)))
+        if not batch:
+            break
+        for post in batch:
+            store_html(post)
+        db.session.commit()
+        done += len(batch)
+        last = batch[-1].id
+    return {"rerendered": done, "matched": total, "version": RENDERER_VERSION}

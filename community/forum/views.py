@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.write_limits import write_limit
+from community import page_cache
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
@@ -76,8 +77,15 @@ def boards():
 @bp.get("/b/<slug>")
 def board(slug):
     found = services.get_board(slug)
-    pagination = services.list_threads(found, _viewer(), request.args.get("page"))
-    return render_template("forum/board.html", board=found, pagination=pagination)
+    viewer = _viewer()
+
+    def render():
+        pagination = services.list_threads(found, viewer, request.args.get("page"))
+        return render_template("forum/board.html", board=found, pagination=pagination)
+    if viewer is not None:
+        return render()  # personal: blocks, the viewer's own threads waiting for review
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"board:{found.id}", f"{page}:html", render)
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -101,7 +109,12 @@ def new_thread(slug):
 @bp.route("/t/<int:thread_id>", methods=["GET"])
 def thread(thread_id):
     viewer = _viewer()
-    return _render_thread(services.get_thread(thread_id, viewer), viewer, forms.ReplyForm())
+    if viewer is not None:
+        return _render_thread(services.get_thread(thread_id, viewer), viewer, forms.ReplyForm())
+    # Anonymous readers share one rendering (no reply form, so no CSRF token in the page or the session).
+    page = services.validate_page(request.args.get("page"))
+    return page_cache.anonymous_page(f"thread:{thread_id}", f"{page}:html",
+                                     lambda: _render_thread(services.get_thread(thread_id, None), None, None))
 
 
 def _render_thread(found, viewer, reply_form, status: int = 200):

@@ -3,6 +3,7 @@ from flask import Blueprint, g, jsonify, request
 from community.api_support import ApiError, json_body, require, token_required
 from community.extensions import db
 from community.write_limits import write_limit
+from community.paging import parse_page
 from moderation import audit
 from moderation.queue import messages, services
 from moderation.queue.content import adapter_for
@@ -15,16 +16,26 @@ def _iso(value):
     return value.isoformat() + "Z" if value else None
 
 
-def item_to_dict(item) -> dict:
-    """A queue item as moderators see it (API and the live staff room)."""
+def _reports_by_post(post_ids) -> dict:
+    from community.forum.models import Report
+    found: dict = {post_id: [] for post_id in post_ids}
+    if post_ids:
+        for r in db.session.query(Report).filter(Report.post_id.in_(post_ids)).order_by(Report.id):
+            found[r.post_id].append({"reason": r.reason, "note": r.note, "created_at": _iso(r.created_at)})
+    return found
+
+
+def item_to_dict(item, reports_by_post: dict | None = None) -> dict:
+    """A queue item as moderators see it (API and the live staff room). `reports_by_post`: the reports of a list
+    of items, loaded at once (otherwise this item's are loaded here)."""
     adapter = adapter_for(item.content_type)
     content = adapter.load(item.content_id)
     claimant = services.active_claimant(item)
-    from community.forum.models import Report
     reports = []
     if item.content_type == "post":
-        reports = [{"reason": r.reason, "note": r.note, "created_at": _iso(r.created_at)}
-                   for r in db.session.query(Report).filter_by(post_id=item.content_id).order_by(Report.id)]
+        if reports_by_post is None or item.content_id not in reports_by_post:
+            reports_by_post = _reports_by_post([item.content_id])
+        reports = reports_by_post[item.content_id]
     body = {
         "id": item.id, "priority": item.priority, "kind": item.kind, "status": item.status,
         "content_type": item.content_type, "reasons": item.reasons or [], "scores": item.scores or {},
@@ -55,8 +66,10 @@ def appeal_to_dict(appeal) -> dict:
 @bp.get("/queue")
 @token_required("staff")
 def queue():
-    items = services.items(request.args.get("status", "open"))
-    return jsonify({"items": [item_to_dict(i) for i in items], "counts": services.counts()})
+    items = services.items(request.args.get("status", "open"), page=parse_page(request.args.get("page")))
+    loaded = services.preload(items)  # noqa: F841 - keeps the rows in the session while the items are listed
+    reports = _reports_by_post([i.content_id for i in items if i.content_type == "post"])
+    return jsonify({"items": [item_to_dict(i, reports) for i in items], "counts": services.counts()})
 
 
 @bp.get("/items/<int:item_id>")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
 from community.members.models import Member, utcnow
+from community.paging import page_of
 from community import realtime
 from moderation import audit
 from moderation.models import Appeal, QueueItem, StaffMessage
@@ -183,21 +184,31 @@ def raise_report_note_crisis(item: QueueItem, report, verdict) -> QueueItem:
 
 # --- reading -----------------------------------------------------------------------------------------------------
 
-def open_items(limit: int = 200) -> list[QueueItem]:
-    query = (select(QueueItem).where(QueueItem.status == "open")
-             .order_by(QueueItem.rank, QueueItem.created_at, QueueItem.id).limit(limit))
-    return list(db.session.scalars(query))
+QUEUE_PAGE = 200
 
 
-def items(status: str = "open", limit: int = 200) -> list[QueueItem]:
+def open_items(limit: int = QUEUE_PAGE, page: int = 1) -> list[QueueItem]:
+    return items("open", limit, page)
+
+
+def items(status: str = "open", limit: int = QUEUE_PAGE, page: int = 1) -> list[QueueItem]:
+    """One page of the queue (`limit` items; page 1 is the top of the queue)."""
     if status not in ("open", "resolved", "all"):
         raise ServiceError("invalid_status", "status must be open, resolved or all.")
     if status == "open":
-        return open_items(limit)
-    query = select(QueueItem)
-    if status == "resolved":
-        query = query.where(QueueItem.status == "resolved")
-    return list(db.session.scalars(query.order_by(QueueItem.updated_at.desc()).limit(limit)))
+        query = select(QueueItem).where(QueueItem.status == "open")
+        order = (QueueItem.rank.asc(), QueueItem.created_at.asc(), QueueItem.id.asc())
+        reverse = (QueueItem.rank.desc(), QueueItem.created_at.desc(), QueueItem.id.desc())
+    else:
+        query = select(QueueItem)
+        if status == "resolved":
+            query = query.where(QueueItem.status == "resolved")
+        order = (QueueItem.updated_at.desc(), QueueItem.id.desc())
+        reverse = (QueueItem.updated_at.asc(), QueueItem.id.asc())
+    if page == 1:
+        # The top of the queue (what moderators and the live staff room read): no count needed.
+        return list(db.session.scalars(query.order_by(*order).limit(limit)))
+    return page_of(query, order=order, reverse=reverse, page=page, per_page=limit).items
 
 
 def get_item(item_id) -> QueueItem:
@@ -224,6 +235,25 @@ def active_claimant(item: QueueItem) -> Member | None:
     if item.claimed_by_id and item.claimed_until and item.claimed_until > utcnow():
         return item.claimed_by
     return None
+
+
+def preload(items: list[QueueItem]) -> list:
+    """Load what a list of items shows (content, authors, claimants, their trust) with a fixed number of queries,
+    whatever the number of items. Returns the loaded rows: keep them while rendering (the session holds rows weakly,
+    and content_of / the relationships then find them without a query)."""
+    from community.members import trust
+    member_ids = {i.author_id for i in items if i.author_id} | {i.claimed_by_id for i in items if i.claimed_by_id}
+    members = list(db.session.scalars(select(Member).where(Member.id.in_(member_ids)))) if member_ids else []
+    loaded: list = list(members)
+    by_type: dict[str, list[int]] = {}
+    for item in items:
+        by_type.setdefault(item.content_type, []).append(item.content_id)
+    for content_type, ids in by_type.items():
+        adapter = adapter_for(content_type)
+        if hasattr(adapter, "load_many"):
+            loaded += adapter.load_many(ids)
+    trust.prime(members)
+    return loaded
 
 
 def content_of(item: QueueItem):
@@ -275,6 +305,18 @@ def claim(item: QueueItem, moderator: Member) -> QueueItem:
     audit.record(moderator, "queue.claim", target=f"queue:{item.id}")
     db.session.commit()
     return item
+
+
+def expire_claims() -> int:
+    """Clear claims whose time ran out (periodic job), so the queue and the live staff room show the item free.
+    The item's version is kept: a moderator finishing a decision just after expiry is not sent a conflict."""
+    expired = list(db.session.scalars(select(QueueItem).where(QueueItem.claimed_by_id.isnot(None),
+                                                              QueueItem.claimed_until < utcnow())))
+    for item in expired:
+        item.claimed_by_id, item.claimed_until = None, None
+        realtime.queue_changed(item)
+    db.session.commit()
+    return len(expired)
 
 
 def release(item: QueueItem, moderator: Member) -> QueueItem:

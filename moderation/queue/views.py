@@ -10,6 +10,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member
+from community.paging import parse_page
 from community.write_limits import write_limit
 from moderation.queue import messages, services
 from moderation.resources import for_region
@@ -54,9 +55,11 @@ def staff_required(view):
 @staff_required
 def queue():
     status = request.args.get("status", "open")
-    items = services.items(status if status in ("open", "resolved", "all") else "open")
+    items = services.items(status if status in ("open", "resolved", "all") else "open",
+                           page=parse_page(request.args.get("page")))
     template = "moderation/_queue_list.html" if request.args.get("partial") else "moderation/queue.html"
-    return render_template(template, items=items, counts=services.counts(), status=status,
+    return render_template(template, items=items, loaded=services.preload(items), counts=services.counts(),
+                           status=status,
                            distressing=DISTRESSING, content_of=services.content_of,
                            claimant=services.active_claimant)
 
