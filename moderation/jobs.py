@@ -8,6 +8,8 @@ import logging
 import threading
 import time
 
+from community.async_mode import start_native_thread
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,9 @@ def warm_up(app) -> None:
         loaded.self_harm.score(["warming up"])
         log.info("screening models ready in %.1fs: %s", time.perf_counter() - started,
                  ", ".join(f"{r['slot']}={r['name']}@{r['version']}" for r in loaded.describe()))
-    threading.Thread(target=run, name="model-warm-up", daemon=True).start()
+    # A real OS thread even under gevent: loading and the first inference are seconds of CPU that would otherwise
+    # stall every connection of the process.
+    start_native_thread(run, "model-warm-up")
 
 
 def start_retry_loop(app, interval_seconds: float = 60.0) -> threading.Thread:

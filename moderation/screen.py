@@ -10,12 +10,13 @@ never dropped.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
 
+from community.async_mode import native_executor
 from community.errors import ServiceError
 from moderation import policy
 from moderation.classifiers import registry
@@ -23,8 +24,20 @@ from moderation.classifiers.base import Scores
 
 log = logging.getLogger(__name__)
 
-# Classifier calls run here so a hung model can be timed out; the request thread never blocks past the limit.
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="screen")
+# Classifier calls run in real OS threads so a hung model can be timed out and the request never blocks past the
+# limit. Made on first use, because gevent's worker monkey-patches the process after this module may be imported
+# (e.g. gunicorn --preload): under gevent it is gevent's native pool, so one inference does not stall every socket.
+_executor = None
+_executor_lock = threading.Lock()
+
+
+def _screening_executor():
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = native_executor(4, "screen")
+    return _executor
 
 
 @dataclass
@@ -76,7 +89,7 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
         "self_harm": f"{backends.self_harm.name}@{backends.self_harm.version}",
     }
     try:
-        future = _executor.submit(_score_both, backends, list(texts))
+        future = _screening_executor().submit(_score_both, backends, list(texts))
         tox_scores, sh_scores = future.result(timeout=app.config.get("MODERATION_TIMEOUT", 2.0))
     except FutureTimeout:
         log.error("screening timed out after %ss; holding %d item(s)", app.config.get("MODERATION_TIMEOUT"), len(texts))
