@@ -118,7 +118,7 @@ def _init_extensions(app: Flask) -> None:
         per_client=app.config["SOCKET_UNAUTHENTICATED_PER_CLIENT"], total=app.config["SOCKET_UNAUTHENTICATED_MAX"],
         timeout=app.config["SOCKET_AUTH_TIMEOUT"], trusted_proxies=int(app.config.get("TRUST_PROXY") or 0),
         hmac_key=app.config["PRIVACY_HMAC_KEY"], signed_in=session_checker(app))
-    limits.install(socketio.server.eio)
+    limits.install(socketio.server)
     app.extensions["socket_limits"] = limits
 
 

@@ -10,7 +10,9 @@ connections and only answers pings would otherwise hold them for ever. So, per p
 - a handshake that carries a validly signed session cookie of a signed-in member (a browser tab) is let past the
   process-wide cap, never past the per-client one, so a flood from many addresses does not lock members out;
 - a connection that has not been accepted as a member within `SOCKET_AUTH_TIMEOUT` seconds (a refused CONNECT
-  counts as not accepted) is closed.
+  counts as not accepted) is closed, and so is one that has been without a member for as long after leaving the
+  Socket.IO namespace (the member disconnected it, or the server did: suspension, role change) while keeping the
+  transport open.
 
 Client addresses honour `TRUST_PROXY` the way werkzeug's ProxyFix does (the Socket.IO middleware sees the request
 before ProxyFix), and only their keyed hash is kept (community/privacy.py), never the raw address.
@@ -77,13 +79,16 @@ class UnauthenticatedConnections:
         self._pending: dict[str, tuple[str, float]] = {}  # eio sid -> (client key, deadline)
         self._per_client: dict[str, int] = {}
         self._eio = None
+        self._sio = None
+        self._lapsed: dict[str, float] = {}  # eio sid -> when it was first seen open with no member (sweeper only)
         self._sweeper_started = False
 
     # --- wiring ---------------------------------------------------------------------------------------------------
 
-    def install(self, eio_server) -> None:
+    def install(self, sio_server) -> None:
         """Wrap the Engine.IO server's connect and disconnect handlers (python-socketio registered them)."""
-        self._eio = eio_server
+        self._sio = sio_server
+        eio_server = self._eio = sio_server.eio
         inner_connect = eio_server.handlers["connect"]
         inner_disconnect = eio_server.handlers["disconnect"]
 
@@ -161,6 +166,22 @@ class UnauthenticatedConnections:
         with self._lock:
             return [sid for sid, (_key, deadline) in self._pending.items() if deadline <= now]
 
+    def lapsed(self, now: float | None = None) -> list[str]:
+        """Connections accepted once that have had no member in the namespace for the whole time-out."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            pending = set(self._pending)
+        seen, due = set(), []
+        for eio_sid in list(self._eio.sockets):
+            if eio_sid in pending or self._sio.manager.sid_from_eio_sid(eio_sid, "/") is not None:
+                continue
+            seen.add(eio_sid)
+            if now - self._lapsed.setdefault(eio_sid, now) >= self.timeout:
+                due.append(eio_sid)
+        for eio_sid in set(self._lapsed) - seen:
+            del self._lapsed[eio_sid]
+        return due
+
     def _start_sweeper(self) -> None:
         if self._sweeper_started or self._eio is None:
             return
@@ -178,6 +199,8 @@ class UnauthenticatedConnections:
             try:
                 for eio_sid in self.expired():
                     self.release(eio_sid)
+                    self._eio.disconnect(eio_sid)
+                for eio_sid in self.lapsed():
                     self._eio.disconnect(eio_sid)
             except Exception:  # noqa: BLE001 - the sweeper must outlive one bad connection
                 log.exception("could not close a socket that never signed in")

@@ -8,6 +8,7 @@ no thread for `/help`: the first assertion below then fails.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -122,9 +123,18 @@ def test_production_server_survives_idle_sockets_caps_and_times_them_out(app, ma
             assert page.status_code == 200, (path, page.status_code)
         assert "help" in requests.get(base + "/help", timeout=10).text.lower()
 
+        # A raw socket that signs in, then leaves the namespace but keeps its transport open: it has no member any
+        # more, so it is closed after the time-out like one that never signed in.
+        left = _open(base_ws, "192.0.2.50")
+        left.send("40" + json.dumps({"token": token}))
+        accepted = left.recv()
+        assert accepted.startswith("40{"), accepted
+        left.send("41")
+        idle.append(left)
+
         # The per-client cap refuses that client's next socket, not another client's.
         assert "from this address" in _refused(base_ws, clients[0])
-        for _ in range(TOTAL - len(idle)):
+        for _ in range(TOTAL - PER_CLIENT * CLIENTS):
             idle.append(_open(base_ws, "203.0.113.7"))
         # The process-wide cap refuses a client that has none open yet.
         assert "too many connections" in _refused(base_ws, "203.0.113.99").lower()
