@@ -1,4 +1,4 @@
-# Haven: one server process per container (gunicorn, one worker with threads; README "Running in production").
+# Haven: one server process per container (gunicorn, one gevent worker; README "Running in production").
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,6 +30,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
-# One process, threads (Flask-SocketIO threading mode + simple-websocket): a Socket.IO session lives in one
-# process, so scale out with more containers behind a sticky proxy, never with -w > 1.
-CMD ["gunicorn", "-w", "1", "--threads", "100", "-b", "0.0.0.0:8000", "wsgi:app"]
+# One process, gevent worker (Flask-SocketIO gevent mode + simple-websocket): every request and every WebSocket is
+# a greenlet, so an idle socket holds no request thread; model inference runs in real OS threads. A Socket.IO
+# session lives in one process, so scale out with more containers behind a sticky proxy, never with -w > 1, and
+# never --preload (gevent must patch the process before the app is imported).
+CMD ["gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "4000", "-b", "0.0.0.0:8000", "wsgi:app"]

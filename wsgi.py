@@ -4,7 +4,8 @@ import sys
 
 from community import create_app
 
-app = create_app()
+# HAVEN_INSTANCE_PATH: where generated secrets (and SQLite by default) live, when not ./instance.
+app = create_app(instance_path=os.environ.get("HAVEN_INSTANCE_PATH") or None)
 
 
 def _serving() -> bool:

@@ -5,8 +5,10 @@ SQLite file, the way a deployment would.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
 import socket
 import sys
 import uuid
@@ -30,6 +32,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def production_command(bind: str) -> list[str]:
+    """The Dockerfile's CMD, the production server command (README "The server command"), bound to `bind` and run
+    with this interpreter's gunicorn: benches and server tests start the server exactly as a deployment does."""
+    text = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])", text, re.M).group(1))
+    cmd[cmd.index("-b") + 1] = bind
+    cmd[0] = str(Path(sys.executable).with_name(cmd[0]))
+    return cmd
+
+
+# The command production used before gevent (one worker, 100 threads, one per open WebSocket): the anchor of
+# bench/idle_sockets.py.
+THREADED_COMMAND = ["gunicorn", "-w", "1", "--threads", "100"]
 
 
 def machine() -> dict:

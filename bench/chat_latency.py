@@ -3,8 +3,9 @@
 
 For each scenario (50 and 200 connected clients; one server process, and two processes sharing Redis) this script:
 
-1. starts real Haven servers on loopback (gunicorn, one worker with threads, exactly as README "Server, async mode
-   and scale-out" deploys them; `--server werkzeug` uses Flask-SocketIO's own server instead), on one database
+1. starts real Haven servers on loopback (the production command, the Dockerfile's CMD: gunicorn with one gevent
+   worker, as README "Server, async mode and scale-out" deploys them; `--server gunicorn-threads` the old
+   `-w 1 --threads N` command, `--server werkzeug` Flask-SocketIO's own server), on one database
    (a throw-away PostgreSQL database when reachable, else a SQLite file) with the rate limits off
    (RATELIMIT_ENABLED=false, CHAT_RATE_LIMIT very large) and the screening backend asked for (default: the
    embedded models; `--backend lexicon` for the phrase lexicon);
@@ -39,7 +40,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import ROOT, ThrowawayDatabase, free_port, log  # noqa: E402
+from _support import ROOT, ThrowawayDatabase, free_port, log, production_command  # noqa: E402
 from _support import machine as basic_machine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -155,7 +156,10 @@ class Servers:
             instance.mkdir(parents=True, exist_ok=True)
             out = open(tmp / f"server-{port}.log", "wb")
             self.logs.append(tmp / f"server-{port}.log")
-            if server == "gunicorn":
+            if server == "gunicorn":  # the production command, the Dockerfile's CMD (gevent worker)
+                cmd = production_command(f"127.0.0.1:{port}")
+                env_i = {**env, "HAVEN_INSTANCE_PATH": str(instance)}
+            elif server == "gunicorn-threads":  # the command production used before gevent
                 cmd = [str(Path(sys.executable).with_name("gunicorn")), "-w", "1", "--threads", str(threads),
                        "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"]
                 env_i = {**env, "HAVEN_INSTANCE_PATH": str(instance)}
@@ -403,8 +407,10 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10, help="messages per sender")
     parser.add_argument("--backend", default="embedded", help="embedded (default), lexicon, detoxify")
-    parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
-    parser.add_argument("--threads", type=int, default=300, help="gunicorn --threads (one per WebSocket)")
+    parser.add_argument("--server", choices=["gunicorn", "gunicorn-threads", "werkzeug"], default="gunicorn",
+                        help="gunicorn: the production command (Dockerfile CMD); gunicorn-threads: the old "
+                             "-w 1 --threads N command")
+    parser.add_argument("--threads", type=int, default=300, help="gunicorn-threads: --threads (one per WebSocket)")
     parser.add_argument("--start-timeout", type=float, default=240.0)
     parser.add_argument("--message-timeout", type=float, default=30.0)
     parser.add_argument("--sqlite", action="store_true", help="use a SQLite file even if PostgreSQL is reachable")
@@ -425,7 +431,7 @@ def main() -> int:
     print(markdown(results, info, args, db.kind))
     print()
     print(f"database: {db.kind}; server: {args.server}"
-          f"{f' -w 1 --threads {args.threads}' if args.server == 'gunicorn' else ''}; senders: {args.senders} x "
+          f"{f' -w 1 --threads {args.threads}' if args.server == 'gunicorn-threads' else ''}; senders: {args.senders} x "
           f"{args.messages} messages each, closed loop; backend asked: {args.backend}")
     print(json.dumps(info))
     if args.json:

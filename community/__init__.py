@@ -12,8 +12,10 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from community.async_mode import socketio_async_mode
 from community.config import from_environment
 from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from community.socket_limits import UnauthenticatedConnections, session_checker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,9 +122,15 @@ def _init_extensions(app: Flask) -> None:
     else:
         manager = live_connections.LocalManager()
     manager.staff_checker = functools.partial(community.sockets.still_staff, app)
-    socketio.init_app(app, async_mode="threading", client_manager=manager,
+    socketio.init_app(app, async_mode=socketio_async_mode(), client_manager=manager,
                       cors_allowed_origins=origins, manage_session=False,
                       max_http_buffer_size=64 * 1024)
+    limits = UnauthenticatedConnections(
+        per_client=app.config["SOCKET_UNAUTHENTICATED_PER_CLIENT"], total=app.config["SOCKET_UNAUTHENTICATED_MAX"],
+        timeout=app.config["SOCKET_AUTH_TIMEOUT"], trusted_proxies=int(app.config.get("TRUST_PROXY") or 0),
+        hmac_key=app.config["PRIVACY_HMAC_KEY"], signed_in=session_checker(app))
+    limits.install(socketio.server)
+    app.extensions["socket_limits"] = limits
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -52,6 +52,11 @@ def from_environment(instance_path: str) -> dict:
         "PRIVACY_HMAC_KEY": env.get("PRIVACY_HMAC_KEY") or secret_key + ":client-hmac",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", 256 * 1024)),
         "SITE_URL": env.get("SITE_URL") or None,
+        # Sockets that have not signed in yet (community/socket_limits.py): per client address and per process, and
+        # how long one may stay open before it is accepted as a member.
+        "SOCKET_UNAUTHENTICATED_PER_CLIENT": int(env.get("SOCKET_UNAUTHENTICATED_PER_CLIENT", "20")),
+        "SOCKET_UNAUTHENTICATED_MAX": int(env.get("SOCKET_UNAUTHENTICATED_MAX", "500")),
+        "SOCKET_AUTH_TIMEOUT": float(env.get("SOCKET_AUTH_TIMEOUT", "10")),
         "TRUST_PROXY": int(env.get("TRUST_PROXY", "0")),
         # Rate limits (Flask-Limiter). Redis storage when REDIS_URL is set, memory otherwise.
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),

@@ -4,14 +4,15 @@ A client authenticates with the signed-in session cookie, or with an API token a
 Anonymous visitors and suspended or deleted members are refused. The member's session epoch is recorded at connect:
 when it changes (role change, sign-out-everywhere...) the connection is refused at its next event, and
 community.realtime.end_live_sessions disconnects it at once. Staff join the live queue room; every member joins
-their own room for private notices. The Origin check is Flask-SocketIO's (same origin, or SITE_URL when set).
+their own room for private notices. The Origin check is Flask-SocketIO's (same origin, or SITE_URL when set). Connections that have not signed in
+yet are capped and timed out in community/socket_limits.py.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy import select
@@ -77,3 +78,7 @@ def still_staff(app, identities: dict) -> set:
                 allowed.add(sid)
         db.session.remove()
         return allowed
+    # Accepted: the connection leaves the not-signed-in caps and its sign-in deadline (community/socket_limits.py).
+    limits = current_app.extensions.get("socket_limits")
+    if limits is not None:
+        limits.authenticated(request.environ)

@@ -18,6 +18,7 @@ import threading
 import time
 
 from flask import current_app
+from community.async_mode import start_native_thread
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ def warm_up(app) -> None:
         loaded = backends(app)
         log.info("screening models ready in %.1fs: %s", time.perf_counter() - started,
                  ", ".join(f"{r['slot']}={r['name']}@{r['version']}" for r in loaded.describe()))
-    threading.Thread(target=run, name="model-warm-up", daemon=True).start()
+    # A real OS thread even under gevent: loading and the first inference are seconds of CPU that would otherwise
+    # stall every connection of the process.
+    start_native_thread(run, "model-warm-up")
 
 
 # --- the periodic jobs -------------------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ models say, even when they time out or fail.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
 
+from community.async_mode import native_executor
 from community.errors import ServiceError
 from moderation import first_pass, policy, scheduling
 from moderation.classifiers import registry
@@ -26,11 +28,38 @@ from moderation.classifiers.base import Scores
 
 log = logging.getLogger(__name__)
 
-# Classifier calls run here so a hung model can be timed out; the request thread never blocks past the limit.
-# New words (posts, replies, chat, messages to staff) go ahead of edits and retries, and one member can only have a
-# few jobs waiting (moderation/scheduling.py), so a flood of edits cannot starve someone's crisis post.
-_pool = scheduling.PriorityPool(workers=4)
+# Classifier calls run in real OS threads so a hung model can be timed out and the request never blocks past the
+# limit. New words (posts, replies, chat, messages to staff) go ahead of edits and retries, and one member can only
+# have a few jobs waiting (moderation/scheduling.py), so a flood of edits cannot starve someone's crisis post. Both
+# pools are made on first use, because gevent's worker monkey-patches the process after this module may be imported
+# (e.g. gunicorn --preload): under gevent the priority pool's workers are greenlets that only wait, and the
+# inference itself runs in gevent's native thread pool, so one inference does not stall every socket.
+_pool = None
+_executor = None
+_pools_lock = threading.Lock()
 BACKGROUND_CONTEXTS = {"forum_edit", "retry"}
+
+
+def _screening_executor():
+    global _executor
+    if _executor is None:
+        with _pools_lock:
+            if _executor is None:
+                _executor = native_executor(4, "screen")
+    return _executor
+
+
+def _priority_pool() -> scheduling.PriorityPool:
+    global _pool
+    if _pool is None:
+        with _pools_lock:
+            if _pool is None:
+                _pool = scheduling.PriorityPool(workers=4)
+    return _pool
+
+
+def _in_native_thread(fn, *args):
+    return _screening_executor().submit(fn, *args).result()
 
 
 @dataclass
@@ -98,7 +127,7 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
 def _classify(app, backends, texts, names, thresholds, context, author) -> list[Verdict]:
     priority = scheduling.BACKGROUND if context in BACKGROUND_CONTEXTS else scheduling.URGENT
     try:
-        future = _pool.submit(_score_both, backends, list(texts), priority=priority,
+        future = _priority_pool().submit(_in_native_thread, _score_both, backends, list(texts), priority=priority,
                               owner=getattr(author, "id", None))
     except scheduling.Busy:
         if context in BACKGROUND_CONTEXTS:

@@ -2,6 +2,7 @@
 requirements.txt and runs gunicorn on wsgi:app, nginx is sticky and upgrades WebSockets."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,6 +12,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# The production server command (gevent worker: an idle WebSocket holds no request thread).
+PRODUCTION_CMD = ["gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "4000", "-b", "0.0.0.0:8000",
+                  "wsgi:app"]
 
 
 def test_compose_has_the_expected_services():
@@ -29,7 +33,9 @@ def test_compose_has_the_expected_services():
     assert "flask --app wsgi db upgrade" in " ".join(services["migrate"]["command"])
     assert "flask --app wsgi doctor" in " ".join(services["migrate"]["command"])
     mounted = " ".join(services["proxy"]["volumes"])
-    assert "deploy/nginx.conf" in mounted and (ROOT / "deploy" / "nginx.conf").exists()
+    assert "deploy/nginx.conf:/etc/nginx/nginx.conf" in mounted and (ROOT / "deploy" / "nginx.conf").exists()
+    for name in ("app1", "app2"):
+        assert services[name]["ulimits"]["nofile"]["soft"] >= 8192  # thousands of idle sockets are descriptors
 
 
 def test_nginx_is_sticky_and_upgrades_websockets():
@@ -41,6 +47,8 @@ def test_nginx_is_sticky_and_upgrades_websockets():
     assert "proxy_http_version 1.1;" in socketio
     assert "proxy_set_header Upgrade $http_upgrade;" in socketio
     assert 'proxy_set_header Connection "upgrade";' in socketio
+    assert re.search(r"limit_conn haven_sockets \d+;", socketio)
+    assert int(re.search(r"worker_connections (\d+);", conf).group(1)) >= 4096
 
 
 def test_dockerfile_installs_requirements_and_runs_gunicorn():
@@ -51,12 +59,14 @@ def test_dockerfile_installs_requirements_and_runs_gunicorn():
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert "HEALTHCHECK" in text and "/healthz" in text
     cmd = re.search(r"^CMD (\[.*\])", text, re.M).group(1)
-    assert cmd == '["gunicorn", "-w", "1", "--threads", "100", "-b", "0.0.0.0:8000", "wsgi:app"]'
+    assert json.loads(cmd) == PRODUCTION_CMD
+    assert re.search(r"^gevent==\S+$", (ROOT / "requirements.txt").read_text(), re.M)
 
 
 def test_readme_gives_the_same_gunicorn_command():
     readme = (ROOT / "README.md").read_text()
-    assert "gunicorn -w 1 --threads 100 -b 0.0.0.0:8000 wsgi:app" in readme
+    assert " ".join(PRODUCTION_CMD) in readme
+    assert "--threads 100" not in readme.replace("`gunicorn -w 1 --threads 100`", "")  # only as the old anchor
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
