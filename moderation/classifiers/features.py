@@ -1,15 +1,15 @@
 """Feature extraction shared by training and scoring (so the two can never drift apart).
 
 * `embed`: the MiniLM sentence embedding of `clean_text(text)` (see encoder.py).
-* `ngrams`: hashed word 1-2-grams and character 2-5-grams (sklearn's HashingVectorizer: murmurhash3, stateless,
-  so only the linear weights need shipping). These carry the lexical cues (slurs, "@USER" insults, spelling of
+* `ngrams`: hashed word 1-2-grams and character 2-5-grams (what sklearn's HashingVectorizer computes, here with the
+  `mmh3` MurmurHash3: stateless, so only the linear weights need shipping). These carry the lexical cues (slurs, "@USER" insults, spelling of
   abuse) that a frozen sentence embedding blurs; they lift OLID from ~0.78 to >0.85 ROC-AUC.
 """
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
 
@@ -21,22 +21,51 @@ HASH_CONFIG = {"word": {"ngram_range": [1, 2], "n_features": N_WORD},
                "extra": {"n_features": N_EXTRA, "what": "profanity/insult/second-person/@USER/hashtag/emoji/caps counts"}}
 
 
-@lru_cache(maxsize=1)
-def _vectorizers():
-    from sklearn.feature_extraction.text import HashingVectorizer
+_WORD_TOKEN = re.compile(r"(?u)\b\w+\b|[!?]+")
+_WHITE_SPACES = re.compile(r"\s\s+")
+_INT_MIN = -2147483648
 
-    word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=N_WORD, alternate_sign=False,
-                             norm="l2", lowercase=True, token_pattern=r"(?u)\b\w+\b|[!?]+")
-    char = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_CHAR, alternate_sign=False,
-                             norm="l2", lowercase=True)
-    return word, char
+
+def _word_ngrams(text: str) -> list[str]:
+    """Lower-cased word 1- and 2-grams, as sklearn's analyzer="word", ngram_range=(1, 2) with our token_pattern."""
+    tokens = _WORD_TOKEN.findall(text.lower())
+    return tokens + [" ".join(tokens[i:i + 2]) for i in range(len(tokens) - 1)]
+
+
+def _char_wb_ngrams(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
+    """Character n-grams inside word boundaries, each word padded with a space: sklearn's analyzer="char_wb"."""
+    out = []
+    for w in _WHITE_SPACES.sub(" ", text.lower()).split():
+        w = " " + w + " "
+        for n in range(min_n, max_n + 1):
+            out.extend(w[i:i + n] for i in range(max(1, len(w) - n + 1)))
+            if len(w) <= n:  # a short word counts once
+                break
+    return out
+
+
+def _hashed(texts: list[str], analyzer, n_features: int) -> sp.csr_matrix:
+    """Rows of l2-normalised term counts hashed with signed MurmurHash3 (seed 0) to abs(h) % n_features: exactly
+    sklearn's HashingVectorizer(alternate_sign=False, norm="l2") output (tests/classifiers/test_features_hashing.py
+    compares them), without importing scikit-learn in a server process (~110 MB and ~2.5 s)."""
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        hashes = np.fromiter((mmh3.hash(f, 0, signed=True) for f in analyzer(text)), dtype=np.int64)
+        idx = np.where(hashes == _INT_MIN, (2147483647 - (n_features - 1)) % n_features, np.abs(hashes) % n_features)
+        cols, counts = np.unique(idx, return_counts=True)
+        values = counts.astype(np.float64)
+        norm = np.sqrt(np.dot(values, values))
+        indices.append(cols)
+        data.append(values / norm if norm > 0 else values)
+        indptr.append(indptr[-1] + len(cols))
+    return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices).astype(np.int32)
+                          if indices else np.zeros(0, np.int32), np.asarray(indptr)), shape=(len(texts), n_features))
 
 
 def ngrams(cleaned_texts: list[str]) -> sp.csr_matrix:
     """Lexical features of already-cleaned texts: hashed word and char n-grams (each block L2-normalised) followed by
     the N_EXTRA dense lexicon cues of `extra_features`; shape (n, N_WORD + N_CHAR + N_EXTRA)."""
-    word, char = _vectorizers()
-    return sp.hstack([word.transform(cleaned_texts), char.transform(cleaned_texts),
+    return sp.hstack([_hashed(cleaned_texts, _word_ngrams, N_WORD), _hashed(cleaned_texts, _char_wb_ngrams, N_CHAR),
                       sp.csr_matrix(extra_features(cleaned_texts))], format="csr", dtype=np.float32)
 
 

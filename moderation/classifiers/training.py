@@ -554,9 +554,9 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     np.random.seed(seed)
 
     def make_encoder():
-        from moderation.classifiers.encoder import Encoder
+        from moderation.classifiers.torch_encoder import TorchEncoder
 
-        return Encoder()
+        return TorchEncoder()  # hidden states and fine-tuning need the PyTorch model
 
     cache = EmbeddingCache(cache_dir if cache_dir is not None else default_cache_dir(),
                            encoder if encoder is not None else make_encoder, log=log)
