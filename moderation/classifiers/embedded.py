@@ -167,8 +167,8 @@ class _Engine:
         self.encoder.forward_calls = calls  # warm-up is not a text anyone asked about
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
-        from moderation.classifiers.features import embed_texts, ngrams
-        from moderation.classifiers.training import tox_logits
+        from moderation.classifiers.features import embed_texts, ngram_rows
+        from moderation.classifiers.heads import tox_logits
 
         cleaned = [self._clean(t) for t in texts]
         if self.tower is not None:
@@ -176,7 +176,7 @@ class _Engine:
         else:
             E, T = embed_texts(self.encoder.encode, cleaned), None
         h = self.heads
-        tox = tox_logits(h, E, ngrams(cleaned), T)
+        tox = tox_logits(h, E, ngram_rows(cleaned), T)
         sh = np.maximum(E @ h["sh_W1"] + h["sh_b1"], 0.0) @ h["sh_W2"] + h["sh_b2"] + h["sh_shift"]
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])

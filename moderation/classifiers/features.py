@@ -11,7 +11,6 @@ import re
 
 import mmh3
 import numpy as np
-import scipy.sparse as sp
 
 N_WORD = 2 ** 17
 N_CHAR = 2 ** 18
@@ -44,29 +43,68 @@ def _char_wb_ngrams(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
     return out
 
 
-def _hashed(texts: list[str], analyzer, n_features: int) -> sp.csr_matrix:
-    """Rows of l2-normalised term counts hashed with signed MurmurHash3 (seed 0) to abs(h) % n_features: exactly
-    sklearn's HashingVectorizer(alternate_sign=False, norm="l2") output (tests/classifiers/test_features_hashing.py
-    compares them), without importing scikit-learn in a server process (~110 MB and ~2.5 s)."""
-    indptr, indices, data = [0], [], []
+class NgramRows:
+    """Sparse rows of n-gram features without scipy (a server does not install it): per row the sorted column
+    indices and float32 values. `rows @ w` is the dense (n,) product (what the toxicity head needs); `tocsr()`
+    gives the scipy matrix training stacks with the embeddings."""
+
+    def __init__(self, indices: list[np.ndarray], values: list[np.ndarray], n_features: int):
+        self.indices, self.values, self.shape = indices, values, (len(indices), n_features)
+
+    def __matmul__(self, w: np.ndarray) -> np.ndarray:
+        w = np.asarray(w).ravel()
+        return np.array([np.dot(v, w[i]) for i, v in zip(self.indices, self.values)], dtype=np.float32)
+
+    def tocsr(self):
+        import scipy.sparse as sp  # training only (requirements-train.txt)
+
+        indptr = np.concatenate([[0], np.cumsum([len(i) for i in self.indices])]).astype(np.int64)
+        cat = (np.concatenate(self.indices) if self.indices else np.zeros(0, np.int64)).astype(np.int32)
+        data = np.concatenate(self.values) if self.values else np.zeros(0, np.float32)
+        return sp.csr_matrix((data, cat, indptr), shape=self.shape)
+
+
+def _hashed(texts: list[str], analyzer, n_features: int, offset: int = 0) -> tuple[list, list]:
+    """Per text: (column indices + offset, float64 values) of l2-normalised term counts hashed with signed
+    MurmurHash3 (seed 0) to abs(h) % n_features: exactly sklearn's HashingVectorizer(alternate_sign=False,
+    norm="l2") (tests/classifiers/test_features_hashing.py compares them), without scikit-learn (~110 MB, ~2.5 s
+    of imports in every server process)."""
+    features, lengths = [], []
     for text in texts:
-        hashes = np.fromiter((mmh3.hash(f, 0, signed=True) for f in analyzer(text)), dtype=np.int64)
-        idx = np.where(hashes == _INT_MIN, (2147483647 - (n_features - 1)) % n_features, np.abs(hashes) % n_features)
-        cols, counts = np.unique(idx, return_counts=True)
-        values = counts.astype(np.float64)
-        norm = np.sqrt(np.dot(values, values))
-        indices.append(cols)
-        data.append(values / norm if norm > 0 else values)
-        indptr.append(indptr[-1] + len(cols))
-    return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices).astype(np.int32)
-                          if indices else np.zeros(0, np.int32), np.asarray(indptr)), shape=(len(texts), n_features))
+        grams = analyzer(text)
+        features.extend(grams)
+        lengths.append(len(grams))
+    hashes = np.fromiter(map(mmh3.hash, features), dtype=np.int64, count=len(features))  # seed 0, signed
+    idx = np.where(hashes == _INT_MIN, (2147483647 - (n_features - 1)) % n_features, np.abs(hashes) % n_features)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    keys, counts = np.unique(rows * n_features + idx, return_counts=True)  # sorted by row, then column
+    key_rows = keys // n_features
+    v = counts.astype(np.float64)
+    norms = np.sqrt(np.bincount(key_rows, weights=v * v, minlength=len(texts)))
+    norms[norms == 0] = 1.0
+    v /= norms[key_rows]
+    cuts = np.searchsorted(key_rows, np.arange(1, len(texts)))
+    return np.split(keys % n_features + offset, cuts), np.split(v, cuts)
 
 
-def ngrams(cleaned_texts: list[str]) -> sp.csr_matrix:
+def ngram_rows(cleaned_texts: list[str]) -> NgramRows:
     """Lexical features of already-cleaned texts: hashed word and char n-grams (each block L2-normalised) followed by
-    the N_EXTRA dense lexicon cues of `extra_features`; shape (n, N_WORD + N_CHAR + N_EXTRA)."""
-    return sp.hstack([_hashed(cleaned_texts, _word_ngrams, N_WORD), _hashed(cleaned_texts, _char_wb_ngrams, N_CHAR),
-                      sp.csr_matrix(extra_features(cleaned_texts))], format="csr", dtype=np.float32)
+    the N_EXTRA dense lexicon cues of `extra_features`; shape (n, N_WORD + N_CHAR + N_EXTRA), float32."""
+    wi, wv = _hashed(cleaned_texts, _word_ngrams, N_WORD)
+    ci, cv = _hashed(cleaned_texts, _char_wb_ngrams, N_CHAR, offset=N_WORD)
+    extra = extra_features(cleaned_texts)
+    extra_cols = np.arange(N_EXTRA) + N_WORD + N_CHAR
+    indices, values = [], []
+    for j in range(len(cleaned_texts)):
+        keep = extra[j] != 0
+        indices.append(np.concatenate([wi[j], ci[j], extra_cols[keep]]))
+        values.append(np.concatenate([wv[j], cv[j], extra[j][keep]]).astype(np.float32))
+    return NgramRows(indices, values, N_WORD + N_CHAR + N_EXTRA)
+
+
+def ngrams(cleaned_texts: list[str]):
+    """ngram_rows as a scipy CSR matrix (training: stacked with the embeddings for the linear head)."""
+    return ngram_rows(cleaned_texts).tocsr()
 
 
 _PROF = re.compile(

@@ -22,15 +22,24 @@ def test_ngrams_equal_sklearns_hashing_vectorizer():
                                   alternate_sign=False, norm="l2", lowercase=True)
     ours_word = features._hashed(TEXTS, features._word_ngrams, features.N_WORD)
     ours_char = features._hashed(TEXTS, features._char_wb_ngrams, features.N_CHAR)
-    for ours, theirs in ((ours_word, word.transform(TEXTS)), (ours_char, char.transform(TEXTS))):
+    for (indices, values), theirs in ((ours_word, word.transform(TEXTS)), (ours_char, char.transform(TEXTS))):
         theirs = theirs.tocsr()
         theirs.sort_indices()
-        assert ours.shape == theirs.shape
-        assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
-        assert np.allclose(ours.data, theirs.data, rtol=0, atol=1e-12)
+        for j in range(len(TEXTS)):
+            row = slice(theirs.indptr[j], theirs.indptr[j + 1])
+            assert np.array_equal(indices[j], theirs.indices[row]), TEXTS[j]
+            assert np.allclose(values[j], theirs.data[row], rtol=0, atol=1e-12), TEXTS[j]
+
+
+def test_the_serving_product_equals_the_training_matrix_product():
+    """Serving multiplies NgramRows by the head's weights; training uses the scipy matrix: the same numbers."""
+    require("scipy.sparse")
+    w = np.random.default_rng(0).normal(size=features.N_WORD + features.N_CHAR + features.N_EXTRA).astype(np.float32)
+    rows = features.ngram_rows(TEXTS)
+    assert np.allclose(rows @ w, np.asarray(rows.tocsr() @ w).ravel(), rtol=1e-6, atol=1e-6)
 
 
 def test_ngram_matrix_shape_and_rows():
-    m = features.ngrams(["hello world", ""])
-    assert m.shape == (2, features.N_WORD + features.N_CHAR + features.N_EXTRA)
-    assert m[1, :features.N_WORD + features.N_CHAR].nnz == 0
+    rows = features.ngram_rows(["hello world", ""])
+    assert rows.shape == (2, features.N_WORD + features.N_CHAR + features.N_EXTRA)
+    assert (rows.indices[1] >= features.N_WORD + features.N_CHAR).all()  # an empty text has only the dense cues
