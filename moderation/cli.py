@@ -64,6 +64,12 @@ def download_models(models, dest):
 @click.option("--seed", default=0, show_default=True)
 def train(data_dir, out_dir, seed):
     """Reproduce the shipped embedded model weights from ../shared/data (deterministic for a seed)."""
+    try:
+        import sklearn  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException(f"Training needs {exc.name}, which serving does not install: "
+                                   "pip install -r requirements-train.txt (README, \"Screening backends\").") from None
     from moderation.classifiers import training
     data = Path(data_dir)
     if not data.is_dir():

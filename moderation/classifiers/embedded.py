@@ -143,7 +143,7 @@ class _Engine:
 
     def __init__(self, weights_dir: Path, encoder=None, cache_size: int = 2048):
         from moderation.classifiers.encoder import Encoder, clean_text
-        from moderation.classifiers.tower import PREFIX as TOWER_PREFIX, from_arrays, has_tower
+        from moderation.classifiers.tower_format import PREFIX as TOWER_PREFIX, has_tower
 
         weights_dir = Path(weights_dir)
         self.manifest = json.loads((weights_dir / "manifest.json").read_text())
@@ -154,17 +154,27 @@ class _Engine:
         self.encoder = encoder if encoder is not None else Encoder()
         self.tower = None  # the fine-tuned toxicity layers (tower.py), when these weights have them
         if has_tower(self.heads):
-            self.tower = from_arrays(self.heads, self.encoder.model)
+            self.tower = self.encoder.load_tower(self.heads)  # ONNX session (serving) or torch module (training)
             self.heads = {k: v for k, v in self.heads.items() if not k.startswith(TOWER_PREFIX)}
-        _return_freed_memory()
         self.version = str(self.manifest.get("version", "unknown"))
         self._results: OrderedDict[str, tuple[Scores, Scores]] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
+        self.warm()
+        _return_freed_memory()
+
+    def warm(self) -> None:
+        """One inference through every model (trunk, tower, heads, rules), not cached: the first inference of a
+        session allocates its buffers and is several times slower than the rest, so loading includes it and no
+        text a person wrote is ever the one timed against MODERATION_TIMEOUT cold. gunicorn workers forked from a
+        preloading master call it again (deploy/gunicorn_preload.py): their ONNX sessions are their own."""
+        calls = self.encoder.forward_calls
+        self._compute(["warming up the screening models, one short post", "a second, longer text " * 8])
+        self.encoder.forward_calls = calls  # warm-up is not a text anyone asked about
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
-        from moderation.classifiers.features import embed_texts, ngrams
-        from moderation.classifiers.training import tox_logits
+        from moderation.classifiers.features import embed_texts, ngram_rows
+        from moderation.classifiers.heads import tox_logits
 
         cleaned = [self._clean(t) for t in texts]
         if self.tower is not None:
@@ -172,7 +182,7 @@ class _Engine:
         else:
             E, T = embed_texts(self.encoder.encode, cleaned), None
         h = self.heads
-        tox = tox_logits(h, E, ngrams(cleaned), T)
+        tox = tox_logits(h, E, ngram_rows(cleaned), T)
         sh = np.maximum(E @ h["sh_W1"] + h["sh_b1"], 0.0) @ h["sh_W2"] + h["sh_b2"] + h["sh_shift"]
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])

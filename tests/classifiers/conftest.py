@@ -57,3 +57,23 @@ def models():
     finally:
         socket.socket.connect, socket.socket.connect_ex = orig_connect, orig_connect_ex
     return toxicity, self_harm, elapsed
+
+
+def require(module: str):
+    """Import a training-side package (torch, transformers, scikit-learn: requirements-train.txt). Without it the
+    test skips with the reason, except under CI=true, where requirements-dev.txt installs it and it must run."""
+    import importlib
+    import os
+
+    if os.environ.get("CI", "").lower() == "true":
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"{module} is not installed (pip install -r requirements-train.txt)")
+
+
+@pytest.fixture(scope="session")
+def torch_encoder():
+    """The PyTorch encoder (training and parity reference), loaded once."""
+    require("torch")
+    from moderation.classifiers.torch_encoder import TorchEncoder
+
+    return TorchEncoder()

@@ -12,8 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderation.classifiers import tower as tw
 from moderation.classifiers.features import embed_texts
+
+from .conftest import require
+
+require("torch")
+from moderation.classifiers import tower as tw  # noqa: E402 (needs torch)
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "moderation" / "classifiers" / "weights"
 
@@ -22,9 +26,9 @@ TEXTS = ["you are a pathetic idiot and everyone knows it", "lovely walk by the r
 
 
 @pytest.fixture(scope="module")
-def encoder(models):
-    toxicity, _, _ = models
-    return toxicity._engine.encoder
+def encoder(torch_encoder):
+    """Training runs on the PyTorch encoder (fine-tuning needs it); serving's ONNX tower is checked below."""
+    return torch_encoder
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +112,14 @@ def test_weights_without_a_tower_still_load(models, tmp_path):
     assert tox._engine.tower is None
     scores = tox.score(["you are a worthless idiot, shut up", "lovely weather today"])
     assert scores[0].score > scores[1].score
+
+
+def test_a_retrained_tower_is_served_by_onnx_as_torch_computes_it(models, encoder, small_tower):
+    """Whatever tower heads.npz holds (here one just fine-tuned, stored as int8 differences), the ONNX graph built
+    from it at load time gives the logits the PyTorch tower gives."""
+    toxicity, _, _ = models
+    onnx_encoder = toxicity._engine.encoder
+    arrays = tw.to_arrays(small_tower, encoder.model)
+    _, expected = encoder.encode_with_tower(TEXTS, tw.from_arrays(arrays, encoder.model))
+    _, served = onnx_encoder.encode_with_tower(TEXTS, onnx_encoder.load_tower(arrays))
+    assert np.abs(expected - served).max() < 1e-4

@@ -48,9 +48,8 @@ def test_holdout_is_stable():
     assert 0.17 < share < 0.23
 
 
-def test_training_is_deterministic(tmp_path, models):
-    toxicity, _, _ = models
-    enc = toxicity._engine.encoder
+def test_training_is_deterministic(tmp_path, torch_encoder):
+    enc = torch_encoder  # training's encoder: PyTorch (the tower is fine-tuned on its hidden states)
     data, own = _tiny(tmp_path)
     logs = []
     kw = dict(seed=0, log=logs.append, own_data=own, cache_dir=None, encoder=enc, date="2026-01-01")

