@@ -212,15 +212,70 @@ def check_proxy(app) -> list[Finding]:
     return out
 
 
+def _sqlite_path(app) -> Path | None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def check_files(app) -> list[Finding]:
+    """Who can read the database file and the safety-plan key, and whether one copy would hold both."""
+    out = []
+    db_path = _sqlite_path(app)
+    key_path = None if (app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")) \
+        else _secret_file(app, "safety_plan_key")
+    for label, path in (("database file", db_path), ("safety-plan key", key_path)):
+        if path is None:
+            continue
+        for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if candidate.exists() and _loose_permissions(candidate):
+                out.append(Finding(WARN, "file permissions", f"{candidate} ({label}) can be read by other users: "
+                                                             f"run `chmod 600 {candidate}`."))
+    if db_path is not None and key_path is not None and key_path.exists() and \
+            key_path.resolve().parent == db_path.resolve().parent:
+        out.append(Finding(WARN, "safety-plan key", f"{key_path} sits beside the database {db_path}: one copy of that "
+                                                    "folder reads every safety plan. Set SAFETY_PLAN_KEY from a "
+                                                    "secret store (or keep DATABASE_URL elsewhere) and back the two "
+                                                    "up separately."))
+    if not out:
+        out.append(Finding(OK, "file permissions", "the database file and the safety-plan key are private to their "
+                                                   "owner." if db_path is not None else "nothing to check (not SQLite)."))
+    return out
+
+
+def check_demo_accounts(app) -> list[Finding]:
+    """Demo members whose password is still the public one printed in the README."""
+    from community.demo import DEMO_MEMBERS
+    from community.members.services import _verify, find_by_handle
+    open_doors = []
+    try:
+        for handle, password, role, _region in DEMO_MEMBERS:
+            member = find_by_handle(handle)
+            if member is not None and member.deleted_at is None and _verify(member.password_hash, password):
+                open_doors.append(f"{handle} ({role})")
+    except Exception:  # noqa: BLE001 - no tables yet: nothing to check
+        from community.extensions import db
+        db.session.rollback()
+        return []
+    if open_doors:
+        return [Finding(WARN, "demo accounts", f"{', '.join(open_doors)} still use the public demo passwords from "
+                                               "the README: anyone can sign in as them. Delete them or change "
+                                               "their passwords before real people join.")]
+    return [Finding(OK, "demo accounts", "no demo account with a public password.")]
+
+
 def run_checks(app) -> list[Finding]:
     findings: list[Finding] = []
     findings += check_secrets(app)
+    findings += check_files(app)
     db_findings, usable = check_database(app)
     findings += db_findings
     findings += check_redis(app)
     findings += check_models(app)
     if usable:
         findings += check_directory(app)
+        findings += check_demo_accounts(app)
     else:
         findings.append(Finding(WARN, "crisis directory", "not checked: the database is not ready (see above)."))
     findings += check_proxy(app)

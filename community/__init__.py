@@ -62,6 +62,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600) before SQLite makes it with the umask's
+    default; its -wal and -shm files take the same mode. An existing file is left as it is (the doctor warns)."""
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return
+    path = Path(url[len("sqlite:///"):])
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        logging.getLogger(__name__).warning("could not create %s with mode 600", path)
+
+
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
@@ -77,6 +94,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
             config = {**config, "SQLALCHEMY_DATABASE_URI": normalise_database_url(config["DATABASE_URL"])}
         app.config.update(config)
     app.session_interface = _SessionInterface()
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
     else:

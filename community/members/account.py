@@ -115,6 +115,8 @@ def delete_account(member: Member, password) -> None:
     db.session.query(blocks.MutedWord).filter_by(member_id=member.id).delete()
     db.session.query(Notice).filter_by(member_id=member.id).delete()
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
+    from community.members.services import release_handle
+    release_handle(member, member.handle)
     member.handle, member.handle_key = DELETED_HANDLE, f"deleted:{member.id}"
     member.password_hash = _hasher().hash(secrets.token_urlsafe(32))  # nobody knows it: no way back in
     member.recovery_code_hash = None

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db
 from community.members import limits, sessions
-from community.members.models import MEMBER, ROLES, ApiToken, Member, utcnow
+from community.members.models import MEMBER, ROLES, ApiToken, Member, ReleasedHandle, utcnow
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
@@ -84,22 +84,74 @@ def suggest_handle() -> str:
     return f"member-{secrets.token_hex(4)}"
 
 
-def validate_handle(handle) -> str:
+# Characters that read alike in a handle: digits for letters, "rn" for "m", "vv" for "w", "l" for "I".
+_LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
+HANDLE_RESERVE_DAYS = 30  # a handle given up by a rename or a deletion stays reserved this long
+
+
+def skeleton(handle: str) -> str:
+    """What a handle looks like, whatever the look-alike spelling: lower case, digits read as letters, no separators,
+    rn -> m, vv -> w, l -> i. "Calm_L1ghthouse" and "calmlighthouse" share a skeleton."""
+    text = handle.lower().translate(_LOOKALIKE_DIGITS)
+    text = re.sub(r"[_\-]+", "", text)
+    return text.replace("rn", "m").replace("vv", "w").replace("l", "i")
+
+
+def _reserved(handle: str) -> bool:
+    words = [w for w in re.split(r"[_\-0-9]+", handle.lower()) if w]
+    read_as = [w for w in re.split(r"[_\-]+", handle.lower().translate(_LOOKALIKE_DIGITS)) if w]
+    squashed = "".join(words)
+    look = skeleton(handle)
+    reserved_looks = {skeleton(w) for w in RESERVED_WORDS}
+    return (squashed in RESERVED_WORDS or any(w in RESERVED_WORDS for w in words + read_as)
+            or any(infix in squashed for infix in RESERVED_INFIXES)
+            or look in reserved_looks or any(skeleton(w) in reserved_looks for w in read_as)
+            or any(skeleton(infix) in look for infix in RESERVED_INFIXES))
+
+
+def _looks_like_staff(handle: str, member=None) -> bool:
+    look = skeleton(handle)
+    staff = db.session.scalars(select(Member).where(Member.role.in_(("moderator", "admin")),
+                                                    Member.deleted_at.is_(None)))
+    return any(skeleton(m.handle) == look for m in staff if member is None or m.id != member.id)
+
+
+def _recently_released(handle: str, member=None) -> bool:
+    row = db.session.scalar(select(ReleasedHandle).where(ReleasedHandle.handle_key == handle.lower(),
+                                                         ReleasedHandle.until > utcnow()))
+    return row is not None and (member is None or row.member_id != member.id)
+
+
+def release_handle(member: Member, old_handle: str) -> None:
+    """Keep a handle someone gave up reserved for HANDLE_RESERVE_DAYS (no one can step into their name at once)."""
+    key = old_handle.lower()
+    row = db.session.scalar(select(ReleasedHandle).where(ReleasedHandle.handle_key == key))
+    until = utcnow() + timedelta(days=HANDLE_RESERVE_DAYS)
+    if row is None:
+        db.session.add(ReleasedHandle(handle_key=key, member_id=member.id, until=until))
+    else:
+        row.member_id, row.until = member.id, until
+
+
+def validate_handle(handle, member=None) -> str:
     if not isinstance(handle, str) or not HANDLE_RE.match(handle.strip()):
         raise ServiceError("invalid_handle", "A handle is 3 to 24 characters: letters, digits, _ or -.", field="handle")
     handle = handle.strip()
-    words = [w for w in re.split(r"[_\-0-9]+", handle.lower()) if w]
-    squashed = "".join(words)
-    if squashed in RESERVED_WORDS or any(w in RESERVED_WORDS for w in words) or any(
-        infix in squashed for infix in RESERVED_INFIXES
-    ):
+    if _reserved(handle) or _looks_like_staff(handle, member):
         raise ServiceError(
             "reserved_handle",
             "That handle could be mistaken for staff or for the site itself. Please choose another.",
             field="handle",
         )
-    from moderation.screen import screen_handle
+    from moderation.screen import screen, screen_handle
     screen_handle(handle)  # admins' watched words (422 watched_word)
+    # The toxicity classifier too: a name is shown everywhere, so an abusive one is refused rather than held.
+    verdict = screen(" ".join(w for w in re.split(r"[_\-]+", handle) if w), context="handle")
+    if verdict.hold_reason == "toxicity" or verdict.status == "removed":
+        raise ServiceError("offensive_handle", "That handle could hurt or upset people here. Please choose another.",
+                           status=422, field="handle")
+    if _recently_released(handle, member):
+        raise Conflict("handle_taken", "That handle was in use recently. Try another.", field="handle")
     return handle
 
 
@@ -249,10 +301,12 @@ def _end_every_session(member: Member) -> None:
 def update_settings(member: Member, *, handle=None, region=...) -> Member:
     """Change handle and/or region. `region=None` clears it; leaving it out keeps it."""
     if handle is not None and handle != member.handle:
-        handle = validate_handle(handle)
+        handle = validate_handle(handle, member)
         other = find_by_handle(handle)
         if other is not None and other.id != member.id:
             raise Conflict("handle_taken", "That handle is taken. Try another.", field="handle")
+        if handle.lower() != member.handle_key:
+            release_handle(member, member.handle)
         member.handle, member.handle_key = handle, handle.lower()
     if region is not ...:
         member.region = validate_region(region)

@@ -108,3 +108,44 @@ def test_site_url_without_trust_proxy_warns(app, scores):
     result = doctor(app)
     assert result.exit_code == 0
     assert "Set TRUST_PROXY=1" in result.output
+
+
+def test_new_sqlite_database_and_keys_are_private(tmp_path):
+    """A database file and the generated secrets are created readable by their owner only."""
+    import stat
+
+    from community import create_app
+    from tests.conftest import BASE_CONFIG
+    path = tmp_path / "fresh.sqlite3"
+    app = create_app({**BASE_CONFIG, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": None},
+                     instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        db.session.execute(db.text("CREATE TABLE t (x INTEGER)"))
+        db.session.commit()
+        from community.members import safety_plan
+        safety_plan._cipher()
+        db.engine.dispose()
+    for f in (path, tmp_path / "instance" / "safety_plan_key"):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, (f, oct(f.stat().st_mode))
+
+
+def test_doctor_warns_on_loose_permissions_a_key_beside_the_database_and_demo_passwords(app):
+    from pathlib import Path
+
+    from community.demo import seed_demo
+    set_backends(app, FakeClassifier(TOXICITY), FakeClassifier(SELF_HARM))
+    db_path = Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):])
+    db_path.chmod(0o644)
+    result = doctor(app)
+    assert "warning  file permissions:" in result.output and f"chmod 600 {db_path}" in result.output
+    db_path.chmod(0o600)
+    # The key generated beside the database: one copy of the folder reads every plan.
+    app.config["SAFETY_PLAN_KEY"] = None
+    key = db_path.with_name("safety_plan_key")
+    key.write_text("x")
+    app.instance_path = str(db_path.parent)
+    assert "sits beside the database" in doctor(app).output
+    app.instance_path = str(db_path.parent / "instance")
+    seed_demo()
+    result = doctor(app)
+    assert "warning  demo accounts:" in result.output and "steady-keeper (admin)" in result.output
