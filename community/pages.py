@@ -112,6 +112,10 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+# Answer 200 for any input, whatever it is (the region parameter is ignored when it is unusable).
+HELP_ENDPOINTS = ("pages.help_page", "resources_api.resources")
+
+
 def init_app(app) -> None:
     from community.forum.services import post_html
     from community.rendering import render_markdown
@@ -122,7 +126,11 @@ def init_app(app) -> None:
     @app.before_request
     def refuse_nul_in_the_address():
         """NUL (%00) is never part of a real address, and PostgreSQL refuses it even in a comparison: a clear 400
-        on every page and endpoint (staff searches included) instead of a database error."""
+        on every page and endpoint (staff searches included) instead of a database error. The help page and the
+        resources API are the exception: a person looking for help never meets an error, so there the unusable
+        region is simply not recognised (international lines)."""
+        if request.endpoint in HELP_ENDPOINTS:
+            return
         if any("\x00" in key or any("\x00" in v for v in request.args.getlist(key)) for key in request.args):
             abort(400, "The address contains a character that is not allowed (%00). Please remove it.")
 
