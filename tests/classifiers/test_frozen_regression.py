@@ -13,16 +13,16 @@ from moderation.policy import Thresholds
 FROZEN = Path(__file__).resolve().parents[2] / "moderation" / "eval" / "frozen_w1.csv"
 
 OVERALL = {  # measured 2026-12-01 (weights 2026-11-23, rules, sentence scoring): see bench/RESULTS.md
-    "held_for_self_harm": (">=", 0.72),  # measured 0.763
-    "false_holds": ("<=", 0.19),  # measured 0.148
+    "held_for_self_harm": (">=", 0.72),  # measured 0.737
+    "false_holds": ("<=", 0.19),  # measured 0.137
     "intent_ranked_intent": (">=", 0.78),  # measured 0.821
-    "abuse_as_crisis": ("<=", 0.10),  # measured 0.061
+    "abuse_as_crisis": ("<=", 0.10),  # measured 0.041
     "toxicity_auc": (">=", 0.92),  # measured 0.946
     "someone_else_found": (">=", 0.30),  # measured 0.357
-    "self_harm_ece": ("<=", 0.08),  # measured 0.047
+    "self_harm_ece": ("<=", 0.08),  # measured 0.050
     "toxicity_ece": ("<=", 0.09),  # measured 0.063
 }
-PER_CATEGORY = {
+PER_CATEGORY = {  # measured before sentence scoring was limited to posts of 160+ characters (all still pass)
     ("algospeak", "held_for_self_harm"): (">=", 0.65),  # measured 0.714
     ("supportive", "false_holds"): ("<=", 0.15),  # measured 0.100
     ("safety_talk", "false_holds"): ("<=", 0.12),  # measured 0.071
