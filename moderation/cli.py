@@ -98,32 +98,84 @@ def _thresholds():
         return Thresholds()
 
 
-@moderation_cli.command("evaluate")
-@click.option("--data", "data_file", type=click.Path(dir_okay=False), required=True)
-@click.option("--task", type=click.Choice(["toxicity", "self_harm"]), required=True)
-def evaluate(data_file, task):
-    """ROC-AUC, PR-AUC, precision/recall at the thresholds and a tier confusion matrix for a labelled CSV."""
-    from moderation.classifiers.evaluation import evaluate as run, format_report
-    path = Path(data_file)
-    if not path.is_file():
-        raise click.ClickException(f"No file at {path}.")
+def _read_rows(path: Path, writer: str | None = None) -> list[dict]:
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise click.ClickException(f"Could not read {path} as UTF-8 CSV: {exc}") from None
+    if writer:
+        for r in rows:
+            r["writer"] = writer
+    return rows
+
+
+@moderation_cli.command("evaluate")
+@click.option("--data", "data_file", type=click.Path(), required=True,
+              help="A labelled CSV, or a folder of them (each file one writer, e.g. moderation/data)")
+@click.option("--task", type=click.Choice(["toxicity", "self_harm"]), required=True)
+def evaluate(data_file, task):
+    """ROC-AUC, PR-AUC, precision/recall at the thresholds and a tier confusion matrix for a labelled CSV; for
+    Haven's own format (tier/toxic columns) also the policy figures per category, per language, per writer (a
+    folder: one file per writer) and, for the training folder, the leave-one-writer-out figures."""
+    from moderation.classifiers.evaluation import (by_group, evaluate as run, format_policy_table, format_report,
+                                                   policy_figures, score_lines)
+    path = Path(data_file)
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise click.ClickException(f"No CSV files in {path}.")
+        rows = [r for f in files for r in _read_rows(f, writer=f.stem)]
+    elif path.is_file():
+        rows = _read_rows(path)
+    else:
+        raise click.ClickException(f"No file at {path}.")
     own_column = "tier" if task == "self_harm" else "toxic"  # the hand-written set's columns also work
     if not rows or "text" not in rows[0] or ("label" not in rows[0] and own_column not in rows[0]):
         raise click.ClickException(f"The CSV needs a header with 'text' and 'label' (or '{own_column}') columns and "
                                    "at least one row.")
     loaded = _backends()
+    thresholds = _thresholds()
     try:
-        report = run(rows, task, loaded.toxicity, loaded.self_harm, _thresholds())
+        report = run(rows, task, loaded.toxicity, loaded.self_harm, thresholds)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a classifier that fails is explained, not traced
         raise click.ClickException(_classifier_failed(exc)) from None
     click.echo(format_report(report))
+    if "tier" in rows[0] and "toxic" in rows[0] and "label" not in rows[0]:
+        # Aggregates only (never the individual texts): these are also run on the frozen evaluation set.
+        lines = score_lines([r["text"] for r in rows], loaded.toxicity, loaded.self_harm, thresholds,
+                            with_labels=True)
+        allf = policy_figures(rows, lines)
+        click.echo(format_policy_table({"all": allf}, "policy figures (default or configured thresholds):"))
+        click.echo(f"  expected calibration error: self-harm {allf['self_harm_ece']:.3f}, "
+                   f"toxicity {allf['toxicity_ece']:.3f}")
+        for column, title in (("category", "per category:"), ("lang", "per language:"),
+                              ("writer", "per writer (pooled: the shipped weights, trained on these writers):")):
+            if column in rows[0]:
+                click.echo(format_policy_table(by_group(rows, lines, column), title))
+        if "writer" in rows[0]:
+            _echo_lowo()
+
+
+def _echo_lowo():
+    """Leave-one-writer-out figures recorded by `moderation train` (refitting needs the public data, so they are
+    computed there and stored in the weights' manifest)."""
+    from moderation.classifiers.embedded import WEIGHTS_DIR
+    from moderation.classifiers.evaluation import format_policy_table
+
+    try:
+        manifest = json.loads((WEIGHTS_DIR / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return
+    lowo = manifest.get("metrics", {}).get("leave_one_writer_out")
+    if not lowo:
+        click.echo("leave-one-writer-out: not recorded for these weights (run `moderation train`).")
+        return
+    groups = {w: dict(f, n=int(f.get("n", 0))) for w, f in lowo.items()}
+    click.echo(format_policy_table(groups, "leave-one-writer-out (each writer scored by heads trained without "
+                                           "them; toxicity tower and rules shared):"))
 
 
 @moderation_cli.command("score")

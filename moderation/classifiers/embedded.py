@@ -40,6 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
+from moderation.classifiers import languages as _languages
 from moderation.classifiers import rules as _rules
 from moderation.classifiers import someone_else as _someone_else
 
@@ -70,11 +71,48 @@ def _p(x: float) -> float:
     return float(min(1.0, max(0.0, round(float(x), 6))))
 
 
+FOREIGN_DAMP = 2.0  # logits taken off the English self-harm heads' ideation/intent for es/fr/de/pt text
+SENTENCE_MARGIN = 0.5  # a sentence's self-harm logit counts for the post when it exceeds the post's by this much
+UNSUPPORTED_CONCERN = 0.6  # P(concern) for text in a language screening cannot read: a moderator check-in
+SOMEONE_ELSE_RULE = 0.9
+
+
+def sentence_max(sent_logits, sent_texts, whole) -> np.ndarray | None:
+    """The riskiest sentence's self-harm logits (each sentence's own rules context applied), or None.
+
+    Only sentences whose raw logits could lift the post's (above `whole` + SENTENCE_MARGIN somewhere) are read by
+    the rules: the rules can only lower a sentence's self-harm logits (an intent rule in a sentence also fires on
+    the whole post), so the others cannot count."""
+    if sent_logits is None or not len(sent_logits):
+        return None
+    whole = np.asarray(whole, np.float64)
+    rows = []
+    for lg, t in zip(np.asarray(sent_logits, np.float64), sent_texts):
+        if not np.any(lg - SENTENCE_MARGIN > whole):
+            continue
+        r = _rules.analyse(t)
+        rows.append(lg + min(r.sh_delta, 0.0))
+    return np.max(np.stack(rows), axis=0) if rows else None
+
+
 def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: float | None = None,
-            insult_logit: float | None = None) -> tuple[Scores, Scores]:
-    """Turn one text's head logits into (toxicity Scores, self-harm Scores) through the rules layer."""
+            insult_logit: float | None = None, sent_logits=None, sent_texts=(), other_logits=None) -> tuple[Scores, Scores]:
+    """Turn one text's head logits into (toxicity Scores, self-harm Scores) through the rules layer.
+
+    `sent_logits` / `sent_texts`: the self-harm logits of the post's sentences (posts of two sentences or more), so
+    one sentence that carries the risk is not averaged away by the rest of the post. `other_logits`: the
+    someone-else heads' (worried, danger) logits when the weights have them."""
     r = _rules.analyse(text)
+    lang = _languages.detect(text)
     sh = np.asarray(sh_logits, dtype=np.float64).copy()
+    best = sentence_max(sent_logits, sent_texts, sh)
+    if best is not None:
+        sh = np.maximum(sh, best - SENTENCE_MARGIN)
+    rule_fired = bool(r.intent_rules or r.ideation_rule)
+    if lang in _languages.RULES_ONLY and not rule_fired:
+        sh[1:] -= FOREIGN_DAMP  # the English heads over-read ordinary distress and idioms in other languages
+    if r.someone_else and not rule_fired:
+        sh -= 1.0  # the worry is about someone else: the author's own risk is not what the words describe
     sh += r.sh_delta
     sh[2] += r.intent_delta
     p_con, p_id, p_int = (float(v) for v in _sigmoid(sh))
@@ -97,10 +135,27 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
                           f"(p={p_int if p_int >= 0.5 else p_id:.2f}); no explicit rule matched")
     if r.second_person_abuse and p_id < 0.5:
         sh_reasons.append("crisis words aimed at someone else, not the author's own risk")
+    if lang == "other" and not (rule_fired or r.second_person_abuse or r.insult):
+        # The models cannot read this language: neither guess a crisis from noise nor call it safe.
+        p_id, p_int = min(p_id, 0.45), min(p_int, 0.3)
+        p_con = max(p_con, UNSUPPORTED_CONCERN)
+        sh_reasons.append("written in a language screening does not support: a moderator check-in, not a judgement")
+    p_se = p_sed = 0.0
+    if other_logits is not None:
+        p_se, p_sed = (float(v) for v in _sigmoid(np.asarray(other_logits, np.float64)))
+        p_sed = min(p_sed, p_se)
+    if r.someone_else:
+        p_se = max(p_se, SOMEONE_ELSE_RULE)
+        if r.someone_else_danger:
+            p_sed = max(p_sed, SOMEONE_ELSE_RULE)
+    # The two detectors of worry for someone else (rules.py's and someone_else.py's) and the heads: the highest counts.
+    p_se = max(p_se, other.worried)
+    p_sed = max(p_sed, other.danger)
     self_harm = Scores(score=_p(p_id), labels={"concern": _p(p_con), "ideation": _p(p_id), "intent": _p(p_int),
-                                               **other.labels()}, reasons=sh_reasons)
+                                               "someone_else": _p(p_se), "someone_else_danger": _p(p_sed)},
+                       reasons=sh_reasons)
 
-    untargeted = not r.second_person_abuse and not _TARGET.search(text)
+    untargeted = not r.second_person_abuse and not r.insult and not _TARGET.search(text)
     p_tox = float(_sigmoid(tox_logit + r.tox_delta - (UNTARGETED_DAMP if untargeted else 0.0)))
     if r.tox_floor:
         p_tox = max(p_tox, r.tox_floor)
@@ -173,20 +228,39 @@ class _Engine:
         self.encoder.forward_calls = calls  # warm-up is not a text anyone asked about
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
-        from moderation.classifiers.features import embed_texts, ngram_rows
-        from moderation.classifiers.heads import tox_logits
+        from moderation.classifiers.features import embed_texts, ngram_rows, sentences
+        from moderation.classifiers.heads import other_logits, sh_logits, tox_logits
 
         cleaned = [self._clean(t) for t in texts]
+        # Every post and every sentence of a multi-sentence post go through the encoder in one call; a text's own
+        # verdict does not depend on what else is in the batch (each row is padded and masked on its own).
+        sents = [sentences(c) for c in cleaned]
+        flat = [s for ss in sents for s in ss]
+        allt = cleaned + flat
         if self.tower is not None:
-            E, T = embed_texts(lambda parts: self.encoder.encode_with_tower(parts, self.tower), cleaned)
+            E_all, T_all = embed_texts(lambda parts: self.encoder.encode_with_tower(parts, self.tower), allt)
+            T = T_all[:len(cleaned)]
         else:
-            E, T = embed_texts(self.encoder.encode, cleaned), None
+            E_all, T = embed_texts(self.encoder.encode, allt), None
+        E, E_s = E_all[:len(cleaned)], E_all[len(cleaned):]
         h = self.heads
         tox = tox_logits(h, E, ngram_rows(cleaned), T)
-        sh = np.maximum(E @ h["sh_W1"] + h["sh_b1"], 0.0) @ h["sh_W2"] + h["sh_b2"] + h["sh_shift"]
+        sh = self._sh(E)
+        sh_s = self._sh(E_s) if len(flat) else np.zeros((0, 3))
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])
-        return [combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i])) for i, t in enumerate(texts)]
+        other = other_logits(h, E)
+        out, k = [], 0
+        for i, t in enumerate(texts):
+            n = len(sents[i])
+            out.append(combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i]),
+                               sent_logits=sh_s[k:k + n] if n else None, sent_texts=sents[i],
+                               other_logits=None if other is None else other[i]))
+            k += n
+        return out
+
+    def _sh(self, E):
+        return sh_logits(self.heads, E)
 
     def results(self, texts: Sequence[str]) -> list[tuple[Scores, Scores]]:
         texts = [t if isinstance(t, str) else str(t) for t in texts]

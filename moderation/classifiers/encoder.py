@@ -24,6 +24,8 @@ from typing import Sequence
 
 import numpy as np
 
+from moderation.classifiers.confusables import deconfuse
+
 DIM = 384
 MAX_SEQ_LENGTH = 256
 TOKEN_BUDGET = 4096  # padded tokens per ONNX batch: bounds the attention buffers (batch x 12 heads x T x T floats)
@@ -35,10 +37,12 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
-    """What the models see: HTML entities decoded, URLs and @handles neutralised, retweet marks and runs of
-    whitespace removed. The same function runs at training and at scoring time."""
+    """What the models see: HTML entities decoded, URLs and @handles neutralised, retweet marks removed,
+    look-alike letters / leetspeak / spaced letters undone (confusables.deconfuse) and runs of whitespace removed.
+    The same function runs at training and at scoring time."""
     text = html.unescape(text if isinstance(text, str) else str(text))
     text = _URL.sub("URL", text)
+    text = deconfuse(text)
     text = _MENTION.sub("@USER", text)
     text = _RT.sub("", text)
     text = text.replace("RT @USER:", "").replace("RT @USER", "")

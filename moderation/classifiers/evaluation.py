@@ -167,6 +167,114 @@ def evaluate(rows: Iterable[dict], task: str, toxicity, self_harm, thresholds: T
     return report
 
 
+def expected_calibration_error(y: Sequence[int], p: Sequence[float], bins: int = 10) -> float | None:
+    """ECE: the mean gap between the predicted probability and the observed rate over ten equal-width bins,
+    weighted by how many texts fall in each bin (0 = perfectly calibrated)."""
+    y, p = list(y), [min(1.0, max(0.0, float(v))) for v in p]
+    if not y:
+        return None
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, v in enumerate(p) if lo <= v < hi or (b == bins - 1 and v == 1.0)]
+        if idx:
+            total += len(idx) * abs(sum(p[i] for i in idx) / len(idx) - sum(y[i] for i in idx) / len(idx))
+    return total / len(y)
+
+
+OTHER_RISK = ("worried", "danger")
+
+
+def policy_figures(rows: Sequence[dict], lines: Sequence[dict]) -> dict:
+    """The acceptance figures on rows in Haven's own format (`tier`, `toxic`, optional `other_risk`), from
+    `score_lines` output for the same rows, in order:
+
+    held_for_self_harm   share of ideation/intent posts held for self-harm (target >= 0.95)
+    false_holds          share of ordinary posts (tier none, not abusive, nobody else at risk) held or removed (<= 0.10)
+    intent_ranked_intent share of intent posts ranked intent, i.e. urgent (>= 0.80)
+    self_harm_removed    number of concern-or-worse posts removed (0)
+    abuse_as_crisis      share of abuse at others (toxic, tier none) given the ideation/intent tier (<= 0.10)
+    toxicity_auc         ROC-AUC of the toxicity score for `toxic` (>= 0.95)
+    abuse_held           share of abusive posts held or removed at the default thresholds
+    someone_else_found   share of posts worried about another person with someone_else >= 0.5
+    someone_else_false   share of posts with nobody else at risk given someone_else >= 0.5
+    self_harm_ece / toxicity_ece  expected calibration error of P(ideation or worse) and of the toxicity score
+    """
+    risk = held = ordinary = fh = n_int = ok_int = removed = abuse = abuse_crisis = abuse_held = 0
+    se_n = se_ok = nse_n = nse_fp = 0
+    tox_y, tox_s, sh_y, sh_s = [], [], [], []
+    for r, o in zip(rows, lines):
+        tier = str(r.get("tier", "")).strip()
+        toxic = str(r.get("toxic", "0")).strip() in ("1", "true", "yes")
+        other = str(r.get("other_risk", "none") or "none").strip()
+        status, ptier = o["decision"]["status"], o["self_harm"]["tier"]
+        se = o["self_harm"].get("labels", {}).get("someone_else", 0.0)
+        tox_y.append(int(toxic)); tox_s.append(o["toxicity"])
+        if tier in TIERS:
+            sh_y.append(int(tier in ("ideation", "intent"))); sh_s.append(o["self_harm"]["score"])
+        if tier in ("ideation", "intent"):
+            risk += 1
+            held += status == "held" and ptier in ("ideation", "intent")
+        if tier == "intent":
+            n_int += 1
+            ok_int += ptier == "intent"
+        if tier in ("concern", "ideation", "intent") and status == "removed":
+            removed += 1
+        if tier == "none" and not toxic and other not in OTHER_RISK:
+            ordinary += 1
+            fh += status != "published"
+        if toxic and tier == "none":
+            abuse += 1
+            abuse_crisis += ptier in ("ideation", "intent")
+        if toxic:
+            abuse_held += status != "published"
+        if other in OTHER_RISK:
+            se_n += 1
+            se_ok += se >= 0.5
+        else:
+            nse_n += 1
+            nse_fp += se >= 0.5
+    toxic_n = sum(tox_y)
+
+    def rate(a, b):
+        return a / b if b else None
+
+    return {"n": len(lines), "held_for_self_harm": rate(held, risk), "false_holds": rate(fh, ordinary),
+            "intent_ranked_intent": rate(ok_int, n_int), "self_harm_removed": removed,
+            "abuse_as_crisis": rate(abuse_crisis, abuse), "toxicity_auc": roc_auc(tox_y, tox_s),
+            "abuse_held": rate(abuse_held, toxic_n), "someone_else_found": rate(se_ok, se_n),
+            "someone_else_false": rate(nse_fp, nse_n), "self_harm_ece": expected_calibration_error(sh_y, sh_s),
+            "toxicity_ece": expected_calibration_error(tox_y, tox_s),
+            "counts": {"risk": risk, "intent": n_int, "ordinary": ordinary, "abuse": abuse, "toxic": toxic_n,
+                       "someone_else": se_n}}
+
+
+def by_group(rows: Sequence[dict], lines: Sequence[dict], column: str) -> dict[str, dict]:
+    """policy_figures for each value of `column` (category, lang, writer...), in name order."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(str(r.get(column) or "?"), []).append(i)
+    return {g: policy_figures([rows[i] for i in idx], [lines[i] for i in idx]) for g, idx in sorted(groups.items())}
+
+
+_POLICY_COLUMNS = (("held_for_self_harm", "held"), ("false_holds", "false hold"), ("intent_ranked_intent", "intent"),
+                   ("abuse_held", "abuse held"), ("abuse_as_crisis", "abuse->crisis"), ("toxicity_auc", "tox AUC"),
+                   ("someone_else_found", "other found"), ("someone_else_false", "other false"),
+                   ("self_harm_removed", "removed"))
+
+
+def format_policy_table(groups: dict[str, dict], title: str) -> str:
+    """One line per group with the policy figures ("-" where a group has no such posts)."""
+    lines = [title, f"  {'':18s}{'n':>5s}" + "".join(f"{h:>14s}" for _, h in _POLICY_COLUMNS)]
+    for name, f in groups.items():
+        cells = []
+        for key, _ in _POLICY_COLUMNS:
+            v = f.get(key)
+            cells.append(f"{'-' if v is None else (f'{v:.3f}' if isinstance(v, float) else str(v)):>14s}")
+        lines.append(f"  {name[:18]:18s}{f['n']:>5d}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def _f(v) -> str:
     if v is None:
         return "n/a"
@@ -197,8 +305,10 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def score_lines(texts: Sequence[str], toxicity, self_harm, thresholds: Thresholds | None = None) -> list[dict]:
-    """One JSON-ready dict per text, batched: scores, self-harm tier and the policy decision."""
+def score_lines(texts: Sequence[str], toxicity, self_harm, thresholds: Thresholds | None = None,
+                with_labels: bool = False) -> list[dict]:
+    """One JSON-ready dict per text, batched: scores, self-harm tier and the policy decision (the `moderation score`
+    output). `with_labels` adds the self-harm labels (someone_else...) for the policy figures."""
     t = (thresholds or Thresholds()).validated()
     texts = list(texts)
     tox, sh = _batched_scores(texts, toxicity, self_harm)
@@ -208,7 +318,8 @@ def score_lines(texts: Sequence[str], toxicity, self_harm, thresholds: Threshold
         out.append({
             "toxicity": float(a.score),
             "toxicity_labels": {k: float(v) for k, v in a.labels.items()},
-            "self_harm": {"tier": self_harm_tier(b, t), "score": float(b.score)},
+            "self_harm": {"tier": self_harm_tier(b, t), "score": float(b.score),
+                          **({"labels": {k: float(v) for k, v in b.labels.items()}} if with_labels else {})},
             "decision": {"status": d.status, "reasons": list(d.reasons)},
         })
     return out

@@ -210,3 +210,36 @@ def embed_texts(get, cleaned_texts: list[str]):
     best = np.full(len(cleaned_texts), -np.inf)
     np.maximum.at(best, owner, np.asarray(L, np.float64))
     return E, best
+
+
+MAX_SENTENCES = 8  # sentences scored on their own per post (evenly sampled beyond that)
+SENTENCE_MIN_CHARS = 160  # shorter posts are read whole: one embedding does not average much away in 160 characters
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s+|\s*\n+\s*")
+
+
+def sentences(cleaned: str) -> list[str]:
+    """The sentences of a post worth scoring on their own: [] for a one-sentence or short post. Fragments of fewer than four
+    words join the next sentence ("ok. so. i have decided." is one unit); at most MAX_SENTENCES, evenly sampled."""
+    if len(cleaned) < SENTENCE_MIN_CHARS:
+        return []
+    parts = [p.strip() for p in _SENTENCE.split(cleaned) if p and p.strip()]
+    out: list[str] = []
+    carry = ""
+    for p in parts:
+        cur = f"{carry} {p}".strip()
+        if len(cur.split()) < 4:
+            carry = cur
+            continue
+        out.append(cur)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    if len(out) < 2:
+        return []
+    if len(out) > MAX_SENTENCES:
+        step = len(out) / MAX_SENTENCES
+        out = [out[int(i * step)] for i in range(MAX_SENTENCES)]
+    return [t[:CHUNK_CHARS] for t in out]

@@ -11,6 +11,14 @@ def sh_logits(heads: dict, E: np.ndarray) -> np.ndarray:
     return h @ heads["sh_W2"] + heads["sh_b2"] + heads["sh_shift"]
 
 
+def other_logits(heads: dict, E: np.ndarray) -> np.ndarray | None:
+    """(n, 2) logits of the someone-else heads (worried about another person, that person in danger now), or None
+    when the weights have no such heads."""
+    if "other_W" not in heads:
+        return None
+    return E @ heads["other_W"] + heads["other_b"]
+
+
 TOWER_WEIGHT = 0.5  # share of the fine-tuned tower in the toxicity logit (the rest: the frozen-embedding heads)
 
 

@@ -16,23 +16,63 @@ straightened, chat spellings expanded ("im" -> "i am", "kys" -> "kill yourself",
 repeated 3+ times squeezed ("sooooo" -> "soo"). Rules work per sentence/clause, so a recovery marker or a reporting
 verb only neutralises the clause it sits in.
 
-These rules are English only. Other languages rely on the multilingual-ish behaviour of the encoder, which is weak.
+English rules, plus explicit crisis phrases, "kill yourself" and common insults in Spanish, French, German and
+Portuguese (see languages.py for what "supported" means). `analyse` also reports `someone_else` (the author is worried
+about another person's safety) and `someone_else_danger` (that person is in danger now), and abuse written without
+the words the models lean on (polite contempt, identity attacks, other languages) and friendly banter.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from moderation.classifiers.confusables import deconfuse
 
 # --------------------------------------------------------------------------------------------------------------
 # Normalisation
+
+# Emoji that stand in for means or death ("🪢 tonight", "💊💊💊 then sleep"): read as the words they replace.
+_EMOJI_WORDS = {"🪢": " rope ", "💊": " pills ", "🔫": " gun ", "🔪": " knife ", "🗡": " knife ", "⚰": " dead ",
+                "🪦": " dead ", "☠": " dead ", "🌉": " bridge ", "🚆": " train ", "🚄": " train ", "🚇": " train ",
+                "🩸": " blood "}
+_EMOJI_RX = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
+_LAUGH = r"(?:lol|lmao|lmfao|haha\w*|hehe\w*|rofl|xd|😂|🤣|😭|💀|😅|🙃|😆)"
+# "kys" in a caring sentence is "keep yourself safe", never "kill yourself".
+_CARING = re.compile(r"\bsafe\b|\blove\b|\bhugs?\b|\btake care\b|\bhere for you\b|\bcheck in\b|\bproud\b|"
+                     r"\bxx+\b|\bstay strong\b|\bgoodnight\b|\bgn\b|❤|💙|💜|💚|🫂|🤍|💛|🧡")
+_KYS = re.compile(r"\bk ?y ?s\b")
+
+
+def _kys(text: str) -> str:
+    """Each "kys" read in context: with caring words in its sentence or just after it (within 60 characters) it is
+    "keep yourself safe", otherwise "kill yourself"."""
+    def one(m: re.Match) -> str:
+        start = max([text.rfind(c, 0, m.start()) for c in ".!?\n"] + [-1]) + 1
+        window = text[max(start, m.start() - 60): m.end() + 60]
+        for c in _CARING.finditer(window):
+            if not re.search(r"\b(?:nobody|no one|never|not|noone)\b[^.!?]{0,12}$", window[: c.start()]):
+                return "keep yourself safe"
+        return "kill yourself"
+    return _KYS.sub(one, text)
 
 _SUBS = [
     (r"[\u2018\u2019\u201b\u2032`´]", "'"),
     (r"[\u201c\u201d\u201e\u2033«»]", '"'),
     (r"(\w)\1{2,}", r"\1\1"),  # sooooo -> soo
-    (r"\bkys\b", "kill yourself"),
     (r"\bkms\b", "kill myself"),
+    # Algospeak for suicide and self-harm.
+    (r"\bun-?aliv(?:e|ed|ing)\b", lambda m: {"unalive": "kill", "unalived": "killed", "unaliving": "killing"}.get(
+        m.group(0).replace("-", ""), "kill")),
+    (r"\b(?:sewer ?slide|sui ?side|suicid3|s\*+icide|su\*+cide|self[- ]?deletion|self[- ]?delete)\b", "suicide"),
+    (r"\b(?:commit|commiting|committing) (?:sewer ?slide|suicide|self[- ]?delet\w*)\b", "commit suicide"),
+    (r"\bself[- ]?delet(?:e|ing) myself\b", "kill myself"),
+    (r"\bctb\b", "kill myself"),
+    # "catch the bus" is algospeak only with no destination, where the clause ends ("i'm ready to catch the bus.").
+    (r"\b(want|going|ready|planning|plan|about|time) to catch the bus(?= *(?:$|[.!?,]| now| soon| tonight| finally))",
+     r"\1 to kill myself"),
+    (r"\b(?:the )?final exit\b", "suicide"),
+    (r"\bgo (?:to )?sleep forever\b|\bsleep forever\b|\bpermanent(?:ly)? (?:sleep|nap)\b", "die"),
+    (r"\b(?:sh|s/h)\b(?= (?:again|tonight|urges?|relapse|last night))", "self harm"),
     (r"\bkill (?:urself|ur self|yoself|yourslef|youself|yourself)\b", "kill yourself"),
     (r"\b(?:urself|ur self|yourslef|youself)\b", "yourself"),
     (r"\b(?:myslef|mysef|my self)\b", "myself"),
@@ -73,7 +113,9 @@ _SUBS = [(re.compile(p), r) for p, r in _SUBS]
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text if isinstance(text, str) else str(text)).lower()
+    text = deconfuse(text if isinstance(text, str) else str(text)).lower()
+    text = _EMOJI_RX.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
+    text = _kys(text)
     for pat, rep in _SUBS:
         text = pat.sub(rep, text)
     return text.strip()
@@ -126,7 +168,15 @@ INTENT_RULES = [
        rf"|\bi am (?:going to|about to|gonna|ready to) jump (?:off|from)\b"
        rf"|\b{PLACE}\b.{{0,60}}\bi am (?:going to|about to|gonna|ready to) jump\b(?! (?:in|into) the (?:pool|water|lake)\b)"
        rf"|\b(?:me voy a matar|voy a matarme|me voy a suicidar|je vais (?:me tuer|me suicider|en finir)|"
-       rf"(?:bringe ich mich|ich bringe mich) um|ich werde mich umbringen|mi uccido stanotte)",
+       rf"(?:bringe ich mich|ich bringe mich) um|ich werde mich umbringen|mi uccido stanotte)"
+       # Spanish, French, German, Portuguese (accents are dropped before matching).
+       rf"|\b(?:me voy a quitar la vida|voy a quitarme la vida|voy a suicidarme|(?:esta noche|manana|hoy) me mato|"
+       rf"me mato (?:esta noche|hoy|manana)|(?:esta noche|manana|hoy) (?:lo hago|termino con todo))\b"
+       rf"|\b(?:ce soir|demain|cette nuit),? (?:je me tue|j'en finis|je vais en finir|je me suicide)\b"
+       rf"|\bich (?:nehme mir|werde mir) (?:heute |morgen |jetzt )?das leben\b|\bich mache (?:heute nacht |heute "
+       rf"|morgen |jetzt )schluss\b|\bheute nacht bringe ich mich um\b"
+       rf"|\b(?:vou|vou-me|eu vou) (?:me )?(?:matar|suicidar)\b|\bvou acabar com (?:tudo|a minha vida|minha vida)\b"
+       rf"|\b(?:hoje|amanha|esta noite),? (?:eu )?(?:me mato|acabo com tudo|vou me matar)\b",
        "stated intent: '{m}'"),
     _r("timing",
        rf"\b(?:i am|i will|i am going to|going to|gonna) (?:going to )?(?:finally |actually |really |just )?"
@@ -141,7 +191,13 @@ INTENT_RULES = [
        rf"|\b(?:going to|gonna) do it (?:when|after|before|at|once|while)\b|\bi am doing it (?:this|tonight|tomorrow|"
        rf"when|after|on)\b|\btaking (?:them|it|everything|all of (?:them|it))\b.{{0,30}}\b{TIME}"
        rf"|\bthe last (?:night|day|time) i (?:will|have to|ever)\b|\b(?:will not|never) change my mind\b"
-       rf"|\b(?:everything|it all) is (?:set|ready|planned|arranged) for\b|\bcounting down (?:the )?(?:hours|days|"
+       rf"|\b(?:everything|it all) is (?:set|ready|planned|arranged) for\b"
+       rf"|(?:^|[,.!?] )(?:kill myself|end my life|end it all) (?:\w+ )?{TIME}"
+       rf"|\b(?:the )?date is (?:set|picked|chosen)\b|\bit is (?:set|happening|planned) for (?:tonight|tomorrow|"
+       rf"monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d+)"
+       rf"|\b{TIME}[.,]? (?:that is|is) when\b(?! (?:the|my|our|we|they|you|he|she) )"
+       rf"|\b(?:after|past) (?:tonight|today|tomorrow|this weekend|friday|saturday|sunday)\b.{{0,20}}\b(?:no more|"
+       rf"it is over|i am done|i am gone|i will be gone|nobody will|no one will)\b|\bcounting down (?:the )?(?:hours|days|"
        rf"minutes) (?:until|till|til) i (?:can )?(?:finally )?(?:go|die|leave|end)",
        "timing: '{m}'"),
     _r("plan",
@@ -156,6 +212,9 @@ INTENT_RULES = [
        rf"|\b{METHOD_NOUN} (?:is|are) (?:ready|loaded|counted|in my hand|next to me|(?:on|in|beside|under) "
        rf"(?:the|my) (?:\w+ )?(?:table|desk|bed|drawer|pocket|bag|car|hand|lap))\b"
        rf"|\btied the (?:knot|noose)\b|\bthe (?:rope|noose) is (?:ready|up|hanging)\b|\bfinally have enough\b"
+       rf"|\btied (?:the |a |my )?(?:rope|noose)\b|\b(?:rope|noose)(?: is| are)? (?:up|tied|ready|set)\b"
+       rf"|\b{METHOD_NOUN} (?:are |is )?(?:lined up|laid out|counted out|all out|in front of me|ready)\b"
+       rf"|\b(?:car|engine) (?:is )?running in the (?:closed )?garage\b|\bhose (?:is )?(?:taped|attached) to\b"
        rf"|\b(?:have|got) enough (?:pills|tablets|meds)\b|\b(?:got|have|brought) everything (?:ready|i need)\b",
        "means at hand: '{m}'"),
     _r("act_in_progress",
@@ -189,6 +248,14 @@ INTENT_RULES = [
        rf"|\b(?:last|final) (?:message|post|words) from me\b|\bend of the (?:road|line) for me\b|\bwill not be "
        rf"coming back\b(?!.{{0,20}}\b(?:to (?:work|this|the)|until|till))|\bnone of you will have to\b"
        rf"|\bi have to go now\b.{{0,10}}\b(?:forever|for good|goodbye|bye)\b|\bi am sorry for everything\b"
+       rf"|\bit was (?:nice|good|lovely) knowing (?:you|everyone|all of you)\b|\bsee you (?:all )?on the other side\b"
+       rf"|\b(?:this is )?the last (?:you|anyone) will (?:ever )?hear from me\b|\byou will not hear from me again\b"
+       rf"|\btake care of (?:my (?:cat|dog|kids?|mum|mom|family|pets?)|them|her|him) for me\b"
+       rf"|\blove (?:you|u) all\b.{{0,20}}\b(?:sorry|goodbye|bye forever|forever|for the last time|forgive me)\b"
+       rf"|\bsigning off (?:for good|forever|for the last time)\b|\bplease (?:forgive|remember) me\b.{{0,30}}"
+       rf"\b(?:goodbye|bye|gone|sorry|last)\b|\b(?:adios a todos|adieu a tous|adeus a todos|lebt (?:alle )?wohl)\b"
+       rf"|\b(?:esta es mi ultima|c'est mon dernier|das ist meine letzte|esta e a minha ultima|essa e a minha ultima) "
+       rf"(?:mensaje|message|nachricht|mensagem)\b"
        rf"|\bdo not (?:try to )?(?:find|save|look for) me\b|\bdo not blame yourselves\b|\btell my (?:mum|mom|dad|"
        rf"family|sister|brother|kids|wife|husband|partner) i (?:love|loved)\b"
        # A last goodbye to someone who does not know it ("told her i love her for the last time").
@@ -230,7 +297,27 @@ IDEATION_RULES = [
        rf"|\b(?:brain|head|mind|voice|voices|thoughts)\b.{{0,25}}\b(?:tell|tells|telling|say|says|saying|whisper\w*)"
        rf"\b.{{0,25}}\b(?:die|end (?:it|things|my life)|kill myself|(?:hurt|cut|harm|punish) myself|"
        rf"better off (?:dead|gone|without me)|not be here)\b"
-       rf"|\bquiero morir|\bje veux mourir|\bich will (?:nicht mehr leben|sterben)|\bme quiero matar|\bvoglio morire",
+       rf"|\bquiero morir|\bje veux mourir|\bich will (?:nicht mehr leben|sterben)|\bme quiero matar|\bvoglio morire"
+       rf"|\b(?:quiero matarme|no quiero (?:vivir|seguir viviendo|existir|estar aqui)|ganas de (?:morir|matarme|"
+       rf"desaparecer para siempre|no existir)|pienso en (?:suicidarme|matarme|el suicidio|quitarme la vida)|"
+       rf"estarian mejor sin mi|ojala estuviera muert[oa]|quisiera morir(?:me)?)\b"
+       rf"|\b(?:j'ai envie de mourir|envie de (?:mourir|me tuer|en finir)|je (?:ne )?veux plus vivre|je n'ai plus "
+       rf"envie de vivre|je pense (?:au suicide|a me tuer|a en finir)|je voudrais (?:mourir|etre mort\w*)|pensees "
+       rf"suicidaires|je veux en finir)\b"
+       rf"|\b(?:ich will (?:tot sein|mich umbringen|nicht mehr da sein)|ich mochte sterben|ich mochte nicht mehr leben|"
+       rf"suizidgedanken|selbstmordgedanken|ich denke (?:an|daran) (?:selbstmord|suizid|mich umzubringen)|"
+       rf"ware lieber tot|ich bin lebensmude)\b"
+       rf"|\b(?:quero morrer|quero me matar|nao quero mais viver|nao quero (?:viver|existir|estar aqui)|vontade de "
+       rf"(?:morrer|me matar|sumir para sempre)|penso em (?:me matar|suicidio|morrer)|pensamentos suicidas|"
+       rf"queria estar mort[oa]|estariam melhor sem mim)\b"
+       # Algospeak already rewritten, and hedged wishes without "i" ("honestly want to die lol").
+       rf"|(?:^|[,.!?] )(?:honestly |really |just |kinda |lowkey |literally |so |ngl |tbh )*(?:want|wanna|wish) to "
+       rf"(?:die|be dead|kill myself|not exist|stop existing|not be here)\b"
+       rf"|(?:^|[,.!?] )(?:going to |about to |ready to |gonna )?(?:kill myself|end my life|end it all)\b"
+       rf"|\b(?:want|wanna|going|ready|need) to (?:commit )?suicide\b"
+       rf"|\bnot (?:want|wanting) to be here (?:anymore|any more)\b|\b(?:wish|want) (?:i could|to) (?:just )?"
+       rf"(?:not be here|disappear) (?:anymore|any more|forever|for good)\b|\bthinking (?:about|of) suicide\b"
+       rf"|\bsuicide is the (?:only|best) (?:way|option|answer)\b",
        "suicidal ideation: '{m}'"),
 ]
 
@@ -246,9 +333,54 @@ SECOND_PERSON_ABUSE = _r(
     r"|\byou (?:should |could |need to |can )?(?:just |please )?stop existing\b|\bfinish(?:ed)? the job\b|\b(?:do|does) the world a favou?r\b|\bput you out of your misery\b"
     r"|\bnobody would miss you\b|\bslit your wrists\b|\bdo it already\b|\b(?:kill|killed) yourself\b"
     r"|\bi (?:will|am going to|am gonna) (?:kill|hurt|find|beat|stab|shoot|break) (?:you|your)\b"
-    r"|\bi know where you live\b|\bwatch your back\b|\bhope we never meet\b|\byou (?:deserve|earned) (?:to die|it)\b",
+    r"|\bi know where you live\b|\bwatch your back\b|\bhope we never meet\b|\byou (?:deserve|earned) (?:to die|it)\b"
+    # Spanish, French, German, Portuguese (accents dropped before matching).
+    r"|\b(?:matate|suicidate|muerete|ahorcate|vete a morir|ojala (?:te mueras|te murieras|mueras)|te voy a matar)\b"
+    r"|\btirate (?:de|por|a) (?:un|el) (?:puente|tren)\b"
+    r"|\b(?:tue[- ]toi|suicide[- ]toi|pends[- ]toi|va (?:te tuer|te pendre|crever|mourir)|j'espere que tu (?:meurs|vas "
+    r"crever|crevé|creves)|je vais te tuer)\b|^creve\b"
+    r"|\b(?:bring dich um|tote dich|hang dich auf|geh sterben|ich (?:bring|bringe) dich um|ich hoffe du stirbst|"
+    r"verreck doch)\b|^(?:stirb|verreck)\b"
+    r"|\b(?:vai se matar|se mata (?:logo|de uma vez|agora)|mata-te|se enforca|(?:tomara|espero) que (?:voce|tu) morra|"
+    r"vou te matar|vai morrer)\b|^(?:se mata|morre)\b",
     "aimed at someone else: '{m}'",
 )
+# Abuse in polite words or in another language (no "kill yourself", no profanity the model knows).
+TARGETED_INSULT = re.compile(
+    r"\b(?:eres|sos) (?:un |una |muy |tan )?(?:idiota|estupid[oa]|imbecil|pendej[oa]|gilipollas|puta|basura|inutil|"
+    r"asqueros[oa]|retrasad[oa]|una mierda|perdedor[a]?|patetic[oa])\b|\b(?:hij[oa] de puta|vete a la mierda|"
+    r"callate (?:la boca|idiota|ya)|cabron|maricon|zorra)\b"
+    r"|\b(?:t'es|tu es|t es|espece d[e']) ?(?:qu'une? |un |une |vraiment |trop )?(?:connard|connasse|salope|pute|abruti\w*|debile|"
+    r"idiot\w*|imbecile|merde|nul|nulle|ordure|con|conne|cretin\w*|pathetique|minable)\b|\b(?:ta gueule|ferme ta "
+    r"gueule|va te faire foutre|fils de pute|encule|sale (?:pute|con|conne|arabe|noir|juif|pd))\b"
+    r"|\bdu bist (?:so |ein |eine |echt |total |einfach |nur )*(?:dumm\w*|hasslich\w*|nichts wert|wertlos|idiot|"
+    r"arschloch|versager|missgeburt|abschaum|hurensohn|fotze|schlampe|wichser|behindert|ein opfer|dreck|erbarmlich)\b"
+    r"|\b(?:halt die fresse|halts maul|fick dich|hurensohn|arschloch|wichser|missgeburt|verpiss dich)\b"
+    r"|\b(?:voce e|vc e|tu es|tu e) (?:um |uma |muito |tao )?(?:idiota|burr[oa]|otari[oa]|vagabund[oa]|vadia|puta|"
+    r"lixo|inutil|nojent[oa]|imbecil|retardad[oa]|fracassad[oa]|patetic[oa])\b|\b(?:filho da puta|vai se foder|vai "
+    r"tomar no cu|cala a boca|arrombad[oa]|desgracad[oa])\b"
+    # English abuse with no swear word: contempt for the person, or for a group.
+    r"|\byou are (?:such |truly |really |honestly |just |an? )*(?:a |an )?(?:waste of (?:space|air|oxygen|skin)|"
+    r"(?:pathetic|worthless|disgusting|useless|subhuman|vile|repulsive|embarrassing) (?:excuse|person|human|creature|"
+    r"man|woman|loser|failure)|embarrassment to|disgrace to|mistake|nobody|nothing|joke)\b"
+    r"|\b(?:nobody|no one) (?:here )?(?:likes|wants|loves|cares about|would miss|will ever love) you\b"
+    r"|\beveryone (?:hates|laughs at|is laughing at) you\b|\b(?:the world|everyone|we) would be better off without you\b"
+    r"|\byour (?:parents|mum|mom|mother|family) must (?:be ashamed|hate you|regret)\b|\bno wonder (?:nobody|no one|"
+    r"everyone)\b.{0,20}\byou\b|\bpeople like you (?:should|do not deserve|are the reason|are a)\b"
+    r"|\b(?:women|immigrants|muslims|jews|gays|trans people|black people|foreigners|refugees) (?:are|should be) "
+    r"(?:animals|vermin|parasites|subhuman|inferior|a disease|filth|not (?:people|human))\b"
+    r"|\bgo back to (?:your|where you came from|your own) (?:country|kind)?\b"
+)
+# Friendly banter: swearing among friends, aimed at no one's harm ("you absolute legend", "love you, you idiot lol").
+BANTER = re.compile(
+    r"\b(?:legend|king|queen|goat|genius|madman|madlad|icon|champ|hero)\b|\blove (?:you|ya|u)\b|\bmiss (?:you|ya)\b"
+    r"|\bproud of (?:you|ya)\b|\b(?:congrats|congratulations|well done|happy birthday|good luck)\b")
+_NEGATED_OR_ASKED = re.compile(
+    r"(?:\b(?:do not|never|not|please do not|please never|no need to|why would you|would you ever|are you (?:going|"
+    r"planning|thinking|trying|about)(?: to| of| about)?|do you (?:want|feel like|think about|plan)(?: to)?|have you "
+    r"(?:thought|been thinking|tried)(?: about| of| to)?|thinking (?:about|of)|(?:the )?urge to|stop you from|keep you "
+    r"from|help you not|talk you out of|before you|if you (?:want|feel like|are going|ever feel like) to|asking "
+    r"(?:someone|them|him|her|if)(?: \w+){0,4}|want you to|not let you|wanting to|want to)\s+(?:\w+\s+){0,2})$")
 THREAT_WORDS = re.compile(r"\b(?:kill|hurt|find|beat|stab|shoot|break|die|dies|hang|rot|burn|drown|live|back|meet|"
                           r"misery|bleach|jump|job|existing)\b")
 
@@ -270,6 +402,12 @@ SUPPORTIVE = re.compile(
     r"therapist))\b|\bare you safe\b|\bstay with us\b|\bplease stay\b|\byou (?:are not|aren't) (?:a burden|alone)\b"
     r"|\bi am (?:here|the mod)\b|\bproud of you\b|\byou matter\b|\bhow (?:do i|can i|to) (?:help|support)\b"
     r"|\bsigns of suicide\b|\bsuicide prevention\b"
+    r"|\bkeep yourself safe\b|\bstay safe\b|\bhere for you\b|\byou are (?:loved|wanted|needed|important)\b"
+    r"|\breach out\b|\b(?:the )?(?:thoughts|feelings|urges?|waves?) (?:do )?pass\b|\bit (?:does )?passes?\b"
+    r"|\b(?:does not|do not|will not|never) (?:plant|put|give) (?:the|an|that) idea\b|\bsafety plan\b"
+    r"|\byou deserve (?:help|support|to (?:be here|live|be safe|feel better))\b|\bwe want you (?:here|around|to stay)\b"
+    r"|\bplease (?:do not|never) (?:hurt|kill|harm|end)\b|\bhold on\b|\bwould you like to talk\b|\bi am listening\b"
+    r"|\b(?:asking|ask) (?:someone|them|him|her|people|directly|about suicide)\b|\bcrisis (?:line|team|text|number)\b"
 )
 RECOVERY = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|few|several|many) (?:years?|months?|weeks?|days?) "
@@ -287,6 +425,49 @@ THIRD_PERSON = re.compile(
     r"|\b(?:she|he|they) (?:wants? to (?:die|kill)|tried to|attempted|is suicidal|self harms?|said (?:she|he|they) "
     r"wants?)"
 )
+_CLOSE = (r"(?:best )?(?:friend|mate|sister|brother|daughter|son|mum|mom|dad|father|mother|partner|wife|husband|"
+          r"girlfriend|boyfriend|gf|bf|cousin|student|classmate|colleague|coworker|flatmate|roommate|kid|child|ex|"
+          r"niece|nephew|aunt|uncle|grandma|grandad|grandpa|neighbou?r|bestie|teammate)")
+_OTHER_PERSON = (rf"(?:\b(?:my|our|a|his|her|their) (?:\w+ ){{0,2}}{_CLOSE}\b(?:'s)?|\b(?:someone|somebody|a (?:guy|girl|kid|"
+                 rf"person|member|user|lad|woman|man)|this (?:guy|girl|person|kid)) (?:in|on|from|at) (?:my|our|the|this) "
+                 rf"\w+|\b(?:someone|somebody) i (?:know|love|care about)\b|\b{_CLOSE}'s\b)")
+_OTHER_RISK_WORDS = (r"(?:suicid\w*|kill (?:her|him|them)sel\w*|end (?:it|her life|his life|their life|things)|cutting|"
+                     r"self harm\w*|an attempt|tried to (?:kill|end|hurt)|better off dead|(?:does not|do not|did not) see "
+                     r"the point|wants? to (?:die|disappear|not wake up)|wanna (?:die|ctb|kill myself)|kill myself|"
+                     r"(?:a |her |his )?goodbye|giving away|gave away|took something|took (?:pills|a lot|an overdose)|"
+                     r"overdos\w*|(?:is|was|am) done|a plan|hurt (?:her|him|them)sel\w*|not (?:safe|okay|ok) right now|"
+                     r"threaten\w* to)")
+SOMEONE_ELSE = re.compile(
+    rf"{_OTHER_PERSON}.{{0,80}}?\b{_OTHER_RISK_WORDS}"
+    rf"|\b(?:she|he|they) (?:says?|said|keeps saying|told me) (?:she|he|they) (?:wants? to (?:die|end it)|is going to "
+    rf"(?:kill|end|do it)|will (?:kill|end)|does not want to (?:live|be here)|thinks? about suicide)"
+    rf"|\b(?:worried|scared|terrified|afraid) (?:about|for|that) (?:my|our) {_CLOSE}\b.{{0,60}}\b(?:die|suicid\w*|"
+    rf"kill|end (?:it|her|his|their)|hurt (?:her|him|them)sel\w*|not (?:safe|okay|ok))"
+    rf"|\bhow (?:do i|can i|to|should i) (?:help|support|talk to) (?:my|a|someone|somebody) (?:\w+ )?"
+    rf"(?:{_CLOSE}\b)?.{{0,40}}\b(?:suicid\w*|self harm\w*|wants? to die|cutting|kill)"
+    # A reply to a member in crisis: the author is worried about the person they are answering.
+    rf"|\b(?:please (?:stay|do not (?:do this|go|do it))|can you (?:call|text|tell me where)|are you safe|where are you "
+    rf"right now|you (?:are not|aren't) a burden|is there anyone who can (?:come|be) with you|(?:call|text) (?:or text )?"
+    rf"(?:988|999|911|112|116 ?123|samaritans|a crisis line)|go to (?:a&e|the er|a hospital)|if you (?:feel you )?can not "
+    rf"keep (?:yourself )?safe)\b"
+    rf"|\b(?:mi|mon|ma|mein|meine|meu|minha) (?:\w+ )?(?:amig[oa]s?|ami|amie|freund\w*|herman[oa]|frere|soeur|bruder|"
+    rf"schwester|irma|irmao|hij[oa]|filh[oa]|madre|mere|mutter|mae|padre|pere|vater|pai)\b.{{0,60}}\b(?:quiere (?:morir|"
+    rf"matarse|suicidarse|desaparecer)|veut (?:mourir|se suicider|se tuer|en finir)|will (?:sterben|sich umbringen|nicht "
+    rf"mehr leben)|quer (?:morrer|se matar|sumir)|verabschiedet|sumir|suicid\w*|umbringen|se matar|matarse|se tuer|"
+    rf"no contesta|ne repond plus|geht nicht mehr ans handy|nao atende)"
+)
+SOMEONE_ELSE_DANGER = re.compile(
+    r"\b(?:right now|tonight|just (?:texted|sent|messaged|called|posted)|not (?:answering|picking up|replying|"
+    r"responding)|will not (?:answer|pick up|reply|talk|tell me where)|(?:is|was) on (?:the|a) (?:bridge|roof|ledge|"
+    r"tracks)|has (?:pills|a gun|a rope|a knife|a blade)|(?:took|taken|swallowed) (?:something|pills|an overdose|a "
+    r"bunch|a lot|everything|all)|overdosed|said goodbye|saying goodbye|(?:sent|texted|posted) (?:me )?(?:a )?goodbye|"
+    r"goodbye (?:text|message|note)|suicide note|is going to do it|(?:she|he|they) (?:is|are) cutting|what do i do|"
+    r"call(?:ed|ing)? (?:911|999|112|the police|an ambulance|for help)|police are|ambulance is|can not reach "
+    r"(?:her|him|them)|(?:has|have) a plan|a plan and a date|(?:is|are) planning|where (?:are you|she is|he is|they are)|"
+    r"get someone there|do not go|answer them|verabschiedet|ans handy|was genommen|no contesta|ne repond plus|nao "
+    r"atende|(?:she|he|they) (?:said|says) (?:she|he|they) (?:is|are|was|were) done)\b"
+)
+
 NEGATION = re.compile(
     r"\b(?:i am|i am really|i am honestly) not (?:suicidal|going to (?:hurt|kill) myself|in (?:any )?danger|going "
     r"anywhere|thinking of (?:ending|killing))\b(?! but)|\bnot in danger\b|\b(?:i|i really) do not (?:want to die|have (?:any )?"
@@ -300,7 +481,11 @@ IDIOM = re.compile(
     r"watch|get)\b|\bi would (?:kill|die) for\b|\bto die for\b|\bkill me now\b.{0,20}\b(?:lol|jk|joking|haha)|"
     r"\bi am dead\b.{0,6}(?:lol|lmao|😂|🤣|haha)|\b(?:im|i am) dead 😂|\bkilled it\b|\bkill (?:it|this|the)\b"
     r"|\b(?:phone|battery|laptop|wifi|car|plants?|character)\b.{0,12}\b(?:died|dead|dying)\b|\bdeath of me\b"
-    r"|\b(?:jk|just kidding|joking|obviously)\b\)?$"
+    r"|\b(?:kill myself|die|kms)\b if (?:i|my|this|the|he|she|they|we|you|it)\b.{0,40}\b(?:exam|test|class|"
+    r"game|lose|lost|fail|miss|match|team|meeting|boss|work|song|episode|season|traffic|wifi|queue|bus|train|sees?|"
+    r"finds? out|have to|another|one more)\w*"
+    r"|\bme (?:muero|mori) de (?:risa|verguenza|hambre|ganas)|\bje meurs de (?:rire|faim|honte|envie)|\bmorro de "
+    r"(?:rir|vergonha|fome|saudade)|\bich sterbe vor (?:lachen|hunger|scham)|\btotlachen\b"
 )
 FIRST_PERSON_DISTRESS = re.compile(
     r"\b(?:i|i am|i feel|i have|myself|my life)\b.{0,30}\b(?:die|dead|suicid\w*|kill myself|end (?:it|my life)|"
@@ -342,6 +527,10 @@ class RuleResult:
     tox_floor: float = 0.0
     tox_delta: float = 0.0
     tox_cap: float = 1.0
+    insult: bool = False  # polite or non-English abuse aimed at someone
+    banter: bool = False
+    someone_else: bool = False  # the author is worried about another person's safety
+    someone_else_danger: bool = False  # ... who is in danger now
 
 
 def _snip(m: re.Match, limit: int = 60) -> str:
@@ -371,6 +560,12 @@ def analyse(text: str) -> RuleResult:
             continue
         if _SELF_WISH.search(c[: m.start()]) and "you" not in m.group(0):
             continue  # "i want to just go die somewhere": the author's own wish, not an order to someone
+        before = c[: m.start()]
+        if _NEGATED_OR_ASKED.search(before) and not re.search(
+                r"\byou (?:should|need to|ought to|could)\b|\bwhy (?:do not|not|would not|will not) you\b", before[-40:]):
+            res.suppressors.append("supportive")
+            res.reasons.append(f"crisis words negated or asked about with care, not aimed at anyone: '{_snip(m)}'")
+            continue
         if REPORTED.search(c) or SUPPORTIVE.search(c) or re.search(r"\b(?:do not|never|should not|stop) (?:say|tell|type)", c):
             res.suppressors.append("reported")
             res.reasons.append(f"crisis words quoted or reported, not aimed at anyone: '{_snip(m)}'")
@@ -387,12 +582,30 @@ def analyse(text: str) -> RuleResult:
         if not own:
             res.sh_delta -= 6.0
 
+    # 1b) Abuse without the words the models lean on: polite contempt, identity attacks, other languages.
+    m = TARGETED_INSULT.search(norm)
+    if m and not abuse_clean and not REPORTED.search(norm):
+        res.insult = True
+        res.tox_floor = max(res.tox_floor, 0.85)
+        res.reasons.append(f"aimed at someone else (insult): '{_snip(m)}'")
+    if BANTER.search(norm) and not abuse_clean and not res.insult:
+        res.banter = True
+        res.tox_delta -= 2.0
+
+    # 1c) Someone else at risk: the author is worried about another person (not the author's own crisis).
+    m = SOMEONE_ELSE.search(norm)
+    if m:
+        res.someone_else = True
+        res.someone_else_danger = bool(SOMEONE_ELSE_DANGER.search(norm))
+        res.reasons.append(f"someone else at risk{' now' if res.someone_else_danger else ''}: '{_snip(m)}'")
+
     # 2) Intent and ideation, clause by clause, ignoring clauses with a neutralising context.
     for c in parts:
         if SECOND_PERSON_ABUSE.pattern.search(c):
             continue
         ctx = [name for name, rx in (("reported", REPORTED), ("supportive", SUPPORTIVE), ("recovery", RECOVERY),
-                                     ("third_person", THIRD_PERSON), ("negation", NEGATION), ("idiom", IDIOM))
+                                     ("third_person", THIRD_PERSON), ("negation", NEGATION), ("idiom", IDIOM),
+                                     ("someone_else", SOMEONE_ELSE))
                if rx.search(c) and not (name == "reported" and INNER_VOICE.search(c))]
         if "recovery" in ctx and PRESENT_DISTRESS.search(c):
             ctx.remove("recovery")
@@ -426,7 +639,7 @@ def analyse(text: str) -> RuleResult:
         damp = 0.0
         present = bool(PRESENT_DISTRESS.search(norm))
         for name in ("supportive", "recovery", "negation", "idiom", "reported", "third_person"):
-            if whole_context[name]:
+            if whole_context[name] or (name == "third_person" and res.someone_else):
                 res.suppressors.append(name)
                 if present and name in ("recovery", "reported", "negation"):
                     continue  # "8 months clean but i want to cut again" is the author's crisis now

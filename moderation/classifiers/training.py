@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from moderation.classifiers.embcache import EmbeddingCache, default_cache_dir
 from moderation.classifiers.encoder import clean_text
 from moderation.classifiers.features import HASH_CONFIG, embed_texts, ngrams
-from moderation.classifiers.heads import TOWER_WEIGHT, sh_logits, tox_logits  # noqa: F401 (shared with serving)
+from moderation.classifiers.heads import TOWER_WEIGHT, other_logits, sh_logits, tox_logits  # noqa: F401 (shared with serving)
 
 HOLDOUT_FRACTION = 0.2
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +58,7 @@ def own_files(own_data: Path | None) -> list[Path]:
     own_data = Path(own_data)
     return sorted(own_data.glob("short_posts*.csv")) if own_data.is_dir() else [own_data]
 TIER_INDEX = {"none": 0, "concern": 1, "ideation": 2, "intent": 3}
+TIERS = ("none", "concern", "ideation", "intent")
 CSSRS_TIER = {"Supportive": 0, "Indicator": 1, "Ideation": 2, "Behavior": 3, "Attempt": 3}
 
 # Sample weights (own short posts are the product's register and are scarce).
@@ -161,10 +162,15 @@ class Dataset:
                                 "user": np.array(user_idx), "intent_known": np.ones(len(texts), bool),
                                 "user_tier": np.array([CSSRS_TIER[r["label"]] for r in users]),
                                 "user_hold": np.array([is_holdout(r["id"]) for r in users])}
-        own_rows = [row for f in own_files(own_data) for row in _read_csv(f)]
+        # Each own file is one writer (or one brief): the unit of the leave-one-writer-out figures.
+        own_rows = [dict(row, writer=f.stem) for f in own_files(own_data) for row in _read_csv(f)]
         texts = [clean_text(r["text"]) for r in own_rows]
-        log(f"own short posts: {len(own_rows)} rows")
+        log(f"own short posts: {len(own_rows)} rows from {len({r['writer'] for r in own_rows})} writers")
         self.own = {"texts": texts, "raw": [r["text"] for r in own_rows], "E": emb(texts),
+                    "writer": np.array([r["writer"] for r in own_rows]),
+                    # worry about another person: 0 none, 1 worried, 2 danger now, -1 not labelled by that writer
+                    "other": np.array([{"none": 0, "worried": 1, "danger": 2}.get(
+                        (r.get("other_risk") or "").strip(), -1) for r in own_rows], dtype=int),
                     "tier": np.array([TIER_INDEX[r["tier"].strip()] for r in own_rows], dtype=int),
                     "toxic": np.array([int(r["toxic"]) for r in own_rows], dtype=int),
                     "hold": np.array([is_holdout("own:" + r["text"]) for r in own_rows], dtype=bool)}
@@ -271,6 +277,56 @@ def _sh_training_set(ds: Dataset, own_mask: np.ndarray):
     return E, tier, w, known
 
 
+MIN_OTHER_POSITIVES = 10
+
+
+def _fit_other(ds: Dataset, own_mask: np.ndarray, seed: int) -> dict:
+    own = ds.own
+    m = own_mask & (own["other"] >= 0)
+    y = own["other"][m]
+    if (y >= 1).sum() < MIN_OTHER_POSITIVES:
+        return {}
+    W, b = [], []
+    for target in (y >= 1, y == 2):
+        c, bias = _fit_lr(own["E"][m], target.astype(int), None, C=1.0, seed=seed)
+        W.append(c); b.append(bias)
+    return {"other_W": np.stack(W, 1).astype(np.float32), "other_b": np.array(b, np.float32)}
+
+
+def leave_one_writer_out(ds: Dataset, heads: dict, seed: int) -> dict:
+    """Policy figures for each own writer scored by self-harm and someone-else heads fitted without that writer
+    (public data and every other writer kept; calibration shifts, toxicity heads, tower and rules shared, so the
+    toxicity side is not left out). The honest estimate of how the heads do on a writer they have never read."""
+    from moderation.classifiers.embedded import combine
+    from moderation.policy import Thresholds, decide
+
+    own = ds.own
+    tox_logit = head_logits(heads, own["E"], own["texts"], own.get("T"))["tox"]
+    out = {}
+    for w in sorted(set(own["writer"].tolist())):
+        test = own["writer"] == w
+        h = _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
+        h["sh_shift"] = heads["sh_shift"]
+        h.update(_fit_other(ds, ~test, seed))
+        shl = sh_logits(h, own["E"][test])
+        oth = other_logits(h, own["E"][test])
+        rows, lines = [], []
+        for j, i in enumerate(np.where(test)[0]):
+            a, b = combine(own["raw"][i], float(tox_logit[i]), shl[j], heads,
+                           other_logits=None if oth is None else oth[j])
+            d = decide(a, b, Thresholds())
+            rows.append({"tier": TIERS[own["tier"][i]], "toxic": str(own["toxic"][i]),
+                         "other_risk": {0: "none", 1: "worried", 2: "danger"}.get(int(own["other"][i]), "none")})
+            lines.append({"toxicity": a.score, "decision": {"status": d.status},
+                          "self_harm": {"tier": d.tier, "score": b.score, "labels": b.labels}})
+        from moderation.classifiers.evaluation import policy_figures
+
+        f = policy_figures(rows, lines)
+        f.pop("counts", None)
+        out[w] = f
+    return out
+
+
 def tox_sample_weights(name: str, y: np.ndarray) -> np.ndarray:
     """Per-row toxicity weights of one source: Davidson's classes balanced, OLID x W_OLID, own posts x W_OWN."""
     if name == "davidson" and 0 < y.mean() < 1:
@@ -350,6 +406,10 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
     out["ident_w"], out["ident_b"] = c.astype(np.float32), np.float32(b)
     c, b = _fit_lr(E, np.concatenate(insults), w, C=1.0, seed=seed)
     out["insult_w"], out["insult_b"] = c.astype(np.float32), np.float32(b)
+
+    # --- someone else at risk: two logistic heads on the embedding (worried about another person; that person in
+    # danger now), from the own posts whose writers labelled it
+    out.update(_fit_other(ds, own_mask, seed))
 
     # --- self-harm: ordinal heads
     out.update(_fit_sh_mlp(*_sh_training_set(ds, own_mask), seed))
@@ -552,7 +612,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     heads.update(tower_arrays)
     calibrate(ds, heads, log, seed)
     metrics = {"heldout": heldout_metrics(ds, heads), "cross_source": cross_source(ds, seed),
-               "own_dev": own_dev_metrics(ds, heads, ds.own["hold"])}
+               "own_dev": own_dev_metrics(ds, heads, ds.own["hold"]),
+               "leave_one_writer_out": leave_one_writer_out(ds, heads, seed)}
     # Final heads: the same, plus own dev posts (public hold-outs stay excluded so the held-out figures stay honest).
     final = fit_heads(ds, use_own_dev=True, seed=seed)
     final.update(tower_arrays)
@@ -684,6 +745,9 @@ def format_metrics(m: dict) -> str:
     lines.append("cross-source toxicity:")
     for k, v in m.get("cross_source", {}).items():
         lines.append(f"  {k:42s} {v:.4f}" if v is not None else f"  {k:42s} n/a")
+    for w, f in m.get("leave_one_writer_out", {}).items():
+        lines.append(f"leave-one-writer-out {w}: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in f.items() if isinstance(v, float)))
     for sec in ("own_dev", "own_all_in_sample"):
         if m.get(sec):
             lines.append(f"{sec} (policy-level, default thresholds):")

@@ -115,3 +115,24 @@ def test_evaluate_reads_the_hand_written_sets_own_columns(cli, tmp_path):
     (tmp_path / "bad.csv").write_text("text,score\nhello,1\n", encoding="utf-8")
     result = cli.invoke(args=["moderation", "evaluate", "--data", str(tmp_path / "bad.csv"), "--task", "toxicity"])
     assert result.exit_code != 0 and "'label' (or 'toxic')" in result.output
+
+
+def test_evaluate_a_folder_of_writers_prints_policy_figures_per_category_and_writer(cli, tmp_path):
+    folder = tmp_path / "writers"
+    folder.mkdir()
+    header = "text,tier,toxic,other_risk,category,lang\n"
+    (folder / "writer_a.csv").write_text(
+        header + "\"i wrote my note, goodbye everyone\",intent,0,none,terse_intent,en\n"
+        "\"had a nice lunch\",none,0,none,ordinary,en\n"
+        "\"you are a waste of space\",none,1,none,polite_abuse,en\n", encoding="utf-8")
+    (folder / "writer_b.csv").write_text(
+        header + "\"my brother just texted me goodbye and is not answering\",none,0,danger,someone_else,en\n"
+        "\"quiero morir\",ideation,0,none,non_english,es\n", encoding="utf-8")
+    result = cli.invoke(args=["moderation", "evaluate", "--data", str(folder), "--task", "self_harm"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "policy figures" in out and "expected calibration error" in out
+    assert "per category:" in out and "terse_intent" in out and "someone_else" in out
+    assert "per language:" in out and "per writer" in out and "writer_a" in out and "writer_b" in out
+    assert "leave-one-writer-out" in out
+    assert "waste of space" not in out  # aggregates only, never a text

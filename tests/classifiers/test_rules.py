@@ -91,3 +91,90 @@ def test_urges_preparations_and_last_goodbyes(text, expected):
 ])
 def test_lookalikes_of_preparations_and_goodbyes(text):
     assert not analyse(text).intent_rules, text
+
+
+@pytest.mark.parametrize("text", [
+    "please don't kill yourself, call 988 or text someone tonight",
+    "are you thinking of killing yourself? it's ok to ask me that",
+    "i don't want you to kill yourself, we'd miss you so much",
+    "kys tonight ok? love you, message me when you're up",  # "keep yourself safe"
+    "stay strong and kys, here for you xx",
+    "asking someone directly if they want to kill themselves does not plant the idea",
+])
+def test_supportive_and_negated_crisis_words_are_not_abuse(text):
+    r = analyse(text)
+    assert not r.second_person_abuse and not r.tox_floor, (text, r)
+
+
+@pytest.mark.parametrize("text", ["why dont you go kill yourself", "you could kill yourself for all i care",
+                                  "k y s loser"])
+def test_real_abuse_still_is(text):
+    assert analyse(text).second_person_abuse, text
+
+
+@pytest.mark.parametrize("text", [
+    "thinking about unaliving myself again", "i just want to sewerslide", "i'm ready to ctb",
+    "i want to catch the bus.", "the final exit is the only way out now", "honestly wanna die lol",
+    "i want to die 😂 but i won't",
+])
+def test_algospeak_and_hedged_wishes_are_ideation(text):
+    r = analyse(text)
+    assert r.ideation_rule or r.intent_rules, (text, r)
+
+
+@pytest.mark.parametrize("text", ["i need to catch the bus to work", "catching the bus tonight to see mum",
+                                  "i'll kill myself if i fail this exam lol"])
+def test_algospeak_lookalikes(text):
+    r = analyse(text)
+    assert not r.intent_rules and not r.ideation_rule, (text, r)
+
+
+@pytest.mark.parametrize("text", ["quiero morir, ya no puedo más", "je veux mourir", "ich will nicht mehr leben",
+                                  "não quero mais viver", "me voy a suicidar esta noche", "vou me matar hoje"])
+def test_crisis_phrases_in_other_languages(text):
+    r = analyse(text)
+    assert r.ideation_rule or r.intent_rules, text
+
+
+@pytest.mark.parametrize("text", ["mátate idiota", "tue-toi", "bring dich um", "vai se matar", "eres una basura",
+                                  "t'es qu'une salope", "du bist so dumm", "você é um lixo"])
+def test_abuse_in_other_languages(text):
+    r = analyse(text)
+    assert r.second_person_abuse or r.insult, text
+    assert r.tox_floor >= 0.8
+
+
+@pytest.mark.parametrize("text", ["you are a waste of space", "nobody here likes you, just leave",
+                                  "people like you should not be allowed to post"])
+def test_polite_abuse(text):
+    assert analyse(text).insult, text
+
+
+@pytest.mark.parametrize("text,danger", [
+    ("my best friend keeps saying she wants to die and i don't know what to do", False),
+    ("my brother just texted me goodbye and now he's not answering", True),
+    ("someone in my discord keeps saying they want to kill themselves", False),
+    ("mi amiga quiere morir y no sé qué hacer", False),
+])
+def test_someone_else_at_risk(text, danger):
+    r = analyse(text)
+    assert r.someone_else and r.someone_else_danger == danger, (text, r)
+    assert not r.intent_rules and not r.ideation_rule
+
+
+@pytest.mark.parametrize("text", ["i want to die", "my friend and i went to the cinema", "my mum makes great soup"])
+def test_someone_else_quiet_on_the_authors_own_words(text):
+    assert not analyse(text).someone_else
+
+
+def test_languages():
+    from moderation.classifiers.languages import detect
+
+    assert detect("je veux juste dormir et ne plus rien sentir") == "fr"
+    assert detect("ich will nicht mehr leben") == "de"
+    assert detect("não quero mais viver, estou cansada") == "pt"
+    assert detect("el fin de semana fue genial") == "es"
+    assert detect("привет как дела") == "other"
+    assert detect("mahal kita pero pagod na ako talaga") == "other"
+    for text in ("ok", "kys loser lol", "ur such a fkn legend bro lmao", "i am so tired today"):
+        assert detect(text) == "en", text

@@ -1,0 +1,69 @@
+"""Evasion: look-alike letters, leetspeak, spaced letters and invisible characters are undone before any judgement."""
+import pytest
+
+from moderation.classifiers.confusables import deconfuse
+from moderation.classifiers.encoder import clean_text
+from moderation.classifiers.rules import normalise
+from moderation.policy import Thresholds, decide
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("kіll уоurѕelf", "kill yourself"),  # Cyrillic і у о ѕ
+    ("k1ll y0urs3lf", "kill yourself"),
+    ("k.i.l.l y-o-u-r-s-e-l-f", "kill yourself"),
+    ("k i l l yourself", "kill yourself"),
+    ("k\u200bi\u200dll yourself", "kill yourself"),
+    ("ｋｉｌｌ yourself", "kill yourself"),
+    ("𝐤𝐢𝐥𝐥 yourself", "kill yourself"),
+    ("k̷i̷l̷l̷ yourself", "kill yourself"),
+    ("b@stard", "bastard"),
+    ("$hit", "shit"),
+])
+def test_deconfuse(text, expected):
+    assert deconfuse(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("3am tonight at 10:30", "3am tonight at 10:30"), ("4ever and always", "4ever and always"),
+    ("my mp3 player", "my mp3 player"), ("10/10 would recommend", "10/10 would recommend"),
+    ("gr8 2nite m8", "gr8 2nite m8"), ("привет как дела", "привет как дела"),  # genuine Cyrillic stays
+    ("café señor über", "cafe senor uber"), ("i took 20 pills", "i took 20 pills"), ("covid19 again", "covid19 again"),
+    ("i am ok, u r a star", "i am ok, u r a star"),
+])
+def test_ordinary_text_keeps_its_meaning(text, expected):
+    assert deconfuse(text) == expected
+
+
+def test_models_and_rules_read_the_same_text():
+    assert "kill yourself" in clean_text("RT @bob: k1ll y0urs3lf")
+    assert normalise("kіll уоurѕelf loser") == "kill yourself loser"
+
+
+EVASION = [
+    "kіll уоurѕelf lоser",  # Cyrillic look-alikes
+    "k1ll y0urs3lf l0ser",
+    "k y s",
+    "k.y.s you freak",
+    "go k i l l yourself",
+    "just k\u200bill yourself already",
+    "ｋｉｌｌ ｙｏｕｒｓｅｌｆ",
+    "ur a worthl3ss p1ece of trash, kys",
+    "go unalive yourself",
+]
+
+
+@pytest.mark.parametrize("text", EVASION)
+def test_evasion_corpus_is_caught(models, text):
+    toxicity, self_harm, _ = models
+    tox, sh = toxicity.score([text])[0], self_harm.score([text])[0]
+    d = decide(tox, sh, Thresholds())
+    assert d.status in ("held", "removed") and d.hold_reason != "self_harm", (text, tox, sh)
+    assert tox.score >= Thresholds().toxicity_hold
+
+
+@pytest.mark.parametrize("text", ["i w4nt t0 d1e", "i want to unalive myself", "thinking about sewerslide again",
+                                  "i w4nt to d1e"])
+def test_evasive_crisis_is_held_for_self_harm(models, text):
+    toxicity, self_harm, _ = models
+    d = decide(toxicity.score([text])[0], self_harm.score([text])[0], Thresholds())
+    assert d.status == "held" and d.tier in ("ideation", "intent"), text
