@@ -42,6 +42,7 @@ import numpy as np
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
 from moderation.classifiers import languages as _languages
 from moderation.classifiers import rules as _rules
+from moderation.classifiers.heads import other_logits, sh_logits, tox_logits
 from moderation.classifiers import someone_else as _someone_else
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -229,7 +230,6 @@ class _Engine:
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
         from moderation.classifiers.features import embed_texts, ngram_rows, sentences
-        from moderation.classifiers.heads import other_logits, sh_logits, tox_logits
 
         cleaned = [self._clean(t) for t in texts]
         # Every post and every sentence of a multi-sentence post go through the encoder in one call; a text's own
