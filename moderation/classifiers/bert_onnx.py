@@ -244,14 +244,15 @@ class _Graph:
 
 
 def trunk_graph(base: BaseModel) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
-    """Embeddings + all base layers. Inputs input_ids, attention_mask (int64, (n, T)); outputs "embedding" (n, d)
-    and "hidden_<k>" (n, T, d), the state entering layer k, for k = 0..n_layers (hidden_0 = embedding output)."""
+    """Embeddings + all base layers. Inputs word_embeddings (n, T, d) float (the rows of the word-embedding matrix
+    for the batch's ids: looked up in numpy from the mapped file, see TrunkSession) and attention_mask (n, T) int64;
+    outputs "embedding" (n, d) and "hidden_<k>" (n, T, d), the state entering layer k, for k = 0..n_layers
+    (hidden_0 = the embedding output)."""
     g = _Graph("trunk_")
     g.set_rows_shape("attention_mask")
     e = base.embeddings
-    word = g.op("Gather", [g.weight("word", e["word_embeddings.weight"]), "input_ids"], axis=0)
-    h = g.op("Add", [word, g.weight("token_type0", e["token_type_embeddings.weight"][0])])
-    width = g.op("Shape", ["input_ids"], start=1, end=2)
+    h = g.op("Add", ["word_embeddings", g.weight("token_type0", e["token_type_embeddings.weight"][0])])
+    width = g.op("Shape", ["attention_mask"], start=1, end=2)
     position = g.op("Slice", [g.weight("position", e["position_embeddings.weight"]), g.const("zero", [0]), width,
                               g.const("axis0", [0])])
     h = g.op("Add", [h, position])
@@ -263,7 +264,8 @@ def trunk_graph(base: BaseModel) -> tuple[onnx.ModelProto, dict[str, np.ndarray]
         h = g.bert_layer(p, h, additive, base.n_heads, base.hidden, base.eps, f"l{i}")
         states.append(h)
     embedding = g.op("Identity", [g.mean_pool_normalised(h, "attention_mask")], "embedding")
-    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["n", "t"]) for n in ("input_ids", "attention_mask")]
+    inputs = [helper.make_tensor_value_info("word_embeddings", TensorProto.FLOAT, ["n", "t", base.hidden]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["n", "t"])]
     outputs = [helper.make_tensor_value_info(embedding, TensorProto.FLOAT, ["n", base.hidden])]
     outputs += [helper.make_tensor_value_info(s, TensorProto.FLOAT, ["n", "t", base.hidden]) for s in states]
     model = g.model(inputs, outputs)
@@ -374,18 +376,26 @@ class OnnxSessions:
 
 
 class TrunkSession:
+    """The word-embedding lookup happens here, in numpy, on the memory-mapped file: its 30,522 x 384 matrix (47 MB,
+    half the model) is then never copied into ONNX Runtime; only the rows texts actually use become resident, as
+    file pages shared by every process on the machine."""
+
     def __init__(self, base: BaseModel):
+        self.word = base.embeddings["word_embeddings.weight"]
         model, weights = trunk_graph(base)
         self.sessions = OnnxSessions(model, weights, after_make=base.release_pages)
+
+    def _feeds(self, ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+        return {"word_embeddings": np.ascontiguousarray(self.word[ids], np.float32), "attention_mask": mask}
 
     def run(self, ids: np.ndarray, mask: np.ndarray, want_layer: int | None = None):
         """(sentence embeddings (n, d), hidden state entering layer `want_layer` or None)."""
         outputs = ["embedding"] + ([f"hidden_{want_layer}"] if want_layer is not None else [])
-        got = self.sessions.run(outputs, {"input_ids": ids, "attention_mask": mask})
+        got = self.sessions.run(outputs, self._feeds(ids, mask))
         return got[0], (got[1] if want_layer is not None else None)
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray, layer: int) -> np.ndarray:
-        return self.sessions.run([f"hidden_{layer}"], {"input_ids": ids, "attention_mask": mask})[0]
+        return self.sessions.run([f"hidden_{layer}"], self._feeds(ids, mask))[0]
 
 
 class TowerSession:

