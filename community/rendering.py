@@ -10,6 +10,7 @@ rel="nofollow noopener ugc" and only http(s)/mailto links survive.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import markdown_it
 import nh3
@@ -50,9 +51,50 @@ def sanitise(html: str) -> str:
                      link_rel="nofollow noopener ugc", strip_comments=True)
 
 
+# Bound the parser's work per construct. Unclosed brackets, emphasis runs and the like make the Markdown parser try
+# and retry openers (thousands of "[" cost seconds of CPU), so past the first MARKUP_LIMIT of any of these characters
+# in one text the rest stand in as inert private-use characters while parsing and come back as plain (escaped) text.
+# Ordinary posts never get near the limit, and the work stays linear in the length of the text.
+MARKUP_CHARS = "[]*_<>!`~&()\\"
+MARKUP_LIMIT = 40
+_PLACEHOLDER = {ch: chr(0xE000 + n) for n, ch in enumerate(MARKUP_CHARS)}
+_RESTORE = {ph: escape_html(ch) for ch, ph in _PLACEHOLDER.items()}
+_OWN_PLACEHOLDERS = str.maketrans({ph: "\ufffd" for ph in _PLACEHOLDER.values()})
+
+
+LONGEST_RUN = 1000  # a link destination is scanned to the next space: no unbroken run longer than this
+_LONG_RUN = re.compile(r"\S{%d,}" % (LONGEST_RUN + 1))
+
+
+def _break_long_runs(text: str) -> str:
+    return _LONG_RUN.sub(lambda m: " ".join(m.group(0)[i:i + LONGEST_RUN]
+                                            for i in range(0, len(m.group(0)), LONGEST_RUN)), text)
+
+
+def bound_markup(text: str) -> tuple[str, bool]:
+    """(text to parse, whether placeholders were used)."""
+    text = _break_long_runs(text)
+    if all(text.count(ch) <= MARKUP_LIMIT for ch in MARKUP_CHARS):
+        return text, False
+    text = text.translate(_OWN_PLACEHOLDERS)
+    seen = dict.fromkeys(MARKUP_CHARS, 0)
+    out = []
+    for ch in text:
+        if ch in seen:
+            seen[ch] += 1
+            if seen[ch] > MARKUP_LIMIT:
+                out.append(_PLACEHOLDER[ch])
+                continue
+        out.append(ch)
+    return "".join(out), True
+
+
 def render_markdown(text: str, *, links: bool = True) -> Markup:
     """Member Markdown -> sanitised HTML. `links=False` renders links as their plain text."""
-    html = _md.render(text or "")
+    bounded, placeheld = bound_markup(text or "")
+    html = _md.render(bounded)
+    if placeheld:
+        html = "".join(_RESTORE.get(ch, ch) for ch in html)
     if not links:
         html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={"*": set()}, strip_comments=True)
     return Markup(sanitise(html))
@@ -68,7 +110,7 @@ def _fingerprint() -> str:
 
 
 # Bump RENDERER_REVISION when the rendering code changes in a way the fingerprint cannot see.
-RENDERER_REVISION = 1
+RENDERER_REVISION = 2  # 2: the bound on Markdown-active characters
 RENDERER_VERSION = f"{RENDERER_REVISION}-{_fingerprint()}"
 
 

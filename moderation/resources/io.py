@@ -48,12 +48,29 @@ def export_json() -> str:
     return json.dumps({"resources": export_rows()}, indent=2, ensure_ascii=False) + "\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A spreadsheet must never run a cell as a formula: text starting with = + - @ tab or CR gets a leading
+    apostrophe (OWASP's advice), which spreadsheets show as text. Import strips it again."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _uncell(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def export_csv() -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in export_rows():
-        writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v)
+        writer.writerow({k: _cell("true" if v is True else "false" if v is False else "" if v is None else v)
                          for k, v in row.items()})
     return out.getvalue()
 
@@ -75,7 +92,7 @@ def parse_csv(text: str) -> list[tuple[int, dict]]:
                 raise ImportRejected([{"line": reader.line_num, "field": None, "message": "too many values"}])
             if not any((v or "").strip() for v in row.values()):
                 continue  # blank line
-            rows.append((reader.line_num, {k.strip(): v for k, v in row.items() if k}))
+            rows.append((reader.line_num, {k.strip(): _uncell(v) for k, v in row.items() if k}))
     except csv.Error as exc:
         raise ImportRejected([{"line": reader.line_num, "field": None, "message": f"not valid CSV: {exc}"}]) from None
     return rows
@@ -112,7 +129,6 @@ def _key(country, kind, name) -> tuple:
 
 def import_rows(actor, rows: list[tuple[int, dict]], label: str = "line") -> dict:
     """Validate every row, then apply them all in one transaction, or raise ImportRejected and change nothing."""
-    from community.members.services import find_by_handle
     if len(rows) > MAX_ROWS:
         raise ImportRejected([{"line": 1, "field": None, "message": f"at most {MAX_ROWS} resources per file"}],
                              label)
@@ -133,10 +149,10 @@ def import_rows(actor, rows: list[tuple[int, dict]], label: str = "line") -> dic
                 errors.append({"line": line, "field": "last_verified",
                                "message": f"{verified!r} is not a date like 2026-01-31"})
                 continue
-        fields["verified_by_id"] = None
-        if fields["last_verified"] and row.get("verified_by"):
-            who = find_by_handle(str(row["verified_by"]))
-            fields["verified_by_id"] = who.id if who is not None else None
+        # A file cannot vouch for a number: who verified it and when are never taken from the file (a shared file
+        # could otherwise show a changed hotline as freshly verified by a real admin). Rows the import changes are
+        # marked unverified below; unchanged rows keep the verification they already had.
+        fields.pop("last_verified", None)
         key = _key(fields["country"], fields["kind"], fields["name"])
         if key in seen:
             errors.append({"line": line, "field": "name",
@@ -153,7 +169,7 @@ def import_rows(actor, rows: list[tuple[int, dict]], label: str = "line") -> dic
     for fields in cleaned:
         r = existing.get(_key(fields["country"], fields["kind"], fields["name"]))
         if r is None:
-            r = Resource(**fields)
+            r = Resource(**fields, last_verified=None, verified_by_id=None)
             db.session.add(r)
             db.session.flush()
             created += 1
@@ -165,6 +181,11 @@ def import_rows(actor, rows: list[tuple[int, dict]], label: str = "line") -> dic
         db.session.flush()
         db.session.refresh(r)
         after = snapshot(r)
+        if after != before:  # a changed contact is unverified until an admin checks it again
+            r.last_verified, r.verified_by_id = None, None
+            db.session.flush()
+            db.session.refresh(r)
+            after = snapshot(r)
         if after == before:
             unchanged += 1
         else:

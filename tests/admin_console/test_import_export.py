@@ -15,10 +15,12 @@ from tests.conftest import login
 HEADER = ",".join(COLUMNS)
 
 
-def _directory() -> list[dict]:
+def _directory(verification: bool = True) -> list[dict]:
     rows = [snapshot(r) for r in Resource.query.all()]
     for row in rows:
         row.pop("verified_by")
+        if not verification:
+            row.pop("last_verified")
     return sorted(rows, key=lambda r: (r["country"], r["kind"], r["name"]))
 
 
@@ -91,7 +93,7 @@ def test_round_trip_into_a_fresh_database_gives_the_same_directory(app_factory, 
         admin = make_member(role="admin")
         _customise(admin)
         exported = export_csv() if fmt == "csv" else export_json()
-        expected = _directory()
+        expected = _directory(verification=False)  # a file never carries verification over (it cannot vouch)
         db.session.remove()
     # A second, fresh database straight from the migrations.
     fresh_path = tmp_path / "fresh.sqlite3"
@@ -99,13 +101,13 @@ def test_round_trip_into_a_fresh_database_gives_the_same_directory(app_factory, 
     with second.app_context():
         from flask_migrate import upgrade
         upgrade()
-        assert _directory() != expected
+        assert _directory(verification=False) != expected
         other_admin = make_member(role="admin")
         import_text(other_admin, exported, fmt)
-        assert _directory() == expected
+        assert _directory(verification=False) == expected
         # Importing the same file again changes nothing.
         assert import_text(other_admin, exported, fmt)["created"] == 0
-        assert _directory() == expected
+        assert _directory(verification=False) == expected
         db.session.remove()
 
 
@@ -137,3 +139,42 @@ def test_console_import_and_export(app, client, make_member):
                            content_type="multipart/form-data")
     assert response.status_code == 302
     assert Resource.query.filter_by(name="Night Line").count() == 1
+
+
+def test_a_file_cannot_vouch_for_a_changed_number(app, make_member):
+    """A shared file that changes a hotline's number and claims a fresh verification by a real admin: the number is
+    imported but shown unverified; an unchanged row keeps the verification it had."""
+    from datetime import date
+    admin, other = make_member(role="admin"), make_member("real-admin", role="admin")
+    lines = [r for r in export_csv().splitlines()[1:] if r.startswith("Samaritans,")]
+    for r in Resource.query.all():
+        verify_resource(admin, r)
+    db.session.commit()
+    row = parse_csv(export_csv())
+    samaritans = next(fields for _line, fields in row if fields["name"] == "Samaritans" and fields["country"] == "GB")
+    samaritans.update(phone="0800 666 666", last_verified=date.today().isoformat(), verified_by="real-admin")
+    from moderation.resources.io import import_rows
+    summary = import_rows(admin, [(2, samaritans)])
+    assert summary["updated"] == 1
+    changed = Resource.query.filter_by(name="Samaritans", country="GB").one()
+    assert changed.phone == "0800 666 666" and changed.last_verified is None and changed.verified_by_id is None
+    assert lines  # the seeded directory has the entry
+    assert Resource.query.filter(Resource.last_verified.isnot(None)).count() > 0, "untouched rows stay verified"
+
+
+def test_csv_export_neutralises_formulas(app, make_member):
+    admin = make_member(role="admin")
+    for n, evil in enumerate(["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)"]):
+        create_resource(admin, {"name": f"Formula {n}", "kind": "web", "country": "GB", "url": "https://example.org",
+                                "description": evil})
+    db.session.commit()
+    exported = export_csv()
+    import csv as csvlib
+    cells = [row["description"] for row in csvlib.DictReader(io.StringIO(exported)) if row["name"].startswith("Formula")]
+    assert len(cells) == 4 and all(c.startswith("'") for c in cells), cells
+    from moderation.resources.io import _cell
+    assert _cell("\tx") == "'\tx" and _cell("\rx") == "'\rx" and _cell("calm words") == "calm words"
+    # Import reads them back as they were written.
+    back = {fields["name"]: fields["description"] for _l, fields in parse_csv(exported)
+            if fields["name"].startswith("Formula")}
+    assert back["Formula 1"] == "+1+1"

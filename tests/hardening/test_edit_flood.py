@@ -31,7 +31,7 @@ class Slow:
     def __init__(self, inner):
         self.inner, self.kind, self.name, self.version = inner, inner.kind, inner.name, inner.version
     def score(self, texts):
-        time.sleep(sum(len(t) for t in texts) / 10000 * 0.6)  # 0.6 s per 10,000 characters
+        time.sleep(sum(len(t) for t in texts) / 10000 * 1.2)  # 1.2 s per 10,000 characters
         return self.inner.score(texts)
 
 app = create_app(instance_path=sys.argv[2])
@@ -53,7 +53,7 @@ def test_crisis_reply_gets_help_during_an_edit_flood(app, make_member, token_for
 
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "false",
            "SECRET_KEY": "edit-flood-test", "MODERATION_TOXICITY_BACKEND": "lexicon",
-           "MODERATION_SELF_HARM_BACKEND": "lexicon", "MODERATION_TIMEOUT": "2.0", "SITE_URL": "",
+           "MODERATION_SELF_HARM_BACKEND": "lexicon", "MODERATION_TIMEOUT": "4.0", "SITE_URL": "",
            "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
     port = free_port()
