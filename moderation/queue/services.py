@@ -32,7 +32,9 @@ ACTIONS = ("approve", "remove", "escalate", "warn", "suspend", "reach_out", "pub
 # What a moderator may do with an item about a person at risk (their own crisis, or worry for someone else):
 # never punish them for it.
 CARE_KINDS = ("self_harm", "someone_else")
-CARE_ACTIONS = ("reach_out", "publish_with_support", "remove", "escalate", "approve")
+CARE_CHOICES = ("reach_out", "publish_with_support", "remove", "escalate")  # offered, in this order
+# The item's `resolution` column holds 16 characters: the one longer decision name is stored shorter.
+RESOLUTIONS = {"publish_with_support": "with_support"}
 MESSAGE_MAX = 2000
 REACH_OUT_MESSAGE = (
     "Hi, I'm one of the moderators. I read what you wrote and I'm really glad you shared it. I've kept it private "
@@ -370,7 +372,7 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
             adapter.set_status(content, "published", hold_reason=None, note=note)
         if note and author is not None:
             _message(author, moderator, item, note)
-        _resolve(item, moderator, action)
+        _resolve(item, moderator, RESOLUTIONS.get(action, action))
     elif action == "reach_out":
         if author is None:
             raise ServiceError("no_author", "This item has no author to reach out to.")
@@ -450,9 +452,9 @@ def is_care_item(item: QueueItem, content=None) -> bool:
 
 
 def actions_for(item: QueueItem, content=None) -> tuple[str, ...]:
-    """The decisions a moderator is offered for this item (the API accepts the same, and "approve")."""
+    """The decisions a moderator is offered for this item (the API also accepts "approve" for a care item)."""
     if is_care_item(item, content):
-        return CARE_ACTIONS
+        return CARE_CHOICES
     return ("approve", "remove", "escalate", "warn", "suspend")
 
 

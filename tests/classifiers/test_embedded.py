@@ -61,6 +61,7 @@ def test_batch_scores_are_valid_and_in_order(models):
     for a, b in zip(tox, sh):
         check_scores(a, "toxicity")
         check_scores(b, "self_harm")
+        # The tiers, plus the someone_else labels (moderation/classifiers/someone_else.py) the policy reads.
         assert set(b.labels) == {"concern", "ideation", "intent", "someone_else", "someone_else_danger"}
         assert b.labels["concern"] >= b.labels["ideation"] >= b.labels["intent"]
         assert set(a.labels) <= {"insult", "threat", "identity_attack", "obscene", "severe_toxicity"}

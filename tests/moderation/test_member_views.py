@@ -63,11 +63,13 @@ def test_reach_out_keeps_it_private_and_writes_to_the_member(aw):
     assert notices[0]["appeal_url"] is None
 
 
-def test_publish_with_support_and_remove_for_a_crisis(w):
+def test_publish_with_support_and_remove_for_a_crisis(aw):
+    w = aw
     author, h = w.person()
     moderator, mh = w.person(role="moderator")
     shared, item = crisis_post(w, h, "I used to want to end it all, here is what helped")
-    w.decide(mh, item.id, "publish_with_support")
+    decided = w.decide(mh, item.id, "publish_with_support")["item"]
+    assert decided["status"] == "resolved" and decided["resolution"] == "with_support"
     assert w.client.get(f"/api/v1/posts/{shared['post']['id']}").status_code == 200
     removed, item2 = crisis_post(w, h, "end it all: the method I would use")
     w.decide(mh, item2.id, "remove")
