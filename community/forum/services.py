@@ -4,19 +4,19 @@ Views and the API both call these functions, so every rule lives once.
 """
 from __future__ import annotations
 
+from flask import has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select, true
-from flask import has_request_context, request
 from sqlalchemy.orm import joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
 from community.forum.models import (HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
                                     store_html)
-from community.rendering import RENDERER_VERSION
 from community.members import trust
-from community.paging import page_of, parse_page
 from community.members.models import Member, utcnow
+from community.paging import page_of, parse_page
+from community.rendering import RENDERER_VERSION
 from moderation import screen as screening
 
 TITLE_MIN, TITLE_MAX = 3, 150
