@@ -3,7 +3,8 @@
 
 For each database (a SQLite file, then a throw-away PostgreSQL database created and dropped here) it migrates, then
 bulk-inserts (Core executemany, stored HTML included) one thread with 10,000 posts, one board with 100,000 threads
-and 10,000 open queue items, and times in-process requests through the whole Flask stack (test client, no network, page cache off):
+and 10,000 open queue items, and times in-process requests through the whole Flask stack (test client, no network,
+page cache off):
 
     GET /t/<id>?page=1 and ?page=<last>                 thread page (anonymous, HTML)
     GET /api/v1/threads/<id>?page=1 and ?page=<last>   its API twin
@@ -78,7 +79,8 @@ def seed(app, posts: int, threads: int, queue: int) -> dict:
         # Each item points at a real post (the long thread's), as in a real queue: its page loads the content.
         post_ids = list(db.session.scalars(select(Post.id).where(Post.thread_id == thread.id).order_by(Post.id)))
         _bulk(QueueItem.__table__, [
-            {"content_type": "post", "content_id": post_ids[i % len(post_ids)], "author_id": author.id, "kind": "toxicity",
+            {"content_type": "post", "content_id": post_ids[i % len(post_ids)], "author_id": author.id,
+             "kind": "toxicity",
              "priority": p, "rank": ranks[p], "status": "open", "reasons": ["bench"], "version": 1,
              "report_count": 0, "escalated": False, "created_at": now + timedelta(seconds=i),
              "updated_at": now + timedelta(seconds=i)}

@@ -13,9 +13,9 @@ What it does, in one run (every server on loopback, every phase bounded in time)
      - read signed in: the same page with a signed-in member's session cookie (personal, never cached)
      - post:  POST /api/v1/threads/<id>/posts   a reply through the API, every body different, so each request is
               screened by both classifiers, stored and broadcast, exactly as a member's post is;
-3. reports requests/s, p50 and p99, the targets (anonymous read >= 40 % of hello, signed-in read >= 20 %,
-   create post >= 60 posts/s on each database) (wrk's own latency histogram, via a Lua `done` hook), non-2xx answers and the
-   ratio to the hello ceiling; reads back from the stored verdicts which classifiers screened the posts;
+3. reports requests/s, p50 and p99 (wrk's own latency histogram, via a Lua `done` hook), non-2xx answers, the
+   ratio to the hello ceiling and the targets (anonymous read >= 40 % of hello, signed-in read >= 20 %, create
+   post >= 60 posts/s on each database); reads back from the stored verdicts which classifiers screened the posts;
 4. memory: the resident size (VmRSS, and the peak VmHWM) of the gunicorn worker that serves Haven, after warm-up
    with the embedded models, and of a second server started with the lexicon backend.
 

@@ -15,10 +15,10 @@ from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db
 from community.forum.models import (HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
                                     store_html)
-from community.rendering import RENDERER_VERSION
 from community.members import trust
-from community.paging import page_of, parse_page
 from community.members.models import Member, utcnow
+from community.paging import page_of, parse_page
+from community.rendering import RENDERER_VERSION
 from moderation import screen as screening
 from moderation.queue import services as queue
 from moderation.urgency import is_crisis, screen_for_urgency

@@ -109,18 +109,23 @@ def test_in_process_cache_invalidates_on_every_write(app, make_member, token_for
     _journey(app, make_member, token_for)
 
 
-def test_redis_cache_invalidates_on_every_write(app_factory, make_member, token_for):
+def test_redis_cache_invalidates_on_every_write(app, make_member, token_for):
     try:
         import redis
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except Exception:  # noqa: BLE001
         pytest.skip("no Redis")
-    redis_app = app_factory(REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://",
-                            SOCKETIO_CHANNEL=f"haven-test-{uuid.uuid4().hex}")
-    with redis_app.app_context():
-        from community.page_cache import _Redis, _store
-        assert isinstance(_store(redis_app), _Redis)
-        _journey(redis_app, make_member, token_for)
+    from community.page_cache import _Redis
+    # The store create_app picks when REDIS_URL is set, put in place directly: an app built with REDIS_URL would also
+    # point the process-wide Socket.IO server at Redis, which the other tests' Socket.IO test clients cannot use.
+    store = _Redis(REDIS_URL, f"haven:pages:test-{uuid.uuid4().hex}:")
+    app.extensions["page_cache"] = store
+    try:
+        _journey(app, make_member, token_for)
+        assert list(store.client.scan_iter(f"{store.prefix}page:*"))  # the pages really went to Redis
+    finally:
+        for key in store.client.scan_iter(f"{store.prefix}*"):
+            store.client.delete(key)
 
 
 def test_cache_off_and_invalid_page(app_factory, make_member, token_for):
