@@ -366,6 +366,7 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait once the models are warm")
     parser.add_argument("--only", choices=["production", "threads"], default=None)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the servers are killed on the way out
 
     tmp = Path(tempfile.mkdtemp(prefix="haven-idle-"))
     database = ThrowawayDatabase(tmp, args.database, "idle")
