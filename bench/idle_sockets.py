@@ -71,7 +71,7 @@ class IdleSocket:
 
     async def run(self, opened: asyncio.Event, stop: asyncio.Event) -> None:
         from wsproto import ConnectionType, WSConnection
-        from wsproto.events import AcceptConnection, CloseConnection, Message, Ping, RejectConnection, Request, \
+        from wsproto.events import CloseConnection, Message, Ping, RejectConnection, Request, \
             TextMessage
         writer = None
         try:
@@ -89,9 +89,7 @@ class IdleSocket:
                 for event in ws.events():
                     if isinstance(event, RejectConnection):
                         raise ConnectionError(f"refused ({event.status_code})")
-                    if isinstance(event, AcceptConnection):
-                        pass
-                    elif isinstance(event, TextMessage):
+                    if isinstance(event, TextMessage):
                         if event.data.startswith("0"):  # Engine.IO OPEN: now sign in
                             writer.write(ws.send(Message(data="40" + json.dumps({"token": self.token}))))
                         elif event.data.startswith("40"):
@@ -116,7 +114,6 @@ class IdleSocket:
                     elif isinstance(event, Ping):
                         writer.write(ws.send(event.response()))
                     elif isinstance(event, CloseConnection):
-                        stop_reading = True  # noqa: F841
                         raise ConnectionError("closed by the server")
                 await writer.drain()
         except Exception as exc:  # noqa: BLE001 - recorded, the bench goes on
@@ -211,6 +208,8 @@ class Server:
             conf = (ROOT / "deploy" / "nginx.conf").read_text()
             conf = re.sub(r"server app1:8000;\s*server app2:8000;", f"server 127.0.0.1:{self.app_port};", conf)
             conf = conf.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+            # Every bench socket comes from 127.0.0.1: the per-address limit_conn would stop them at its cap.
+            conf = re.sub(r"\s*limit_conn haven_sockets \d+;", "", conf)
             path = tmp / f"nginx-{self.port}.conf"
             path.write_text(conf)
             self.nginx = subprocess.Popen(
@@ -367,6 +366,7 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait once the models are warm")
     parser.add_argument("--only", choices=["production", "threads"], default=None)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the servers are killed on the way out
 
     tmp = Path(tempfile.mkdtemp(prefix="haven-idle-"))
     database = ThrowawayDatabase(tmp, args.database, "idle")
@@ -387,6 +387,8 @@ def main() -> int:
                "MODERATION_SELF_HARM_BACKEND": args.backend, "PYTHONPATH": str(ROOT),
                "HAVEN_INSTANCE_PATH": str(tmp / "instance"), "UNSCREENED_RETRY_SECONDS": "3600"}
         env.pop("REDIS_URL", None)
+        if args.via_nginx:
+            env["TRUST_PROXY"] = "2"  # the bench's X-Forwarded-For, then nginx's own entry
         runs = []
         if args.only in (None, "production"):
             runs.append(run_one("production (Dockerfile CMD)", production_command, env, tmp, tokens, args))
