@@ -98,3 +98,13 @@ class ThrowawayDatabase:
                 self.pg_admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             finally:
                 self.pg_admin.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0-100) of `values`, linearly interpolated; NaN for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)

@@ -40,7 +40,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import ROOT, ThrowawayDatabase, free_port, log, production_command  # noqa: E402
+from _support import ROOT, ThrowawayDatabase, free_port, log, percentile, production_command  # noqa: E402
 from _support import machine as basic_machine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -51,15 +51,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 BODIES = ["Evening everyone, hope today was gentle on you.", "Went for a short walk and it helped a little.",
           "Thanks for listening earlier, it meant a lot.", "Anyone else trying the breathing exercise tonight?",
           "Made tea and sat by the window for a while.", "Small win: I answered two emails today."]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 # --- database ----------------------------------------------------------------------------------------------------

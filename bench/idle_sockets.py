@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import ROOT, THREADED_COMMAND, ThrowawayDatabase, free_port, log, machine, production_command  # noqa: E402
+from _support import (ROOT, THREADED_COMMAND, ThrowawayDatabase, free_port, log, machine, percentile,  # noqa: E402
+                      production_command)
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,15 +48,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 HANDSHAKE_TIMEOUT = 10.0
 OPENING_BUDGET = 60.0
 REQUEST_TIMEOUT = 2.0
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 # --- a minimal Socket.IO-over-WebSocket client: thousands of them in one asyncio loop -----------------------------

@@ -146,9 +146,7 @@ def reply(thread_id):
 @login_required
 def held(post_id):
     """The screen an author sees when their post is held for self-harm risk: calm words and help, at once."""
-    post = services.get_post(post_id, current_user)
-    if post.author_id != current_user.id:
-        abort(404)
+    post = _own_post(post_id)
     return render_template("forum/held.html", post=post, found=for_member(current_user),
                            safety_plan=safety_plan_link(current_user))
 
@@ -157,10 +155,15 @@ def held(post_id):
 @login_required
 def helping_someone(post_id):
     """After a post worried about another person: how to help them, with the numbers of the author's region."""
+    return render_template("forum/helping_someone.html", post=_own_post(post_id), found=for_member(current_user))
+
+
+def _own_post(post_id: int):
+    """The signed-in member's own post (404 for anyone else's, as if it did not exist)."""
     post = services.get_post(post_id, current_user)
     if post.author_id != current_user.id:
         abort(404)
-    return render_template("forum/helping_someone.html", post=post, found=for_member(current_user))
+    return post
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
