@@ -171,6 +171,7 @@ TABLE = {
     ("/settings/muted-words", "GET"): SIGNED_IN,
     ("/settings/muted-words", "POST"): SIGNED_IN,
     ("/settings/password", "POST"): SIGNED_IN,
+    ("/settings/tokens/<int:token_id>/revoke", "POST"): SIGNED_IN,
     ("/settings/export", "GET"): SIGNED_IN,
     ("/settings/delete", "GET"): SIGNED_IN,
     ("/settings/delete", "POST"): SIGNED_IN_FORM,

@@ -149,7 +149,7 @@ def test_a_reports_hold_survives_a_chain_of_edits(aw):
     _author, headers = aw.person()
     post_id = aw.published_thread(headers)["post"]["id"]
     for _ in range(3):
-        aw.report(aw.person()[1], post_id)
+        aw.report(aw.trusted_person()[1], post_id)
     assert aw.post(post_id).hold_reason == "reports"
     aw.scores.toxic("rude words", 0.9)
     _edit(aw, headers, post_id, "rude words")  # held for toxicity as well: the reports hold stays
@@ -165,7 +165,7 @@ def test_a_crisis_in_the_edit_of_a_reported_post_gets_support(aw):
     _author, headers = aw.person(region="US")
     post_id = aw.published_thread(headers)["post"]["id"]
     for _ in range(3):
-        aw.report(aw.person()[1], post_id)
+        aw.report(aw.trusted_person()[1], post_id)
     aw.scores.self_harm_tier("tonight is the end", "intent")
     edited = _edit(aw, headers, post_id, CRISIS)
     assert edited["hold_reason"] == "self_harm" and edited["emergency"]["numbers"][0] == "911"
