@@ -56,6 +56,10 @@ def on_connect(auth=None):
     join_room(realtime.member_room(member.id))
     if member.is_staff:
         join_room(realtime.STAFF_ROOM)
+    # Accepted: the connection leaves the not-signed-in caps and its sign-in deadline (community/socket_limits.py).
+    limits = current_app.extensions.get("socket_limits")
+    if limits is not None:
+        limits.authenticated(request.environ)
 
 
 def still_staff(app, identities: dict) -> set:
@@ -78,7 +82,3 @@ def still_staff(app, identities: dict) -> set:
                 allowed.add(sid)
         db.session.remove()
         return allowed
-    # Accepted: the connection leaves the not-signed-in caps and its sign-in deadline (community/socket_limits.py).
-    limits = current_app.extensions.get("socket_limits")
-    if limits is not None:
-        limits.authenticated(request.environ)
