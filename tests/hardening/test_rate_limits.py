@@ -178,22 +178,6 @@ def test_limits_off_when_disabled(app_factory):
             assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 200
 
 
-def test_redis_down_limiter_falls_back_and_app_serves(app_factory):
-    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=DOWN)
-    with app.app_context():
-        _a, _c, headers = _member("lim-fallback")
-        client = app.test_client()
-        made = client.post("/api/v1/boards/anxiety/threads", json={"title": "Still here", "body": "works"},
-                           headers=headers)
-        assert made.status_code == 201, made.data[:300]
-        assert client.get(f"/t/{made.get_json()['thread']['id']}").status_code == 200
-        assert client.get("/").status_code == 200
-        # Limits still hold, counted in this process's memory.
-        for n in range(10):
-            assert client.post("/login", data={"handle": f"someone-{n}", "password": "wrong"}).status_code == 200
-        assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 429
-
-
 def test_edits_renames_appeals_and_staff_messages_are_limited_per_member_across_page_and_api(app_factory, storage):
     from community.write_limits import PER_MEMBER
     from tests.conftest import login
@@ -228,3 +212,21 @@ def test_edits_renames_appeals_and_staff_messages_are_limited_per_member_across_
             assert writer.post("/messages", data={"body": f"hello {n}"},
                                environ_base={"REMOTE_ADDR": "203.0.113.78"}).status_code in (200, 302)
         assert_page_429(writer.post("/messages", data={"body": "again"}, environ_base={"REMOTE_ADDR": "203.0.113.78"}))
+
+
+# Last: a Redis that is down leaves Flask-Limiter's process-wide fallback state behind, which would spoil a later
+# test's Redis storage.
+def test_redis_down_limiter_falls_back_and_app_serves(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=DOWN)
+    with app.app_context():
+        _a, _c, headers = _member("lim-fallback")
+        client = app.test_client()
+        made = client.post("/api/v1/boards/anxiety/threads", json={"title": "Still here", "body": "works"},
+                           headers=headers)
+        assert made.status_code == 201, made.data[:300]
+        assert client.get(f"/t/{made.get_json()['thread']['id']}").status_code == 200
+        assert client.get("/").status_code == 200
+        # Limits still hold, counted in this process's memory.
+        for n in range(10):
+            assert client.post("/login", data={"handle": f"someone-{n}", "password": "wrong"}).status_code == 200
+        assert client.post("/login", data={"handle": "someone", "password": "wrong"}).status_code == 429
