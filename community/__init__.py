@@ -158,27 +158,20 @@ def _register_blueprints(app: Flask) -> None:
     import community.members.models  # noqa: F401
     import moderation.models  # noqa: F401
     import moderation.resources.models  # noqa: F401
-    import moderation.safety_models  # noqa: F401
+    from community.admin import api as admin_api
+    from community.admin import views as admin_views
     from community.chat import api as chat_api
     from community.chat import views as chat_views
     from community.forum import api as forum_api
     from community.forum import views as forum_views
     from community.members import api as members_api
     from community.members import views as members_views
-    from moderation import resources_api
     from moderation.queue import api as queue_api
     from moderation.queue import views as queue_views
-
-    from admin import views as admin_views
-
-    import admin.watched  # noqa: F401 - the watched-words console page, on the admin blueprint
-    from community import safety_views
+    from moderation.resources import api as resources_api
     for module in (members_views, forum_views, queue_views, admin_views, chat_views):
         app.register_blueprint(module.bp)
-    app.register_blueprint(safety_views.bp)
-    csrf.exempt(safety_views.api_bp)
-    app.register_blueprint(safety_views.api_bp)
-    for module in (members_api, forum_api, queue_api, resources_api, chat_api):
+    for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
 
@@ -190,7 +183,7 @@ def _register_content_adapters() -> None:
     register(ReportContent())
     from community.chat.moderation_adapter import MessageContent
     register(MessageContent())
-    from moderation.safety_content import MemberContent
+    from moderation.notices import MemberContent
     register(MemberContent())
     from moderation.queue.messages import StaffMessageContent
     register(StaffMessageContent())

@@ -127,7 +127,7 @@ def jobs_worker(burst):
 
 
 def init_app(app) -> None:
-    from admin.doctor import doctor_command
+    from community.admin.doctor import doctor_command
     from moderation.cli import moderation_cli
     app.cli.add_command(doctor_command)
     app.cli.add_command(members_cli)

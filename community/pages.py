@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from community.api_support import HTTP_CODES, error_response
+from community.web import HTTP_CODES, error_response
 from community.extensions import db
 from community.members.services import countries, region_from_accept_language
 from moderation.resources import for_region
@@ -158,7 +158,7 @@ def init_app(app) -> None:
                                   "Something went wrong on our side. Nothing you sent was half-saved; try again.")
         return error_page(status)
 
-    from community.api_support import register_api_errors
+    from community.web import register_api_errors
     register_api_errors(app)
 
     @app.after_request

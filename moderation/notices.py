@@ -1,9 +1,9 @@
-"""Notices and strikes (issue 11).
+"""Notices and strikes.
 
 Every moderator decision on a member's content (moderation.queue.services.decide: approve, remove, warn, suspend)
 sends that member a Notice: what was decided, which rule, the moderator's note, and how to appeal. A decision on
 content held for self-harm risk sends a supportive notice instead (never punitive) linking the crisis resources
-(/help) and the member's safety plan (/settings/safety-plan). `escalate` only routes the item to admins and sends
+(/help) and the member's safety plan (/safety-plan). `escalate` only routes the item to admins and sends
 nothing.
 
 Strikes: a removal (or warning) for abuse adds a Strike. Self-harm holds never do. When a member reaches the admin
@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import url_for
 from sqlalchemy import func, select
+from werkzeug.routing import BuildError
 
 from community.extensions import db
 from community.members.models import Member, utcnow
-from moderation.safety_models import Notice, Strike
+from moderation.models import Notice, QueueItem, Strike
+from moderation.policy import HIGH
+from moderation.settings import load_safety
 
 HELP_URL = "/help"
-SAFETY_PLAN_URL = "/settings/safety-plan"
+SAFETY_PLAN_URL = "/safety-plan"
 
 
 def safety_plan_url() -> str:
-    """The member's own safety plan page (built by part A of issue 11), wherever it is mounted."""
-    from flask import url_for
-    from werkzeug.routing import BuildError
+    """The member's own safety plan page, wherever it is mounted."""
     try:
         return url_for("members.safety_plan_page")
     except (BuildError, RuntimeError):
@@ -177,10 +179,8 @@ def strike_to_dict(strike: Strike) -> dict:
 
 
 def _maybe_propose_suspension(member: Member) -> None:
-    from moderation.policy import HIGH
     from moderation.queue import services as queue
-    from moderation.safety_settings import load
-    settings = load()
+    settings = load_safety()
     threshold, window = settings["strike_threshold"], settings["strike_window_days"]
     if not threshold or member.is_staff:
         return
@@ -192,7 +192,6 @@ def _maybe_propose_suspension(member: Member) -> None:
     existing = queue.item_for("member", member.id)
     if existing is not None and existing.status == "open":
         return
-    from moderation.models import QueueItem
     item = existing or QueueItem(content_type="member", content_id=member.id, author_id=member.id,
                                  report_count=0, version=0, created_at=utcnow())
     if existing is None:
@@ -233,3 +232,30 @@ def notice_to_dict(notice: Notice) -> dict:
     if notice.kind == "support":
         data["help_url"], data["safety_plan_url"] = HELP_URL, safety_plan_url()
     return data
+
+
+# --- the queue adapter for "member" items: suspension proposals raised by strikes -----------------------------
+
+class MemberContent:
+    content_type = "member"
+
+    def load(self, content_id):
+        valid = isinstance(content_id, int) and not isinstance(content_id, bool) and 1 <= content_id < 2**31
+        return db.session.get(Member, content_id) if valid else None
+
+    def author_id(self, member):
+        return member.id
+
+    def text(self, member):
+        return member.handle
+
+    def status(self, member):
+        return "suspended" if member.is_suspended else "active"
+
+    def set_status(self, member, status, *, hold_reason, note, verdict=None):
+        """Nothing to publish or remove: the moderator confirms with `suspend` or dismisses with `approve`."""
+
+    def to_dict(self, member):
+        return {"handle": member.handle, "joined_at": member.created_at.isoformat() + "Z",
+                "suspended_until": member.suspended_until.isoformat() + "Z" if member.suspended_until else None,
+                "strikes": [strike_to_dict(s) for s in strikes(member)]}

@@ -236,7 +236,7 @@ def first_post_approval(verdict: Verdict, author) -> None:
     if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False) or verdict.someone_else is not None:
         return
     from community.members import trust
-    from moderation.safety_settings import load as load_safety
+    from moderation.settings import load_safety
     if not load_safety()["new_account_first_post_approval"] or trust.is_trusted(author):
         return
     if trust.published_posts(author) > 0:

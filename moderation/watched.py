@@ -18,7 +18,7 @@ from sqlalchemy import select
 from community.errors import NotFound, ServiceError
 from community.extensions import db
 from moderation import audit
-from moderation.safety_models import WATCH_ACTIONS, WatchedWord
+from moderation.models import WATCH_ACTIONS, WatchedWord
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Chat over the JSON API: the room list, and a room's history a page at a time (newest 50, then `before=<id>`)."""
 from flask import Blueprint, g, jsonify, request
 
-from community.api_support import optional_member, token_required
+from community.web import optional_member, token_required
 from community.chat import services
 
 bp = Blueprint("chat_api", __name__, url_prefix="/api/v1")

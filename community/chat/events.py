@@ -13,7 +13,7 @@ from flask import request
 from flask_socketio import disconnect, join_room, leave_room
 
 from community import realtime
-from community.api_support import has_lone_surrogate
+from community.web import has_lone_surrogate
 from community.chat import presence, services
 from community.errors import ServiceError
 from community.extensions import db, socketio

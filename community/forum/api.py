@@ -1,7 +1,7 @@
 from flask import Blueprint, g, jsonify, request, url_for
 
 from community import page_cache
-from community.api_support import json_body, optional_member, require, token_required
+from community.web import json_body, optional_member, require, token_required
 from community.extensions import limiter
 from community.forum import services
 from community.forum.models import PUBLISHED

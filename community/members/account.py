@@ -29,7 +29,7 @@ def export(member: Member) -> dict:
     from community.forum.models import Post, PostRevision, Report
     from community.members import blocks, safety_plan
     from moderation.models import Appeal, StaffMessage
-    from moderation.safety_models import Notice
+    from moderation.models import Notice
 
     posts = []
     for post in db.session.scalars(select(Post).where(Post.author_id == member.id).order_by(Post.id)):
@@ -80,7 +80,7 @@ def delete_account(member: Member, password) -> None:
     from community.members.services import _hasher, _verify
     from moderation import audit
     from moderation.models import QueueItem
-    from moderation.safety_models import Notice
+    from moderation.models import Notice
 
     if member.deleted_at is not None:
         raise ServiceError("already_deleted", "This account is already deleted.", status=404)

@@ -1,9 +1,10 @@
 from flask import Blueprint, g, jsonify, request
 
-from community.api_support import bearer_token, json_body, require, token_required
+from community.web import bearer_token, json_body, require, token_required
 from community.extensions import limiter
-from community.members import services
+from community.members import services, trust
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
+from moderation import notices
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from community.write_limits import write_limit
@@ -147,7 +148,7 @@ def put_muted_words():
     from community.members import blocks
     data = json_body()
     if "words" not in data:
-        from community.api_support import ApiError
+        from community.web import ApiError
         raise ApiError("missing_field", "'words' is required.", field="words")
     return jsonify({"words": blocks.set_muted_words(g.api_member, data["words"])})
 
@@ -167,3 +168,38 @@ def delete_me():
     from community.members import account
     account.delete_account(g.api_member, require(json_body(), "password"))
     return "", 204
+
+
+# --- notices and strikes; moderators' view of a member's trust ------------------------------------------------------
+
+@bp.get("/me/notices")
+@token_required()
+def my_notices():
+    found = notices.notices(g.api_member)
+    body = {"notices": [notices.notice_to_dict(n) for n in found], "unread": notices.unread_count(g.api_member)}
+    if request.args.get("mark_read") in ("1", "true"):
+        notices.mark_read(g.api_member)
+    return jsonify(body)
+
+
+@bp.get("/me/strikes")
+@token_required()
+def my_strikes():
+    return jsonify({"strikes": [notices.strike_to_dict(s) for s in notices.strikes(g.api_member)]})
+
+
+@bp.get("/moderation/members/<handle>")
+@token_required("staff")
+def member_summary(handle):
+    member = services.existing_member(handle)
+    return jsonify({"member": trust.summary(member),
+                    "strikes": [notices.strike_to_dict(s) for s in notices.strikes(member)]})
+
+
+@bp.post("/moderation/members/<handle>/trust")
+@token_required("staff")
+def set_trust(handle):
+    member = services.existing_member(handle)
+    data = json_body()
+    trust.set_level(g.api_member, member, require(data, "level"))
+    return jsonify({"member": trust.summary(member)})

@@ -197,6 +197,14 @@ def find_by_handle(handle: str) -> Member | None:
     return db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))
 
 
+def existing_member(handle: str) -> Member:
+    """The member with this handle who has not deleted their account, or 404 member_not_found."""
+    member = find_by_handle(handle)
+    if member is None or member.deleted_at is not None:
+        raise NotFound("member_not_found", "There is no member with that handle.")
+    return member
+
+
 def get_member(member_id: int) -> Member:
     member = db.session.get(Member, member_id)
     if member is None:

@@ -3,13 +3,15 @@ from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
-from community.members import forms, services, sessions
+from community.members import forms, services, sessions, trust
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
+from moderation import notices
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from moderation.resources import for_member
 from community.redirects import safe_target
+from community.web import CsrfForm
 from community.write_limits import write_limit
 
 bp = Blueprint("members", __name__)
@@ -377,3 +379,57 @@ def delete_account():
             flash("Your account is deleted. Thank you for being here; take care of yourself.", "info")
             return redirect(url_for("pages.index"))
     return render_template("members/delete.html", form=form, error=error)
+
+
+# --- notices, and moderators' trust action --------------------------------------------------------------------------
+
+@bp.get("/notices")
+@login_required
+def notices_page():
+    found = notices.notices(current_user)
+    unread = {n.id for n in found if n.read_at is None}
+    page = render_template("safety/notices.html", notices=found, unread=unread,
+                           strikes=notices.strikes(current_user), safety_plan_url=notices.safety_plan_url())
+    notices.mark_read(current_user)
+    return page
+
+
+@bp.post("/moderation/members/<handle>/trust")
+@login_required
+def trust_page(handle):
+    if not current_user.is_staff:
+        abort(403)
+    member = services.existing_member(handle)
+    if CsrfForm().validate_on_submit():
+        try:
+            trust.set_level(current_user, member, request.form.get("level"))
+            flash(f"{member.handle}'s trust is now: {member.trust_level}.", "info")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    back = request.form.get("next") or ""
+    return redirect(safe_target(back, url_for("queue.queue"), prefix="/moderation/"))
+
+
+# --- template helpers and the header's notice count -----------------------------------------------------------------
+
+@bp.app_template_filter("trusted")
+def trusted_filter(member) -> bool:
+    """Whether links in this author's text render as links (new accounts: plain text)."""
+    return trust.is_trusted(member) if isinstance(member, Member) else False
+
+
+@bp.app_template_filter("how_new")
+def how_new_filter(member) -> str:
+    return trust.describe(member) if isinstance(member, Member) else ""
+
+
+@bp.app_context_processor
+def notice_count():
+    count = 0
+    if current_user.is_authenticated:
+        try:
+            count = notices.unread_count(current_user)
+        except Exception:  # noqa: BLE001 - the header must render even when the database is struggling
+            db.session.rollback()
+    return {"unread_notices": count}

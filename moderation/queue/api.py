@@ -1,6 +1,6 @@
 from flask import Blueprint, g, jsonify, request
 
-from community.api_support import ApiError, json_body, require, token_required
+from community.web import ApiError, json_body, require, token_required
 from community.extensions import db
 from community.write_limits import write_limit
 from community.paging import parse_page

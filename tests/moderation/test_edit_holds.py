@@ -14,7 +14,7 @@ import json
 
 from community.extensions import db
 from moderation import watched
-from moderation.safety_settings import save as save_safety
+from moderation.settings import save_safety
 from tests.conftest import login
 
 CRISIS = "I can't go on, tonight is the end for me"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from community.chat.models import ChatMessage
 from community.extensions import db, socketio
 from moderation.models import QueueItem
-from moderation.safety_models import Strike
+from moderation.models import Strike
 from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 
 ROOM = "open-lounge"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from community.extensions import db
 from moderation.models import QueueItem
-from moderation.safety_models import Strike
+from moderation.models import Strike
 from tests.conftest import login
 from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 

@@ -9,7 +9,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.forum.models import Post
 from moderation.models import AuditEntry, QueueItem
-from moderation.safety_models import WatchedWord
+from moderation.models import WatchedWord
 from tests.conftest import login
 from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 

@@ -8,7 +8,7 @@ Checks: secrets (SECRET_KEY, the safety-plan key), the database (reachable, migr
 Redis (reachable when REDIS_URL is set), the screening models (load, names and versions), the crisis directory
 (non-empty, emergency numbers, an international entry, verified within 180 days) and the proxy settings
 (SITE_URL, TRUST_PROXY). The database, Redis and model checks share their code with `/admin/health`
-(`admin.views.health_report`).
+(`community.admin.views.health_report`).
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def check_secrets(app) -> list[Finding]:
 
 def check_database(app) -> tuple[list[Finding], bool]:
     """(findings, usable): usable is True when the schema is at the newest revision."""
-    from admin.views import database_status
+    from community.admin.views import database_status
     from community.extensions import db
     state, detail = database_status()
     url = db.engine.url.render_as_string(hide_password=True)
@@ -117,7 +117,7 @@ def check_database(app) -> tuple[list[Finding], bool]:
 
 
 def check_redis(app) -> list[Finding]:
-    from admin.views import redis_status
+    from community.admin.views import redis_status
     state, detail = redis_status(app)
     if state == "ok":
         return [Finding(OK, "redis", f"reachable at {detail}.")]

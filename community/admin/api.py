@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from community.api_support import ApiError, json_body, token_required
+from community.web import ApiError, json_body, token_required
+from community.extensions import db
+from moderation import audit, watched
 from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
                                            resource_to_dict, set_active, update_resource)
+from moderation.settings import load_safety, save_safety
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -91,3 +94,44 @@ def room_patch(slug):
     from community.chat.services import room_by_slug, update_room
     room = room_by_slug(slug)
     return jsonify({"room": _room(update_room(g.api_member, room, json_body()))})
+
+
+# --- watched words and the safety settings ---------------------------------------------------------------------------
+
+@bp.get("/watched-words")
+@token_required("admin")
+def watched_words():
+    return jsonify({"watched_words": [watched.to_dict(w) for w in watched.words()]})
+
+
+@bp.post("/watched-words")
+@token_required("admin")
+def add_watched_word():
+    data = json_body()
+    entry = watched.add(g.api_member, data.get("pattern"), data.get("action"), data.get("regex", False))
+    return jsonify({"watched_word": watched.to_dict(entry)}), 201
+
+
+@bp.delete("/watched-words/<int:entry_id>")
+@token_required("admin")
+def delete_watched_word(entry_id):
+    watched.remove(g.api_member, watched.get(entry_id))
+    return "", 204
+
+
+@bp.get("/safety-settings")
+@token_required("admin")
+def get_safety_settings():
+    return jsonify({"safety_settings": load_safety()})
+
+
+@bp.patch("/safety-settings")
+@token_required("admin")
+def patch_safety_settings():
+    try:
+        before, after = save_safety(json_body())
+    except ValueError as exc:
+        raise ApiError("invalid_settings", str(exc), status=422) from None
+    audit.record(g.api_member, "policy.safety", target="safety", before=before, after=after)
+    db.session.commit()
+    return jsonify({"safety_settings": after})

@@ -1,9 +1,10 @@
-"""What every /api/v1 endpoint shares: bearer-token auth, JSON body parsing, and the one error shape
+"""What the web layer shares: for every /api/v1 endpoint bearer-token auth, JSON body parsing and the one error shape
 
     {"error": {"code": "<snake_case>", "message": "<human sentence>"}}
 
 The API authenticates with `Authorization: Bearer <token>` only (never the session cookie), so it needs no CSRF
-token and a malicious page cannot ride a member's browser session.
+token and a malicious page cannot ride a member's browser session. Pages share `CsrfForm`, the form for buttons
+that carry nothing but the CSRF token.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 from functools import wraps
 
 from flask import g, jsonify, request
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
@@ -26,6 +28,10 @@ def error_response(status: int, code: str, message: str, **extra):
     body = {"error": {"code": code, "message": message}}
     body.update(extra)
     return jsonify(body), status
+
+
+class CsrfForm(FlaskForm):
+    """CSRF only: the buttons that approve, verify, delete, lift a suspension..."""
 
 
 class ApiError(ServiceError):

@@ -17,12 +17,13 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import ROLES
 from community.redirects import safe_target
-from moderation import audit
-from moderation.models import AuditEntry
+from community.web import CsrfForm
+from moderation import audit, watched
+from moderation.models import WATCH_ACTIONS, AuditEntry
 from moderation.policy import Thresholds
 from moderation.resources.models import KINDS
 from moderation.resources.services import EDITABLE
-from moderation.settings import load_thresholds, save_thresholds
+from moderation.settings import SAFETY_DEFAULTS, load_safety, load_thresholds, save_safety, save_thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,14 +82,10 @@ def health():
     return render_template("admin/health.html", report=health_report(current_app))
 
 
-class ThresholdsForm(FlaskForm):
-    pass
-
-
 @bp.route("/thresholds", methods=["GET", "POST"])
 @admin_required
 def thresholds():
-    form = ThresholdsForm()
+    form = CsrfForm()
     current = load_thresholds()
     if form.validate_on_submit():
         changes = {}
@@ -165,10 +162,6 @@ class ResourceForm(FlaskForm):
     active = BooleanField("Active (shown to people)", default=True)
 
 
-class ActionForm(FlaskForm):
-    """CSRF only: the buttons that verify, deactivate, lift a suspension."""
-
-
 class ImportForm(FlaskForm):
     file = FileField("CSV or JSON file")
 
@@ -192,7 +185,7 @@ def resources():
     country = (request.args.get("country") or "").strip().upper() or None
     items = list_resources(country)
     return render_template("admin/resources.html", items=items, country=country or "", is_stale=is_stale,
-                           action_form=ActionForm())
+                           action_form=CsrfForm())
 
 
 @bp.route("/resources/new", methods=["GET", "POST"])
@@ -227,14 +220,14 @@ def resource_edit(resource_id):
         else:
             flash(f"Saved {r.name}.", "info")
             return redirect(url_for("admin.resources"))
-    return render_template("admin/resource_form.html", form=form, resource=r, action_form=ActionForm())
+    return render_template("admin/resource_form.html", form=form, resource=r, action_form=CsrfForm())
 
 
 @bp.post("/resources/<int:resource_id>/verify")
 @admin_required
 def resource_verify(resource_id):
     from moderation.resources.services import get_resource, verify_resource
-    if ActionForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         r = verify_resource(current_user, get_resource(resource_id))
         flash(f"Marked {r.name} verified today.", "info")
     target = request.form.get("next") or ""
@@ -245,7 +238,7 @@ def resource_verify(resource_id):
 @admin_required
 def resource_active(resource_id):
     from moderation.resources.services import get_resource, set_active
-    if ActionForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:
             r = set_active(current_user, get_resource(resource_id), active)
@@ -341,7 +334,7 @@ def rooms():
             flash("The form expired: please try again.", "error")
             status = 400
     return render_template("admin/rooms.html", rooms=all_rooms(), form=form, edit_form=RoomEditForm(),
-                           action_form=ActionForm()), status
+                           action_form=CsrfForm()), status
 
 
 @bp.post("/rooms/<slug>")
@@ -376,19 +369,19 @@ def room_update(slug):
 @bp.get("/people")
 @admin_required
 def people():
-    from admin.services import search_members, suspended_members, suspension_history
+    from community.admin.services import search_members, suspended_members, suspension_history
     q = (request.args.get("q") or "").strip()
     found, suspended = search_members(q), suspended_members()
     return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
-                           action_form=ActionForm(), suspensions=suspension_history({*found, *suspended}))
+                           action_form=CsrfForm(), suspensions=suspension_history({*found, *suspended}))
 
 
 @bp.post("/people/<int:member_id>/role")
 @admin_required
 def person_role(member_id):
-    from admin.services import change_role
+    from community.admin.services import change_role
     from community.members.services import get_member
-    if ActionForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         member = get_member(member_id)
         try:
             changed = change_role(current_user, member, request.form.get("role", ""))
@@ -404,19 +397,61 @@ def person_role(member_id):
 @bp.post("/people/<int:member_id>/unsuspend")
 @admin_required
 def person_unsuspend(member_id):
-    from admin.services import lift_suspension
+    from community.admin.services import lift_suspension
     from community.members.services import get_member
-    if ActionForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         member = get_member(member_id)
         if lift_suspension(current_user, member, request.form.get("note")):
             flash(f"Lifted {member.handle}'s suspension.", "info")
     return redirect(url_for("admin.people", q=request.form.get("q") or None))
 
 
-@bp.record_once
-def _register_api(state) -> None:
-    """The admin JSON API rides along with the console: token-authenticated, so exempt from CSRF like every API."""
-    from admin import api as admin_api
-    from community.extensions import csrf
-    csrf.exempt(admin_api.bp)
-    state.app.register_blueprint(admin_api.bp)
+# --- watched words and the safety settings ---------------------------------------------------------------------------
+
+@bp.route("/watched-words", methods=["GET", "POST"])
+@admin_required
+def watched_words():
+    form = CsrfForm()
+    typed = {"pattern": "", "action": "flag", "regex": False}
+    if form.validate_on_submit():
+        typed = {"pattern": request.form.get("pattern", ""), "action": request.form.get("action", ""),
+                 "regex": request.form.get("regex") == "y"}
+        try:
+            entry = watched.add(current_user, typed["pattern"], typed["action"], typed["regex"])
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash(f"Added \u201c{entry.pattern}\u201d ({entry.action}).", "info")
+            return redirect(url_for("admin.watched_words"))
+    return render_template("admin/watched_words.html", form=form, entries=watched.words(), actions=WATCH_ACTIONS,
+                           typed=typed, settings=load_safety(), defaults=SAFETY_DEFAULTS)
+
+
+@bp.post("/watched-words/<int:entry_id>/delete")
+@admin_required
+def watched_word_delete(entry_id):
+    if CsrfForm().validate_on_submit():
+        entry = watched.get(entry_id)
+        watched.remove(current_user, entry)
+        flash("Removed.", "info")
+    return redirect(url_for("admin.watched_words"))
+
+
+@bp.post("/safety-settings")
+@admin_required
+def safety_settings():
+    if CsrfForm().validate_on_submit():
+        try:
+            changes = {"new_account_first_post_approval": request.form.get("new_account_first_post_approval") == "y",
+                       "strike_threshold": int(request.form.get("strike_threshold", "")),
+                       "strike_window_days": int(request.form.get("strike_window_days", ""))}
+            before, after = save_safety(changes)
+        except ValueError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc}", "error")
+        else:
+            audit.record(current_user, "policy.safety", target="safety", before=before, after=after)
+            db.session.commit()
+            flash("Safety settings saved.", "info")
+    return redirect(url_for("admin.watched_words"))
