@@ -114,7 +114,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     _register_blueprints(app)
     _register_content_adapters()
 
-    from community import cli, pages
+    from community import cli, pages, realtime, web
+    from community.members.services import member_for_token
+    web.register_token_loader(member_for_token)
+    realtime.subscribe()  # moderation's signals become live events
     pages.init_app(app)
     cli.init_app(app)
     return app
@@ -185,5 +188,8 @@ def _register_content_adapters() -> None:
     register(MessageContent())
     from moderation.notices import MemberContent
     register(MemberContent())
+    from community.members.moderation_adapter import MemberDirectory
+    from moderation import authors
+    authors.register(MemberDirectory())
     from moderation.queue.messages import StaffMessageContent
     register(StaffMessageContent())

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from community.errors import ServiceError
 from community.extensions import db
+from flask import current_app
 
 members_cli = AppGroup("members", help="Create admins, change roles, list members.")
 demo_cli = AppGroup("demo", help="Demo data for trying Haven out.")
@@ -114,7 +115,6 @@ def forum_rerender(everything):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for checks), instead of running on.")
 def jobs_worker(burst):
     """Run the periodic jobs (unscreened retry, claim expiry) from Redis: one such process per deployment."""
-    from flask import current_app
 
     from moderation.jobs import run_worker
     if not current_app.config.get("REDIS_URL"):

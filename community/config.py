@@ -84,6 +84,15 @@ def from_environment(instance_path: str) -> dict:
         # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
         "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),
         "JOBS_QUEUE": env.get("JOBS_QUEUE") or "haven",
+        # Trust for new accounts (community/members/trust.py) and their stricter limits (Flask-Limiter strings).
+        "TRUST_MIN_AGE_HOURS": int(env.get("TRUST_MIN_AGE_HOURS") or 24),
+        "TRUST_MIN_POSTS": int(env.get("TRUST_MIN_POSTS") or 3),
+        "NEW_ACCOUNT_THREAD_LIMIT": env.get("NEW_ACCOUNT_THREAD_LIMIT") or "3 per hour",
+        "NEW_ACCOUNT_REPLY_LIMIT": env.get("NEW_ACCOUNT_REPLY_LIMIT") or "10 per hour",
+        "NEW_ACCOUNT_REPORT_LIMIT": env.get("NEW_ACCOUNT_REPORT_LIMIT") or "10 per hour",
+        # Chat messages per member ("off" turns it off), and how long a moderator's claim on a queue item lasts.
+        "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT") or "5/10 seconds",
+        "QUEUE_CLAIM_MINUTES": int(env.get("QUEUE_CLAIM_MINUTES") or 10),
         "UNSCREENED_RETRY_SECONDS": float(env.get("UNSCREENED_RETRY_SECONDS", "60")),
         "EXPIRE_CLAIMS_SECONDS": float(env.get("EXPIRE_CLAIMS_SECONDS", "60")),
     }

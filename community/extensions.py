@@ -1,4 +1,9 @@
-"""Flask extensions, created unbound here and bound to the app in `create_app` (the usual factory idiom)."""
+"""Flask extensions, created unbound here and bound to the app in `create_app` (the usual factory idiom), and the
+small helpers every package shares: the clock (`utcnow`), its JSON form (`iso`) and the row-id check (`is_row_id`)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -25,3 +30,22 @@ csrf = CSRFProtect()
 # Limits are keyed by a keyed hash of the client address, never the raw address (see community/privacy.py).
 limiter = Limiter(key_func=client_fingerprint)
 socketio = SocketIO()
+
+# Database ids are 32-bit on every backend: an id from a URL or a JSON body outside this range finds nothing (and must
+# never reach PostgreSQL, which refuses an out-of-range integer with an error instead of an empty result).
+MAX_ROW_ID = 2**31 - 1
+
+
+def utcnow() -> datetime:
+    """Naive UTC throughout: SQLite has no time zones, and one convention avoids comparing aware with naive."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as JSON shows it: ISO 8601 with a Z, or None."""
+    return value.isoformat() + "Z" if value is not None else None
+
+
+def is_row_id(value) -> bool:
+    """True for an int (not a bool) that could be a row's id."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID

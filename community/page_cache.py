@@ -22,6 +22,8 @@ from collections import OrderedDict
 from flask import Response, current_app, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from community.forum.models import Board, Post, Thread
+from community.members.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +145,6 @@ def bump(app, names) -> None:
 # --- invalidation: every commit that changes what an anonymous page shows ----------------------------------------
 
 def _touched(session: Session) -> set[str]:
-    from community.forum.models import Board, Post, Thread
-    from community.members.models import Member
     names = session.info.setdefault("page_cache_touched", set())
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Post):
@@ -177,7 +177,6 @@ def _before_flush(session, flush_context, instances):
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
     # New rows have their ids now.
-    from community.forum.models import Post, Thread
     names = session.info.setdefault("page_cache_touched", set())
     for obj in session.new:
         if isinstance(obj, Post) and obj.thread_id is not None:

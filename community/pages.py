@@ -8,11 +8,18 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, render_
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from community.web import HTTP_CODES, error_response
+from community.errors import ServiceError
 from community.extensions import db
+from community.forum.services import list_boards, post_html
 from community.members.services import countries, region_from_accept_language
+from community.rendering import render_markdown
+from community.web import HTTP_CODES, error_response
+from moderation.queue.api import item_to_dict
+from moderation.queue.messages import staff_unread_total
+from moderation.queue.services import counts, unread_count
 from moderation.resources import for_region
 from moderation.resources.services import safety_plan_link
 
@@ -31,7 +38,6 @@ ERROR_TITLES = {
 
 @bp.get("/")
 def index():
-    from community.forum.services import list_boards
     return render_template("index.html", boards=list_boards())
 
 
@@ -117,8 +123,6 @@ HELP_ENDPOINTS = ("pages.help_page", "resources_api.resources")
 
 
 def init_app(app) -> None:
-    from community.forum.services import post_html
-    from community.rendering import render_markdown
     app.register_blueprint(bp)
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(post_html, "post_html")
@@ -149,7 +153,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        from sqlalchemy.exc import OperationalError
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
         status = 503 if isinstance(exc, OperationalError) else 500
@@ -158,8 +161,15 @@ def init_app(app) -> None:
                                   "Something went wrong on our side. Nothing you sent was half-saved; try again.")
         return error_page(status)
 
-    from community.web import register_api_errors
-    register_api_errors(app)
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        """API paths answer every error in the JSON shape (a stale decision carries the item's current state);
+        pages keep their friendly HTML."""
+        if request.path.startswith("/api/"):
+            current = getattr(exc, "current", None)
+            extra = {"item": item_to_dict(current)} if current is not None else {}
+            return error_response(exc.status, exc.code, exc.message, **extra)
+        return error_page(exc.status, exc.message)
 
     @app.after_request
     def security_headers(response):
@@ -177,8 +187,6 @@ def init_app(app) -> None:
         urgent = 0
         inbox_unread = 0
         if current_user.is_authenticated:
-            from moderation.queue.messages import staff_unread_total
-            from moderation.queue.services import counts, unread_count
             try:
                 unread = unread_count(current_user)
                 if current_user.is_staff:

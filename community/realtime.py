@@ -1,6 +1,7 @@
 """Every Socket.IO emit in the app lives here, with the names of its rooms and events.
 
-Services call these functions; they never call `socketio.emit` themselves. Events that announce a database change
+Services call these functions; they never call `socketio.emit` themselves. Moderation does not import this module:
+it sends signals (moderation/signals.py) that `subscribe()` connects here, once, in `create_app`. Events that announce a database change
 are sent only after the transaction commits (a moderator must never be told about an item they cannot load yet),
 and dropped if it rolls back.
 
@@ -13,11 +14,17 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from community.extensions import db, socketio
 from community.live_connections import END_SESSIONS, STAFF_ROOM
+from community.members.models import Member
+from moderation import signals
+from moderation.queue import messages
+from moderation.queue.api import item_to_dict
+from moderation.queue.services import counts
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +115,15 @@ def _disconnect_room(room: str) -> None:
 
 # --- moderation --------------------------------------------------------------------------------------------------
 
+def subscribe() -> None:
+    """Connect moderation's signals to the live events below (idempotent: blinker keeps one connection each)."""
+    signals.queue_item_changed.connect(queue_changed)
+    signals.staff_message_sent.connect(staff_message)
+    signals.member_message_received.connect(member_message)
+
+
 def queue_changed(item) -> None:
     def build():
-        from moderation.queue.api import item_to_dict
-        from moderation.queue.services import counts
-        from flask import current_app, has_request_context
         if not has_request_context():
             # CLI / periodic jobs (e.g. `moderation retry`): item_to_dict builds URLs, which needs a request.
             with current_app.test_request_context():
@@ -129,8 +140,6 @@ def member_message(message) -> None:
     """A member wrote to the moderators: the staff room hears the message, its conversation (with the open item's
     priority) and the inbox's unread total, for the inbox page and the badge on every staff page."""
     def build():
-        from community.members.models import Member
-        from moderation.queue import messages
         member = db.session.get(Member, message.member_id)
         payload = {"message": messages.message_to_dict(message),
                    "conversation": messages.conversation_summary(member),

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from community import realtime
 from community.extensions import db, socketio
 from community.members.models import ApiToken, Member
+from community.members.services import member_for_token
 
 
 def socket_member(auth=None):
     """The member behind this socket event (checked again on every event, not just at connect)."""
-    from community.members.services import member_for_token
     if isinstance(auth, dict) and isinstance(auth.get("token"), str):
         member = member_for_token(auth["token"])
     elif current_user.is_authenticated:

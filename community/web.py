@@ -89,6 +89,20 @@ def require(data: dict, name: str, kind=str, *, optional: bool = False):
     return value
 
 
+_token_loader = None
+
+
+def register_token_loader(loader) -> None:
+    """How a bearer token becomes a member (community/members/services.member_for_token), handed over by
+    create_app so the web layer imports no domain code (like flask-login's user_loader)."""
+    global _token_loader
+    _token_loader = loader
+
+
+def _member_for(token: str | None):
+    return _token_loader(token) if _token_loader is not None and token else None
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
@@ -101,8 +115,7 @@ def token_required(role: str | None = None):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from community.members.services import member_for_token
-            member = member_for_token(bearer_token())
+            member = _member_for(bearer_token())
             if member is None:
                 raise ApiError("unauthorized", "Sign in first: send 'Authorization: Bearer <token>'.", status=401)
             if role == "staff" and not member.is_staff:
@@ -116,21 +129,4 @@ def token_required(role: str | None = None):
 
 
 def optional_member():
-    from community.members.services import member_for_token
-    return member_for_token(bearer_token())
-
-
-def register_api_errors(app) -> None:
-    """API paths answer every error in the JSON shape; pages keep their friendly HTML (community/pages.py)."""
-
-    @app.errorhandler(ServiceError)
-    def service_error(exc: ServiceError):
-        if request.path.startswith("/api/"):
-            extra = {}
-            current = getattr(exc, "current", None)
-            if current is not None:
-                from moderation.queue.api import item_to_dict
-                extra["item"] = item_to_dict(current)
-            return error_response(exc.status, exc.code, exc.message, **extra)
-        from community.pages import error_page
-        return error_page(exc.status, exc.message)
+    return _member_for(bearer_token())

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 moderation_cli = AppGroup("moderation", help="Screening models, evaluation and the moderation queue.")
 
@@ -82,7 +83,6 @@ def train(data_dir, out_dir, seed):
 def _thresholds():
     """The community's configured thresholds, or the defaults (said on stderr) when there is no database yet:
     evaluating a CSV or scoring lines must work on a fresh checkout before `db upgrade`."""
-    from sqlalchemy.exc import SQLAlchemyError
 
     from community.extensions import db
     from moderation.policy import Thresholds

@@ -19,6 +19,9 @@ import time
 
 from flask import current_app
 from community.async_mode import start_native_thread
+from community.extensions import db
+from moderation.queue.services import expire_claims, retry_unscreened
+from moderation.classifiers.registry import backends
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,6 @@ def warm_up(app) -> None:
     warm-up inference per model (moderation/classifiers/registry.py), so whichever comes first, this thread or a
     member's post, the text is timed against a warm model."""
     def run():
-        from moderation.classifiers.registry import backends
         started = time.perf_counter()
         loaded = backends(app)
         log.info("screening models ready in %.1fs: %s", time.perf_counter() - started,
@@ -41,12 +43,10 @@ def warm_up(app) -> None:
 # --- the periodic jobs -------------------------------------------------------------------------------------------
 
 def _retry_unscreened() -> dict:
-    from moderation.queue.services import retry_unscreened
     return retry_unscreened()
 
 
 def _expire_claims() -> dict:
-    from moderation.queue.services import expire_claims
     return {"expired": expire_claims()}
 
 
@@ -57,7 +57,6 @@ PERIODIC = {"retry_unscreened": (_retry_unscreened, "UNSCREENED_RETRY_SECONDS"),
 
 def run_once(name: str) -> dict:
     """Run one periodic job in the current app context; never raises (the schedule must survive a bad moment)."""
-    from community.extensions import db
     function, _ = PERIODIC[name]
     try:
         result = function()

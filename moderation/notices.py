@@ -18,10 +18,9 @@ from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from community.extensions import db
-from community.members.models import Member, utcnow
-from moderation.models import Notice, QueueItem, Strike
-from moderation.policy import HIGH
+from community.extensions import db, is_row_id, iso, utcnow
+from community.members.models import Member
+from moderation.models import Notice, Strike
 from moderation.settings import load_safety
 
 HELP_URL = "/help"
@@ -147,7 +146,7 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
 # --- strikes -----------------------------------------------------------------------------------------------------
 
 def record_strike(item, content, author: Member | None, moderator: Member, action: str, note: str | None):
-    """A removal or warning for abuse -> a Strike (and perhaps a suspension proposal). Self-harm never counts."""
+    """A removal or warning for abuse -> a Strike; returns it when it is new. Self-harm never counts."""
     if author is None or action not in ("remove", "warn") or item.kind in NO_STRIKE_KINDS:
         return None
     if _is_self_harm(item, content):
@@ -157,13 +156,11 @@ def record_strike(item, content, author: Member | None, moderator: Member, actio
                                                     Strike.content_type == item.content_type,
                                                     Strike.content_id == item.content_id))
     if exists is not None:
-        return exists
+        return None
     strike = Strike(member_id=author.id, kind=kind, reason=item.kind, content_type=item.content_type,
                     content_id=item.content_id, moderator_id=moderator.id, note=note)
     db.session.add(strike)
     db.session.flush()
-    if kind == "removal":
-        _maybe_propose_suspension(author)
     return strike
 
 
@@ -175,34 +172,20 @@ def strikes(member: Member) -> list[Strike]:
 def strike_to_dict(strike: Strike) -> dict:
     return {"id": strike.id, "kind": strike.kind, "reason": strike.reason, "content_type": strike.content_type,
             "content_id": strike.content_id, "note": strike.note,
-            "created_at": strike.created_at.isoformat() + "Z"}
+            "created_at": iso(strike.created_at)}
 
 
-def _maybe_propose_suspension(member: Member) -> None:
-    from moderation.queue import services as queue
+def suspension_due(member: Member) -> str | None:
+    """Why a suspension should be proposed for this member now (the admin's strike threshold reached within its
+    window), or None. The queue raises the proposal (moderation/queue/services.py)."""
     settings = load_safety()
     threshold, window = settings["strike_threshold"], settings["strike_window_days"]
     if not threshold or member.is_staff:
-        return
+        return None
     since = utcnow() - timedelta(days=window)
     recent = db.session.scalar(select(func.count(Strike.id)).where(
         Strike.member_id == member.id, Strike.kind == "removal", Strike.created_at >= since)) or 0
-    if recent < threshold:
-        return
-    existing = queue.item_for("member", member.id)
-    if existing is not None and existing.status == "open":
-        return
-    item = existing or QueueItem(content_type="member", content_id=member.id, author_id=member.id,
-                                 report_count=0, version=0, created_at=utcnow())
-    if existing is None:
-        db.session.add(item)
-    item.kind, item.priority, item.status = "suspension_proposal", HIGH, "open"
-    item.rank = queue._rank(HIGH, 0)
-    item.reasons = [f"strikes:{recent} removals in {window} days"]
-    item.scores = None
-    item.resolution = item.resolved_at = item.resolved_by_id = None
-    db.session.flush()
-    queue._touch(item)
+    return f"strikes:{recent} removals in {window} days" if recent >= threshold else None
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
@@ -227,8 +210,8 @@ def notice_to_dict(notice: Notice) -> dict:
     data = {"id": notice.id, "kind": notice.kind, "title": notice.title, "body": notice.body, "rule": notice.rule,
             "moderator_note": notice.moderator_note, "appeal_url": notice.appeal_url,
             "content_type": notice.content_type, "content_id": notice.content_id,
-            "created_at": notice.created_at.isoformat() + "Z",
-            "read_at": notice.read_at.isoformat() + "Z" if notice.read_at else None}
+            "created_at": iso(notice.created_at),
+            "read_at": iso(notice.read_at)}
     if notice.kind == "support":
         data["help_url"], data["safety_plan_url"] = HELP_URL, safety_plan_url()
     return data
@@ -240,7 +223,7 @@ class MemberContent:
     content_type = "member"
 
     def load(self, content_id):
-        valid = isinstance(content_id, int) and not isinstance(content_id, bool) and 1 <= content_id < 2**31
+        valid = is_row_id(content_id)
         return db.session.get(Member, content_id) if valid else None
 
     def author_id(self, member):
@@ -256,6 +239,6 @@ class MemberContent:
         """Nothing to publish or remove: the moderator confirms with `suspend` or dismisses with `approve`."""
 
     def to_dict(self, member):
-        return {"handle": member.handle, "joined_at": member.created_at.isoformat() + "Z",
-                "suspended_until": member.suspended_until.isoformat() + "Z" if member.suspended_until else None,
+        return {"handle": member.handle, "joined_at": iso(member.created_at),
+                "suspended_until": iso(member.suspended_until),
                 "strikes": [strike_to_dict(s) for s in strikes(member)]}

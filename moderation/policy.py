@@ -13,6 +13,9 @@ The rules, in the order they are applied:
    with their region's numbers. The author's own crisis (rule 1) always wins over it.
 4. `concern` -> published, plus a normal-priority "check in" item so a moderator can reach out.
 5. Otherwise published.
+6. Edits (`edit_keeps`): an edit screened clean lifts only a classifier's own hold (toxicity, or text that could not
+   be screened). A crisis hold waits for a moderator, at its most severe tier so far; so do holds people or admin
+   rules made (reports, first-post approval, a watched word). A stricter verdict on the new text still applies.
 """
 from __future__ import annotations
 
@@ -180,3 +183,26 @@ def unscreened(error: str) -> Decision:
     """Fail closed: a classifier raised, timed out or returned garbage. Hold for a human, never publish."""
     return Decision(status=HELD, tier="none", hold_reason="unscreened", priority=HIGH, queue_kind="unscreened",
                     reasons=[f"unscreened:{error}"])
+
+
+# An edit screened clean lifts only these holds (a classifier's own); every other hold waits for a person.
+LIFTED_BY_A_CLEAN_EDIT = ("toxicity", "unscreened")
+
+
+def edit_keeps(status: str, hold_reason: str | None, earlier_tiers: list[str], new: Decision) -> dict | None:
+    """Rule 6. `status`/`hold_reason`: the content's before the edit; `earlier_tiers`: the tiers of every verdict
+    it has had; `new`: the decision on the edited text. Returns the fields of the verdict that stands (and that its
+    author is shown) when the old hold stays, or None when the new decision applies."""
+    if status != HELD or hold_reason in LIFTED_BY_A_CLEAN_EDIT:
+        return None
+    if new.hold_reason == "self_harm":
+        return None  # the new text's own crisis hold, with its support
+    if hold_reason == "self_harm":
+        tier = "intent" if "intent" in earlier_tiers else "ideation"
+        return {"status": HELD, "hold_reason": "self_harm", "tier": tier, "queue_kind": "self_harm",
+                "priority": URGENT if tier == "intent" else HIGH}
+    if new.status == REMOVED:
+        return None
+    if new.hold_reason == "unscreened":
+        return {"status": HELD}  # the hold stays; the author is shown support meanwhile
+    return {"status": HELD, "hold_reason": hold_reason}

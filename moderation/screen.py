@@ -1,6 +1,6 @@
 """The one door: every piece of member text that others could see passes `screen` first.
 
-    verdict = screen(text, author=member, context="forum_post")
+    verdict = screen(text, author=member_or_facts, context="forum_post")
 
 Forum posts, thread titles, content warnings and chat messages all come through here. The caller stores
 `verdict.status` on its row and shows the text to others only when it is `published`. Screening fails closed: an
@@ -22,9 +22,10 @@ from flask import current_app
 
 from community.async_mode import native_executor
 from community.errors import ServiceError
-from moderation import first_pass, policy, scheduling
+from moderation import audit, authors, first_pass, policy, scheduling, watched
 from moderation.classifiers import registry
 from moderation.classifiers.base import Scores
+from moderation.settings import load_safety, load_thresholds
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,7 @@ class Verdict:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
         if not any(m.get("action") == "censor" for m in self.watched):
             return text
-        from moderation.watched import censor
-        return censor(text, self.watched)
+        return watched.censor(text, self.watched)
 
     @property
     def published(self) -> bool:
@@ -104,7 +104,8 @@ def _score_both(backends, texts: list[str]) -> tuple[list[Scores], list[Scores]]
 
 
 def screen_many(texts: list[str], *, author=None, context: str = "post") -> list[Verdict]:
-    """Screen a batch (one classifier call each). `author` is the Member writing it, or None.
+    """Screen a batch (one classifier call each). `author` is the writer's AuthorFacts (or the member row the
+    registered directory reads them from, moderation/authors.py), or None.
 
     The deterministic first pass (moderation/first_pass.py) reads every text before the models do: a crisis it
     sees is held for self-harm with resources whatever the models then say, and even when they fail or time out."""
@@ -128,7 +129,7 @@ def _classify(app, backends, texts, names, thresholds, context, author) -> list[
     priority = scheduling.BACKGROUND if context in BACKGROUND_CONTEXTS else scheduling.URGENT
     try:
         future = _priority_pool().submit(_in_native_thread, _score_both, backends, list(texts), priority=priority,
-                              owner=getattr(author, "id", None))
+                              owner=getattr(authors.facts(author), "id", None))
     except scheduling.Busy:
         if context in BACKGROUND_CONTEXTS:
             raise ServiceError("screening_busy", "We're still checking your last changes. Please wait a moment and "
@@ -176,7 +177,7 @@ def _crisis_first(verdict: Verdict, seen: first_pass.FirstPass) -> None:
     verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
 
 
-# --- after the classifiers: watched words and new-account approval (issue 11) -----------------------------------
+# --- after the classifiers: watched words and new-account approval ----------------------------------------------
 
 class WatchedWordBlocked(ServiceError):
     """The text contains a `block` watched word: refused, nothing stored (API 422 code watched_word)."""
@@ -198,7 +199,6 @@ def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, contex
     """Watched words, then the optional first-post approval, on top of the classifiers' verdicts. Both can only
     make a verdict stricter: nothing a classifier held is ever published here, and a self-harm hold always stays a
     hold with resources (a `block` match never turns a person in crisis away)."""
-    from moderation import watched
     entries = watched.words()
     for verdict, text in zip(verdicts, texts):
         if entries:
@@ -233,13 +233,12 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
 
 def first_post_approval(verdict: Verdict, author) -> None:
     """Admin setting (off by default): a new account's posts wait for a moderator until one has been published."""
-    if verdict.status != policy.PUBLISHED or getattr(author, "is_staff", False) or verdict.someone_else is not None:
+    facts = authors.facts(author)
+    if verdict.status != policy.PUBLISHED or facts is None or facts.is_staff or verdict.someone_else is not None:
         return
-    from community.members import trust
-    from moderation.settings import load_safety
-    if not load_safety()["new_account_first_post_approval"] or trust.is_trusted(author):
+    if not load_safety()["new_account_first_post_approval"] or facts.trusted:
         return
-    if trust.published_posts(author) > 0:
+    if facts.id is None or authors.published_posts(facts.id) > 0:
         return
     verdict.status, verdict.hold_reason = policy.HELD, "new_account"
     verdict.queue_kind = "new_account"
@@ -251,7 +250,6 @@ def screen_handle(handle: str, *, member=None) -> None:
     """Check a handle against the watched words at sign-up and rename. A name can't be held or censored, so
     `block`, `require_approval`, `censor` and a timed-out pattern refuse it (422 watched_word); `flag` lets it through
     and writes an audit entry for admins."""
-    from moderation import audit, watched
     matches = watched.find(handle)
     if not matches:
         return
@@ -279,5 +277,4 @@ def _rounded(labels: dict) -> dict:
 
 
 def current_thresholds() -> policy.Thresholds:
-    from moderation.settings import load_thresholds
     return load_thresholds()

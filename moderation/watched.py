@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from community.errors import NotFound, ServiceError
-from community.extensions import db
+from community.extensions import db, is_row_id, iso
 from moderation import audit
 from moderation.models import WATCH_ACTIONS, WatchedWord
 
@@ -98,7 +98,7 @@ def censor(text: str, matches: list[dict]) -> str:
 def to_dict(entry: WatchedWord) -> dict:
     return {"id": entry.id, "pattern": entry.pattern, "action": entry.action, "regex": entry.regex,
             "created_by": entry.created_by.handle if entry.created_by else None,
-            "created_at": entry.created_at.isoformat() + "Z" if entry.created_at else None}
+            "created_at": iso(entry.created_at)}
 
 
 def validate(pattern, action, is_regex) -> tuple[str, str, bool]:
@@ -146,7 +146,7 @@ def add(actor, pattern, action, is_regex=False) -> WatchedWord:
 
 
 def get(entry_id) -> WatchedWord:
-    valid = isinstance(entry_id, int) and not isinstance(entry_id, bool) and 1 <= entry_id < 2**31
+    valid = is_row_id(entry_id)
     entry = db.session.get(WatchedWord, entry_id) if valid else None
     if entry is None:
         raise NotFound("not_found", "No watched word with that id.")

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 
 from community.web import ApiError, json_body, token_required
-from community.extensions import db
+from community.extensions import db, iso
 from moderation import audit, watched
 from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
                                            resource_to_dict, set_active, update_resource)
 from moderation.settings import load_safety, save_safety
+from community.chat.services import create_room, room_by_slug, room_to_dict, rooms as all_rooms, update_room
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -67,22 +68,19 @@ def delete(resource_id):
 # --- chat rooms ---------------------------------------------------------------------------------------------------
 
 def _room(room) -> dict:
-    from community.chat.services import room_to_dict
     return {**room_to_dict(room), "position": room.position,
-            "created_at": room.created_at.isoformat() + "Z" if room.created_at else None}
+            "created_at": iso(room.created_at)}
 
 
 @bp.get("/rooms")
 @token_required("admin")
 def rooms():
-    from community.chat.services import rooms as all_rooms
     return jsonify({"rooms": [_room(r) for r in all_rooms()]})
 
 
 @bp.post("/rooms")
 @token_required("admin")
 def room_create():
-    from community.chat.services import create_room
     data = json_body()
     r = create_room(g.api_member, data.get("slug"), data.get("name"), data.get("description"))
     return jsonify({"room": _room(r)}), 201
@@ -91,7 +89,6 @@ def room_create():
 @bp.patch("/rooms/<slug>")
 @token_required("admin")
 def room_patch(slug):
-    from community.chat.services import room_by_slug, update_room
     room = room_by_slug(slug)
     return jsonify({"room": _room(update_room(g.api_member, room, json_body()))})
 

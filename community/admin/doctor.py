@@ -20,6 +20,17 @@ from urllib.parse import urlsplit
 
 import click
 from flask.cli import with_appcontext
+from flask import current_app
+from community.members.services import _verify, find_by_handle
+from community.demo import DEMO_MEMBERS
+from moderation.resources.services import needing_verification, STALE_AFTER_DAYS
+from moderation.resources.models import Resource
+from community.extensions import db
+from sqlalchemy import func, select
+from moderation.classifiers.registry import backends
+from community.admin.views import database_status, redis_status
+from alembic.script import ScriptDirectory
+from alembic.runtime.migration import MigrationContext
 
 OK, WARN, FAIL = "ok", "warning", "PROBLEM"
 
@@ -83,15 +94,11 @@ def check_secrets(app) -> list[Finding]:
 
 def check_database(app) -> tuple[list[Finding], bool]:
     """(findings, usable): usable is True when the schema is at the newest revision."""
-    from community.admin.views import database_status
-    from community.extensions import db
     state, detail = database_status()
     url = db.engine.url.render_as_string(hide_password=True)
     if state != "ok":
         return [Finding(FAIL, "database", f"cannot reach {url} ({detail}). Check DATABASE_URL and that the database "
                                           "server is running.")], False
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     migrate_ext = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate_ext.migrate.get_config(migrate_ext.directory))
     heads = set(script.get_heads())
@@ -117,7 +124,6 @@ def check_database(app) -> tuple[list[Finding], bool]:
 
 
 def check_redis(app) -> list[Finding]:
-    from community.admin.views import redis_status
     state, detail = redis_status(app)
     if state == "ok":
         return [Finding(OK, "redis", f"reachable at {detail}.")]
@@ -130,7 +136,6 @@ def check_redis(app) -> list[Finding]:
 
 
 def check_models(app) -> list[Finding]:
-    from moderation.classifiers.registry import backends
     out = []
     for row in backends(app).describe():
         slot = row["slot"].replace("_", "-")
@@ -147,11 +152,7 @@ def check_models(app) -> list[Finding]:
 
 
 def check_directory(app) -> list[Finding]:
-    from sqlalchemy import func, select
 
-    from community.extensions import db
-    from moderation.resources.models import Resource
-    from moderation.resources.services import STALE_AFTER_DAYS, needing_verification
     active = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.active.is_(True)))
     if not active:
         return [Finding(FAIL, "crisis directory", "no active helplines: a person in crisis would see nothing to call. "
@@ -246,8 +247,6 @@ def check_files(app) -> list[Finding]:
 
 def check_demo_accounts(app) -> list[Finding]:
     """Demo members whose password is still the public one printed in the README."""
-    from community.demo import DEMO_MEMBERS
-    from community.members.services import _verify, find_by_handle
     open_doors = []
     try:
         for handle, password, role, _region in DEMO_MEMBERS:
@@ -287,7 +286,6 @@ def run_checks(app) -> list[Finding]:
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 def doctor_command(strict):
     """Check configuration, database, Redis, models and the crisis directory; say plainly what is wrong."""
-    from flask import current_app
     app = current_app._get_current_object()
     findings = run_checks(app)
     for f in findings:

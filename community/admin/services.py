@@ -4,10 +4,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from community.errors import Forbidden, ServiceError
-from community.extensions import db
-from community.members.models import ROLES, Member, utcnow
+from community.extensions import db, utcnow
+from community.members.models import ROLES, Member
 from community.members.services import set_role
 from moderation import audit
+from moderation.models import AuditEntry
 
 
 def search_members(q: str, limit: int = 100) -> list[Member]:
@@ -29,7 +30,6 @@ SUSPENSION_ACTIONS = ("member.suspend", "member.unsuspend")
 def suspension_history(members) -> dict[int, list]:
     """Each member's suspensions and lifts, newest first, from the audit log (one query for the whole page):
     {member_id: [AuditEntry, ...]}. A suspension is recorded as `member.suspend` with target `member:<id>`."""
-    from moderation.models import AuditEntry
     by_target = {f"member:{m.id}": m.id for m in members}
     history: dict[int, list] = {m.id: [] for m in members}
     if not by_target:

@@ -15,15 +15,22 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from community.errors import ServiceError
 from community.extensions import db
-from community.members.models import ROLES
+from community.members.models import Member, ROLES
 from community.redirects import safe_target
 from community.web import CsrfForm
 from moderation import audit, watched
 from moderation.models import WATCH_ACTIONS, AuditEntry
 from moderation.policy import Thresholds
 from moderation.resources.models import KINDS
-from moderation.resources.services import EDITABLE
+from moderation.resources.services import (create_resource, EDITABLE, get_resource, is_stale, list_resources,
+    needing_verification, set_active, STALE_AFTER_DAYS, update_resource, verify_resource)
 from moderation.settings import SAFETY_DEFAULTS, load_safety, load_thresholds, save_safety, save_thresholds
+from community.members.services import get_member
+from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
+from community.chat.services import create_room, room_by_slug, rooms as all_rooms, update_room
+from moderation.resources.io import export_csv, export_json, guess_format, import_text, ImportRejected
+from moderation.queue.services import counts
+from moderation.classifiers.registry import backends
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,8 +75,6 @@ def redis_status(app) -> tuple[str, str]:
 
 def health_report(app) -> dict:
     """Database, Redis, classifier backends and queue sizes, in plain words (page and `doctor` share it)."""
-    from moderation.classifiers.registry import backends
-    from moderation.queue.services import counts
     report = {"database": database_status(), "redis": redis_status(app)}
     report["classifiers"] = backends(app).describe()
     report["queue"] = counts()
@@ -112,7 +117,6 @@ def thresholds():
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    from community.members.models import Member
     action = (request.args.get("action") or "").strip()
     actor = (request.args.get("actor") or "").strip()
     target = (request.args.get("target") or "").strip()
@@ -134,7 +138,6 @@ def audit_log():
 
 @bp.context_processor
 def directory_banner():
-    from moderation.resources.services import STALE_AFTER_DAYS, needing_verification
     try:
         stale = needing_verification()
     except Exception:  # noqa: BLE001 - a banner never breaks a page
@@ -181,7 +184,6 @@ def _show_problems(form: ResourceForm, exc) -> None:
 @bp.get("/resources")
 @admin_required
 def resources():
-    from moderation.resources.services import is_stale, list_resources
     country = (request.args.get("country") or "").strip().upper() or None
     items = list_resources(country)
     return render_template("admin/resources.html", items=items, country=country or "", is_stale=is_stale,
@@ -191,7 +193,6 @@ def resources():
 @bp.route("/resources/new", methods=["GET", "POST"])
 @admin_required
 def resource_new():
-    from moderation.resources.services import create_resource
     form = ResourceForm()
     if form.validate_on_submit():
         try:
@@ -208,7 +209,6 @@ def resource_new():
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @admin_required
 def resource_edit(resource_id):
-    from moderation.resources.services import get_resource, update_resource
     r = get_resource(resource_id)
     form = ResourceForm(obj=r)
     if form.validate_on_submit():
@@ -226,7 +226,6 @@ def resource_edit(resource_id):
 @bp.post("/resources/<int:resource_id>/verify")
 @admin_required
 def resource_verify(resource_id):
-    from moderation.resources.services import get_resource, verify_resource
     if CsrfForm().validate_on_submit():
         r = verify_resource(current_user, get_resource(resource_id))
         flash(f"Marked {r.name} verified today.", "info")
@@ -237,7 +236,6 @@ def resource_verify(resource_id):
 @bp.post("/resources/<int:resource_id>/active")
 @admin_required
 def resource_active(resource_id):
-    from moderation.resources.services import get_resource, set_active
     if CsrfForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:
@@ -253,7 +251,6 @@ def resource_active(resource_id):
 @bp.get("/resources/export.<fmt>")
 @admin_required
 def resources_export(fmt):
-    from moderation.resources.io import export_csv, export_json
     if fmt not in ("csv", "json"):
         abort(404)
     body = export_csv() if fmt == "csv" else export_json()
@@ -266,7 +263,6 @@ def resources_export(fmt):
 @bp.route("/resources/import", methods=["GET", "POST"])
 @admin_required
 def resources_import():
-    from moderation.resources.io import ImportRejected, guess_format, import_text
     form = ImportForm()
     errors, label = [], "line"
     if form.validate_on_submit():
@@ -316,7 +312,6 @@ class RoomEditForm(FlaskForm):
 @admin_required
 def rooms():
     """The room list, and the form that adds a room (POST)."""
-    from community.chat.services import create_room, rooms as all_rooms
     form = RoomForm()
     status = 200
     if request.method == "POST":
@@ -341,7 +336,6 @@ def rooms():
 @admin_required
 def room_update(slug):
     """Rename / describe (the edit form) or archive / unarchive (a button with archived=1|0)."""
-    from community.chat.services import room_by_slug, update_room
     form = RoomEditForm()
     if form.validate_on_submit():
         room = room_by_slug(slug)
@@ -369,7 +363,6 @@ def room_update(slug):
 @bp.get("/people")
 @admin_required
 def people():
-    from community.admin.services import search_members, suspended_members, suspension_history
     q = (request.args.get("q") or "").strip()
     found, suspended = search_members(q), suspended_members()
     return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
@@ -379,8 +372,6 @@ def people():
 @bp.post("/people/<int:member_id>/role")
 @admin_required
 def person_role(member_id):
-    from community.admin.services import change_role
-    from community.members.services import get_member
     if CsrfForm().validate_on_submit():
         member = get_member(member_id)
         try:
@@ -397,8 +388,6 @@ def person_role(member_id):
 @bp.post("/people/<int:member_id>/unsuspend")
 @admin_required
 def person_unsuspend(member_id):
-    from community.admin.services import lift_suspension
-    from community.members.services import get_member
     if CsrfForm().validate_on_submit():
         member = get_member(member_id)
         if lift_suspension(current_user, member, request.form.get("note")):

@@ -3,6 +3,7 @@ from flask import Blueprint, g, jsonify, request
 
 from community.web import optional_member, token_required
 from community.chat import services
+from community.members.blocks import is_filtered
 
 bp = Blueprint("chat_api", __name__, url_prefix="/api/v1")
 
@@ -15,7 +16,6 @@ def rooms():
 
 
 def history_page(room, member, before):
-    from community.members.blocks import is_filtered
     found = services.history(room, member, before=before)
     more = len(found) == services.PAGE_SIZE
     messages = [{**services.message_to_dict(m), "filtered": is_filtered(member, m.body)} for m in found]

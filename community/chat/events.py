@@ -17,6 +17,7 @@ from community.web import has_lone_surrogate
 from community.chat import presence, services
 from community.errors import ServiceError
 from community.extensions import db, socketio
+from community.sockets import socket_member
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 def current_member():
     """The member behind this connection, re-read now: None when signed out, deleted or suspended, or when their
     session epoch moved since connect (role change, sign-out-everywhere, password reset)."""
-    from community.sockets import socket_member
     token = request.environ.get("haven.token")
     member = socket_member({"token": token} if token else None)
     if member is None or member.id != request.environ.get("haven.member_id") or member.is_suspended:

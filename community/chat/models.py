@@ -1,8 +1,7 @@
 """Chat rooms, their messages, and per-room mutes."""
 from __future__ import annotations
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 

@@ -5,7 +5,8 @@ from sqlalchemy.orm import joinedload
 
 from community import realtime
 from community.chat.models import PUBLISHED, REMOVED, ChatMessage
-from community.extensions import db
+from community.extensions import db, iso
+from community.chat.services import message_to_dict
 
 
 class MessageContent:
@@ -44,8 +45,7 @@ class MessageContent:
             realtime.chat_removed(message)  # the author's own greyed copy goes too
 
     def to_dict(self, message):
-        from community.chat.services import message_to_dict
         data = message_to_dict(message)
         data["hold_reason"] = message.hold_reason
-        data["author_joined_at"] = message.author.created_at.isoformat() + "Z"
+        data["author_joined_at"] = iso(message.author.created_at)
         return data

@@ -2,7 +2,6 @@
 removal and mutes. Live notices go through community.realtime, after the write commits."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
@@ -14,18 +13,20 @@ from sqlalchemy.orm import joinedload
 from community import realtime
 from community.crisis_panel import with_panel
 from community.errors import Forbidden, NotFound, ServiceError
-from community.extensions import db
+from community.extensions import db, iso, utcnow
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
-from community.members.models import Member, utcnow
+from community.members.models import Member
+from moderation import audit
+from moderation.queue.content import adapter_for
+from moderation.screen import screen
+from moderation.resources import support_for_verdict
+from moderation.queue.services import raise_for
+from community.rendering import render_markdown
 
 BODY_MAX = 2000
 PAGE_SIZE = 50
 MUTE_MAX_MINUTES = 7 * 24 * 60
 DEFAULT_RATE = "5/10 seconds"
-
-
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
 
 
 # --- rooms -------------------------------------------------------------------------------------------------------
@@ -100,7 +101,6 @@ def _clean_slug(value) -> str:
 
 
 def create_room(actor: Member, slug, name, description=None) -> ChatRoom:
-    from moderation import audit
     _require_admin(actor)
     slug, name, description = _clean_slug(slug), _clean_name(name), _clean_description(description)
     if db.session.scalar(select(ChatRoom.id).where(ChatRoom.slug == slug)) is not None:
@@ -122,7 +122,6 @@ def create_room(actor: Member, slug, name, description=None) -> ChatRoom:
 
 def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
     """Rename, describe, archive or unarchive. Archiving tells the room's live clients and refuses new messages."""
-    from moderation import audit
     _require_admin(actor)
     if not isinstance(changes, dict):
         raise ServiceError("invalid_payload", "Send a JSON object.", status=400)
@@ -163,13 +162,12 @@ def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
 # --- messages ----------------------------------------------------------------------------------------------------
 
 def render(message: ChatMessage) -> str:
-    from community.rendering import render_markdown
     return str(render_markdown(message.body, links=False))
 
 
 def message_to_dict(message: ChatMessage) -> dict:
     return {"id": message.id, "room": message.room.slug, "author": message.author.handle, "body": message.body,
-            "html": render(message), "created_at": _iso(message.created_at), "status": message.status}
+            "html": render(message), "created_at": iso(message.created_at), "status": message.status}
 
 
 def _rate_limiter():
@@ -181,7 +179,7 @@ def _rate_limiter():
         from limits import parse
         from limits.storage import storage_from_string
         from limits.strategies import MovingWindowRateLimiter
-        spec = app.config.get("CHAT_RATE_LIMIT") or os.environ.get("CHAT_RATE_LIMIT") or DEFAULT_RATE
+        spec = app.config.get("CHAT_RATE_LIMIT") or DEFAULT_RATE
         if str(spec).strip().lower() in ("off", "none", "0"):
             cached = (None, None)
         else:
@@ -208,9 +206,6 @@ def active_mute(room: ChatRoom, member: Member) -> ChatMute | None:
 
 def send(room_slug, author: Member, body) -> ChatMessage:
     """Screen, store and announce one message. The caller commits nothing: this commits."""
-    from moderation.queue.services import raise_for
-    from moderation.resources import support_for_verdict
-    from moderation.screen import screen
 
     if not isinstance(body, str):
         raise ServiceError("invalid_body", "'body' must be text.")
@@ -288,8 +283,6 @@ def _require_staff(member: Member) -> None:
 
 
 def remove(message_id, moderator: Member, reason: str | None = None) -> ChatMessage:
-    from moderation import audit
-    from moderation.queue.content import adapter_for
     _require_staff(moderator)
     if isinstance(message_id, bool) or not isinstance(message_id, int):
         raise ServiceError("invalid_id", "'id' must be a message id (a whole number).")
@@ -307,7 +300,6 @@ def remove(message_id, moderator: Member, reason: str | None = None) -> ChatMess
 
 
 def mute(room_slug, handle, minutes, moderator: Member, reason: str | None = None) -> ChatMute:
-    from moderation import audit
     _require_staff(moderator)
     room = room_by_slug(room_slug)
     if not isinstance(handle, str):
@@ -323,7 +315,7 @@ def mute(room_slug, handle, minutes, moderator: Member, reason: str | None = Non
     entry = ChatMute(room_id=room.id, member_id=member.id, until=until, by_id=moderator.id, reason=reason)
     db.session.add(entry)
     audit.record(moderator, "chat.mute", target=f"member:{member.id}", before=None,
-                 after={"room": room.slug, "until": _iso(until)})
-    realtime.chat_muted(member.id, room.slug, _iso(until))
+                 after={"room": room.slug, "until": iso(until)})
+    realtime.chat_muted(member.id, room.slug, iso(until))
     db.session.commit()
     return entry

@@ -2,20 +2,18 @@ from flask import Blueprint, g, jsonify, request, url_for
 
 from community import page_cache
 from community.web import json_body, optional_member, require, token_required
-from community.extensions import limiter
+from community.extensions import iso, limiter
 from community.forum import services
 from community.forum.models import PUBLISHED
 from community.members.blocks import is_filtered
-from community.members.trust import is_trusted
+from community.members.trust import is_trusted, new_account_limit
 from community.rendering import render_markdown
 from moderation.outcomes import member_view
 from community.write_limits import write_limit
+from moderation.queue.services import appeal as make_appeal
+from moderation.resources import support_for_verdict
 
 bp = Blueprint("forum_api", __name__, url_prefix="/api/v1")
-
-
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
 
 
 def board_to_dict(board) -> dict:
@@ -25,8 +23,8 @@ def board_to_dict(board) -> dict:
 def thread_to_dict(thread) -> dict:
     return {
         "id": thread.id, "board": thread.board.slug, "title": thread.title, "author": thread.author.handle,
-        "status": thread.status, "created_at": _iso(thread.created_at),
-        "last_activity_at": _iso(thread.last_activity_at), "post_count": thread.post_count,
+        "status": thread.status, "created_at": iso(thread.created_at),
+        "last_activity_at": iso(thread.last_activity_at), "post_count": thread.post_count,
         "url": url_for("forum.thread", thread_id=thread.id),
     }
 
@@ -44,7 +42,7 @@ def post_to_dict(post, viewer=None, page=None) -> dict:
         "deleted": deleted, "content_warning": None if deleted else post.content_warning,
         # Collapsed for this viewer by their muted words (community/members/blocks.py); nothing is removed.
         "filtered": not deleted and is_filtered(viewer, post.body, post.content_warning, post_title(post)),
-        "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
+        "created_at": iso(post.created_at), "edited_at": iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
                        page=page or services.page_of_post(post, viewer)) + f"#post-{post.id}",
         # What the author is told about it (the same words as the thread page and /p/<id>/held).
@@ -62,7 +60,6 @@ def _api_trusted() -> bool:
 
 
 def _new_limit(kind):
-    from community.members.trust import new_account_limit
     return lambda: new_account_limit(kind)
 
 
@@ -76,7 +73,6 @@ def _written(post, verdict, viewer) -> dict:
     body = {"post": post_to_dict(post, viewer)}
     if post.status != PUBLISHED:
         body["hold_reason"] = post.hold_reason
-    from moderation.resources import support_for_verdict
     body.update(support_for_verdict(verdict, viewer))
     return body
 
@@ -179,17 +175,16 @@ def report():
     report, support = services.report_post(g.api_member, post, require(data, "reason"),
                                            require(data, "note", optional=True))
     return jsonify({"report": {"id": report.id, "post_id": report.post_id, "reason": report.reason,
-                               "note": report.note, "created_at": _iso(report.created_at)}, **support}), 201
+                               "note": report.note, "created_at": iso(report.created_at)}, **support}), 201
 
 
 @bp.post("/posts/<int:post_id>/appeal")
 @token_required()
 @write_limit("appeal")
 def appeal(post_id):
-    from moderation.queue.services import appeal as make_appeal
     data = json_body()
     record, support = make_appeal(g.api_member, "post", post_id, require(data, "text"))
-    return jsonify({"appeal": {"id": record.id, "post_id": post_id, "created_at": _iso(record.created_at)},
+    return jsonify({"appeal": {"id": record.id, "post_id": post_id, "created_at": iso(record.created_at)},
                     **support}), 201
 
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, inspect
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 from community.rendering import RENDERER_VERSION, render_stored
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"

@@ -3,21 +3,21 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from community.extensions import db
+from community.extensions import db, is_row_id, iso, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Post, Report, Thread
-from community.members.models import utcnow
+from community.forum.api import post_to_dict
 
 
 class PostContent:
     content_type = "post"
 
     def load(self, content_id):
-        return db.session.get(Post, content_id) if services.is_row_id(content_id) else None
+        return db.session.get(Post, content_id) if is_row_id(content_id) else None
 
     def load_many(self, content_ids):
         """Many posts in one query, with their threads, boards and authors (the queue page)."""
-        ids = [i for i in content_ids if services.is_row_id(i)]
+        ids = [i for i in content_ids if is_row_id(i)]
         posts = list(db.session.scalars(select(Post).where(Post.id.in_(ids)).options(
             joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board)))) if ids else []
         services.prime_pages(posts, None)
@@ -49,11 +49,10 @@ class PostContent:
         return services.revisions_of(post)
 
     def to_dict(self, post):
-        from community.forum.api import post_to_dict
         data = post_to_dict(post)
         data["thread_title"] = post.thread.title
         data["board"] = post.thread.board.slug
-        data["author_joined_at"] = post.author.created_at.isoformat() + "Z"
+        data["author_joined_at"] = iso(post.author.created_at)
         return data
 
 
@@ -63,7 +62,7 @@ class ReportContent:
     content_type = "report"
 
     def load(self, content_id):
-        return db.session.get(Report, content_id) if services.is_row_id(content_id) else None
+        return db.session.get(Report, content_id) if is_row_id(content_id) else None
 
     def author_id(self, report):
         return report.reporter_id
@@ -79,5 +78,5 @@ class ReportContent:
 
     def to_dict(self, report):
         return {"id": report.id, "post_id": report.post_id, "reason": report.reason, "note": report.note,
-                "body": report.note, "created_at": report.created_at.isoformat() + "Z",
+                "body": report.note, "created_at": iso(report.created_at),
                 "post_url": url_for("forum.thread", thread_id=report.post.thread_id) + f"#post-{report.post_id}"}

@@ -4,7 +4,6 @@ Views and the API both call these functions, so every rule lives once.
 """
 from __future__ import annotations
 
-import dataclasses
 
 from flask import has_request_context, request
 from markupsafe import Markup
@@ -12,22 +11,24 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db
-from community.forum.models import (HELD, PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
+from community.extensions import db, is_row_id, utcnow
+from community.forum.models import (PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
                                     store_html)
 from community.members import trust
-from community.members.models import Member, utcnow
+from community.members.models import Member
 from community.paging import page_of, parse_page
 from community.rendering import RENDERER_VERSION
-from moderation import screen as screening
+from moderation import audit, screen as screening
+from moderation.apply import apply, apply_edit
 from moderation.queue import services as queue
 from moderation.urgency import is_crisis, screen_for_urgency
 from moderation.urgency import support as support_for
+from community.members.trust import is_trusted
+from community.members.blocks import blocked_subquery, is_blocked_by
 
 TITLE_MIN, TITLE_MAX = 3, 150
 # The only holds an edit screened clean lifts: the classifiers' own, for abuse or for text they could not screen.
 # A self-harm hold waits for a moderator, whatever the edit says; so does any hold not named here.
-LIFTED_BY_A_CLEAN_EDIT = ("toxicity", "unscreened")
 BODY_MAX = 10_000
 CW_MAX = 100
 NOTE_MAX = 1_000
@@ -55,15 +56,6 @@ def _content_warning(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _text(value, "content_warning", min_len=1, max_len=CW_MAX, label="A content warning")
-
-
-MAX_ROW_ID = 2**31 - 1  # INTEGER keys on PostgreSQL
-
-
-def is_row_id(value) -> bool:
-    """Could this be a row id? Larger numbers cannot exist, and passing them on makes the driver raise
-    (PostgreSQL: integer out of range; SQLite: OverflowError past 64 bits), which would be a 500."""
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
 
 
 def _is_text(value) -> bool:
@@ -96,7 +88,6 @@ def get_board(slug: str) -> Board:
 
 def _not_blocked(column, viewer: Member | None):
     """Leave out what members the viewer blocked wrote (community/members/blocks.py)."""
-    from community.members.blocks import blocked_subquery
     return column.notin_(blocked_subquery(viewer))
 
 
@@ -169,7 +160,6 @@ def get_post(post_id, viewer: Member | None) -> Post:
 def can_view_post(viewer: Member | None, post: Post) -> bool:
     if not can_view_thread(viewer, post.thread):
         return False
-    from community.members.blocks import is_blocked_by
     if is_blocked_by(viewer, post.author_id):
         return False
     if post.status == PUBLISHED:
@@ -236,17 +226,6 @@ def screened_text(post: Post) -> str:
                           content_warning=post.content_warning)
 
 
-def _apply_verdict(post: Post, verdict: screening.Verdict) -> None:
-    post.status = verdict.status
-    post.hold_reason = verdict.hold_reason
-    post.verdict = verdict.record()
-
-
-def _after_screen(post: Post, verdict: screening.Verdict) -> None:
-    """Raise the queue item a verdict asks for (crisis holds go to the top), once the post has an id."""
-    queue.raise_for_post(post, verdict)
-
-
 def recount(thread: Thread) -> None:
     if thread.id is not None:
         # Lock the thread row first (PostgreSQL; SQLite's writer already holds the database), so two replies
@@ -276,11 +255,9 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
     post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
     store_html(post)
-    _apply_verdict(post, verdict)
     db.session.add_all([thread, post])
     db.session.flush()
-    recount(thread)
-    _after_screen(post, verdict)
+    apply(verdict, "post", post)  # status, hold, queue item (and the thread's counts, through the adapter)
     db.session.commit()
     return thread, post, verdict
 
@@ -297,13 +274,9 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
     cw = verdict.apply_censor(cw) if cw else cw
     post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
     store_html(post)
-    _apply_verdict(post, verdict)
     db.session.add(post)
     db.session.flush()
-    if post.status == PUBLISHED:
-        thread.last_activity_at = post.created_at
-    recount(thread)
-    _after_screen(post, verdict)
+    apply(verdict, "post", post)  # a published reply lifts its thread to the top
     db.session.commit()
     return post, verdict
 
@@ -324,19 +297,14 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     body = verdict.apply_censor(body)
     cw = verdict.apply_censor(cw) if cw else cw
     now = utcnow()  # the old text was replaced when the new one was written
+    earlier = [post.verdict, *db.session.scalars(select(PostRevision.verdict).where(PostRevision.post_id == post.id))]
     db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning,
                                 verdict=post.verdict, created_at=now))
     post.body, post.content_warning, post.edited_at = body, cw, now
     store_html(post)
-    kept = _hold_an_edit_keeps(post, verdict)
-    if kept is None:
-        _apply_verdict(post, verdict)
-    else:
-        post.verdict = verdict.record()  # what the screen said about the new text; the hold stays as it was
-    recount(post.thread)
-    queue.after_edit("post", post.id, post.author_id, verdict, kept=kept is not None)
+    shown = apply_edit(verdict, "post", post, status=post.status, hold_reason=post.hold_reason, earlier=earlier)
     db.session.commit()
-    return post, kept or verdict
+    return post, shown
 
 
 def revisions_of(post: Post) -> list[dict]:
@@ -360,30 +328,6 @@ def _version(number, body, content_warning, written_at, replaced_at, verdict) ->
                          "tier": verdict.get("tier"), "reasons": verdict.get("reasons") or []} if verdict else None}
 
 
-def _hold_an_edit_keeps(post: Post, verdict: screening.Verdict) -> screening.Verdict | None:
-    """The hold that stays on a held post whatever its edit says, as the verdict its author is shown; None when the
-    edit's own verdict applies. Only a classifier's own hold (toxicity, or text that could not be screened) is lifted
-    by an edit screened clean. A crisis hold waits for a moderator, and so do holds people or admin rules made
-    (members' reports, first-post approval, a watched word): a stricter verdict (a crisis, a removal) still applies
-    to those."""
-    if post.status != HELD or post.hold_reason in LIFTED_BY_A_CLEAN_EDIT:
-        return None
-    if verdict.hold_reason == "self_harm":
-        return None  # the new text's own crisis hold, with its support
-    if post.hold_reason == "self_harm":
-        # The crisis as it was read, at its most severe, across the text it was held for and every edit since.
-        earlier = [post.verdict or {}, *(v or {} for v in db.session.scalars(
-            select(PostRevision.verdict).where(PostRevision.post_id == post.id)))]
-        tier = "intent" if any(v.get("tier") == "intent" for v in earlier) else "ideation"
-        return dataclasses.replace(verdict, status=HELD, hold_reason="self_harm", tier=tier, queue_kind="self_harm",
-                                   priority="urgent" if tier == "intent" else "high")
-    if verdict.status == REMOVED:
-        return None
-    if verdict.hold_reason == "unscreened":
-        return dataclasses.replace(verdict, status=HELD)  # the hold stays; the author is shown support meanwhile
-    return dataclasses.replace(verdict, status=HELD, hold_reason=post.hold_reason)
-
-
 def delete_post(actor: Member, post: Post) -> None:
     """Soft delete: gone from every public view, row kept for audit."""
     if not can_delete(actor, post):
@@ -392,8 +336,7 @@ def delete_post(actor: Member, post: Post) -> None:
     post.deleted_by_id = actor.id
     recount(post.thread)
     if actor.id != post.author_id:
-        from moderation.audit import record
-        record(actor, "post.delete", target=f"post:{post.id}", before={"status": post.status}, after={"deleted": True})
+        audit.record(actor, "post.delete", target=f"post:{post.id}", before={"status": post.status}, after={"deleted": True})
     db.session.commit()
 
 
@@ -435,7 +378,6 @@ def _hold_votes(post: Post) -> int:
     """Reports that count toward holding a published post: every report still reaches the moderators, but only
     reporters who are trusted (an account old enough with published posts, or marked trusted) and neither suspended
     nor deleted can take a post down together. Three minute-old accounts cannot hide anyone's words."""
-    from community.members.trust import is_trusted
     reporters = db.session.scalars(select(Member).join(Report, Report.reporter_id == Member.id)
                                    .where(Report.post_id == post.id))
     return sum(1 for m in reporters if m.deleted_at is None and not m.is_suspended and is_trusted(m))

@@ -8,8 +8,10 @@ from community import page_cache
 from community.forum import forms, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
-from moderation.resources import for_member
-from moderation.resources.services import safety_plan_link
+from moderation.resources import for_member, support_for_verdict
+from moderation.resources.services import CONCERN_MESSAGE, safety_plan_link
+from moderation.queue.services import appeal as make_appeal
+from community.members.trust import is_trusted, new_account_limit
 
 bp = Blueprint("forum", __name__)
 
@@ -24,12 +26,10 @@ def _member_key():
 
 def _trusted() -> bool:
     """New accounts get the stricter NEW_ACCOUNT_* limits (community/members/trust.py); trusted ones are exempt."""
-    from community.members.trust import is_trusted
     return current_user.is_authenticated and is_trusted(current_user._get_current_object())
 
 
 def _new_limit(kind):
-    from community.members.trust import new_account_limit
     return lambda: new_account_limit(kind)
 
 
@@ -44,7 +44,6 @@ def _show_error(form, err: ServiceError):
 
 def _after_write(post, verdict):
     """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
-    from moderation.resources import support_for_verdict
     if post.status != PUBLISHED or verdict.tier == "concern" or verdict.someone_else:
         support = support_for_verdict(verdict, current_user)
         if support.get("about") == "someone_else":  # worried about another person: how to help, with the numbers
@@ -52,7 +51,6 @@ def _after_write(post, verdict):
         if support.get("resources") is not None:
             return redirect(url_for("forum.held", post_id=post.id))
     if post.status == PUBLISHED and verdict.tier == "concern":
-        from moderation.resources.services import CONCERN_MESSAGE
         flash(f"Posted. {CONCERN_MESSAGE}", "support")  # rendered with a link to the help page
     elif post.status == PUBLISHED:
         flash("Posted.", "info")
@@ -224,7 +222,6 @@ def report(post_id):
 @login_required
 @write_limit("appeal")
 def appeal(post_id):
-    from moderation.queue.services import appeal as make_appeal
     post = services.get_post(post_id, current_user)
     form = forms.AppealForm()
     if form.validate_on_submit():

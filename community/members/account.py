@@ -12,24 +12,23 @@ import secrets
 from sqlalchemy import select
 
 from community.errors import ServiceError
-from community.extensions import db
-from community.members import sessions
-from community.members.models import ApiToken, Member, utcnow
+from community.extensions import db, iso, utcnow
+from community.members import blocks, safety_plan, sessions
+from community.members.models import ApiToken, Member
+from community import realtime
+from community.members.services import _hasher, _verify, release_handle
+from moderation.models import Appeal, Notice, QueueItem, StaffMessage
+from moderation import audit
+from community.members.safety_plan import SafetyPlan
+from community.forum.models import Post, PostRevision, Report, Thread
+from community.forum import services as forum
+from community.chat.models import ChatMessage, REMOVED
 
 DELETED_HANDLE = "deleted member"
 
 
-def _iso(value):
-    return value.isoformat() + "Z" if value is not None else None
-
-
 def export(member: Member) -> dict:
     """Everything this member wrote or set, as plain JSON-able data (their own copy: nothing is withheld from it)."""
-    from community.chat.models import ChatMessage
-    from community.forum.models import Post, PostRevision, Report
-    from community.members import blocks, safety_plan
-    from moderation.models import Appeal, StaffMessage
-    from moderation.models import Notice
 
     posts = []
     for post in db.session.scalars(select(Post).where(Post.author_id == member.id).order_by(Post.id)):
@@ -38,29 +37,29 @@ def export(member: Member) -> dict:
         posts.append({"id": post.id, "thread_id": post.thread_id,
                       "thread_title": post.thread.title if post.is_opening else None, "body": post.body,
                       "content_warning": post.content_warning, "status": post.status,
-                      "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
+                      "created_at": iso(post.created_at), "edited_at": iso(post.edited_at),
                       "deleted": post.deleted_at is not None,
                       "revisions": [{"body": r.body, "content_warning": r.content_warning} for r in revisions]})
     messages = [{"id": m.id, "room": m.room.slug if getattr(m, "room", None) else m.room_id, "body": m.body,
-                 "status": m.status, "created_at": _iso(m.created_at)}
+                 "status": m.status, "created_at": iso(m.created_at)}
                 for m in db.session.scalars(select(ChatMessage).where(ChatMessage.author_id == member.id)
                                             .order_by(ChatMessage.id))]
     reports = [{"id": r.id, "post_id": r.post_id, "reason": r.reason, "note": r.note,
-                "created_at": _iso(r.created_at)}
+                "created_at": iso(r.created_at)}
                for r in db.session.scalars(select(Report).where(Report.reporter_id == member.id).order_by(Report.id))]
     staff = [{"id": s.id, "from": "you" if s.sender_id == member.id else "moderators", "body": s.body,
-              "created_at": _iso(s.created_at)}
+              "created_at": iso(s.created_at)}
              for s in db.session.scalars(select(StaffMessage).where(StaffMessage.member_id == member.id)
                                          .order_by(StaffMessage.id))]
     appeals = [{"content_type": a.content_type, "content_id": a.content_id, "text": a.text,
-                "created_at": _iso(a.created_at)}
+                "created_at": iso(a.created_at)}
                for a in db.session.scalars(select(Appeal).where(Appeal.member_id == member.id).order_by(Appeal.id))]
     notices = [{"kind": n.kind, "title": n.title, "body": n.body, "rule": n.rule,
-                "moderator_note": n.moderator_note, "created_at": _iso(getattr(n, "created_at", None))}
+                "moderator_note": n.moderator_note, "created_at": iso(getattr(n, "created_at", None))}
                for n in db.session.scalars(select(Notice).where(Notice.member_id == member.id).order_by(Notice.id))]
     return {
-        "format": "haven-export/1", "exported_at": _iso(utcnow()),
-        "member": {"handle": member.handle, "role": member.role, "joined_at": _iso(member.created_at)},
+        "format": "haven-export/1", "exported_at": iso(utcnow()),
+        "member": {"handle": member.handle, "role": member.role, "joined_at": iso(member.created_at)},
         "settings": {"region": member.region, "trust_level": member.trust_level},
         "posts": posts, "chat_messages": messages, "reports": reports, "staff_messages": staff,
         "appeals": appeals, "notices": notices,
@@ -72,15 +71,6 @@ def export(member: Member) -> dict:
 
 def delete_account(member: Member, password) -> None:
     """Delete `member`'s account after checking their password (ServiceError "wrong_password", 403)."""
-    from community.chat.models import REMOVED, ChatMessage
-    from community.forum import services as forum
-    from community.forum.models import Post, PostRevision, Thread
-    from community.members import blocks
-    from community.members.safety_plan import SafetyPlan
-    from community.members.services import _hasher, _verify
-    from moderation import audit
-    from moderation.models import QueueItem
-    from moderation.models import Notice
 
     if member.deleted_at is not None:
         raise ServiceError("already_deleted", "This account is already deleted.", status=404)
@@ -115,7 +105,6 @@ def delete_account(member: Member, password) -> None:
     db.session.query(blocks.MutedWord).filter_by(member_id=member.id).delete()
     db.session.query(Notice).filter_by(member_id=member.id).delete()
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
-    from community.members.services import release_handle
     release_handle(member, member.handle)
     member.handle, member.handle_key = DELETED_HANDLE, f"deleted:{member.id}"
     member.password_hash = _hasher().hash(secrets.token_urlsafe(32))  # nobody knows it: no way back in
@@ -125,6 +114,5 @@ def delete_account(member: Member, password) -> None:
     member.session_epoch += 1  # every session cookie stops working; sockets are refused on their next event
     sessions.end_all(member)
     audit.record(member, "member.delete", target=f"member:{member.id}", before=None, after={"deleted": True})
-    from community import realtime
     realtime.end_live_sessions(member.id)  # after the commit: live sockets are disconnected at once
     db.session.commit()

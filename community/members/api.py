@@ -1,8 +1,8 @@
 from flask import Blueprint, g, jsonify, request
 
-from community.web import bearer_token, json_body, require, token_required
+from community.web import ApiError, bearer_token, json_body, require, token_required
 from community.extensions import limiter
-from community.members import services, trust
+from community.members import account, blocks, safety_plan, services, trust
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
 from moderation import notices
 from moderation.queue import messages as staff_messages
@@ -100,14 +100,12 @@ def _no_store(response, status=200):
 @bp.get("/me/safety-plan")
 @token_required()
 def get_safety_plan():
-    from community.members import safety_plan
     return _no_store(jsonify({"safety_plan": safety_plan.get_plan(g.api_member)}))
 
 
 @bp.put("/me/safety-plan")
 @token_required()
 def put_safety_plan():
-    from community.members import safety_plan
     data = json_body()
     return _no_store(jsonify({"safety_plan": safety_plan.save_plan(g.api_member, data)}))
 
@@ -115,14 +113,12 @@ def put_safety_plan():
 @bp.get("/me/blocks")
 @token_required()
 def list_blocks():
-    from community.members import blocks
     return jsonify({"blocks": [blocks.block_to_dict(b) for b in blocks.list_blocks(g.api_member)]})
 
 
 @bp.post("/me/blocks")
 @token_required()
 def create_block():
-    from community.members import blocks
     entry = blocks.block(g.api_member, require(json_body(), "handle"))
     return jsonify({"block": blocks.block_to_dict(entry)}), 201
 
@@ -130,7 +126,6 @@ def create_block():
 @bp.delete("/me/blocks/<handle>")
 @token_required()
 def delete_block(handle):
-    from community.members import blocks
     blocks.unblock(g.api_member, handle)
     return "", 204
 
@@ -138,17 +133,14 @@ def delete_block(handle):
 @bp.get("/me/muted-words")
 @token_required()
 def get_muted_words():
-    from community.members import blocks
     return jsonify({"words": blocks.muted_words(g.api_member)})
 
 
 @bp.put("/me/muted-words")
 @token_required()
 def put_muted_words():
-    from community.members import blocks
     data = json_body()
     if "words" not in data:
-        from community.web import ApiError
         raise ApiError("missing_field", "'words' is required.", field="words")
     return jsonify({"words": blocks.set_muted_words(g.api_member, data["words"])})
 
@@ -158,14 +150,12 @@ def put_muted_words():
 @bp.get("/me/export")
 @token_required()
 def export_me():
-    from community.members import account
     return _no_store(jsonify(account.export(g.api_member)))
 
 
 @bp.delete("/me")
 @token_required()
 def delete_me():
-    from community.members import account
     account.delete_account(g.api_member, require(json_body(), "password"))
     return "", 204
 

@@ -15,8 +15,9 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from community.errors import Conflict, NotFound, ServiceError
-from community.extensions import db
-from community.members.models import Member, utcnow
+from community.extensions import db, iso, utcnow
+from community.members.models import Member
+from community.chat import presence
 
 BLOCKS_MAX = 1000
 MUTED_WORDS_MAX = 100      # words or phrases per member
@@ -43,10 +44,6 @@ class MutedWord(db.Model):
     member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
     word = db.Column(db.String(MUTED_WORD_MAX), nullable=False)  # stored lower-cased
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
 
 
 def _forget(member_id: int) -> None:
@@ -101,7 +98,7 @@ def list_blocks(member: Member) -> list[Block]:
 
 
 def block_to_dict(entry: Block) -> dict:
-    return {"handle": entry.blocked.handle, "created_at": _iso(entry.created_at)}
+    return {"handle": entry.blocked.handle, "created_at": iso(entry.created_at)}
 
 
 def blocked_ids(member: Member | None) -> set[int]:
@@ -213,7 +210,6 @@ def personalise_room_event(name: str, payload: dict, room: str, slug: str, autho
     """[(event, payload, to, skip_sid)]: the room gets the event except the connections of members who blocked the
     author (they get nothing) or muted a word in it (they get it once, to their own connection, with
     "filtered": true)."""
-    from community.chat import presence
     sids = presence.member_sids(slug)  # {sid: member_id}
     present = set(sids.values())
     blockers = blockers_among(author_id, present)

@@ -1,18 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask_login import UserMixin
 
-from community.extensions import db
+from community.extensions import db, utcnow
 
 MEMBER, MODERATOR, ADMIN = "member", "moderator", "admin"
 ROLES = (MEMBER, MODERATOR, ADMIN)
-
-
-def utcnow() -> datetime:
-    # Naive UTC throughout: SQLite has no time zones, and one convention avoids comparing aware with naive.
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Member(UserMixin, db.Model):
@@ -96,3 +89,13 @@ class ReleasedHandle(db.Model):
     handle_key = db.Column(db.String(24), nullable=False, unique=True)
     member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=True)
     until = db.Column(db.DateTime, nullable=False, index=True)
+
+
+class SafetyPlan(db.Model):
+    __tablename__ = "safety_plans"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, unique=True)
+    # A Fernet token of the plan's JSON; nothing of the plan is stored in the clear.
+    ciphertext = db.Column(db.Text, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from community.errors import ServiceError
-from community.extensions import db
-from community.members.models import Member, utcnow
+from community.extensions import db, iso, utcnow
+from community.members.models import Member, SafetyPlan
+from moderation.resources import for_member
 
 SECTIONS = (
     ("warning_signs", "Warning signs",
@@ -41,16 +42,6 @@ SECTION_KEYS = tuple(key for key, _label, _hint in SECTIONS)
 LABELS = {key: label for key, label, _hint in SECTIONS}
 ENTRY_MAX = 300        # characters per entry
 ENTRIES_MAX = 20       # entries per section
-
-
-class SafetyPlan(db.Model):
-    __tablename__ = "safety_plans"
-
-    id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, unique=True)
-    # A Fernet token of the plan's JSON; nothing of the plan is stored in the clear.
-    ciphertext = db.Column(db.Text, nullable=False)
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 # --- the key -----------------------------------------------------------------------------------------------------
@@ -99,13 +90,12 @@ def get_plan(member: Member) -> dict:
     row = _row(member)
     stored = decrypt(row.ciphertext) if row is not None else {}
     plan = {key: [str(x) for x in stored.get(key, [])] for key in SECTION_KEYS}
-    plan["updated_at"] = row.updated_at.isoformat() + "Z" if row is not None else None
+    plan["updated_at"] = iso(row.updated_at) if row is not None else None
     return plan
 
 
 def suggested_professionals(member: Member) -> list[str]:
     """Pre-fill for "professionals and services": the crisis resources for the member's region."""
-    from moderation.resources import for_member
     found = for_member(member)
     out = []
     if found.get("emergency") and found["emergency"].get("numbers"):

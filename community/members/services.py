@@ -17,9 +17,10 @@ from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from community.errors import Conflict, NotFound, ServiceError
-from community.extensions import db
+from community.extensions import db, is_row_id, utcnow
 from community.members import limits, sessions
-from community.members.models import MEMBER, ROLES, ApiToken, Member, ReleasedHandle, utcnow
+from community.members.models import MEMBER, ROLES, ApiToken, Member, ReleasedHandle
+from moderation.screen import screen, screen_handle
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
@@ -143,7 +144,6 @@ def validate_handle(handle, member=None) -> str:
             "That handle could be mistaken for staff or for the site itself. Please choose another.",
             field="handle",
         )
-    from moderation.screen import screen, screen_handle
     screen_handle(handle)  # admins' watched words (422 watched_word)
     # The toxicity classifier too: a name is shown everywhere, so an abusive one is refused rather than held.
     verdict = screen(" ".join(w for w in re.split(r"[_\-]+", handle) if w), context="handle")
@@ -413,7 +413,7 @@ def list_tokens(member: Member) -> list[ApiToken]:
 
 def revoke_token_id(member: Member, token_id) -> bool:
     """Revoke one of the member's own tokens by id (Settings); False when there is no such token of theirs."""
-    if isinstance(token_id, bool) or not isinstance(token_id, int) or not 1 <= token_id < 2**31:
+    if not is_row_id(token_id):
         return False
     deleted = db.session.query(ApiToken).filter_by(id=token_id, member_id=member.id).delete()
     if deleted:

@@ -1,4 +1,4 @@
-"""Trust for new accounts (issue 11).
+"""Trust for new accounts.
 
 A member is *new* while their account is younger than TRUST_MIN_AGE_HOURS (default 24) or they have fewer than
 TRUST_MIN_POSTS (default 3) published posts. New accounts' links show as plain text, they get the stricter
@@ -8,22 +8,23 @@ the rule decide again). Staff are always trusted.
 """
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import func, select
 
-from community.extensions import db
-from community.members.models import Member, utcnow
+from community.extensions import db, iso, utcnow
+from community.members.models import Member
+from moderation import audit
+from community.errors import Forbidden, ServiceError
+from community.forum.models import Post, PUBLISHED
 
 LEVELS = ("auto", "new", "trusted")
 
 
 def _setting(name: str, default: int) -> int:
+    """A number from the app's settings (community/config.py reads them once at start-up)."""
     raw = current_app.config.get(name) if has_app_context() else None
-    if raw is None:
-        raw = os.environ.get(name)
     try:
         return int(raw) if raw not in (None, "") else default
     except (TypeError, ValueError):
@@ -42,7 +43,6 @@ def published_posts(member: Member) -> int:
     counts = _counts_cache()
     if counts is not None and member.id in counts:
         return counts[member.id]
-    from community.forum.models import PUBLISHED, Post
     return db.session.scalar(select(func.count(Post.id)).where(
         Post.author_id == member.id, Post.status == PUBLISHED, Post.deleted_at.is_(None))) or 0
 
@@ -85,7 +85,6 @@ def prime(members) -> None:
     wanted = {m.id for m in members if m is not None and m.id is not None and m.id not in counts}
     if not wanted:
         return
-    from community.forum.models import PUBLISHED, Post
     found = dict(db.session.execute(
         select(Post.author_id, func.count(Post.id)).where(Post.author_id.in_(wanted), Post.status == PUBLISHED,
                                                           Post.deleted_at.is_(None)).group_by(Post.author_id)).all())
@@ -103,7 +102,7 @@ def summary(member: Member | None) -> dict | None:
     """What staff see in the queue: {"handle", "joined_at", "published_posts", "trusted", "trust_level"}."""
     if member is None:
         return None
-    return {"handle": member.handle, "joined_at": member.created_at.isoformat() + "Z" if member.created_at else None,
+    return {"handle": member.handle, "joined_at": iso(member.created_at),
             "published_posts": published_posts(member), "trusted": is_trusted(member),
             "trust_level": getattr(member, "trust_level", None) or "auto"}
 
@@ -131,13 +130,11 @@ def describe(member: Member | None) -> str:
         return text
     state = "trusted" if is_trusted(member) else "new account"
     if level != "auto":
-        state += f" (set by a moderator)"
+        state += " (set by a moderator)"
     return f"{text} · {state}"
 
 
 def set_level(moderator: Member, member: Member, level) -> Member:
-    from community.errors import Forbidden, ServiceError
-    from moderation import audit
     if moderator is None or not moderator.is_staff:
         raise Forbidden("forbidden", "Only moderators can do that.")
     if level not in LEVELS:
@@ -154,6 +151,5 @@ def set_level(moderator: Member, member: Member, level) -> Member:
 def new_account_limit(kind: str) -> str:
     """The stricter Flask-Limiter limit for new accounts (NEW_ACCOUNT_THREAD_LIMIT / NEW_ACCOUNT_REPLY_LIMIT)."""
     defaults = {"thread": "3 per hour", "reply": "10 per hour", "report": "10 per hour"}
-    name = f"NEW_ACCOUNT_{kind.upper()}_LIMIT"
-    raw = (current_app.config.get(name) if has_app_context() else None) or os.environ.get(name)
+    raw = current_app.config.get(f"NEW_ACCOUNT_{kind.upper()}_LIMIT") if has_app_context() else None
     return raw or defaults[kind]

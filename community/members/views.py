@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
-from community.members import forms, services, sessions, trust
+from community.members import account, forms, services, sessions, trust
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
 from moderation import notices
@@ -216,6 +216,7 @@ def messages():
 
 from community.members import blocks as blocks_service  # noqa: E402
 from community.members import safety_plan  # noqa: E402
+import json
 
 
 @bp.app_context_processor
@@ -352,9 +353,7 @@ def muted_words_page():
 @bp.get("/settings/export")
 @login_required
 def export_data():
-    import json
 
-    from community.members import account
     response = make_response(json.dumps(account.export(current_user), ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = 'attachment; filename="haven-export.json"'
@@ -365,7 +364,6 @@ def export_data():
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    from community.members import account
     form = forms.SignOutForm()
     error = None
     if request.method == "POST" and form.validate_on_submit():

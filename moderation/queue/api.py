@@ -1,27 +1,25 @@
 from flask import Blueprint, g, jsonify, request
 
-from community.web import ApiError, json_body, require, token_required
-from community.extensions import db
-from community.write_limits import write_limit
+from community.extensions import db, iso
+from community.forum.models import Report
+from community.members.models import Member
 from community.paging import parse_page
-from moderation import audit
+from community.web import ApiError, json_body, require, token_required
+from community.write_limits import write_limit
+from moderation import audit, authors
 from moderation.queue import messages, services
 from moderation.queue.content import adapter_for
+from moderation.resources import for_region
 from moderation.settings import load_thresholds, save_thresholds
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
 
 
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
-
-
 def _reports_by_post(post_ids) -> dict:
-    from community.forum.models import Report
     found: dict = {post_id: [] for post_id in post_ids}
     if post_ids:
         for r in db.session.query(Report).filter(Report.post_id.in_(post_ids)).order_by(Report.id):
-            found[r.post_id].append({"reason": r.reason, "note": r.note, "created_at": _iso(r.created_at)})
+            found[r.post_id].append({"reason": r.reason, "note": r.note, "created_at": iso(r.created_at)})
     return found
 
 
@@ -40,27 +38,25 @@ def item_to_dict(item, reports_by_post: dict | None = None) -> dict:
         "id": item.id, "priority": item.priority, "kind": item.kind, "status": item.status,
         "content_type": item.content_type, "reasons": item.reasons or [], "scores": item.scores or {},
         "report_count": item.report_count, "reports": reports, "escalated": item.escalated,
-        "claimed_by": claimant.handle if claimant else None, "claimed_until": _iso(item.claimed_until)
+        "claimed_by": claimant.handle if claimant else None, "claimed_until": iso(item.claimed_until)
         if claimant else None, "version": item.version, "resolution": item.resolution,
-        "created_at": _iso(item.created_at), "post": None, "message": None,
+        "created_at": iso(item.created_at), "post": None, "message": None,
     }
     if content is not None:
         body[{"post": "post", "message": "message"}.get(item.content_type, item.content_type)] = adapter.to_dict(content)
     appeal = services.appeal_of(item)
     body["appeal"] = appeal_to_dict(appeal) if appeal is not None else None
     body["actions"] = list(services.actions_for(item, content))  # the choices offered (the API also takes approve)
-    from community.members.trust import summary
-    body["author"] = summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
+    body["author"] = authors.summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
     return body
 
 
 def appeal_to_dict(appeal) -> dict:
     """The member's appeal and the decision it is about, as the moderator deciding it sees them."""
-    from community.members.models import Member
     original = dict(appeal.original_decision or {})
     decider = db.session.get(Member, original["decided_by"]) if original.get("decided_by") else None
     original["decided_by"] = decider.handle if decider is not None else None
-    return {"id": appeal.id, "text": appeal.text, "created_at": _iso(appeal.created_at), "original_decision": original}
+    return {"id": appeal.id, "text": appeal.text, "created_at": iso(appeal.created_at), "original_decision": original}
 
 
 @bp.get("/queue")
@@ -76,11 +72,10 @@ def queue():
 @token_required("staff")
 def item(item_id):
     found = services.get_item(item_id)
-    from moderation.resources import for_region
     author = found.author
     return jsonify({"item": item_to_dict(found),
                     "author": {"handle": author.handle, "region": author.region,
-                               "joined_at": _iso(author.created_at)} if author else None,
+                               "joined_at": iso(author.created_at)} if author else None,
                     "resources": for_region(author.region if author else None),
                     "revisions": [_revision_to_dict(r) for r in services.revisions(found)],
                     "history": [item_to_dict(i) for i in services.author_history(found)],
@@ -89,7 +84,7 @@ def item(item_id):
 
 
 def _revision_to_dict(version: dict) -> dict:
-    return {**version, "written_at": _iso(version["written_at"]), "replaced_at": _iso(version["replaced_at"])}
+    return {**version, "written_at": iso(version["written_at"]), "replaced_at": iso(version["replaced_at"])}
 
 
 @bp.post("/items/<int:item_id>/claim")
@@ -121,7 +116,7 @@ def decision(item_id):
 def message(item_id):
     data = json_body()
     msg = services.message_author(services.get_item(item_id), g.api_member, require(data, "body"))
-    return jsonify({"message": {"id": msg.id, "body": msg.body, "created_at": _iso(msg.created_at)}}), 201
+    return jsonify({"message": {"id": msg.id, "body": msg.body, "created_at": iso(msg.created_at)}}), 201
 
 
 @bp.get("/inbox")

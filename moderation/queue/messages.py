@@ -10,17 +10,16 @@ included). It still passes `moderation.screen` (context "staff_message"), and th
 
 One open `member_message` item per conversation (one conversation per member): a new message joins the open item
 (raising its priority, never lowering it) or, when none is open, opens a new item whose content is that message.
-Staff see each new member message live in the staff room (community/realtime.py) and in /moderation/inbox.
+Staff see each new member message live in the staff room (community/realtime.py, through moderation/signals.py) and in /moderation/inbox.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 
-from community import realtime
 from community.errors import NotFound, ServiceError
-from community.extensions import db
-from community.members.models import Member, utcnow
-from moderation import audit
+from community.extensions import db, is_row_id, iso, utcnow
+from community.members.models import Member
+from moderation import audit, signals
 from moderation.models import QueueItem, StaffMessage
 from moderation.queue.services import MESSAGE_MAX, RANKS, _get_or_create, _rank, _require_staff, _touch
 from moderation.screen import Verdict
@@ -29,10 +28,6 @@ from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
 CONTENT_TYPE = "staff_message"
 KIND = "member_message"
 CONTEXT = "staff_message"
-
-
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
 
 
 def clean_body(body, *, field: str = "body") -> str:
@@ -88,7 +83,7 @@ def send_to_staff(member: Member, body) -> tuple[StaffMessage, Verdict, dict]:
     msg.queue_item_id = item.id
     db.session.flush()
     _touch(item)
-    realtime.member_message(msg)
+    signals.member_message_received.send(msg)
     db.session.commit()
     return msg, verdict, support(verdict, member, "message")
 
@@ -97,9 +92,9 @@ def send_to_staff(member: Member, body) -> tuple[StaffMessage, Verdict, dict]:
 
 def message_to_dict(msg: StaffMessage) -> dict:
     from_member = msg.sender_id == msg.member_id
-    return {"id": msg.id, "body": msg.body, "created_at": _iso(msg.created_at),
+    return {"id": msg.id, "body": msg.body, "created_at": iso(msg.created_at),
             "from": "member" if from_member else "staff", "sender": msg.sender.handle if msg.sender else None,
-            "queue_item_id": msg.queue_item_id, "read_at": _iso(msg.read_at)}
+            "queue_item_id": msg.queue_item_id, "read_at": iso(msg.read_at)}
 
 
 def thread(member: Member) -> list[StaffMessage]:
@@ -142,7 +137,7 @@ def _summary(member: Member, last, count: int, unread: int) -> dict:
     item = open_item(member)
     return {
         "member": {"id": member.id, "handle": member.handle, "region": member.region},
-        "last_activity_at": _iso(last), "message_count": count, "unread": unread,
+        "last_activity_at": iso(last), "message_count": count, "unread": unread,
         "last_message": message_to_dict(latest) if latest else None,
         "item": {"id": item.id, "priority": item.priority, "kind": item.kind, "status": item.status,
                  "version": item.version} if item else None,
@@ -151,7 +146,7 @@ def _summary(member: Member, last, count: int, unread: int) -> dict:
 
 
 def get_member(member_id) -> Member:
-    valid = isinstance(member_id, int) and not isinstance(member_id, bool) and 1 <= member_id < 2**31
+    valid = is_row_id(member_id)
     member = db.session.get(Member, member_id) if valid else None
     if member is None or not db.session.scalar(select(func.count(StaffMessage.id))
                                                .where(StaffMessage.member_id == member.id)):
@@ -185,7 +180,7 @@ def staff_reply(moderator: Member, member: Member, body) -> StaffMessage:
                                                                                  synchronize_session=False)
     audit.record(moderator, "inbox.reply", target=f"member:{member.id}",
                  after={"message": msg.id, "item": item.id if item else None})
-    realtime.staff_message(member.id)
+    signals.staff_message_sent.send(member.id)
     if item is not None:
         _touch(item)
     db.session.commit()
@@ -198,7 +193,7 @@ class StaffMessageContent:
     content_type = CONTENT_TYPE
 
     def load(self, content_id):
-        valid = isinstance(content_id, int) and not isinstance(content_id, bool) and 1 <= content_id < 2**31
+        valid = is_row_id(content_id)
         return db.session.get(StaffMessage, content_id) if valid else None
 
     def author_id(self, msg):

@@ -13,16 +13,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db
-from community.members.models import Member, utcnow
+from community.extensions import db, is_row_id, iso, utcnow
+from community.members.models import Member
 from community.paging import page_of
-from community import realtime
-from moderation import audit
+from moderation import audit, authors, notices, signals
 from moderation.models import Appeal, QueueItem, StaffMessage
-from moderation.notices import withdraw_appeal_links
 from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue.content import adapter_for
+from moderation.screen import first_post_approval, screen_many
+from moderation.settings import load_thresholds
 from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
 
 RANKS = {URGENT: 0, HIGH: 1, "reported": 2, NORMAL: 3, LOW: 4}
@@ -62,7 +62,7 @@ def item_for(content_type: str, content_id: int) -> QueueItem | None:
 def _touch(item: QueueItem) -> None:
     item.version = (item.version or 0) + 1
     item.updated_at = utcnow()
-    realtime.queue_changed(item)
+    signals.queue_item_changed.send(item)
 
 
 def _get_or_create(content_type: str, content_id: int, author_id: int | None, **fields) -> tuple[QueueItem, bool]:
@@ -113,10 +113,6 @@ def raise_for(content_type: str, content_id: int, author_id: int | None, verdict
     return item
 
 
-def raise_for_post(post, verdict) -> QueueItem | None:
-    return raise_for("post", post.id, post.author_id, verdict)
-
-
 def after_edit(content_type: str, content_id: int, author_id: int | None, verdict, *, kept: bool) -> None:
     """The queue's side of an edit. `kept`: the content's hold stays whatever the new verdict says (a crisis, or a
     hold the classifiers did not make), so its open item stays open and is never turned into an "unscreened" one
@@ -137,7 +133,6 @@ def add_report(post, report, hold_votes: int | None = None, author_is_staff: boo
     """A member report joins the post's one item; enough reports on a published post hold it. `hold_votes` is how
     many of the post's reports count toward that hold (the caller leaves out untrusted, suspended and deleted
     reporters; None counts them all); a staff member's post is never hidden by reports, only queued."""
-    from moderation.settings import load_thresholds
 
     severe = report.reason == "self_harm_risk"
     item, created = _get_or_create("post", post.id, post.author_id, kind="report",
@@ -215,7 +210,7 @@ def items(status: str = "open", limit: int = QUEUE_PAGE, page: int = 1) -> list[
 
 def get_item(item_id) -> QueueItem:
     # Ids past a 32-bit integer would make PostgreSQL raise "out of range": they simply don't exist.
-    valid = isinstance(item_id, int) and not isinstance(item_id, bool) and 1 <= item_id < 2**31
+    valid = is_row_id(item_id)
     item = db.session.get(QueueItem, item_id) if valid else None
     if item is None:
         raise NotFound("item_not_found", "No queue item with that id.")
@@ -229,7 +224,7 @@ def counts() -> dict:
     result.update({priority: n for priority, n in rows})
     oldest = db.session.scalar(select(func.min(QueueItem.created_at)).where(QueueItem.status == "open",
                                                                            QueueItem.priority == URGENT))
-    result["oldest_urgent_at"] = oldest.isoformat() + "Z" if oldest else None
+    result["oldest_urgent_at"] = iso(oldest)
     return result
 
 
@@ -243,7 +238,6 @@ def preload(items: list[QueueItem]) -> list:
     """Load what a list of items shows (content, authors, claimants, their trust) with a fixed number of queries,
     whatever the number of items. Returns the loaded rows: keep them while rendering (the session holds rows weakly,
     and content_of / the relationships then find them without a query)."""
-    from community.members import trust
     member_ids = {i.author_id for i in items if i.author_id} | {i.claimed_by_id for i in items if i.claimed_by_id}
     members = list(db.session.scalars(select(Member).where(Member.id.in_(member_ids)))) if member_ids else []
     loaded: list = list(members)
@@ -254,7 +248,7 @@ def preload(items: list[QueueItem]) -> list:
         adapter = adapter_for(content_type)
         if hasattr(adapter, "load_many"):
             loaded += adapter.load_many(ids)
-    trust.prime(members)
+    authors.prime(members)
     return loaded
 
 
@@ -316,7 +310,7 @@ def expire_claims() -> int:
                                                               QueueItem.claimed_until < utcnow())))
     for item in expired:
         item.claimed_by_id, item.claimed_until = None, None
-        realtime.queue_changed(item)
+        signals.queue_item_changed.send(item)
     db.session.commit()
     return len(expired)
 
@@ -424,16 +418,37 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
         _message(author, moderator, item, f"Your account is suspended for {days} day(s)." + (f" {note}" if note else ""))
         if item.kind == "suspension_proposal":
             _resolve(item, moderator, "suspend")
-    # Issue 11: a notice to the author for every decision, and a strike for a removal/warning for abuse.
-    from moderation import notices
+    # A notice to the author for every decision, and a strike for a removal/warning for abuse (enough strikes
+    # within the admin's window raise a suspension proposal).
     notices.for_decision(item, content, author, moderator, action, note, days)
-    notices.record_strike(item, content, author, moderator, action, note)
+    strike = notices.record_strike(item, content, author, moderator, action, note)
+    if strike is not None and strike.kind == "removal":
+        _propose_suspension(author)
     _touch(item)
     audit.record(moderator, f"queue.{action}", target=f"{item.content_type}:{item.content_id}", before=before,
                  after={"status": adapter.status(content) if content is not None else None, "item": item.status},
                  note=note)
     db.session.commit()
     return item
+
+
+def _propose_suspension(member: Member) -> None:
+    """A "suspension_proposal" item about the member once their strikes reach the admin's threshold."""
+    reason = notices.suspension_due(member)
+    existing = item_for("member", member.id)
+    if reason is None or (existing is not None and existing.status == "open"):
+        return
+    item = existing or QueueItem(content_type="member", content_id=member.id, author_id=member.id,
+                                 report_count=0, version=0, created_at=utcnow())
+    if existing is None:
+        db.session.add(item)
+    item.kind, item.priority, item.status = "suspension_proposal", HIGH, "open"
+    item.rank = _rank(HIGH, 0)
+    item.reasons = [reason]
+    item.scores = None
+    item.resolution = item.resolved_at = item.resolved_by_id = None
+    db.session.flush()
+    _touch(item)
 
 
 def in_crisis(item: QueueItem) -> bool:
@@ -489,7 +504,7 @@ def _resolve(item: QueueItem, moderator: Member, resolution: str) -> None:
 def _message(member: Member, sender: Member, item: QueueItem | None, body: str) -> StaffMessage:
     msg = StaffMessage(member_id=member.id, sender_id=sender.id, queue_item_id=item.id if item else None, body=body)
     db.session.add(msg)
-    realtime.staff_message(member.id)
+    signals.staff_message_sent.send(member.id)
     return msg
 
 
@@ -541,7 +556,7 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
     item = item_for(content_type, content_id)
     original = {"resolution": item.resolution if item else "removed", "kind": item.kind if item else None,
                 "reasons": item.reasons if item else [], "decided_by": item.resolved_by_id if item else None,
-                "decided_at": item.resolved_at.isoformat() + "Z" if item and item.resolved_at else None,
+                "decided_at": iso(item.resolved_at) if item else None,
                 "note": adapter_note(content)}
     text = text.replace("\x00", "").strip()
     verdict = screen_for_urgency(text, member, "appeal")
@@ -549,7 +564,7 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
     record = Appeal(content_type=content_type, content_id=content_id, member_id=member.id, text=text,
                     original_decision=original)
     db.session.add(record)
-    withdraw_appeal_links(member, content_type, content_id)  # appealed once: no notice offers it again
+    notices.withdraw_appeal_links(member, content_type, content_id)  # appealed once: no notice offers it again
     if item is None:
         item = QueueItem(content_type=content_type, content_id=content_id, author_id=member.id, report_count=0,
                          version=0, created_at=utcnow())
@@ -573,8 +588,6 @@ def adapter_note(content) -> str | None:
 
 def retry_unscreened(limit: int = 100) -> dict:
     """Screen again every item held as unscreened (CLI and the periodic job call this)."""
-    from moderation.screen import first_post_approval, screen_many
-
     pending = list(db.session.scalars(select(QueueItem).where(QueueItem.status == "open",
                                                               QueueItem.kind == "unscreened").limit(limit)))
     done = {"retried": 0, "published": 0, "still_held": 0}

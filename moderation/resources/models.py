@@ -1,5 +1,4 @@
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 
 KINDS = ("phone", "text", "chat", "web", "emergency")
 

@@ -7,7 +7,8 @@ import pycountry
 from sqlalchemy import case, or_, select
 
 from community.errors import NotFound, ServiceError
-from community.extensions import db
+from community.extensions import db, is_row_id
+from community.members.models import SafetyPlan
 from moderation import audit
 from moderation.resources.models import KINDS, Resource
 
@@ -124,8 +125,7 @@ def safety_plan_link(member) -> dict | None:
     """Beside the resources on a self-harm hold: the member's own safety plan, or an offer to make one."""
     if getattr(member, "id", None) is None:
         return None
-    from community.members.safety_plan import has_plan
-    exists = has_plan(member)
+    exists = db.session.scalar(select(SafetyPlan.id).where(SafetyPlan.member_id == member.id)) is not None
     return {"exists": exists, "url": "/safety-plan" if exists else "/safety-plan/edit",
             "label": "Open my safety plan" if exists else "Make a safety plan"}
 
@@ -271,7 +271,7 @@ def list_resources(country: str | None = None, include_inactive: bool = True) ->
 
 
 def get_resource(resource_id: int) -> Resource:
-    valid = isinstance(resource_id, int) and not isinstance(resource_id, bool) and 1 <= resource_id < 2**31
+    valid = is_row_id(resource_id)
     r = db.session.get(Resource, resource_id) if valid else None  # INTEGER keys: a huge id is simply not there
     if r is None:
         raise NotFound("resource_not_found", "No resource with that id.")

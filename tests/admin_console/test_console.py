@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 from moderation.models import AuditEntry
 from moderation.resources.models import Resource
 from tests.conftest import login

@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 from moderation.models import AuditEntry, QueueItem
 
 

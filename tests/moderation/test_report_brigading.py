@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 
 
 def _published(w):

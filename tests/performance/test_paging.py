@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from community.extensions import db
+from community.extensions import db, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Board, Post, Thread
-from community.members.models import Member, utcnow
+from community.members.models import Member
 from moderation.models import QueueItem
 from moderation.queue import services as queue
 

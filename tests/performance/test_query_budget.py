@@ -12,10 +12,10 @@ from flask import g
 from sqlalchemy import event, select
 
 from community.chat.models import ChatMessage, ChatRoom
-from community.extensions import db
+from community.extensions import db, utcnow
 from community.forum.models import HELD, PUBLISHED, Board, Post, Thread
 from community.members.blocks import Block, MutedWord
-from community.members.models import Member, utcnow
+from community.members.models import Member
 from moderation.models import QueueItem
 from tests.conftest import login
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from community.extensions import db
+from community.extensions import db, utcnow
 from community.forum.models import HELD, Board, Post, Thread
-from community.members.models import Member, utcnow
+from community.members.models import Member
 from moderation.models import QueueItem
 from tests.conftest import REDIS_URL
 

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from community.extensions import db
-from community.members.models import utcnow
+from community.extensions import db, utcnow
 from moderation.settings import save_safety as save
 from tests.conftest import _make_app, login
 from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
