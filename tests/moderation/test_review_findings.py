@@ -30,14 +30,13 @@ def test_editing_a_toxicity_hold_is_screened_again(app, make_member, scores):
 
 
 def test_retry_never_overwrites_a_moderator_decision(app, make_member, scores, monkeypatch):
-    import moderation.screen as screen_module
     author, moderator = make_member(), make_member(role="moderator")
     scores.self_harm.rules["boom"] = RuntimeError("model crashed")
     _thread, post, _ = create_thread(author, get_board("anxiety"), "A title", "boom goes the model")
     item = QueueItem.query.filter_by(content_type="post", content_id=post.id).one()
     assert item.kind == "unscreened" and post.status == "held"
     del scores.self_harm.rules["boom"]  # the classifier is healthy again
-    real_screen_many = screen_module.screen_many
+    real_screen_many = queue.screen_many
 
     def screen_while_a_moderator_decides(*args, **kwargs):
         verdicts = real_screen_many(*args, **kwargs)
@@ -45,7 +44,7 @@ def test_retry_never_overwrites_a_moderator_decision(app, make_member, scores, m
         queue.decide(item, moderator, "remove", version=item.version, note="not for this board")
         return verdicts
 
-    monkeypatch.setattr(screen_module, "screen_many", screen_while_a_moderator_decides)
+    monkeypatch.setattr(queue, "screen_many", screen_while_a_moderator_decides)  # the name the retry looks up
     result = queue.retry_unscreened()
     assert result["retried"] == 0
     assert db.session.get(Post, post.id).status == "removed"
