@@ -11,9 +11,11 @@ import json
 from functools import wraps
 
 from flask import g, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
+from moderation.resources.services import support_for_refused_text
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -114,6 +116,37 @@ def optional_member():
     return member_for_token(bearer_token())
 
 
+SUBMITTED_FIELDS = ("title", "body", "content_warning", "text", "message", "reason", "note")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def submitted_texts() -> list[str]:
+    """The words a write sent (JSON or form fields that carry what a person wrote), for a refusal to read."""
+    if request.method not in WRITE_METHODS:
+        return []
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(data, "get"):
+        return []
+    return [v for v in (data.get(name) for name in SUBMITTED_FIELDS) if isinstance(v, str)]
+
+
+def refused_write_support(status: int) -> dict:
+    """A write refused with 429 (too fast) or 503 (too busy) whose words read as a crisis still gets the crisis
+    resources in the same answer: a person in crisis never meets only "slow down"."""
+    if status not in (429, 503):
+        return {}
+    texts = submitted_texts()
+    if not texts:
+        return {}
+    member = g.get("api_member")
+    if member is None and current_user.is_authenticated:
+        member = current_user
+    try:
+        return support_for_refused_text(texts, member)
+    except Exception:  # noqa: BLE001 - the database may be what failed: the refusal itself still answers
+        return {}
+
+
 def register_api_errors(app) -> None:
     """API paths answer every error in the JSON shape; pages keep their friendly HTML (community/pages.py)."""
 
@@ -125,6 +158,7 @@ def register_api_errors(app) -> None:
             if current is not None:
                 from moderation.queue.api import item_to_dict
                 extra["item"] = item_to_dict(current)
+            extra.update(refused_write_support(exc.status))
             return error_response(exc.status, exc.code, exc.message, **extra)
         from community.pages import error_page
         return error_page(exc.status, exc.message)

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from community.api_support import HTTP_CODES, error_response
+from community.api_support import HTTP_CODES, error_response, refused_write_support
 from community.extensions import db
 from community.members.services import countries, region_from_accept_language
 from moderation.resources import for_region
@@ -139,7 +139,7 @@ def init_app(app) -> None:
         status = exc.code or 500
         if _wants_json():
             message = exc.description if status != 429 else "Too many requests. Please wait a moment and try again."
-            return error_response(status, HTTP_CODES.get(status, "error"), message)
+            return error_response(status, HTTP_CODES.get(status, "error"), message, **refused_write_support(status))
         return error_page(status, exc.description if status in (400, 413, 429) else None)
 
     @app.errorhandler(CSRFError)
