@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import click
 from flask.cli import with_appcontext
 
+from community.members import safety_plan
+
 OK, WARN, FAIL = "ok", "warning", "PROBLEM"
 
 
@@ -70,10 +72,9 @@ def check_secrets(app) -> list[Finding]:
     if app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"):
         where = "SAFETY_PLAN_KEY"
     else:
-        where = str(_secret_file(app, "safety_plan_key"))
+        where = str(safety_plan.key_file(app))
     try:
-        from community.members import safety_plan
-        safety_plan._cipher()
+        safety_plan._cipher()  # also moves a key found where earlier versions kept it (instance/)
     except Exception as exc:  # noqa: BLE001
         out.append(Finding(FAIL, "safety-plan key", f"{where} is not a usable key: {exc}"))
         return out
@@ -223,8 +224,14 @@ def check_files(app) -> list[Finding]:
     """Who can read the database file and the safety-plan key, and whether one copy would hold both."""
     out = []
     db_path = _sqlite_path(app)
-    key_path = None if (app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")) \
-        else _secret_file(app, "safety_plan_key")
+    from_setting = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
+    key_path = None if from_setting else safety_plan.key_file(app)
+    old_key = safety_plan.old_key_file(app)
+    if not from_setting and old_key.exists() and old_key.resolve() != key_path.resolve():
+        out.append(Finding(WARN, "safety-plan key", f"a key is still at the old place {old_key} (it could not be moved "
+                                                    f"to {key_path}, or a different key is there): make sure "
+                                                    f"{key_path} is the one that reads your plans, back both up, "
+                                                    "then remove the old one."))
     for label, path in (("database file", db_path), ("safety-plan key", key_path)):
         if path is None:
             continue
@@ -235,9 +242,10 @@ def check_files(app) -> list[Finding]:
     if db_path is not None and key_path is not None and key_path.exists() and \
             key_path.resolve().parent == db_path.resolve().parent:
         out.append(Finding(WARN, "safety-plan key", f"{key_path} sits beside the database {db_path}: one copy of that "
-                                                    "folder reads every safety plan. Set SAFETY_PLAN_KEY from a "
-                                                    "secret store (or keep DATABASE_URL elsewhere) and back the two "
-                                                    "up separately."))
+                                                    "folder reads every safety plan. Point SAFETY_PLAN_KEY_FILE "
+                                                    "elsewhere (the default is keys/ beside instance/), or set "
+                                                    "SAFETY_PLAN_KEY from a secret store, and back the two up "
+                                                    "separately."))
     if not out:
         out.append(Finding(OK, "file permissions", "the database file and the safety-plan key are private to their "
                                                    "owner." if db_path is not None else "nothing to check (not SQLite)."))
