@@ -86,7 +86,8 @@ def phase(url: str, world: dict, duration: float, every: float, loops: int = LOO
                           json={"body": f"{CRISIS} ({n})"})
         latencies.append(time.monotonic() - t0)
         body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-        replies.append({"status": r.status_code, "hold_reason": body.get("hold_reason"),
+        replies.append({"status": r.status_code,
+                        "hold_reason": body.get("hold_reason") if r.status_code < 400 else f"refused {r.status_code}",
                         "help": bool(body.get("resources")) and body.get("emergency") is not None,
                         "why": f"{r.status_code} {body.get('status')}/{body.get('hold_reason')} "
                                f"resources={len(body.get('resources') or [])} "
