@@ -234,7 +234,8 @@ def test_confirm_is_refused_when_the_directory_changed_since_the_preview(app, cl
     assert Resource.query.filter_by(name="Night Line").count() == 1
 
 
-def test_confirm_applies_only_the_previewed_file_for_the_admin_who_previewed_it(app, client, make_member):
+def test_confirm_applies_only_the_previewed_file_for_the_admin_who_previewed_it(app, client, make_member,
+                                                                              monkeypatch):
     admin, other = make_member(role="admin"), make_member("second-admin", role="admin")
     login(client, admin.handle)
     preview = _upload(client, _csv(GOOD))
@@ -251,8 +252,13 @@ def test_confirm_applies_only_the_previewed_file_for_the_admin_who_previewed_it(
     assert r.status_code == 400
     assert _directory() == before and AuditEntry.query.filter_by(action="resource.import").count() == 0
     from moderation.resources import io as resource_io
-    with pytest.raises(resource_io.PreviewInvalid):  # an expired preview
-        resource_io._serializer().loads(fields["confirm_token"], max_age=-1)
+    monkeypatch.setattr(resource_io, "PREVIEW_MAX_AGE", -1)  # the preview's hour is over
+    r = client.post("/admin/resources/import", data=fields, content_type="multipart/form-data")
+    assert r.status_code == 400 and "more than an hour old" in r.get_data(as_text=True)
+    assert _directory() == before
+    monkeypatch.undo()
+    assert client.post("/admin/resources/import", data=fields,
+                       content_type="multipart/form-data").status_code == 302, "within the hour it applies"
 
 
 def test_a_file_cannot_vouch_for_a_changed_number(app, make_member):
