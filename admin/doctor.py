@@ -69,15 +69,14 @@ def check_secrets(app) -> list[Finding]:
             out.append(Finding(FAIL, "secret key", f"no SECRET_KEY and no {path}; sessions cannot be signed."))
 
     # The safety-plan key: every member's plan is encrypted with it; without it the plans are unreadable.
-    if app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"):
-        where = "SAFETY_PLAN_KEY"
-    else:
-        where = str(safety_plan.key_file(app))
+    from_setting = bool(app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"))
     try:
-        safety_plan._cipher()  # also moves a key found where earlier versions kept it (instance/)
+        safety_plan._cipher()  # also moves a key found where earlier versions kept it (beside the SQLite database)
     except Exception as exc:  # noqa: BLE001
+        where = "SAFETY_PLAN_KEY" if from_setting else str(safety_plan.key_in_use(app))
         out.append(Finding(FAIL, "safety-plan key", f"{where} is not a usable key: {exc}"))
         return out
+    where = "SAFETY_PLAN_KEY" if from_setting else str(safety_plan.key_in_use(app))
     out.append(Finding(OK, "safety-plan key", f"{where} (back it up: losing it makes every safety plan unreadable)."))
     return out
 
@@ -225,13 +224,12 @@ def check_files(app) -> list[Finding]:
     out = []
     db_path = _sqlite_path(app)
     from_setting = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
-    key_path = None if from_setting else safety_plan.key_file(app)
-    old_key = safety_plan.old_key_file(app)
-    if not from_setting and old_key.exists() and old_key.resolve() != key_path.resolve():
-        out.append(Finding(WARN, "safety-plan key", f"a key is still at the old place {old_key} (it could not be moved "
-                                                    f"to {key_path}, or a different key is there): make sure "
-                                                    f"{key_path} is the one that reads your plans, back both up, "
-                                                    "then remove the old one."))
+    key_path = None if from_setting else safety_plan.key_in_use(app)
+    new_key = safety_plan.key_file(app)
+    if not from_setting and key_path != new_key and new_key.exists():
+        out.append(Finding(WARN, "safety-plan key", f"two key files: {key_path} (the old place) and {new_key}; both "
+                                                    f"decrypt and {new_key} encrypts. Back both up, run "
+                                                    "`safety_plan.reencrypt_all()`, then remove the old one."))
     for label, path in (("database file", db_path), ("safety-plan key", key_path)):
         if path is None:
             continue
@@ -239,8 +237,7 @@ def check_files(app) -> list[Finding]:
             if candidate.exists() and _loose_permissions(candidate):
                 out.append(Finding(WARN, "file permissions", f"{candidate} ({label}) can be read by other users: "
                                                              f"run `chmod 600 {candidate}`."))
-    if db_path is not None and key_path is not None and key_path.exists() and \
-            key_path.resolve().parent == db_path.resolve().parent:
+    if key_path is not None and key_path.exists() and safety_plan.beside_database(app, key_path):
         out.append(Finding(WARN, "safety-plan key", f"{key_path} sits beside the database {db_path}: one copy of that "
                                                     "folder reads every safety plan. Point SAFETY_PLAN_KEY_FILE "
                                                     "elsewhere (the default is keys/ beside instance/), or set "

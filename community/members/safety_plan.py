@@ -8,8 +8,8 @@ At rest it is one Fernet token per member (the whole plan as JSON, encrypted), s
 nothing. The key is SAFETY_PLAN_KEY (one Fernet key, or several separated by commas for rotation: the first
 encrypts, every one decrypts), or generated once into `keys/safety_plan_key` beside the instance folder
 (SAFETY_PLAN_KEY_FILE to put it elsewhere) when the setting is unset: never beside the SQLite database, so one copy
-of instance/ does not read every plan. A key found where earlier versions put it (instance/safety_plan_key) is
-moved there safely on first use.
+of instance/ does not read every plan. A key found where earlier versions put it (instance/safety_plan_key) beside
+the SQLite database is moved there safely on first use (see stored_key).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from community.errors import ServiceError
@@ -132,13 +133,39 @@ def _any_plan() -> bool:
         return False
 
 
+def _sqlite_folder(app) -> Path | None:
+    url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve().parent
+
+
+def beside_database(app, path: Path) -> bool:
+    """Is `path` in the SQLite database's folder (one copy of that folder would read every plan)?"""
+    folder = _sqlite_folder(app)
+    return folder is not None and path.resolve().parent == folder
+
+
+def key_in_use(app) -> Path:
+    """The file the generated key is read from: the old place while a key is still there, else key_file(app)."""
+    old = old_key_file(app)
+    return old if old.exists() and old.resolve() != key_file(app).resolve() else key_file(app)
+
+
 def stored_key(app) -> str:
-    """The generated key (SAFETY_PLAN_KEY unset): read from key_file(app), moved there from the old place, or made
-    once. A new key is never made while the database holds plans: that would hide a lost key behind a fresh one."""
+    """The generated key (SAFETY_PLAN_KEY unset): read from key_file(app), or made there once.
+
+    A key an earlier version made at the old place (instance/) is moved to key_file(app) when it sits beside the
+    SQLite database; elsewhere (PostgreSQL: instance/ holds no database) it is already apart from the database and
+    stays where it is, so a deployment whose new place is not kept (a container without the keys volume) cannot
+    lose it. A new key is never made while the database holds plans: that would hide a lost key behind a fresh one."""
     new, old = key_file(app), old_key_file(app)
     old_value = _read(old) if old.resolve() != new.resolve() else None
     if old_value is not None:
-        return _move_old_key(old, new, old_value)
+        if beside_database(app, old):
+            return _move_old_key(old, new, old_value)
+        there = _read(new)
+        return f"{there},{old_value}" if there and there != old_value else old_value
     value = _read(new)
     if value is not None:
         return value

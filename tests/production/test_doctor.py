@@ -177,7 +177,7 @@ def test_a_key_at_the_old_place_is_moved_and_still_reads_every_plan(tmp_path):
         assert safety_plan.get_plan(member)["reasons_for_living"] == ["my sister"], "read again from keys/"
         set_backends(app, FakeClassifier(TOXICITY), FakeClassifier(SELF_HARM))
         output = doctor(app).output
-        assert "sits beside the database" not in output and "old place" not in output, output
+        assert "sits beside the database" not in output and "two key files" not in output, output
         assert f"ok       safety-plan key: {new}" in output
 
         # A different key already at the new place while the old one comes back: both stay, both decrypt.
@@ -186,7 +186,8 @@ def test_a_key_at_the_old_place_is_moved_and_still_reads_every_plan(tmp_path):
         new.write_text(other)
         old.write_text(old_key)
         assert safety_plan.get_plan(member)["reasons_for_living"] == ["my sister"]
-        assert old.exists() and "old place" in doctor(app).output
+        output = doctor(app).output
+        assert old.exists() and "two key files" in output and "sits beside the database" in output, output
 
         # The key lost while plans exist: an error that says so, never a fresh key.
         new.unlink()
@@ -196,6 +197,29 @@ def test_a_key_at_the_old_place_is_moved_and_still_reads_every_plan(tmp_path):
         assert not new.exists()
         assert "PROBLEM  safety-plan key" in doctor(app).output
         db.engine.dispose()
+
+
+def test_an_old_place_key_apart_from_the_database_stays_where_it_is(app):
+    """instance/ without the database (PostgreSQL, or a database file elsewhere): the old key is already apart from
+    it and is not moved (a container whose keys/ is not a volume cannot lose it); no warning about it."""
+    from pathlib import Path
+
+    from cryptography.fernet import Fernet
+
+    from community.members import safety_plan
+    app.config["SAFETY_PLAN_KEY"] = None
+    old = Path(app.instance_path) / "safety_plan_key"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    old.write_text(key)
+    old.chmod(0o600)
+    assert safety_plan._keys() == [key]
+    assert old.exists() and not safety_plan.key_file(app).exists()
+    assert safety_plan.key_in_use(app) == old
+    set_backends(app, FakeClassifier(TOXICITY), FakeClassifier(SELF_HARM))
+    output = doctor(app).output
+    assert f"ok       safety-plan key: {old}" in output
+    assert "sits beside the database" not in output and "two key files" not in output
 
 
 def test_a_key_that_cannot_move_stays_where_it_was(tmp_path, monkeypatch):
