@@ -390,4 +390,5 @@ def guess_format(filename: str, text: str) -> str:
 
 __all__ = ["COLUMNS", "CONTACT_FIELDS", "DirectoryChanged", "EDITABLE", "ImportPlan", "ImportRejected",
            "PreviewInvalid", "confirm_import", "directory_digest", "export_csv", "export_json", "file_digest",
-           "guess_format", "import_rows", "import_text", "one_line_ending", "parse_csv", "parse_json", "preview_text", "preview_token"]
+           "guess_format", "import_rows", "import_text", "one_line_ending", "parse_csv", "parse_json", "preview_text",
+           "preview_token"]

@@ -142,7 +142,8 @@ def test_console_import_and_export(app, client, make_member):
                            content_type="multipart/form-data")
     assert response.status_code == 200 and "Check these changes" in response.get_data(as_text=True)
     assert Resource.query.filter_by(name="Night Line").count() == 0, "a preview writes nothing"
-    response = client.post("/admin/resources/import", data=_confirm_fields(response), content_type="multipart/form-data")
+    response = client.post("/admin/resources/import", data=_confirm_fields(response),
+                           content_type="multipart/form-data")
     assert response.status_code == 302
     assert Resource.query.filter_by(name="Night Line").count() == 1
 
