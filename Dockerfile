@@ -17,11 +17,12 @@ RUN pip install -r requirements.txt && pip install --no-deps -r requirements-mod
 
 COPY . .
 
-# Run as an unprivileged user; instance/ (generated secrets, SQLite if used) is the only place it writes.
+# Run as an unprivileged user; instance/ (the generated secret key, SQLite if used) and keys/ (the generated
+# safety-plan key, kept apart from the database) are the only places it writes.
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin haven \
-    && mkdir -p /app/instance \
-    && chown haven:haven /app/instance \
-    && chmod 700 /app/instance
+    && mkdir -p /app/instance /app/keys \
+    && chown haven:haven /app/instance /app/keys \
+    && chmod 700 /app/instance /app/keys
 USER haven
 
 EXPOSE 8000

@@ -86,8 +86,12 @@ def phase(url: str, world: dict, duration: float, every: float, loops: int = LOO
                           json={"body": f"{CRISIS} ({n})"})
         latencies.append(time.monotonic() - t0)
         body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-        replies.append({"status": r.status_code, "hold_reason": body.get("hold_reason"),
-                        "help": bool(body.get("resources")) and body.get("emergency") is not None})
+        replies.append({"status": r.status_code,
+                        "hold_reason": body.get("hold_reason") if r.status_code < 400 else f"refused {r.status_code}",
+                        "help": bool(body.get("resources")) and body.get("emergency") is not None,
+                        "why": f"{r.status_code} {body.get('status')}/{body.get('hold_reason')} "
+                               f"resources={len(body.get('resources') or [])} "
+                               f"emergency={body.get('emergency') is not None}"})
         n += 1
         time.sleep(max(0.0, every - (time.monotonic() - t0)))
     stop.set()
@@ -96,6 +100,7 @@ def phase(url: str, world: dict, duration: float, every: float, loops: int = LOO
     helped = sum(1 for r in replies if r["help"])
     return {"replies": len(replies), "helped": helped,
             "held_for": dict(Counter(r["hold_reason"] for r in replies)),
+            "unhelped": dict(Counter(r["why"] for r in replies if not r["help"])),
             "reply_p50": statistics.median(latencies) if latencies else None,
             "reply_max": max(latencies) if latencies else None,
             "edits": dict(edits), "edit_p50": statistics.median(edit_latency) if edit_latency else None}
@@ -141,6 +146,8 @@ def main() -> int:
     rows = [("crisis replies answered with help in the same response", "all",
              lambda r: f"{r['helped']}/{r['replies']}"),
             ("crisis replies held as", "self_harm", lambda r: str(r["held_for"])),
+            ("crisis replies without help (status, verdict, what came back)", "none",
+             lambda r: str(r["unhelped"]) if r["unhelped"] else "-"),
             ("crisis reply latency p50 / max (s)", "", lambda r: f"{r['reply_p50']:.2f} / {r['reply_max']:.2f}"),
             ("edits by status", "", lambda r: str(r["edits"]) if r["edits"] else "-"),
             ("edit latency p50 (s)", "", lambda r: f"{r['edit_p50']:.2f}" if r["edit_p50"] is not None else "-")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import pycountry
-from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -16,12 +16,12 @@ from community.extensions import db
 from community.forum.services import list_boards, post_html
 from community.members.services import countries, region_from_accept_language
 from community.rendering import render_markdown
-from community.web import HTTP_CODES, error_response
+from community.web import HTTP_CODES, error_response, submitted_texts
 from moderation.queue.api import item_to_dict
 from moderation.queue.messages import staff_unread_total
 from moderation.queue.services import counts, unread_count
 from moderation.resources import for_region
-from moderation.resources.services import safety_plan_link
+from moderation.resources.services import safety_plan_link, support_for_refused_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
@@ -104,6 +104,9 @@ def healthz():
 
 
 def error_page(status: int, message: str | None = None):
+    """A friendly error page, always with the lines for the reader's region; a refused write (429/503) whose words
+    read as a crisis shows the crisis panel first, emergency number on top."""
+    crisis = refused_write_support(status)
     try:
         region = current_user.region if current_user.is_authenticated else None
         found = for_region(region)
@@ -111,7 +114,24 @@ def error_page(status: int, message: str | None = None):
         db.session.rollback()
         found = None
     return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "Something went wrong"),
-                           message=message, found=found), status
+                           message=message, found=found, crisis=crisis), status
+
+
+def refused_write_support(status: int) -> dict:
+    """A write refused with 429 (too fast) or 503 (too busy) whose words read as a crisis still gets the crisis
+    resources in the same answer: a person in crisis never meets only "slow down"."""
+    if status not in (429, 503):
+        return {}
+    texts = submitted_texts()
+    if not texts:
+        return {}
+    member = g.get("api_member")
+    if member is None and current_user.is_authenticated:
+        member = current_user
+    try:
+        return support_for_refused_text(texts, member)
+    except Exception:  # noqa: BLE001 - the database may be what failed: the refusal itself still answers
+        return {}
 
 
 def _wants_json() -> bool:
@@ -143,7 +163,7 @@ def init_app(app) -> None:
         status = exc.code or 500
         if _wants_json():
             message = exc.description if status != 429 else "Too many requests. Please wait a moment and try again."
-            return error_response(status, HTTP_CODES.get(status, "error"), message)
+            return error_response(status, HTTP_CODES.get(status, "error"), message, **refused_write_support(status))
         return error_page(status, exc.description if status in (400, 413, 429) else None)
 
     @app.errorhandler(CSRFError)
@@ -168,6 +188,7 @@ def init_app(app) -> None:
         if request.path.startswith("/api/"):
             current = getattr(exc, "current", None)
             extra = {"item": item_to_dict(current)} if current is not None else {}
+            extra.update(refused_write_support(exc.status))
             return error_response(exc.status, exc.code, exc.message, **extra)
         return error_page(exc.status, exc.message)
 

@@ -13,9 +13,11 @@ from functools import wraps
 
 from flask import g, jsonify, request
 from flask_wtf import FlaskForm
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
+from moderation.resources.services import support_for_refused_text
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -130,3 +132,17 @@ def token_required(role: str | None = None):
 
 def optional_member():
     return _member_for(bearer_token())
+
+
+SUBMITTED_FIELDS = ("title", "body", "content_warning", "text", "message", "reason", "note")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def submitted_texts() -> list[str]:
+    """The words a write sent (JSON or form fields that carry what a person wrote), for a refusal to read."""
+    if request.method not in WRITE_METHODS:
+        return []
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(data, "get"):
+        return []
+    return [v for v in (data.get(name) for name in SUBMITTED_FIELDS) if isinstance(v, str)]

@@ -32,6 +32,8 @@ from community.admin.views import database_status, redis_status
 from alembic.script import ScriptDirectory
 from alembic.runtime.migration import MigrationContext
 
+from community.members import safety_plan
+
 OK, WARN, FAIL = "ok", "warning", "PROBLEM"
 
 
@@ -78,16 +80,14 @@ def check_secrets(app) -> list[Finding]:
             out.append(Finding(FAIL, "secret key", f"no SECRET_KEY and no {path}; sessions cannot be signed."))
 
     # The safety-plan key: every member's plan is encrypted with it; without it the plans are unreadable.
-    if app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"):
-        where = "SAFETY_PLAN_KEY"
-    else:
-        where = str(_secret_file(app, "safety_plan_key"))
+    from_setting = bool(app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"))
     try:
-        from community.members import safety_plan
-        safety_plan._cipher()
+        safety_plan._cipher()  # also moves a key found where earlier versions kept it (beside the SQLite database)
     except Exception as exc:  # noqa: BLE001
+        where = "SAFETY_PLAN_KEY" if from_setting else str(safety_plan.key_in_use(app))
         out.append(Finding(FAIL, "safety-plan key", f"{where} is not a usable key: {exc}"))
         return out
+    where = "SAFETY_PLAN_KEY" if from_setting else str(safety_plan.key_in_use(app))
     out.append(Finding(OK, "safety-plan key", f"{where} (back it up: losing it makes every safety plan unreadable)."))
     return out
 
@@ -224,8 +224,13 @@ def check_files(app) -> list[Finding]:
     """Who can read the database file and the safety-plan key, and whether one copy would hold both."""
     out = []
     db_path = _sqlite_path(app)
-    key_path = None if (app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")) \
-        else _secret_file(app, "safety_plan_key")
+    from_setting = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
+    key_path = None if from_setting else safety_plan.key_in_use(app)
+    new_key = safety_plan.key_file(app)
+    if not from_setting and key_path != new_key and new_key.exists():
+        out.append(Finding(WARN, "safety-plan key", f"two key files: {key_path} (the old place) and {new_key}; both "
+                                                    f"decrypt and {new_key} encrypts. Back both up, run "
+                                                    "`safety_plan.reencrypt_all()`, then remove the old one."))
     for label, path in (("database file", db_path), ("safety-plan key", key_path)):
         if path is None:
             continue
@@ -233,12 +238,12 @@ def check_files(app) -> list[Finding]:
             if candidate.exists() and _loose_permissions(candidate):
                 out.append(Finding(WARN, "file permissions", f"{candidate} ({label}) can be read by other users: "
                                                              f"run `chmod 600 {candidate}`."))
-    if db_path is not None and key_path is not None and key_path.exists() and \
-            key_path.resolve().parent == db_path.resolve().parent:
+    if key_path is not None and key_path.exists() and safety_plan.beside_database(app, key_path):
         out.append(Finding(WARN, "safety-plan key", f"{key_path} sits beside the database {db_path}: one copy of that "
-                                                    "folder reads every safety plan. Set SAFETY_PLAN_KEY from a "
-                                                    "secret store (or keep DATABASE_URL elsewhere) and back the two "
-                                                    "up separately."))
+                                                    "folder reads every safety plan. Point SAFETY_PLAN_KEY_FILE "
+                                                    "elsewhere (the default is keys/ beside instance/), or set "
+                                                    "SAFETY_PLAN_KEY from a secret store, and back the two up "
+                                                    "separately."))
     if not out:
         out.append(Finding(OK, "file permissions", "the database file and the safety-plan key are private to their "
                                                    "owner." if db_path is not None else "nothing to check (not SQLite)."))

@@ -21,6 +21,8 @@ from community.web import CsrfForm
 from moderation import audit, watched
 from moderation.models import WATCH_ACTIONS, AuditEntry
 from moderation.policy import Thresholds
+from moderation.resources.io import (DirectoryChanged, ImportRejected, confirm_import, guess_format, one_line_ending,
+                                     preview_text, preview_token)
 from moderation.resources.models import KINDS
 from moderation.resources.services import (create_resource, EDITABLE, get_resource, is_stale, list_resources,
     needing_verification, set_active, STALE_AFTER_DAYS, update_resource, verify_resource)
@@ -28,7 +30,7 @@ from moderation.settings import SAFETY_DEFAULTS, load_safety, load_thresholds, s
 from community.members.services import get_member
 from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
 from community.chat.services import create_room, room_by_slug, rooms as all_rooms, update_room
-from moderation.resources.io import export_csv, export_json, guess_format, import_text, ImportRejected
+from moderation.resources.io import export_csv, export_json
 from moderation.queue.services import counts
 from moderation.classifiers.registry import backends
 
@@ -263,36 +265,55 @@ def resources_export(fmt):
 @bp.route("/resources/import", methods=["GET", "POST"])
 @admin_required
 def resources_import():
+    """Upload a file: the page shows what it would change (a preview; nothing is written). Confirm: the preview's
+    form sends the same file back with its signed token, and exactly the previewed changes apply."""
     form = ImportForm()
-    errors, label = [], "line"
+    errors, label, plan, content, status = [], "line", None, "", 200
     if form.validate_on_submit():
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash("Choose a CSV or JSON file to import.", "error")
-        else:
+        if request.form.get("confirm_token"):
+            content = request.form.get("content", "")
             try:
-                text_ = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text_ = None
-                flash("That file is not UTF-8 text. Save it as CSV (UTF-8) or JSON and try again.", "error")
-            if text_ is not None:
-                fmt = guess_format(upload.filename, text_)
-                label = "record" if fmt == "json" else "line"
+                summary = confirm_import(current_user, content, request.form["confirm_token"])
+            except DirectoryChanged as exc:
+                db.session.rollback()
+                plan, status = exc.plan, 409
+                flash(exc.message, "error")
+            except ImportRejected as exc:
+                db.session.rollback()
+                errors, status = exc.errors, 422
+                flash("Nothing was imported: fix the problems below and try again.", "error")
+            except ServiceError as exc:
+                db.session.rollback()
+                status = exc.status
+                flash(exc.message, "error")
+            else:
+                flash(f"Imported: {summary['created']} added, {summary['updated']} updated, "
+                      f"{summary['unchanged']} unchanged.", "info")
+                return redirect(url_for("admin.resources"))
+        else:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                flash("Choose a CSV or JSON file to import.", "error")
+            else:
                 try:
-                    summary = import_text(current_user, text_, fmt)
-                except ImportRejected as exc:
-                    db.session.rollback()
-                    errors = exc.errors
-                    flash("Nothing was imported: fix the problems below and try again.", "error")
-                except ServiceError as exc:
-                    db.session.rollback()
-                    flash(exc.message, "error")
-                else:
-                    flash(f"Imported: {summary['created']} added, {summary['updated']} updated, "
-                          f"{summary['unchanged']} unchanged.", "info")
-                    return redirect(url_for("admin.resources"))
-    status = 422 if errors else 200
-    return render_template("admin/resource_import.html", form=form, errors=errors, label=label), status
+                    content = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    content = None
+                    flash("That file is not UTF-8 text. Save it as CSV (UTF-8) or JSON and try again.", "error")
+                if content is not None:
+                    fmt = guess_format(upload.filename, content)
+                    label = "record" if fmt == "json" else "line"
+                    try:
+                        plan = preview_text(content, fmt)
+                    except ImportRejected as exc:
+                        errors, status = exc.errors, 422
+                        flash("Nothing was imported: fix the problems below and try again.", "error")
+                    except ServiceError as exc:
+                        status = exc.status
+                        flash(exc.message, "error")
+    token = preview_token(current_user, plan) if plan is not None else None
+    return render_template("admin/resource_import.html", form=form, errors=errors, label=label, plan=plan,
+                           content=one_line_ending(content) if plan is not None else "", token=token), status
 
 
 # --- chat rooms ---------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from moderation.screen import screen
 from moderation.resources import support_for_verdict
 from moderation.queue.services import raise_for
 from community.rendering import render_markdown
+from moderation.resources.services import support_for_refused_text
 
 BODY_MAX = 2000
 PAGE_SIZE = 50
@@ -219,7 +220,15 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     if mute is not None:
         raise ServiceError("muted", f"A moderator has paused your messages in this room until "
                            f"{mute.until.strftime('%H:%M')} UTC.", status=403)
-    _check_rate(author)
+    try:
+        _check_rate(author)
+    except ServiceError:
+        # Refused for speed, but words that read as a crisis still bring help to the author at once.
+        support = support_for_refused_text([body], author)
+        if support:
+            realtime.crisis_resources(author.id, with_panel(support, "chat"))
+            db.session.commit()  # nothing was written: the commit only sends the help (emits wait for a commit)
+        raise
 
     verdict = screen(body, author=author, context="chat_message")
     body = verdict.apply_censor(body)  # censor watched words: stored (and so sent live) censored

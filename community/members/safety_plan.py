@@ -6,21 +6,30 @@ never screened (it is not published content), never held, never audited, and nev
 
 At rest it is one Fernet token per member (the whole plan as JSON, encrypted), so a copy of the database shows
 nothing. The key is SAFETY_PLAN_KEY (one Fernet key, or several separated by commas for rotation: the first
-encrypts, every one decrypts), or generated once into instance/safety_plan_key when the setting is unset.
+encrypts, every one decrypts), or generated once into `keys/safety_plan_key` beside the instance folder
+(SAFETY_PLAN_KEY_FILE to put it elsewhere) when the setting is unset: never beside the SQLite database, so one copy
+of instance/ does not read every plan. A key found where earlier versions put it (instance/safety_plan_key) beside
+the SQLite database is moved there safely on first use (see stored_key).
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from community.errors import ServiceError
 from community.extensions import db, iso, utcnow
 from community.members.models import Member, SafetyPlan
 from moderation.resources import for_member
+
+log = logging.getLogger(__name__)
 
 SECTIONS = (
     ("warning_signs", "Warning signs",
@@ -46,12 +55,125 @@ ENTRIES_MAX = 20       # entries per section
 
 # --- the key -----------------------------------------------------------------------------------------------------
 
+KEY_NAME = "safety_plan_key"
+
+
+def key_file(app) -> Path:
+    """Where the generated key lives: SAFETY_PLAN_KEY_FILE, or `keys/safety_plan_key` beside the instance folder
+    (never in it: instance/ holds the SQLite database, and one copy of that folder must not read every plan)."""
+    configured = app.config.get("SAFETY_PLAN_KEY_FILE") or os.environ.get("SAFETY_PLAN_KEY_FILE")
+    return Path(configured) if configured else Path(app.instance_path).parent / "keys" / KEY_NAME
+
+
+def old_key_file(app) -> Path:
+    """Where earlier versions generated it: instance/safety_plan_key, beside the SQLite database."""
+    return Path(app.instance_path) / KEY_NAME
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _write_new(path: Path, value: str) -> None:
+    """Create `path` (mode 600, its folder 700) holding `value`, all at once: FileExistsError if it is there."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(part, path)  # never replaces a key another process wrote first
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _move_old_key(old: Path, new: Path, value: str) -> str:
+    """Move the key from instance/ to its own place without ever losing it: the copy is written, synced and read back
+    before the old file goes; if the new place cannot be written, the old file stays and is used. If a different key
+    is already at the new place, both stay and both decrypt (the new one encrypts); the doctor warns."""
+    try:
+        _write_new(new, value)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        log.warning("could not move the safety-plan key from %s to %s (%s): still using the old place", old, new, exc)
+        return value
+    there = _read(new)
+    if there is None:
+        return value
+    if there != value:
+        log.warning("two different safety-plan keys: %s and %s; both decrypt, the first encrypts", new, old)
+        return f"{there},{value}"
+    old.unlink(missing_ok=True)
+    log.info("moved the safety-plan key from %s to %s", old, new)
+    return value
+
+
+def _any_plan() -> bool:
+    """Does the database hold a plan someone encrypted (a row being written right now does not count)?"""
+    try:
+        with db.session.no_autoflush:
+            return db.session.scalar(select(SafetyPlan.id).where(SafetyPlan.ciphertext != "").limit(1)) is not None
+    except SQLAlchemyError:  # no tables yet (before the first migration): no plans either
+        db.session.rollback()
+        return False
+
+
+def _sqlite_folder(app) -> Path | None:
+    url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve().parent
+
+
+def beside_database(app, path: Path) -> bool:
+    """Is `path` in the SQLite database's folder (one copy of that folder would read every plan)?"""
+    folder = _sqlite_folder(app)
+    return folder is not None and path.resolve().parent == folder
+
+
+def key_in_use(app) -> Path:
+    """The file the generated key is read from: the old place while a key is still there, else key_file(app)."""
+    old = old_key_file(app)
+    return old if old.exists() and old.resolve() != key_file(app).resolve() else key_file(app)
+
+
+def stored_key(app) -> str:
+    """The generated key (SAFETY_PLAN_KEY unset): read from key_file(app), or made there once.
+
+    A key an earlier version made at the old place (instance/) is moved to key_file(app) when it sits beside the
+    SQLite database; elsewhere (PostgreSQL: instance/ holds no database) it is already apart from the database and
+    stays where it is, so a deployment whose new place is not kept (a container without the keys volume) cannot
+    lose it. A new key is never made while the database holds plans: that would hide a lost key behind a fresh one."""
+    new, old = key_file(app), old_key_file(app)
+    old_value = _read(old) if old.resolve() != new.resolve() else None
+    if old_value is not None:
+        if beside_database(app, old):
+            return _move_old_key(old, new, old_value)
+        there = _read(new)
+        return f"{there},{old_value}" if there and there != old_value else old_value
+    value = _read(new)
+    if value is not None:
+        return value
+    if _any_plan():
+        raise RuntimeError(f"The safety-plan key {new} is missing but the database holds safety plans: restore the "
+                           "key from your backup (or set SAFETY_PLAN_KEY_FILE to where it is). A new key would not "
+                           "read them.")
+    try:
+        _write_new(new, Fernet.generate_key().decode())
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    return _read(new)
+
+
 def _keys() -> list[str]:
     app = current_app._get_current_object()
-    value = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
-    if not value:
-        from community.config import _instance_secret
-        value = _instance_secret(app.instance_path, "safety_plan_key", lambda: Fernet.generate_key().decode())
+    value = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY") or stored_key(app)
     return [k.strip() for k in str(value).split(",") if k.strip()]
 
 

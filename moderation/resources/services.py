@@ -9,7 +9,7 @@ from sqlalchemy import case, or_, select
 from community.errors import NotFound, ServiceError
 from community.extensions import db, is_row_id
 from community.members.models import SafetyPlan
-from moderation import audit
+from moderation import audit, first_pass
 from moderation.resources.models import KINDS, Resource
 
 KIND_ORDER = {"phone": 0, "text": 1, "chat": 2, "web": 3}
@@ -114,6 +114,23 @@ def support_for_verdict(verdict, member) -> dict:
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}
+
+
+# A write refused before it could be screened (too many too fast, or the site too busy): the words were not posted,
+# and if they read as a crisis the person is shown help in the same answer anyway.
+REFUSED_MESSAGE = ("We couldn't post that just now, but what you wrote matters. If you are struggling right now, "
+                   "help is here: these services are free and there is someone there to listen.")
+
+
+def support_for_refused_text(texts, member) -> dict:
+    """Help for a refused write whose words the deterministic first pass reads as a crisis ({} otherwise). It
+    never waits on a model, so it answers even when screening is what is overloaded."""
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    if not texts or not first_pass.look("\n".join(texts)).crisis:
+        return {}
+    found = for_member(member)
+    return {"support_message": REFUSED_MESSAGE, "resources": found["resources"], "emergency": found["emergency"],
+            "help_url": "/help", "safety_plan": safety_plan_link(member), **_region_fields(found)}
 
 
 def _region_fields(found: dict) -> dict:

@@ -1,7 +1,10 @@
 """Import is all-or-nothing with line-numbered reasons; export -> import into a fresh database gives the same
 directory, in CSV and in JSON; the console's import page shows the problems and changes nothing."""
+import csv
+import html
 import io
 import json
+import re
 
 import pytest
 
@@ -9,7 +12,7 @@ from community.extensions import db
 from moderation.models import AuditEntry
 from moderation.resources.io import (COLUMNS, ImportRejected, export_csv, export_json, import_text, parse_csv)
 from moderation.resources.models import Resource
-from moderation.resources.services import create_resource, snapshot, verify_resource
+from moderation.resources.services import create_resource, snapshot, update_resource, verify_resource
 from tests.conftest import login
 
 HEADER = ",".join(COLUMNS)
@@ -137,8 +140,126 @@ def test_console_import_and_export(app, client, make_member):
 
     response = client.post("/admin/resources/import", data={"file": (io.BytesIO(_csv(GOOD).encode()), "dir.csv")},
                            content_type="multipart/form-data")
+    assert response.status_code == 200 and "Check these changes" in response.get_data(as_text=True)
+    assert Resource.query.filter_by(name="Night Line").count() == 0, "a preview writes nothing"
+    response = client.post("/admin/resources/import", data=_confirm_fields(response),
+                           content_type="multipart/form-data")
     assert response.status_code == 302
     assert Resource.query.filter_by(name="Night Line").count() == 1
+
+
+def _confirm_fields(preview_response) -> dict:
+    """The preview page's confirmation form, as the browser would send it (line ends as CRLF, as browsers do)."""
+    page = preview_response.get_data(as_text=True)
+    form = page[page.index('class="import-confirm"'):]
+    token = re.search(r'name="confirm_token" value="([^"]*)"', form).group(1)
+    content = html.unescape(re.search(r'name="content" value="([^"]*)"', form).group(1))
+    return {"confirm_token": token, "content": content.replace("\n", "\r\n")}
+
+
+def _upload(client, text, name="dir.csv"):
+    return client.post("/admin/resources/import", data={"file": (io.BytesIO(text.encode()), name)},
+                       content_type="multipart/form-data")
+
+
+def test_changed_numbers_are_shown_before_they_apply_and_confirm_applies_exactly_that(app, client, make_member):
+    """A shared file that changes a hotline's number (and other fields), adds an entry and hides one: the preview
+    names every change with the number now and after, writes nothing, and confirming applies exactly that; the
+    changed entries are unverified, the others keep their verification."""
+    admin = make_member(role="admin")
+    for r in Resource.query.all():
+        verify_resource(admin, r)
+    db.session.commit()
+    login(client, admin.handle)
+    rows = dict((f"{f['country']}/{f['kind']}/{f['name']}", f) for _l, f in parse_csv(export_csv()))
+    samaritans = rows["GB/phone/Samaritans"]
+    old_phone = samaritans["phone"]
+    samaritans.update(phone="0800 666 666", hours="evenings", last_verified="2099-01-01", verified_by=admin.handle)
+    hidden_key = next(k for k in rows if k.startswith("US/"))
+    rows[hidden_key]["active"] = "false"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([samaritans, rows[hidden_key]])
+    text = out.getvalue() + GOOD + "\n"
+    before, audits = _directory(), AuditEntry.query.filter_by(action="resource.import").count()
+
+    preview = _upload(client, text)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "1 existing\n    entry gets a new number or address" in page
+    changes = page[page.index('class="table import-changes"'):page.index("</table>", page.index("import-changes"))]
+    assert f"<del>{old_phone}</del></td><td><ins>0800 666 666</ins>" in changes
+    assert "<ins>evenings</ins>" in changes and "will be hidden" in changes and "loses its verification" in changes
+    assert "Night Line" in page[page.index("import-additions"):]
+    assert "2099" not in changes
+    assert _directory() == before and AuditEntry.query.filter_by(action="resource.import").count() == audits
+
+    done = client.post("/admin/resources/import", data=_confirm_fields(preview), content_type="multipart/form-data")
+    assert done.status_code == 302
+    changed = Resource.query.filter_by(country="GB", kind="phone", name="Samaritans").one()
+    assert (changed.phone, changed.hours, changed.last_verified, changed.verified_by_id) == \
+        ("0800 666 666", "evenings", None, None)
+    country, kind, name = hidden_key.split("/", 2)
+    assert Resource.query.filter_by(country=country, kind=kind, name=name).one().active is False
+    assert Resource.query.filter_by(name="Night Line").one().last_verified is None
+    after = {(r["country"], r["kind"], r["name"]): r for r in _directory()}
+    untouched = [r for key, r in after.items() if key not in {("GB", "phone", "Samaritans"), (country, kind, name),
+                                                              ("GB", "phone", "Night Line")}]
+    assert untouched and all(r["last_verified"] for r in untouched), "entries the file left alone stay verified"
+    assert untouched == [r for r in before if (r["country"], r["kind"], r["name"]) in
+                         {(u["country"], u["kind"], u["name"]) for u in untouched}]
+    entry = AuditEntry.query.filter_by(action="resource.import").one()
+    assert entry.after["created"] == 1 and entry.after["updated"] == 2
+
+
+def test_confirm_is_refused_when_the_directory_changed_since_the_preview(app, client, make_member):
+    admin = make_member(role="admin")
+    login(client, admin.handle)
+    text = _csv(GOOD)
+    preview = _upload(client, text)
+    assert preview.status_code == 200
+    # Another admin changes the directory before this one confirms.
+    update_resource(admin, Resource.query.filter_by(country="GB", name="Samaritans").one(), {"hours": "changed"})
+    db.session.commit()
+    refused = client.post("/admin/resources/import", data=_confirm_fields(preview),
+                          content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "changed since this preview" in page
+    assert Resource.query.filter_by(name="Night Line").count() == 0
+    assert AuditEntry.query.filter_by(action="resource.import").count() == 0
+    # The page shows the new preview, which can be confirmed.
+    assert "Check these changes" in page
+    assert client.post("/admin/resources/import", data=_confirm_fields(refused),
+                       content_type="multipart/form-data").status_code == 302
+    assert Resource.query.filter_by(name="Night Line").count() == 1
+
+
+def test_confirm_applies_only_the_previewed_file_for_the_admin_who_previewed_it(app, client, make_member,
+                                                                              monkeypatch):
+    admin, other = make_member(role="admin"), make_member("second-admin", role="admin")
+    login(client, admin.handle)
+    preview = _upload(client, _csv(GOOD))
+    fields = _confirm_fields(preview)
+    before = _directory()
+    swapped = {**fields, "content": fields["content"].replace("0800 123 456", "0800 999 999")}
+    for data in (swapped, {**fields, "confirm_token": fields["confirm_token"][:-4] + "AAAA"},
+                 {**fields, "confirm_token": "x"}):
+        r = client.post("/admin/resources/import", data=data, content_type="multipart/form-data")
+        assert r.status_code == 400 and "upload" in r.get_data(as_text=True)
+    other_client = app.test_client()
+    login(other_client, other.handle)
+    r = other_client.post("/admin/resources/import", data=fields, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert _directory() == before and AuditEntry.query.filter_by(action="resource.import").count() == 0
+    from moderation.resources import io as resource_io
+    monkeypatch.setattr(resource_io, "PREVIEW_MAX_AGE", -1)  # the preview's hour is over
+    r = client.post("/admin/resources/import", data=fields, content_type="multipart/form-data")
+    assert r.status_code == 400 and "more than an hour old" in r.get_data(as_text=True)
+    assert _directory() == before
+    monkeypatch.undo()
+    assert client.post("/admin/resources/import", data=fields,
+                       content_type="multipart/form-data").status_code == 302, "within the hour it applies"
 
 
 def test_a_file_cannot_vouch_for_a_changed_number(app, make_member):
@@ -169,8 +290,7 @@ def test_csv_export_neutralises_formulas(app, make_member):
                                 "description": evil})
     db.session.commit()
     exported = export_csv()
-    import csv as csvlib
-    cells = [row["description"] for row in csvlib.DictReader(io.StringIO(exported)) if row["name"].startswith("Formula")]
+    cells = [row["description"] for row in csv.DictReader(io.StringIO(exported)) if row["name"].startswith("Formula")]
     assert len(cells) == 4 and all(c.startswith("'") for c in cells), cells
     from moderation.resources.io import _cell
     assert _cell("\tx") == "'\tx" and _cell("\rx") == "'\rx" and _cell("calm words") == "calm words"

@@ -480,6 +480,49 @@ def test_journey_5_admin_edits_a_hotline_and_help_page_shows_it_without_javascri
     assert hrefs == "tel:112", hrefs
 
 
+def test_journey_5b_admin_imports_a_changed_number_only_after_seeing_it(server, new_page, shot):
+    """The import preview in a real browser: nothing applies on upload, the changed number shows with its old
+    value, and the confirmation form (the file sent back by the browser, CRLF line ends) applies exactly that."""
+    from moderation.resources.io import COLUMNS
+    admin = server.member("admin")
+    page = new_page()
+    sign_in(page, server, admin)
+    header = ",".join(COLUMNS)
+
+    def upload(phone: str) -> None:
+        row = (f'Browser Night Line,phone,GB,{phone},,,,,en,evenings,false,everyone,"Two lines,\nof description",'
+               'true,2099-01-01,someone-else')
+        visit(page, server.url("/admin/resources/import"))
+        page.set_input_files("#file", files=[{"name": "directory.csv", "mimeType": "text/csv",
+                                              "buffer": f"{header}\n{row}\n".encode()}])
+        page.get_by_role("button", name="Preview the import").click()
+        page.wait_for_load_state()
+        page.get_by_role("heading", name="Check these changes before they apply").wait_for()
+        axe_check(page)
+
+    upload("0800 111 222")
+    assert "Browser Night Line" in page.locator(".import-additions").inner_text()
+    visit(page, server.url("/help?region=GB"))
+    assert "0800 111 222" not in page.locator("main").inner_text(), "a preview applies nothing"
+    upload("0800 111 222")
+    page.get_by_role("button", name="Apply these changes").click()
+    page.wait_for_url(re.compile(r"/admin/resources$"))
+    assert "1 added" in flash(page)
+
+    upload("0800 999 000")
+    changes = page.locator(".import-changes")
+    assert "0800 111 222" in changes.locator("del").first.inner_text()
+    assert "0800 999 000" in changes.locator("ins").first.inner_text()
+    assert "gets a new number" in page.locator("main").inner_text()
+    shot(page, "5b-import-preview")
+    page.get_by_role("button", name="Apply these changes").click()
+    page.wait_for_url(re.compile(r"/admin/resources$"))
+    assert "1 updated" in flash(page), flash(page)
+    visit(page, server.url("/help?region=GB"))
+    text = page.locator("main").inner_text()
+    assert "0800 999 000" in text and "0800 111 222" not in text
+
+
 def test_journey_6_a_crisis_message_to_the_moderators_gets_help_at_once_and_reaches_the_live_inbox(server, new_page,
                                                                                                   shot):
     moderator, member = server.member("moderator"), server.member(region="GB")

@@ -181,6 +181,13 @@ def test_rate_limit(app_factory, make_member, token_for):
         assert len([e for e in got if e["name"] == "message"]) == 3
         errors = [payload(e) for e in got if e["name"] == "error"]
         assert errors[0]["code"] == "rate_limited"
+        assert not [e for e in got if e["name"] == "crisis_resources"], "an ordinary refused message brings no panel"
+        # Refused for speed, words that read as a crisis still bring help at once.
+        c.emit("send", {"room": ROOM, "body": "I can't do this anymore, I want to end my life tonight"})
+        got = c.get_received()
+        assert [payload(e)["code"] for e in got if e["name"] == "error"] == ["rate_limited"]
+        help_ = [payload(e) for e in got if e["name"] == "crisis_resources"]
+        assert len(help_) == 1 and help_[0]["resources"] and "html" in help_[0]
         c.disconnect()
 
 

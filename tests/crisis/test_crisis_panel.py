@@ -103,3 +103,31 @@ def test_panel_without_a_region_offers_to_set_one(app, make_member, connect, sco
     event = payloads(a, "crisis_resources")[0]
     assert event["emergency"] is None and event["resources"]
     assert "Set region" in event["html"] and "https://" in event["html"]
+
+
+def test_a_reply_form_refused_for_speed_shows_the_crisis_panel_first(app_factory, make_member):
+    """A page write refused with 429 whose words read as a crisis: the error page leads with the crisis panel
+    (emergency number first, tap to call), like the API's refusal carries the resources."""
+    app = app_factory(RATELIMIT_ENABLED=True, NEW_ACCOUNT_REPLY_LIMIT="1 per hour")
+    with app.app_context():
+        from tests.conftest import ScoreControl
+        ScoreControl(app)
+        member = make_member(region="GB")
+        thread_id = _any_thread(app, member)
+        client = app.test_client()
+        login(client, member.handle)
+        first = client.post(f"/t/{thread_id}/reply", data={"body": "thanks everyone"})
+        assert first.status_code in (200, 302)
+        refused = client.post(f"/t/{thread_id}/reply", data={"body": "i have the pills ready and i will take them tonight"})
+        assert refused.status_code == 429
+        html = refused.get_data(as_text=True)
+        assert 'crisis-panel' in html and html.index("crisis-panel") < html.index("<h1")
+        assert hrefs(html)[0] == "tel:999"  # the region's emergency number, first
+        ordinary = client.post(f"/t/{thread_id}/reply", data={"body": "see you all tomorrow"})
+        assert ordinary.status_code == 429 and "crisis-panel" not in ordinary.get_data(as_text=True)
+
+
+def _any_thread(app, member) -> int:
+    from community.forum.services import create_thread, get_board
+    thread, _post, _verdict = create_thread(member, get_board("anxiety"), "A thread title", "hello there")
+    return thread.id

@@ -110,3 +110,60 @@ def test_crisis_reply_gets_help_during_an_edit_flood(app, make_member, token_for
         body = r.json()
         assert body["hold_reason"] == "self_harm", f"crisis reply came back {body['hold_reason']!r} under the flood"
         assert body["resources"] and body["emergency"], "no help in the same response"
+
+
+def test_crisis_reply_over_its_rate_limit_during_an_edit_flood_still_gets_help(app, make_member, token_for,
+                                                                               tmp_path):
+    """Rate limits on (production): a new member's crisis replies past their reply budget are refused with 429,
+    and each refusal still carries the crisis resources for their region; the flooder's edits are refused too.
+    Counted, not timed: every crisis reply response, accepted or refused, has help in it."""
+    flooder, crisis = make_member("edit-flooder"), make_member("over-budget", region="GB")
+    db.session.commit()
+    flood_auth, crisis_auth = token_for(flooder), token_for(crisis)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "true",
+           "RATELIMIT_STORAGE_URI": "memory://", "NEW_ACCOUNT_REPLY_LIMIT": "2 per hour",
+           "SECRET_KEY": "edit-flood-test", "MODERATION_TOXICITY_BACKEND": "lexicon",
+           "MODERATION_SELF_HARM_BACKEND": "lexicon", "MODERATION_TIMEOUT": "4.0", "SITE_URL": "",
+           "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_SERVER, str(port), str(tmp_path / "inst")], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(port, proc, time.monotonic() + 90)
+        post_id = requests.post(f"{base}/api/v1/boards/anxiety/threads", headers=flood_auth, timeout=30,
+                                json={"title": "Drafts", "body": "a first version"}).json()["post"]["id"]
+        thread_id = requests.post(f"{base}/api/v1/boards/anxiety/threads", headers=crisis_auth, timeout=30,
+                                  json={"title": "Evening", "body": "just checking in"}).json()["thread"]["id"]
+        edits: list[int] = []
+
+        def flood(first: int) -> None:  # 3 loops x 4 edits: more than the 10 per minute an edit budget allows
+            for n in range(first, first + 4):
+                edits.append(requests.patch(f"{base}/api/v1/posts/{post_id}", headers=flood_auth, timeout=30,
+                                            json={"body": ("a long edit " * 900)[:9_990] + f"{n:04d}"}).status_code)
+
+        loops = [threading.Thread(target=flood, args=(n * 100,), daemon=True) for n in range(3)]
+        for t in loops:
+            t.start()
+        replies = [requests.post(f"{base}/api/v1/threads/{thread_id}/posts", headers=crisis_auth, timeout=30,
+                                 json={"body": f"I can't do this anymore. I want to end my life tonight ({n})"})
+                   for n in range(4)]
+        for t in loops:
+            t.join(60)
+        ordinary = requests.post(f"{base}/api/v1/threads/{thread_id}/posts", headers=crisis_auth, timeout=30,
+                                 json={"body": "thanks everyone, a calmer day"})
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+    assert len(edits) == 12 and 429 in edits and 500 not in edits, edits
+    statuses = [r.status_code for r in replies]
+    assert statuses.count(201) == 2 and statuses.count(429) == 2, statuses
+    for r in replies:
+        body = r.json()
+        assert body["resources"] and body["emergency"], f"{r.status_code} crisis reply without help: {body}"
+        if r.status_code == 429:
+            assert body["error"]["code"] == "rate_limited" and body["support_message"]
+            assert body["emergency"]["phone"] == "999", "the member's region (GB) chooses the lines"
+    assert ordinary.status_code == 429 and "resources" not in ordinary.json(), "only words that read as a crisis"

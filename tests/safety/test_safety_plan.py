@@ -76,11 +76,12 @@ def test_key_rotation_old_key_second_still_decrypts(app, make_member):
         safety_plan.get_plan(owner)
 
 
-def test_key_generated_once_into_instance_folder(app, make_member):
+def test_key_generated_once_into_its_own_folder(app, make_member):
     app.config.pop("SAFETY_PLAN_KEY", None)
     owner = make_member("instance-key")
     safety_plan.save_plan(owner, _plan(distractions=["music"]))
-    key_file = Path(app.instance_path) / "safety_plan_key"
+    key_file = Path(app.instance_path).parent / "keys" / "safety_plan_key"
+    assert not (Path(app.instance_path) / "safety_plan_key").exists()
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
     Fernet(key_file.read_text().strip().encode())
     assert safety_plan.get_plan(owner)["distractions"] == ["music"]
