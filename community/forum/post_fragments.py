@@ -11,7 +11,8 @@ shown; old keys fall out of the LRU. Posts that carry an author-only status (hel
 which reads appeals) are always rendered afresh.
 
 POST_FRAGMENT_CACHE_SIZE (default 2000 fragments; 0 turns it off) bounds the memory; a post whose HTML is over
-FRAGMENT_MAX_CHARS is rendered each time instead of kept.
+FRAGMENT_MAX_CHARS is rendered each time instead of kept. Off while templates auto-reload (debug), since the
+template itself may change under a running process.
 """
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ def render_post(post: Post, viewer, can_edit, can_delete) -> Markup:
     """`forum/_post.html` for this post as `viewer` (a Member or None) sees it, from the cache where it can be."""
     filtered = viewer is not None and blocks.post_is_filtered(viewer, post)
     limit = int(current_app.config.get("POST_FRAGMENT_CACHE_SIZE") or 0)
+    if current_app.jinja_env.auto_reload:  # debug: the template may change under a running process
+        limit = 0
     if limit <= 0 or (post.status != PUBLISHED and post.deleted_at is None):
         return _render(post, viewer, can_edit, can_delete, filtered)
     html = str(post_html(post))
@@ -99,5 +102,5 @@ def render_post(post: Post, viewer, can_edit, can_delete) -> Markup:
 
 
 def clear() -> None:
-    """Forget every kept fragment (tests; a template change needs a restart anyway)."""
+    """Forget every kept fragment."""
     _fragments.clear()
