@@ -195,6 +195,12 @@ def is_filtered(viewer: Member | None, *texts) -> bool:
     return bool(words) and matches(words, *texts)
 
 
+def post_is_filtered(viewer: Member | None, post) -> bool:
+    """Do the viewer's muted words hide this post (its body, content warning, and the title of an opening post)?"""
+    return viewer is not None and is_filtered(viewer, post.body, post.content_warning,
+                                              post.thread.title if post.is_opening else None)
+
+
 def muters_among(member_ids, *texts) -> set[int]:
     """Which of `member_ids` have a muted word matching these texts (for live chat)."""
     member_ids = set(member_ids)

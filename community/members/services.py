@@ -10,12 +10,13 @@ import re
 import secrets
 from datetime import timedelta
 
-import pycountry
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
+from community import countries as iso_countries
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db
 from community.members import limits, sessions
@@ -167,7 +168,7 @@ def validate_region(region) -> str | None:
     """An ISO 3166-1 alpha-2 code (upper-cased), or None to clear it."""
     if region is None or region == "":
         return None
-    if not isinstance(region, str) or pycountry.countries.get(alpha_2=region.strip().upper()) is None:
+    if not isinstance(region, str) or not iso_countries.is_country(region.strip()):
         raise ServiceError("invalid_region", "Region must be a two-letter country code such as GB or US.",
                            field="region")
     return region.strip().upper()
@@ -175,7 +176,7 @@ def validate_region(region) -> str | None:
 
 def countries() -> list[tuple[str, str]]:
     """(code, name) pairs for region selectors, sorted by name."""
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+    return iso_countries.all_countries()
 
 
 def region_from_accept_language(accept_languages) -> str | None:
@@ -366,7 +367,9 @@ def issue_token(member: Member) -> str:
 def member_for_token(raw: str) -> Member | None:
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    # The member comes with the token (one query, not two: every API request asks).
+    token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.member))
+                              .where(ApiToken.token_hash == _token_digest(raw)))
     if token is None or token.member.deleted_at is not None:
         return None
     now = utcnow()
