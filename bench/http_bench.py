@@ -12,7 +12,8 @@ What it does, in one run (every server on loopback, every phase bounded in time)
      - read:  GET /t/<id>          the thread page (HTML, 20 posts, anonymous reader: the page cache serves it)
      - read signed in: the same page with a signed-in member's session cookie (personal, never cached)
      - post:  POST /api/v1/threads/<id>/posts   a reply through the API, every body different, so each request is
-              screened by both classifiers, stored and broadcast, exactly as a member's post is;
+              screened by both classifiers, stored and broadcast, exactly as a member's post is; 16 members
+              take turns writing them (one member may only have a few posts waiting for screening at once);
 3. reports requests/s, p50 and p99 (wrk's own latency histogram, via a Lua `done` hook), non-2xx answers, the
    ratio to the hello ceiling and the targets (anonymous read >= 40 % of hello, signed-in read >= 20 %, create
    post >= 60 posts/s on each database); reads back from the stored verdicts which classifiers screened the posts;
@@ -54,8 +55,10 @@ REPLIES = ["Thank you for sharing this, it helps to know I'm not the only one.",
            "Same here. Walking to the shop and back was my win this week."]
 
 WRK_SCRIPT = r"""
-local method, body, token = os.getenv("BENCH_METHOD") or "GET", os.getenv("BENCH_BODY"), os.getenv("BENCH_TOKEN")
+local method, body = os.getenv("BENCH_METHOD") or "GET", os.getenv("BENCH_BODY")
 local cookie = os.getenv("BENCH_COOKIE") or ""
+local tokens = {}
+for t in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do tokens[#tokens + 1] = t end
 local counter = 0
 local thread_id = 0
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
@@ -65,6 +68,9 @@ request = function()
   counter = counter + 1
   local text = string.format("%s (reply %d-%d)", body, tid, counter)
   local payload = '{"body": "' .. text .. '"}'
+  -- The writers take turns (each wrk thread its own rotation), so no member has more than a post or two in
+  -- flight: one member's own screening queue is bounded (moderation/scheduling.py) and would hold the rest.
+  local token = tokens[((tid + counter * 2) % #tokens) + 1]
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token},
                     payload)
 end
@@ -89,12 +95,14 @@ def machine() -> dict:
 # --- databases ---------------------------------------------------------------------------------------------------
 
 class Database(ThrowawayDatabase):
-    """A migrated database with one member (API token) and one thread of 20 replies."""
+    """A migrated database with one member (API token, a session for the signed-in read) who starts a thread of
+    20 posts, and `writers` more members with API tokens who write the replies of the post workload."""
 
-    def __init__(self, kind: str, tmp: Path):
+    def __init__(self, kind: str, tmp: Path, writers: int = 16):
         super().__init__(tmp, kind, f"http-{kind}")
         self.handle = f"bench-{uuid.uuid4().hex[:6]}"
         self.token, self.thread_id = self._seed()
+        self.writer_tokens = self._writers(writers)
 
     def _seed(self) -> tuple[str, int]:
         from community.extensions import db
@@ -116,6 +124,15 @@ class Database(ThrowawayDatabase):
                             json={"body": f"{REPLIES[i % len(REPLIES)]} ({i})"})
             assert r.status_code == 201, r.get_data(as_text=True)
         return token, thread_id
+
+    def _writers(self, n: int) -> list[str]:
+        from community.extensions import db
+        from community.members.services import create_member, issue_token
+        with self.app.app_context():
+            tokens = [issue_token(create_member(f"{self.handle}-w{i}", "a-bench-password", allow_reserved=True)[0])
+                      for i in range(n)]
+            db.session.remove()
+        return tokens
 
     def verdicts(self, after_id: int = 0) -> dict:
         """Which classifiers screened the posts the server made (id > after_id), and their statuses."""
@@ -250,12 +267,12 @@ def session_cookie(server: Server, db: Database) -> str:
 
 # --- load --------------------------------------------------------------------------------------------------------
 
-def wrk(url: str, args, tmp: Path, method: str = "GET", token: str = "", body: str = "", cookie: str = "") -> dict:
+def wrk(url: str, args, tmp: Path, method: str = "GET", tokens=(), body: str = "", cookie: str = "") -> dict:
     script = tmp / "bench.lua"
     script.write_text(WRK_SCRIPT)
     cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s",
            f"--timeout={args.timeout}s", "-s", str(script), url]
-    env = {**os.environ, "BENCH_METHOD": method, "BENCH_TOKEN": token, "BENCH_BODY": body, "BENCH_COOKIE": cookie}
+    env = {**os.environ, "BENCH_METHOD": method, "BENCH_TOKENS": ",".join(tokens), "BENCH_BODY": body, "BENCH_COOKIE": cookie}
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.duration + args.timeout + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
@@ -352,7 +369,7 @@ def main() -> int:
                                                  cookie=session_cookie(server, db))
             log(kind, "read signed in", round(results[f"{kind}_read_member"]["rps"], 1), "req/s")
             results[f"{kind}_post"] = wrk(f"{server.url}/api/v1/threads/{db.thread_id}/posts", args, tmp,
-                                          method="POST", token=db.token, body=REPLIES[0])
+                                          method="POST", tokens=db.writer_tokens, body=REPLIES[0])
             log(kind, "post", round(results[f"{kind}_post"]["rps"], 1), "req/s")
             if kind == "sqlite":
                 memory[f"Haven, {args.backend} models, after the read and post load"] = server.memory()

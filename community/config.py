@@ -80,6 +80,8 @@ def from_environment(instance_path: str) -> dict:
         # Anonymous thread and board views (community/page_cache.py): seconds a page may be reused at most (0 turns
         # the cache off); every write that changes a page invalidates it at once. Redis when REDIS_URL is set.
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "60")),
+        # Rendered posts kept in-process for signed-in thread pages (community/forum/post_fragments.py); 0 = off.
+        "POST_FRAGMENT_CACHE_SIZE": int(env.get("POST_FRAGMENT_CACHE_SIZE", "2000")),
         # Periodic work (moderation/jobs.py): "thread" runs it in each serving process (the embedded default);
         # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
         "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),

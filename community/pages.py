@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-import pycountry
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from community import countries as iso_countries
 from community.errors import ServiceError
 from community.extensions import db
 from community.forum.services import list_boards, post_html
@@ -53,7 +53,7 @@ def _country_code(value) -> str | None:
     if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isascii():
         return None
     code = value.strip().upper()
-    return code if code.isalpha() and pycountry.countries.get(alpha_2=code) is not None else None
+    return code if iso_countries.is_country(code) else None
 
 
 def help_region() -> tuple[str | None, bool]:
@@ -81,8 +81,7 @@ def help_page():
     at the top. Answers 200 for any input."""
     region, chosen = help_region()
     found = for_region(region)
-    place = pycountry.countries.get(alpha_2=region) if region else None
-    place_name = PLACE_NAMES.get(region) or (getattr(place, "common_name", None) or place.name if place else None)
+    place_name = PLACE_NAMES.get(region) or (iso_countries.name(region) if region else None)
     member = current_user._get_current_object() if current_user.is_authenticated else None
     response = make_response(render_template(
         "help.html", found=found, countries=countries(), region=region, place_name=place_name,

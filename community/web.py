@@ -13,11 +13,9 @@ from functools import wraps
 
 from flask import g, jsonify, request
 from flask_wtf import FlaskForm
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
-from moderation.resources.services import support_for_refused_text
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db, is_row_id, utcnow
@@ -108,7 +108,8 @@ def list_threads(board: Board, viewer: Member | None, page=1):
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
-    thread = db.session.get(Thread, thread_id) if is_row_id(thread_id) else None
+    thread = (db.session.get(Thread, thread_id, options=[joinedload(Thread.board)]) if is_row_id(thread_id)
+              else None)
     if thread is None or not can_view_thread(viewer, thread):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
     return thread
@@ -132,8 +133,9 @@ def _post_visibility(viewer: Member | None, model=Post):
 
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
+    # The verdict (JSON, decoded per row) is never shown in a listing: not read.
     query = (select(Post).where(Post.thread_id == thread.id, _post_visibility(viewer))
-             .options(joinedload(Post.author)))
+             .options(joinedload(Post.author), defer(Post.verdict)))
     pagination = page_of(query, order=(Post.created_at.asc(), Post.id.asc()),
                          reverse=(Post.created_at.desc(), Post.id.desc()), page=validate_page(page),
                          per_page=POSTS_PER_PAGE)

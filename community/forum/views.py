@@ -5,7 +5,7 @@ from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.write_limits import write_limit
 from community import page_cache
-from community.forum import forms, services
+from community.forum import forms, post_fragments, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
 from moderation.resources import for_member, support_for_verdict
@@ -117,9 +117,17 @@ def thread(thread_id):
 
 def _render_thread(found, viewer, reply_form, status: int = 200):
     pagination = services.list_posts(found, viewer, request.args.get("page"))
+
+    def can_edit(post):
+        return services.can_edit(viewer, post)
+
+    def can_delete(post):
+        return services.can_delete(viewer, post)
+
+    def render_post(post):
+        return post_fragments.render_post(post, viewer, can_edit, can_delete)
     return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
-                           can_edit=lambda p: services.can_edit(viewer, p),
-                           can_delete=lambda p: services.can_delete(viewer, p)), status
+                           render_post=render_post), status
 
 
 @bp.post("/t/<int:thread_id>/reply")

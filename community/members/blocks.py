@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db, iso, utcnow
-from community.members.models import Member
+from community.members.models import Member, find_by_handle
 from community.chat import presence
 
 BLOCKS_MAX = 1000
@@ -55,7 +55,6 @@ def _forget(member_id: int) -> None:
 # --- blocks ------------------------------------------------------------------------------------------------------
 
 def _target(handle) -> Member:
-    from community.members.services import find_by_handle
     member = find_by_handle(handle) if isinstance(handle, str) else None
     if member is None or member.deleted_at is not None:
         raise NotFound("member_not_found", "There is no member with that handle.", field="handle")
@@ -190,6 +189,12 @@ def is_filtered(viewer: Member | None, *texts) -> bool:
     """Does any of the viewer's muted words appear in these texts (body, content warning...)?"""
     words = muted_words(viewer)
     return bool(words) and matches(words, *texts)
+
+
+def post_is_filtered(viewer: Member | None, post) -> bool:
+    """Do the viewer's muted words hide this post (its body, content warning, and the title of an opening post)?"""
+    return viewer is not None and is_filtered(viewer, post.body, post.content_warning,
+                                              post.thread.title if post.is_opening else None)
 
 
 def muters_among(member_ids, *texts) -> set[int]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_login import UserMixin
+from sqlalchemy import select
 
 from community.extensions import db, utcnow
 
@@ -99,3 +100,10 @@ class SafetyPlan(db.Model):
     # A Fernet token of the plan's JSON; nothing of the plan is stored in the clear.
     ciphertext = db.Column(db.Text, nullable=False)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+def find_by_handle(handle: str) -> Member | None:
+    """The member with this handle (case and surrounding space ignored), deleted or not; None for anything else."""
+    if not isinstance(handle, str) or "\x00" in handle:  # PostgreSQL refuses NUL in text, even to compare
+        return None
+    return db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))

@@ -10,16 +10,18 @@ import re
 import secrets
 from datetime import timedelta
 
-import pycountry
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
+from community import countries as iso_countries
+from community import realtime
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db, is_row_id, utcnow
 from community.members import limits, sessions
-from community.members.models import MEMBER, ROLES, ApiToken, Member, ReleasedHandle
+from community.members.models import ApiToken, find_by_handle, Member, MEMBER, ReleasedHandle, ROLES
 from moderation.screen import screen, screen_handle
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
@@ -167,7 +169,7 @@ def validate_region(region) -> str | None:
     """An ISO 3166-1 alpha-2 code (upper-cased), or None to clear it."""
     if region is None or region == "":
         return None
-    if not isinstance(region, str) or pycountry.countries.get(alpha_2=region.strip().upper()) is None:
+    if not isinstance(region, str) or not iso_countries.is_country(region.strip()):
         raise ServiceError("invalid_region", "Region must be a two-letter country code such as GB or US.",
                            field="region")
     return region.strip().upper()
@@ -175,7 +177,7 @@ def validate_region(region) -> str | None:
 
 def countries() -> list[tuple[str, str]]:
     """(code, name) pairs for region selectors, sorted by name."""
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+    return iso_countries.all_countries()
 
 
 def region_from_accept_language(accept_languages) -> str | None:
@@ -189,12 +191,6 @@ def region_from_accept_language(accept_languages) -> str | None:
                 except ServiceError:
                     continue
     return None
-
-
-def find_by_handle(handle: str) -> Member | None:
-    if not isinstance(handle, str) or "\x00" in handle:  # PostgreSQL refuses NUL in text, even to compare
-        return None
-    return db.session.scalar(select(Member).where(Member.handle_key == handle.strip().lower()))
 
 
 def existing_member(handle: str) -> Member:
@@ -299,7 +295,6 @@ def change_password(member: Member, current: str, new: str) -> None:
 
 def _end_every_session(member: Member) -> None:
     """Session cookies (epoch), every API token and every live socket, on every process (after the commit)."""
-    from community import realtime
     member.session_epoch += 1
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
     sessions.end_all(member)
@@ -333,7 +328,6 @@ def set_role(member: Member, role: str) -> Member:
     """
     if role not in ROLES:
         raise ServiceError("invalid_role", f"Role must be one of {', '.join(ROLES)}.")
-    from community import realtime
     member.role = role
     member.session_epoch += 1
     realtime.end_live_sessions(member.id)
@@ -374,7 +368,9 @@ def issue_token(member: Member) -> str:
 def member_for_token(raw: str) -> Member | None:
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    # The member comes with the token (one query, not two: every API request asks).
+    token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.member))
+                              .where(ApiToken.token_hash == _token_digest(raw)))
     if token is None or token.member.deleted_at is not None:
         return None
     now = utcnow()
@@ -417,7 +413,6 @@ def revoke_token_id(member: Member, token_id) -> bool:
         return False
     deleted = db.session.query(ApiToken).filter_by(id=token_id, member_id=member.id).delete()
     if deleted:
-        from community import realtime
         realtime.end_live_sessions(member.id)  # a socket opened with it must reconnect (and is refused)
     db.session.commit()
     return bool(deleted)

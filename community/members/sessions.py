@@ -53,6 +53,16 @@ def _current_row() -> MemberSession | None:
     return db.session.scalar(select(MemberSession).where(MemberSession.key_hash == _digest(raw)))
 
 
+def live_member(member_id: int) -> Member | None:
+    """The member `member_id` if this browser's server-side session is theirs and still exists: the member and the
+    session row in one query (every signed-in request asks)."""
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw or len(raw) > 100:
+        return None
+    return db.session.scalar(select(Member).join(MemberSession, MemberSession.member_id == Member.id)
+                             .where(Member.id == member_id, MemberSession.key_hash == _digest(raw)))
+
+
 def is_live(member: Member) -> bool:
     row = _current_row()
     return row is not None and row.member_id == member.id

@@ -25,11 +25,10 @@ def load_member(session_id: str):
     member_id, _, epoch = session_id.partition(":")
     if not member_id.isdigit() or not epoch.isdigit():
         return None
-    member = db.session.get(Member, int(member_id))
+    # None when signed out (this cookie may be a copy): the server-side session is gone.
+    member = sessions.live_member(int(member_id))
     # An older epoch means "signed out everywhere", a password change or a role change since this cookie was set.
     if member is None or member.session_epoch != int(epoch) or member.deleted_at is not None:
-        return None
-    if not sessions.is_live(member):  # signed out (this cookie may be a copy): the server-side session is gone
         return None
     return member
 
@@ -224,8 +223,7 @@ def _safety_context():
     def post_filtered(post) -> bool:
         if not current_user.is_authenticated:
             return False
-        return blocks_service.is_filtered(current_user, post.body, post.content_warning,
-                                          post.thread.title if post.is_opening else None)
+        return blocks_service.post_is_filtered(current_user._get_current_object(), post)
 
     def safety_plan_exists() -> bool:
         return current_user.is_authenticated and safety_plan.has_plan(current_user)

