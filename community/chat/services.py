@@ -17,6 +17,7 @@ from community.errors import Forbidden, NotFound, ServiceError
 from community.extensions import db
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
 from community.members.models import Member, utcnow
+from community.rendering import RENDERER_VERSION, render_markdown
 
 BODY_MAX = 2000
 PAGE_SIZE = 50
@@ -162,9 +163,39 @@ def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
 
 # --- messages ----------------------------------------------------------------------------------------------------
 
+def store_html(message: ChatMessage) -> None:
+    """Render the message's Markdown (links as plain text, sanitised) once, to store with it."""
+    message.html = str(render_markdown(message.body, links=False))
+    message.html_version = RENDERER_VERSION
+
+
 def render(message: ChatMessage) -> str:
-    from community.rendering import render_markdown
+    """The stored HTML; only a row of another renderer version not yet re-rendered by `forum rerender` is rendered
+    here (and not stored: reads never write)."""
+    if message.html is not None and message.html_version == RENDERER_VERSION:
+        return message.html
     return str(render_markdown(message.body, links=False))
+
+
+RERENDER_BATCH = 500
+
+
+def rerender(*, everything: bool = False) -> dict:
+    """Render the stored HTML of chat messages again with the current renderer (the rows of another version, or all
+    with `everything`), committed in batches."""
+    stale = or_(ChatMessage.html_version.is_(None), ChatMessage.html_version != RENDERER_VERSION)
+    done, last = 0, 0
+    while True:
+        query = select(ChatMessage).where(ChatMessage.id > last).order_by(ChatMessage.id).limit(RERENDER_BATCH)
+        batch = list(db.session.scalars(query if everything else query.where(stale)))
+        if not batch:
+            break
+        for message in batch:
+            store_html(message)
+        db.session.commit()
+        done += len(batch)
+        last = batch[-1].id
+    return {"rerendered": done, "version": RENDERER_VERSION}
 
 
 def message_to_dict(message: ChatMessage) -> dict:
@@ -230,6 +261,7 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     body = verdict.apply_censor(body)  # censor watched words: stored (and so sent live) censored
     message = ChatMessage(room=room, author=author, body=body, status=verdict.status,
                           hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
+    store_html(message)  # rendered once: the live event and every history page read it
     db.session.add(message)
     db.session.flush()
     if verdict.queue_kind is not None:  # held, removed, or published with a check-in / flag for a moderator
