@@ -28,6 +28,7 @@ Needs Redis for the two-process runs (BENCH_REDIS_URL, default redis://127.0.0.1
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -42,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import ROOT, ThrowawayDatabase, free_port, log, percentile, production_command  # noqa: E402
 from _support import machine as basic_machine  # noqa: E402
+from socketio_load import Connection, Loop  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,6 +90,24 @@ class Database(ThrowawayDatabase):
             db.session.commit()
             db.session.remove()
         return slug
+
+    def published(self, slug: str, marker: str, sent: int, timeout: float = 60.0) -> int:
+        """How many of the phase's messages were published (held ones reach their author only, by design), once all
+        `sent` are stored (bounded wait)."""
+        from sqlalchemy import func, select
+
+        from community.chat.models import ChatMessage, ChatRoom
+        from community.extensions import db
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.app.app_context():
+                rows = dict(db.session.execute(select(ChatMessage.status, func.count(ChatMessage.id)).join(ChatRoom)
+                                               .where(ChatRoom.slug == slug, ChatMessage.body.like(f"%#{marker}%"))
+                                               .group_by(ChatMessage.status)).all())
+                db.session.remove()
+            if sum(rows.values()) >= sent or time.monotonic() > deadline:
+                return rows.get("published", 0)
+            time.sleep(0.2)
 
     def backends_used(self, slug: str, marker: str) -> dict:
         """What the server did with this phase's messages (bodies ending "#<marker>..."): how many are stored, how
@@ -239,40 +259,30 @@ class Run:
         return sum(v for _, v in items), sum(1 for _, v in items if v >= n_clients)
 
 
-def make_client(url: str, token: str, run: Run, room: str):
-    import socketio
-    c = socketio.Client(reconnection=False)
-    mine: dict[str, threading.Event] = {}
-    joined = threading.Event()
-
-    def on_message(data):
-        ev = mine.get(run.on_message(data))
+def on_event(run: Run):
+    """Every connection's server events: deliveries are timed; a connection's own message (echo), `held` or `error`
+    wakes whoever waits for it."""
+    def handle(conn: Connection, name: str, data) -> None:
+        if name == "message":
+            key = run.on_message(data)
+        elif name == "held":
+            key = data.get("body", "").rsplit("#", 1)[-1] if isinstance(data, dict) else ""
+            with run.lock:
+                run.held += 1
+        elif name == "error":
+            with run.lock:
+                run.errors.append(data)
+            for ev in list(conn.waiters.values()):
+                ev.set()
+            return
+        elif name == "joined":
+            key = "joined"
+        else:
+            return
+        ev = conn.waiters.get(key)
         if ev is not None:
             ev.set()
-
-    def on_held(data):
-        key = data.get("body", "").rsplit("#", 1)[-1] if isinstance(data, dict) else ""
-        with run.lock:
-            run.held += 1
-        ev = mine.get(key)
-        if ev is not None:
-            ev.set()
-
-    def on_error(data):
-        with run.lock:
-            run.errors.append(data)
-        for ev in list(mine.values()):
-            ev.set()
-
-    c.on("message", on_message)
-    c.on("held", on_held)
-    c.on("error", on_error)
-    c.on("joined", lambda data: joined.set())
-    c.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=20)
-    c.emit("join", {"room": room})
-    if not joined.wait(20):
-        raise RuntimeError(f"a client was not let into the room on {url}")
-    return c, mine
+    return handle
 
 
 class Room:
@@ -287,43 +297,53 @@ class Room:
             redis.Redis.from_url(self.redis_url, socket_timeout=2).ping()
         self.slug = db.new_room()
         self.run = Run()
-        self.clients: list = []
+        self.loop = Loop()
+        self.clients: list[Connection] = []
         self.servers = Servers(n_procs, db.url, self.redis_url, args.backend, args.server, tmp, args.threads, root)
         try:
             self.startup_s = round(self.servers.wait_ready(args.start_timeout), 1)
             log(f"[{n_clients} clients / {n_procs} proc / {root.name}] servers up in {self.startup_s}s; connecting")
             t0 = time.monotonic()
-            slots = [None] * n_clients
-
-            def connect(i):
-                port = self.servers.ports[i % n_procs]
-                slots[i] = make_client(f"http://127.0.0.1:{port}", tokens[i], self.run, self.slug)
-            for start in range(0, n_clients, 10):  # ten handshakes at a time
-                batch = [threading.Thread(target=connect, args=(i,), daemon=True)
-                         for i in range(start, min(start + 10, n_clients))]
-                for t in batch:
-                    t.start()
-                for t in batch:
-                    t.join(60)
-            if any(slot is None for slot in slots):
-                raise RuntimeError(f"some clients did not join:\n{self.servers.tail(self.servers.ports[0])}")
-            self.clients = slots
+            self.clients = self.loop.call(self._connect_all(tokens[:n_clients]), timeout=300)
             self.connect_s = round(time.monotonic() - t0, 1)
             self._warm_up(args)
         except BaseException:
             self.close()
             raise
 
+    async def _connect_all(self, tokens: list[str]) -> list[Connection]:
+        handler = on_event(self.run)
+        gate = asyncio.Semaphore(10)  # ten handshakes at a time
+
+        async def one(i: int, token: str) -> Connection:
+            async with gate:
+                conn = Connection("127.0.0.1", self.servers.ports[i % self.n_procs], token, handler)
+                await conn.open()
+                joined = conn.waiters["joined"] = asyncio.Event()
+                conn.emit("join", {"room": self.slug})
+                await asyncio.wait_for(joined.wait(), 20)
+                return conn
+        return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens))))
+
+    async def send_and_wait(self, conn: Connection, key: str, body: str, timeout: float) -> bool:
+        """Send one message and wait for its own echo (or `held`, or an error) on the sender's connection."""
+        ev = conn.waiters[key] = asyncio.Event()
+        with self.run.lock:
+            self.run.sent_at[key] = time.perf_counter()
+        conn.emit("send", {"room": self.slug, "body": body})
+        try:
+            await asyncio.wait_for(ev.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            conn.waiters.pop(key, None)
+
     def _warm_up(self, args) -> None:
         """One message through each process (models loading, first screening), not measured."""
         for p in range(self.n_procs):
-            c, mine = self.clients[p]
-            key = f"w{p}"
-            with self.run.lock:
-                self.run.sent_at[key] = time.perf_counter()
-            ev = mine[key] = threading.Event()
-            c.emit("send", {"room": self.slug, "body": f"warming up #{key}"})
-            if not ev.wait(args.start_timeout):
+            if not self.loop.call(self.send_and_wait(self.clients[p], f"w{p}", f"warming up #w{p}",
+                                                     args.start_timeout)):
                 raise RuntimeError(f"warm-up message {p} never came back:\n{self.servers.tail(self.servers.ports[p])}")
         self.settle("w", self.n_procs, 30)
         with self.run.lock:
@@ -339,7 +359,8 @@ class Room:
             time.sleep(0.05)
 
     def result(self, marker: str, sent: int, start: float, extra: dict) -> dict:
-        self.settle(marker, sent, 60)
+        published = self.db.published(self.slug, marker, sent)
+        self.settle(marker, published, 60)
         with self.run.lock:
             lat = [x * 1000 for x in self.run.latencies.get(marker, [])]
             end = max(self.run.last_delivery.get(marker, start), start)
@@ -350,8 +371,8 @@ class Room:
         elapsed = end - start
         out = {"clients": self.n_clients, "processes": self.n_procs, "redis": bool(self.redis_url),
                "startup_s": self.startup_s, "connect_s": self.connect_s, "messages_sent": sent,
-               "messages_fully_delivered": complete, "deliveries": delivered,
-               "deliveries_expected": sent * self.n_clients, "held_live": held, "errors": errors[:5],
+               "published": published, "messages_fully_delivered": complete, "deliveries": delivered,
+               "deliveries_expected": published * self.n_clients, "held_live": held, "errors": errors[:5],
                "elapsed_s": round(elapsed, 2), "p50_ms": round(percentile(lat, 50), 1),
                "p95_ms": round(percentile(lat, 95), 1), "p99_ms": round(percentile(lat, 99), 1),
                "max_ms": round(max(lat), 1) if lat else None,
@@ -361,62 +382,55 @@ class Room:
         return out
 
     def close(self) -> None:
-        for c, _ in self.clients:
-            try:
-                c.disconnect()
-            except Exception:  # noqa: BLE001
-                pass
+        for conn in self.clients:
+            self.loop.loop.call_soon_threadsafe(conn.close)
+        time.sleep(0.2)
+        self.loop.stop()
         self.servers.kill()
 
 
 def paced(room: Room, args) -> dict:
-    """`args.rate` messages a second in total for `args.seconds`, on a fixed schedule, from the first senders in
-    turn (they alternate between the processes)."""
+    """`args.rate` messages a second in total for `args.seconds`, on a fixed schedule (open loop), from the first
+    senders in turn (they alternate between the processes)."""
     senders = min(args.senders, room.n_clients)
     total = max(1, int(round(args.rate * args.seconds)))
     log(f"pace: {total} messages at {args.rate}/s from {senders} senders")
+
+    async def schedule(start: float) -> None:
+        for k in range(total):
+            pause = start + k / args.rate - time.perf_counter()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            key = f"p{k}"
+            with room.run.lock:
+                room.run.sent_at[key] = time.perf_counter()
+            room.clients[k % senders].emit("send", {"room": room.slug, "body": f"{BODIES[k % len(BODIES)]} #{key}"})
     start = time.perf_counter()
-    for k in range(total):
-        due = start + k / args.rate
-        pause = due - time.perf_counter()
-        if pause > 0:
-            time.sleep(pause)
-        c, _mine = room.clients[k % senders]
-        key = f"p{k}"
-        body = f"{BODIES[k % len(BODIES)]} #{key}"
-        with room.run.lock:
-            room.run.sent_at[key] = time.perf_counter()
-        c.emit("send", {"room": room.slug, "body": body})
+    room.loop.call(schedule(start))
     return room.result("p", total, start, {"phase": "pace", "rate": args.rate, "seconds": args.seconds,
                                            "senders": senders})
 
 
 def saturation(room: Room, args) -> dict:
+    """Each sender sends its messages closed loop: the next one when its own echo (or `held`) is back."""
     senders = min(args.senders, room.n_clients)
-    timeouts = [0]
+    log(f"saturation: {senders} senders x {args.messages} messages, closed loop")
 
-    def send_loop(s: int) -> None:
-        c, mine = room.clients[s]
+    async def sender(s: int) -> int:
+        missed = 0
         for m in range(args.messages):
             key = f"s{s}m{m}"
-            ev = mine[key] = threading.Event()
-            body = f"{BODIES[(s + m) % len(BODIES)]} #{key}"
-            with room.run.lock:
-                room.run.sent_at[key] = time.perf_counter()
-            c.emit("send", {"room": room.slug, "body": body})
-            if not ev.wait(args.message_timeout):
-                with room.run.lock:
-                    timeouts[0] += 1
+            if not await room.send_and_wait(room.clients[s], key, f"{BODIES[(s + m) % len(BODIES)]} #{key}",
+                                            args.message_timeout):
+                missed += 1
+        return missed
 
-    log(f"saturation: {senders} senders x {args.messages} messages, closed loop")
+    async def all_senders() -> int:
+        return sum(await asyncio.gather(*(sender(s) for s in range(senders))))
     start = time.perf_counter()
-    threads = [threading.Thread(target=send_loop, args=(s,), daemon=True) for s in range(senders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(args.messages * args.message_timeout + 10)
+    timeouts = room.loop.call(all_senders())
     out = room.result("s", senders * args.messages, start, {"phase": "saturation", "senders": senders,
-                                                            "timeouts": timeouts[0]})
+                                                            "timeouts": timeouts})
     out["msgs_per_s"] = round(out["messages_fully_delivered"] / out["elapsed_s"], 1) if out["elapsed_s"] else None
     return out
 
@@ -447,8 +461,8 @@ def _backend(r: dict) -> str:
 
 
 def _counts(r: dict) -> str:
-    return (f"{r['messages_sent']} sent, {r['stored']} stored, {r['screened']} screened, "
-            f"{r['deliveries']}/{r['deliveries_expected']} delivered")
+    return (f"{r['messages_sent']} sent, {r['stored']} stored, {r['screened']} screened, {r['published']} "
+            f"published: {r['deliveries']}/{r['deliveries_expected']} delivered")
 
 
 def markdown(pace: list[dict], sat: list[dict], anchors: dict, anchor_rev: str | None) -> str:
@@ -508,6 +522,9 @@ def main() -> int:
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
 
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the finally blocks kill the servers and drop the database
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     tmp = Path(tempfile.mkdtemp(prefix="haven-bench-"))
     info = machine()
     db = Database(tmp, prefer_postgres=not args.sqlite)
@@ -543,7 +560,7 @@ def main() -> int:
         Path(args.json).write_text(json.dumps({"pace": pace, "saturation": sat, "anchors": anchors,
                                                "machine": info, "database": db.kind, "args": vars(args)},
                                               indent=2))
-    problems = [r for r in pace + sat if r["deliveries"] < r["deliveries_expected"] or r["screened"] < r["stored"]
+    problems = [r for r in pace + sat if r["deliveries"] != r["deliveries_expected"] or r["screened"] < r["stored"]
                 or r["stored"] < r["messages_sent"]]
     return 1 if problems else 0
 
