@@ -29,8 +29,8 @@ import logging
 import time
 
 import socketio
-from socketio import packet
 from engineio import packet as eio_packet
+from socketio import packet
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ FILTER_MAX_AGE = 300.0  # seconds: the backstop if an invalidation is ever lost
 
 
 class _Guard(socketio.Manager):
-    """Local delivery (the last step on each process) with the two rules above."""
+    """Local delivery (the last step on each process) with the rules above."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,7 +168,7 @@ class _Guard(socketio.Manager):
                                                data=[data.get("event"), body]).encode()
             packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
                        for p in (encoded if isinstance(encoded, list) else [encoded])]
-            for eio_sid in recipients:
+            for eio_sid in recipients:  # as socketio.Manager.emit sends a packet encoded once to many
                 for p in packets:
                     try:
                         self.server._send_eio_packet(eio_sid, p)
