@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import realtime
 from community.crisis_panel import with_panel
@@ -274,7 +275,11 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     support = support_for_verdict(verdict, author)
     if support.get("resources") is not None:
         realtime.crisis_resources(author.id, with_panel(support, "chat"))
+    status = message.status
     db.session.commit()
+    # The caller (the socket event) reads the outcome: put the committed status back, so that reading it is not a
+    # reload of the whole row in a new transaction for every message.
+    set_committed_value(message, "status", status)
     return message
 
 
