@@ -27,6 +27,10 @@ class ChatMessage(db.Model):
     room_id = db.Column(db.Integer, db.ForeignKey("chat_rooms.id"), nullable=False)
     author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     body = db.Column(db.Text, nullable=False)
+    # Rendered once when written (community/chat/services.py store_html), read by the live event and history;
+    # `forum rerender` renders again the rows of another renderer version.
+    html = db.Column(db.Text, nullable=True)
+    html_version = db.Column(db.String(32), nullable=True)
     status = db.Column(db.String(16), nullable=False, default=HELD, index=True)
     hold_reason = db.Column(db.String(32), nullable=True)  # self_harm | toxicity | unscreened | ...
     # The screen's verdict that set `status` (scores, classifier versions, policy version, reasons).

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import realtime
 from community.crisis_panel import with_panel
@@ -18,6 +19,7 @@ from community.extensions import db
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
 from community.members.models import Member, utcnow
 from moderation.resources.services import support_for_refused_text
+from community.rendering import RENDERER_VERSION, render_markdown
 
 BODY_MAX = 2000
 PAGE_SIZE = 50
@@ -163,9 +165,39 @@ def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
 
 # --- messages ----------------------------------------------------------------------------------------------------
 
+def store_html(message: ChatMessage) -> None:
+    """Render the message's Markdown (links as plain text, sanitised) once, to store with it."""
+    message.html = str(render_markdown(message.body, links=False))
+    message.html_version = RENDERER_VERSION
+
+
 def render(message: ChatMessage) -> str:
-    from community.rendering import render_markdown
+    """The stored HTML; only a row of another renderer version not yet re-rendered by `forum rerender` is rendered
+    here (and not stored: reads never write)."""
+    if message.html is not None and message.html_version == RENDERER_VERSION:
+        return message.html
     return str(render_markdown(message.body, links=False))
+
+
+RERENDER_BATCH = 500
+
+
+def rerender(*, everything: bool = False) -> dict:
+    """Render the stored HTML of chat messages again with the current renderer (the rows of another version, or all
+    with `everything`), committed in batches."""
+    stale = or_(ChatMessage.html_version.is_(None), ChatMessage.html_version != RENDERER_VERSION)
+    done, last = 0, 0
+    while True:
+        query = select(ChatMessage).where(ChatMessage.id > last).order_by(ChatMessage.id).limit(RERENDER_BATCH)
+        batch = list(db.session.scalars(query if everything else query.where(stale)))
+        if not batch:
+            break
+        for message in batch:
+            store_html(message)
+        db.session.commit()
+        done += len(batch)
+        last = batch[-1].id
+    return {"rerendered": done, "version": RENDERER_VERSION}
 
 
 def message_to_dict(message: ChatMessage) -> dict:
@@ -239,6 +271,7 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     body = verdict.apply_censor(body)  # censor watched words: stored (and so sent live) censored
     message = ChatMessage(room=room, author=author, body=body, status=verdict.status,
                           hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
+    store_html(message)  # rendered once: the live event and every history page read it
     db.session.add(message)
     db.session.flush()
     if verdict.queue_kind is not None:  # held, removed, or published with a check-in / flag for a moderator
@@ -251,7 +284,11 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     support = support_for_verdict(verdict, author)
     if support.get("resources") is not None:
         realtime.crisis_resources(author.id, with_panel(support, "chat"))
+    status = message.status
     db.session.commit()
+    # The caller (the socket event) reads the outcome: put the committed status back, so that reading it is not a
+    # reload of the whole row in a new transaction for every message.
+    set_committed_value(message, "status", status)
     return message
 
 

@@ -73,6 +73,7 @@ def export(member: Member) -> dict:
 def delete_account(member: Member, password) -> None:
     """Delete `member`'s account after checking their password (ServiceError "wrong_password", 403)."""
     from community.chat.models import REMOVED, ChatMessage
+    from community.chat.services import store_html
     from community.forum import services as forum
     from community.forum.models import Post, PostRevision, Thread
     from community.members import blocks
@@ -110,6 +111,7 @@ def delete_account(member: Member, password) -> None:
         message.status, message.hold_reason = REMOVED, "author_deleted"
         if message.id not in queued_messages:
             message.body = ""
+            store_html(message)  # the stored rendering goes with the text
     db.session.query(SafetyPlan).filter_by(member_id=member.id).delete()
     db.session.query(blocks.Block).filter_by(blocker_id=member.id).delete()
     db.session.query(blocks.MutedWord).filter_by(member_id=member.id).delete()
