@@ -136,6 +136,7 @@ def _init_extensions(app: Flask) -> None:
     import functools
 
     from community import live_connections
+    from community.members import blocks
     origins = [app.config["SITE_URL"].rstrip("/")] if app.config.get("SITE_URL") else None
     channel = app.config.get("SOCKETIO_CHANNEL", "flask-socketio")
     if app.config.get("REDIS_URL"):
@@ -143,6 +144,7 @@ def _init_extensions(app: Flask) -> None:
     else:
         manager = live_connections.LocalManager()
     manager.staff_checker = functools.partial(community.sockets.still_staff, app)
+    manager.filter_loader = functools.partial(blocks.live_filters, app)
     socketio.init_app(app, async_mode=socketio_async_mode(), client_manager=manager,
                       cors_allowed_origins=origins, manage_session=False,
                       max_http_buffer_size=64 * 1024)

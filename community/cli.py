@@ -105,10 +105,13 @@ def seed():
 @forum_cli.command("rerender")
 @click.option("--all", "everything", is_flag=True, help="Every post, not only those rendered by another version.")
 def forum_rerender(everything):
-    """Render posts' stored HTML again after the sanitiser policy or the renderer changed."""
+    """Render posts' and chat messages' stored HTML again after the sanitiser policy or the renderer changed."""
+    from community.chat.services import rerender as rerender_chat
     from community.forum.services import rerender
     result = rerender(everything=everything)
     click.echo(f"Re-rendered {result['rerendered']} post(s) with renderer {result['version']}.")
+    result = rerender_chat(everything=everything)
+    click.echo(f"Re-rendered {result['rerendered']} chat message(s) with renderer {result['version']}.")
 
 
 @jobs_cli.command("worker")

@@ -13,32 +13,59 @@ managers here close that gap in two ways:
   demoted moderator reading the queue.
 
 `community.sockets` records (member id, epoch, token digest) for each connection at connect and registers the checker.
+
+Live chat messages are filtered here too, per connection, on the process that holds it: `chat_delivery` carries the
+message once (one payload, encoded once per process for everyone, once more for those who muted a word in it) with
+its author and texts, and each process skips the connections whose member blocked the author and marks it
+`"filtered": true` for those whose muted words match. Each member's filter (community.members.blocks.LiveFilter) is
+built when their connection joins a room and kept in this process; `chat_filters_changed` (a block, an unblock, a
+muted-word edit, through the message queue like any emit) drops it on every process, and the next delivery builds
+it again from the database. A filter is also rebuilt once it is FILTER_MAX_AGE seconds old, so even a lost
+invalidation cannot last.
 """
 from __future__ import annotations
 
 import logging
+import time
 
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet
 
 log = logging.getLogger(__name__)
 
 STAFF_ROOM = "staff"
 END_SESSIONS = "haven:end-sessions"  # internal: never sent to a client
+CHAT_DELIVERY = "haven:chat-delivery"  # internal: a chat message to filter per connection, then send as `event`
+FILTERS_CHANGED = "haven:filters-changed"  # internal: a member's blocks or muted words changed
+FILTER_MAX_AGE = 300.0  # seconds: the backstop if an invalidation is ever lost
 
 
 class _Guard(socketio.Manager):
-    """Local delivery (the last step on each process) with the two rules above."""
+    """Local delivery (the last step on each process) with the rules above."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.identities: dict[str, tuple] = {}  # sid -> (member id, session epoch at connect, token digest)
         self.staff_checker = None  # callable(identities) -> the sids whose member is still staff
+        self._init_filters()
+
+    def _init_filters(self) -> None:
+        self.filter_loader = None  # callable(member ids) -> {member id: LiveFilter}
+        self.filters: dict[int, tuple] = {}  # member id -> (LiveFilter, built at: monotonic seconds)
+        self.filter_generation: dict[int, int] = {}  # member id -> bumped by every invalidation
 
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
         namespace = namespace or "/"
         if event == END_SESSIONS:
             self._end_local(namespace, room)
+            return None
+        if event == CHAT_DELIVERY:
+            self._deliver_chat(namespace, room, data)
+            return None
+        if event == FILTERS_CHANGED:
+            self._forget_filter(data.get("member_id") if isinstance(data, dict) else None)
             return None
         if room == STAFF_ROOM:
             stale = self._stale_staff(namespace)
@@ -74,8 +101,79 @@ class _Guard(socketio.Manager):
             log.debug("could not disconnect %s", sid, exc_info=True)
 
     def disconnect(self, sid, namespace=None, **kwargs):
-        self.identities.pop(sid, None)
+        identity = self.identities.pop(sid, None)
+        if identity is not None and not any(other[0] == identity[0] for other in list(self.identities.values())):
+            self.filters.pop(identity[0], None)  # the member's last connection here: their filter goes with it
         return super().disconnect(sid, namespace=namespace, **kwargs)
+
+    # --- live chat filters ---------------------------------------------------------------------------------------
+
+    def _forget_filter(self, member_id) -> None:
+        if isinstance(member_id, int):
+            self.filter_generation[member_id] = self.filter_generation.get(member_id, 0) + 1
+            self.filters.pop(member_id, None)
+
+    def prepare_filters(self, member_ids) -> dict:
+        """Build (or reuse) the filters of these members: {member id: LiveFilter}; a member whose filter cannot be
+        built is left out (and so gets no chat delivery: fail closed)."""
+        now = time.monotonic()
+        ready, missing = {}, set()
+        for member_id in member_ids:
+            cached = self.filters.get(member_id)
+            if cached is not None and now - cached[1] < FILTER_MAX_AGE:
+                ready[member_id] = cached[0]
+            else:
+                missing.add(member_id)
+        if missing and self.filter_loader is not None:
+            generations = {m: self.filter_generation.get(m, 0) for m in missing}
+            try:
+                built = self.filter_loader(missing)
+            except Exception:  # noqa: BLE001 - cannot tell who blocked whom: deliver to none of them
+                log.exception("could not build live chat filters")
+                built = {}
+            for member_id, found in built.items():
+                ready[member_id] = found
+                if self.filter_generation.get(member_id, 0) == generations[member_id]:  # no change meanwhile
+                    self.filters[member_id] = (found, now)
+        return ready
+
+    def _deliver_chat(self, namespace, room, data) -> None:
+        """One chat message to this process's connections in `room`: skipped for whoever blocked the author, marked
+        "filtered" for whoever muted a word in it, encoded once per variant."""
+        if namespace not in self.rooms or not isinstance(data, dict):
+            return
+        author_id, texts, payload = data.get("author_id"), data.get("texts") or [], data.get("payload")
+        members = {}
+        for sid, eio_sid in self.get_participants(namespace, room):
+            identity = self.identities.get(sid)
+            if identity is None:  # not a signed-in connection we know: it gets nothing
+                continue
+            members[eio_sid] = identity[0]
+        if not members:
+            return
+        filters = self.prepare_filters(set(members.values()))
+        verdicts = {}  # member id -> None (skip) | False (plain) | True (filtered)
+        for member_id in set(members.values()):
+            found = filters.get(member_id)
+            if found is None or found.hides(author_id):
+                verdicts[member_id] = None
+            else:
+                verdicts[member_id] = member_id != author_id and found.mutes(texts)
+        plain = [eio_sid for eio_sid, m in members.items() if verdicts[m] is False]
+        muted = [eio_sid for eio_sid, m in members.items() if verdicts[m] is True]
+        for recipients, body in ((plain, payload), (muted, {**payload, "filtered": True})):
+            if not recipients:
+                continue
+            encoded = self.server.packet_class(packet.EVENT, namespace=namespace,
+                                               data=[data.get("event"), body]).encode()
+            packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
+                       for p in (encoded if isinstance(encoded, list) else [encoded])]
+            for eio_sid in recipients:  # as socketio.Manager.emit sends a packet encoded once to many
+                for p in packets:
+                    try:
+                        self.server._send_eio_packet(eio_sid, p)
+                    except Exception:  # noqa: BLE001 - one closing socket must not cost the others the message
+                        log.debug("could not deliver to %s", eio_sid, exc_info=True)
 
 
 class LocalManager(_Guard):
@@ -90,3 +188,4 @@ class RedisManager(socketio.RedisManager, _Guard):
         socketio.RedisManager.__init__(self, url, channel=channel, write_only=write_only)
         self.identities = {}
         self.staff_checker = None
+        self._init_filters()

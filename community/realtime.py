@@ -19,7 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from community.extensions import db, socketio
-from community.live_connections import END_SESSIONS, STAFF_ROOM
+from community.live_connections import CHAT_DELIVERY, END_SESSIONS, FILTERS_CHANGED, STAFF_ROOM
+from community.chat.models import message_to_dict
 from community.members.models import Member
 from moderation import signals
 from moderation.queue import messages
@@ -161,20 +162,26 @@ ERROR = "error"
 
 
 def chat_published(message) -> None:
-    """A message everyone in its room may now see (just sent, or approved by a moderator)."""
+    """A message everyone in its room may now see (just sent, or approved by a moderator). Serialised once here;
+    each process holding connections in the room filters it per connection from their cached filters
+    (community/live_connections.py): members who blocked the author get nothing, members who muted a word in it get
+    it marked "filtered"."""
     def build():
-        from community.chat.services import message_to_dict
-        from community.members.blocks import personalise_room_event
-        # Members who blocked the author are skipped; members who muted a word in it get it marked "filtered".
-        return personalise_room_event(CHAT_MESSAGE, message_to_dict(message), chat_room(message.room.slug),
-                                      message.room.slug, message.author_id, message.body)
+        delivery = {"event": CHAT_MESSAGE, "payload": message_to_dict(message), "author_id": message.author_id,
+                    "texts": [message.body]}
+        return [(CHAT_DELIVERY, delivery, chat_room(message.room.slug))]
     after_commit(build)
+
+
+def chat_filters_changed(member_id: int) -> None:
+    """After commit: the member changed their blocks or muted words. Every process drops its cached filter for the
+    member's connections (the next message builds it again), so the change holds without reconnecting."""
+    after_commit(lambda: [(FILTERS_CHANGED, {"member_id": member_id}, member_room(member_id))])
 
 
 def chat_held(message) -> None:
     """Only the author's own connections learn that their message is held (with its text, to show it greyed)."""
     def build():
-        from community.chat.services import message_to_dict
         data = message_to_dict(message)
         data["reason"] = message.hold_reason
         return [(CHAT_HELD, data, member_room(message.author_id))]

@@ -3,6 +3,7 @@ from flask import Blueprint, g, jsonify, request
 
 from community.web import optional_member, token_required
 from community.chat import services
+from community.chat.models import message_to_dict
 from community.members.blocks import is_filtered
 
 bp = Blueprint("chat_api", __name__, url_prefix="/api/v1")
@@ -18,7 +19,7 @@ def rooms():
 def history_page(room, member, before):
     found = services.history(room, member, before=before)
     more = len(found) == services.PAGE_SIZE
-    messages = [{**services.message_to_dict(m), "filtered": is_filtered(member, m.body)} for m in found]
+    messages = [{**message_to_dict(m), "filtered": is_filtered(member, m.body)} for m in found]
     return {"room": services.room_to_dict(room), "messages": messages,
             "before": found[0].id if (found and more) else None}
 

@@ -105,8 +105,12 @@ def _leave_all(sid: str) -> None:
 @chat_event("join")
 def on_join(member, data):
     room = services.open_room(_slug(data))
+    # The member's live filter (blocks, muted words) is built now, not per message (community/live_connections.py).
+    prepare = getattr(socketio.server.manager, "prepare_filters", None)
+    if prepare is not None:
+        prepare([member.id])
     join_room(realtime.chat_room(room.slug))
-    presence.add(room.slug, request.sid, member.handle, member.id)
+    presence.add(room.slug, request.sid, member.handle)
     realtime.reply(realtime.CHAT_JOINED, {"room": room.slug, "name": room.name})
     _announce(room.slug)
 

@@ -1,7 +1,8 @@
 """Chat rooms, their messages, and per-room mutes."""
 from __future__ import annotations
 
-from community.extensions import db, utcnow
+from community.extensions import db, iso, utcnow
+from community.rendering import RENDERER_VERSION, render_markdown
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 
@@ -26,6 +27,10 @@ class ChatMessage(db.Model):
     room_id = db.Column(db.Integer, db.ForeignKey("chat_rooms.id"), nullable=False)
     author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     body = db.Column(db.Text, nullable=False)
+    # Rendered once when written (community/chat/services.py store_html), read by the live event and history;
+    # `forum rerender` renders again the rows of another renderer version.
+    html = db.Column(db.Text, nullable=True)
+    html_version = db.Column(db.String(32), nullable=True)
     status = db.Column(db.String(16), nullable=False, default=HELD, index=True)
     hold_reason = db.Column(db.String(32), nullable=True)  # self_harm | toxicity | unscreened | ...
     # The screen's verdict that set `status` (scores, classifier versions, policy version, reasons).
@@ -50,3 +55,24 @@ class ChatMute(db.Model):
     by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
     reason = db.Column(db.String(300), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+# --- what a message shows: its HTML, rendered once when written, and its JSON form -----------------------------------
+
+def store_html(message: ChatMessage) -> None:
+    """Render the message's Markdown (links as plain text, sanitised) once, to store with it."""
+    message.html = str(render_markdown(message.body, links=False))
+    message.html_version = RENDERER_VERSION
+
+
+def render(message: ChatMessage) -> str:
+    """The stored HTML; only a row of another renderer version not yet re-rendered by `forum rerender` is rendered
+    here (and not stored: reads never write)."""
+    if message.html is not None and message.html_version == RENDERER_VERSION:
+        return message.html
+    return str(render_markdown(message.body, links=False))
+
+
+def message_to_dict(message: ChatMessage) -> dict:
+    return {"id": message.id, "room": message.room.slug, "author": message.author.handle, "body": message.body,
+            "html": render(message), "created_at": iso(message.created_at), "status": message.status}

@@ -4,9 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from community import realtime
-from community.chat.models import PUBLISHED, REMOVED, ChatMessage
+from community.chat.models import PUBLISHED, REMOVED, ChatMessage, message_to_dict
 from community.extensions import db, iso
-from community.chat.services import message_to_dict
 
 
 class MessageContent:
@@ -30,6 +29,9 @@ class MessageContent:
         return message.status
 
     def set_status(self, message, status, *, hold_reason, note, verdict=None):
+        # A message seen for the first time (chat.services.send) is only announced when published: its author
+        # learns of a hold or a removal from the send itself.
+        new = message.verdict is None
         was = message.status
         message.status = status
         message.hold_reason = None if status == PUBLISHED else hold_reason
@@ -39,6 +41,8 @@ class MessageContent:
             message.verdict = verdict
         if status == PUBLISHED and was != PUBLISHED:
             realtime.chat_published(message)
+        elif new:
+            pass
         elif status != PUBLISHED and was == PUBLISHED:
             realtime.chat_removed(message)
         elif status == REMOVED and was != REMOVED:

@@ -9,7 +9,6 @@ from flask import current_app
 _lock = threading.Lock()
 _local: dict[str, dict[str, str]] = {}      # slug -> {sid: handle}
 _joined: dict[str, set[str]] = {}           # sid -> slugs (the process serving a connection handles its leave)
-_members: dict[str, dict[str, int]] = {}    # slug -> {sid: member id} (live chat is filtered per member: blocks, mutes)
 
 
 def _redis():
@@ -29,23 +28,14 @@ def _key(slug: str) -> str:
     return f"haven:chat:presence:{slug}"
 
 
-def _members_key(slug: str) -> str:
-    return f"haven:chat:members:{slug}"
-
-
-def add(slug: str, sid: str, handle: str, member_id: int | None = None) -> None:
+def add(slug: str, sid: str, handle: str) -> None:
     r = _redis()
     if r is not None:
         r.hset(_key(slug), sid, handle)
         r.expire(_key(slug), 24 * 3600)
-        if member_id is not None:
-            r.hset(_members_key(slug), sid, member_id)
-            r.expire(_members_key(slug), 24 * 3600)
     else:
         with _lock:
             _local.setdefault(slug, {})[sid] = handle
-            if member_id is not None:
-                _members.setdefault(slug, {})[sid] = member_id
     with _lock:  # only once recorded (Redis down: the join fails and the connection is not counted as in the room)
         _joined.setdefault(sid, set()).add(slug)
 
@@ -58,11 +48,9 @@ def remove(slug: str, sid: str) -> bool:
     r = _redis()
     if r is not None:
         r.hdel(_key(slug), sid)
-        r.hdel(_members_key(slug), sid)
     else:
         with _lock:
             _local.get(slug, {}).pop(sid, None)
-            _members.get(slug, {}).pop(sid, None)
     return was_in
 
 
@@ -85,12 +73,3 @@ def handles(slug: str) -> list[str]:
             values = list(_local.get(slug, {}).values())
     return sorted(set(values), key=str.lower)
 
-
-def member_sids(slug: str) -> dict[str, int]:
-    """{connection id: member id} for everyone in the room now."""
-    r = _redis()
-    if r is not None:
-        raw = r.hgetall(_members_key(slug))
-        return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
-    with _lock:
-        return dict(_members.get(slug, {}))

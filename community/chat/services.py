@@ -9,20 +9,22 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import realtime
 from community.crisis_panel import with_panel
 from community.errors import Forbidden, NotFound, ServiceError
 from community.extensions import db, iso, utcnow
-from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom
+from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom, store_html
+from community.members.blocks import blocked_subquery
 from community.members.models import Member
+from community.rendering import RENDERER_VERSION
 from moderation import audit
+from moderation.apply import apply
 from moderation.queue.content import adapter_for
-from moderation.screen import screen
 from moderation.resources import support_for_verdict
-from moderation.queue.services import raise_for
-from community.rendering import render_markdown
 from moderation.resources.services import support_for_refused_text
+from moderation.screen import screen
 
 BODY_MAX = 2000
 PAGE_SIZE = 50
@@ -162,13 +164,25 @@ def update_room(actor: Member, room: ChatRoom, changes: dict) -> ChatRoom:
 
 # --- messages ----------------------------------------------------------------------------------------------------
 
-def render(message: ChatMessage) -> str:
-    return str(render_markdown(message.body, links=False))
+RERENDER_BATCH = 500
 
 
-def message_to_dict(message: ChatMessage) -> dict:
-    return {"id": message.id, "room": message.room.slug, "author": message.author.handle, "body": message.body,
-            "html": render(message), "created_at": iso(message.created_at), "status": message.status}
+def rerender(*, everything: bool = False) -> dict:
+    """Render the stored HTML of chat messages again with the current renderer (the rows of another version, or all
+    with `everything`), committed in batches."""
+    stale = or_(ChatMessage.html_version.is_(None), ChatMessage.html_version != RENDERER_VERSION)
+    done, last = 0, 0
+    while True:
+        query = select(ChatMessage).where(ChatMessage.id > last).order_by(ChatMessage.id).limit(RERENDER_BATCH)
+        batch = list(db.session.scalars(query if everything else query.where(stale)))
+        if not batch:
+            break
+        for message in batch:
+            store_html(message)
+        db.session.commit()
+        done += len(batch)
+        last = batch[-1].id
+    return {"rerendered": done, "version": RENDERER_VERSION}
 
 
 def _rate_limiter():
@@ -232,21 +246,22 @@ def send(room_slug, author: Member, body) -> ChatMessage:
 
     verdict = screen(body, author=author, context="chat_message")
     body = verdict.apply_censor(body)  # censor watched words: stored (and so sent live) censored
-    message = ChatMessage(room=room, author=author, body=body, status=verdict.status,
-                          hold_reason=verdict.hold_reason, verdict=verdict.record(), created_at=utcnow())
+    message = ChatMessage(room=room, author=author, body=body, status=HELD, created_at=utcnow())
+    store_html(message)  # rendered once: the live event and every history page read it
     db.session.add(message)
     db.session.flush()
-    if verdict.queue_kind is not None:  # held, removed, or published with a check-in / flag for a moderator
-        raise_for("message", message.id, author.id, verdict)
-    if message.status == PUBLISHED:
-        realtime.chat_published(message)
-    elif message.status == HELD:
+    apply(verdict, "message", message)  # status, hold, queue item; a published message goes to its room
+    if message.status == HELD:
         realtime.chat_held(message)
     # A crisis (held) or worry for someone else (published): help for the author alone, at once.
     support = support_for_verdict(verdict, author)
     if support.get("resources") is not None:
         realtime.crisis_resources(author.id, with_panel(support, "chat"))
+    status = message.status
     db.session.commit()
+    # The caller (the socket event) reads the outcome: put the committed status back, so that reading it is not a
+    # reload of the whole row in a new transaction for every message.
+    set_committed_value(message, "status", status)
     return message
 
 
@@ -262,7 +277,6 @@ def history(room: ChatRoom, viewer: Member | None, before=None, limit: int = PAG
     else:
         query = query.where(ChatMessage.status == PUBLISHED)
     if viewer is not None:
-        from community.members.blocks import blocked_subquery
         query = query.where(ChatMessage.author_id.notin_(blocked_subquery(viewer)))  # what the viewer blocked
     if before is not None:
         query = query.where(ChatMessage.id < before)

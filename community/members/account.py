@@ -22,6 +22,7 @@ from moderation import audit
 from community.members.safety_plan import SafetyPlan
 from community.forum.models import Post, PostRevision, Report, Thread
 from community.forum import services as forum
+from community.chat.services import store_html
 from community.chat.models import ChatMessage, REMOVED
 
 DELETED_HANDLE = "deleted member"
@@ -100,6 +101,7 @@ def delete_account(member: Member, password) -> None:
         message.status, message.hold_reason = REMOVED, "author_deleted"
         if message.id not in queued_messages:
             message.body = ""
+            store_html(message)  # the stored rendering goes with the text
     db.session.query(SafetyPlan).filter_by(member_id=member.id).delete()
     db.session.query(blocks.Block).filter_by(blocker_id=member.id).delete()
     db.session.query(blocks.MutedWord).filter_by(member_id=member.id).delete()

@@ -14,10 +14,10 @@ import re
 from flask import g, has_request_context
 from sqlalchemy import select
 
+from community import realtime
 from community.errors import Conflict, NotFound, ServiceError
 from community.extensions import db, iso, utcnow
 from community.members.models import Member, find_by_handle
-from community.chat import presence
 
 BLOCKS_MAX = 1000
 MUTED_WORDS_MAX = 100      # words or phrases per member
@@ -73,6 +73,7 @@ def block(blocker: Member, handle) -> Block:
         raise ServiceError("too_many_blocks", f"You can block at most {BLOCKS_MAX} members.")
     entry = Block(blocker_id=blocker.id, blocked_id=target.id, created_at=utcnow())
     db.session.add(entry)
+    realtime.chat_filters_changed(blocker.id)  # the blocker's live connections, on every process, after commit
     try:
         db.session.commit()
     except Exception:  # a double click raced us to the unique constraint
@@ -85,6 +86,8 @@ def block(blocker: Member, handle) -> Block:
 def unblock(blocker: Member, handle) -> None:
     target = _target(handle)
     deleted = db.session.query(Block).filter_by(blocker_id=blocker.id, blocked_id=target.id).delete()
+    if deleted:
+        realtime.chat_filters_changed(blocker.id)
     db.session.commit()
     _forget(blocker.id)
     if not deleted:
@@ -121,15 +124,6 @@ def is_blocked_by(viewer: Member | None, author_id: int) -> bool:
     return viewer is not None and author_id in blocked_ids(viewer)
 
 
-def blockers_among(author_id: int, member_ids) -> set[int]:
-    """Which of `member_ids` have blocked `author_id`."""
-    member_ids = set(member_ids)
-    if not member_ids:
-        return set()
-    return set(db.session.scalars(select(Block.blocker_id).where(Block.blocked_id == author_id,
-                                                                 Block.blocker_id.in_(member_ids))))
-
-
 # --- muted words -------------------------------------------------------------------------------------------------
 
 def clean_words(words) -> list[str]:
@@ -157,6 +151,7 @@ def set_muted_words(member: Member, words) -> list[str]:
     db.session.query(MutedWord).filter_by(member_id=member.id).delete()
     for word in cleaned:
         db.session.add(MutedWord(member_id=member.id, word=word, created_at=utcnow()))
+    realtime.chat_filters_changed(member.id)
     db.session.commit()
     _forget(member.id)
     return muted_words(member)
@@ -197,32 +192,43 @@ def post_is_filtered(viewer: Member | None, post) -> bool:
                                               post.thread.title if post.is_opening else None)
 
 
-def muters_among(member_ids, *texts) -> set[int]:
-    """Which of `member_ids` have a muted word matching these texts (for live chat)."""
-    member_ids = set(member_ids)
+
+# --- live chat: each connection's filter, built once ---------------------------------------------------------------
+
+class LiveFilter:
+    """What one member does not want to see live, ready for delivery: the ids they blocked and one regular
+    expression for all their muted words. Built when their connection joins a room and again after they change
+    their blocks or muted words (community/live_connections.py caches it per process), never per message."""
+
+    __slots__ = ("blocked", "pattern")
+
+    def __init__(self, blocked, words):
+        self.blocked = frozenset(blocked)
+        self.pattern = re.compile("|".join(f"(?:{_pattern(w).pattern})" for w in words), re.IGNORECASE) \
+            if words else None
+
+    def hides(self, author_id) -> bool:
+        return author_id in self.blocked
+
+    def mutes(self, texts) -> bool:
+        return self.pattern is not None and any(text and self.pattern.search(text) for text in texts)
+
+
+def live_filters(app, member_ids) -> dict:
+    """{member id: LiveFilter} for these members, in two queries whatever their number. Runs on the process that
+    holds the connections (at join, or at the first delivery after a change), in an app context of its own."""
+    member_ids = {m for m in member_ids if m is not None}
     if not member_ids:
-        return set()
-    by_member: dict[int, list[str]] = {}
-    for member_id, word in db.session.execute(select(MutedWord.member_id, MutedWord.word)
-                                              .where(MutedWord.member_id.in_(member_ids))):
-        by_member.setdefault(member_id, []).append(word)
-    return {member_id for member_id, words in by_member.items() if matches(words, *texts)}
-
-
-# --- live chat: one room emit, personalised on the server ----------------------------------------------------------
-
-def personalise_room_event(name: str, payload: dict, room: str, slug: str, author_id: int, *texts) -> list:
-    """[(event, payload, to, skip_sid)]: the room gets the event except the connections of members who blocked the
-    author (they get nothing) or muted a word in it (they get it once, to their own connection, with
-    "filtered": true)."""
-    sids = presence.member_sids(slug)  # {sid: member_id}
-    present = set(sids.values())
-    blockers = blockers_among(author_id, present)
-    muters = muters_among(present - blockers - {author_id}, *texts)
-    if not blockers and not muters:
-        return [(name, payload, room, None)]
-    skip = [sid for sid, member_id in sids.items() if member_id in blockers or member_id in muters]
-    events = [(name, payload, room, skip)]
-    events += [(name, {**payload, "filtered": True}, sid, None) for sid, member_id in sids.items()
-               if member_id in muters]
-    return events
+        return {}
+    with app.app_context():
+        blocked: dict[int, set] = {m: set() for m in member_ids}
+        words: dict[int, list] = {m: [] for m in member_ids}
+        for blocker_id, blocked_id in db.session.execute(select(Block.blocker_id, Block.blocked_id)
+                                                         .where(Block.blocker_id.in_(member_ids))):
+            blocked[blocker_id].add(blocked_id)
+        for member_id, word in db.session.execute(select(MutedWord.member_id, MutedWord.word)
+                                                  .where(MutedWord.member_id.in_(member_ids))
+                                                  .order_by(MutedWord.word)):
+            words[member_id].append(word)
+        db.session.remove()
+    return {m: LiveFilter(blocked[m], words[m]) for m in member_ids}

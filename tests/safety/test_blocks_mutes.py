@@ -209,3 +209,72 @@ def test_cascade_on_account_delete(app, people):
     db.session.commit()
     assert db.session.execute(db.text("SELECT count(*) FROM member_blocks")).scalar() == 0
     assert db.session.execute(db.text("SELECT count(*) FROM muted_words")).scalar() == 0
+
+
+def test_live_filters_are_built_at_join_and_rebuilt_only_after_a_change(app, people, connect, token_for):
+    """Deliveries read each connection's cached filter; a block, an unblock or a muted-word edit drops the member's
+    filter (and only theirs) and holds at once, without reconnecting."""
+    blocker, pest, bystander = people
+    manager = socketio.server.manager
+    built = []
+    loader = manager.filter_loader
+
+    def counting_loader(member_ids):
+        built.append(set(member_ids))
+        return loader(member_ids)
+    manager.filter_loader = counting_loader
+    try:
+        c_blocker, c_pest, c_bystander = connect(blocker), connect(pest), connect(bystander)
+        assert built == [{blocker.id}, {pest.id}, {bystander.id}]  # one build per member, at join
+        for n in range(3):
+            c_pest.emit("send", {"room": ROOM, "body": f"message {n} from the pest"})
+        assert len(_events(c_blocker, "message")) == 3 and len(built) == 3  # no filter built per delivery
+
+        app.test_client().post("/api/v1/me/blocks", json={"handle": "pest"}, headers=token_for(blocker))
+        for c in (c_blocker, c_pest, c_bystander):
+            c.get_received()
+        c_pest.emit("send", {"room": ROOM, "body": "after the block"})
+        assert _events(c_blocker, "message") == []  # same connection, no reconnect
+        assert [m["body"] for m in _events(c_bystander, "message")] == ["after the block"]
+        assert built[3:] == [{blocker.id}]  # rebuilt once, for the blocker only
+
+        app.test_client().delete("/api/v1/me/blocks/pest", headers=token_for(blocker))
+        c_pest.emit("send", {"room": ROOM, "body": "after the unblock"})
+        assert [m["body"] for m in _events(c_blocker, "message")] == ["after the unblock"]
+
+        app.test_client().put("/api/v1/me/muted-words", json={"words": ["Morning Tea"]},
+                              headers=token_for(blocker))
+        for c in (c_blocker, c_pest, c_bystander):
+            c.get_received()
+        c_bystander.emit("send", {"room": ROOM, "body": "morning   tea anyone?"})
+        c_bystander.emit("send", {"room": ROOM, "body": "evening tea anyone?"})
+        got = _events(c_blocker, "message")
+        assert [(m["body"], m.get("filtered", False)) for m in got] == [("morning   tea anyone?", True),
+                                                                         ("evening tea anyone?", False)]
+        assert all("filtered" not in m for m in _events(c_pest, "message"))
+        c_blocker.emit("send", {"room": ROOM, "body": "my own morning tea"})  # never filtered for its author
+        assert [m.get("filtered", False) for m in _events(c_blocker, "message")] == [False]
+        assert len(built) == 6
+    finally:
+        manager.filter_loader = loader
+
+
+def test_a_filter_that_cannot_be_built_delivers_nothing(app, people, connect):
+    """Fail closed: if the database cannot say whom a member blocked, their connections get no chat message."""
+    blocker, pest, bystander = people
+    blocks.block(blocker, "pest")
+    manager = socketio.server.manager
+    loader = manager.filter_loader
+    c_blocker, c_pest = connect(blocker), connect(pest)
+
+    def broken(member_ids):
+        raise RuntimeError("database unavailable")
+    manager.filter_loader = broken
+    try:
+        manager._forget_filter(blocker.id)
+        c_pest.emit("send", {"room": ROOM, "body": "while the database is away"})
+        assert _events(c_blocker, "message") == []
+        assert [m["body"] for m in _events(c_pest, "message")] == ["while the database is away"]  # still cached
+    finally:
+        manager.filter_loader = loader
+
