@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from community import rendering
+from community.chat import models as chat_models
 from community.chat import services
 from community.chat.models import ChatMessage
 from community.extensions import db, socketio
@@ -29,12 +30,12 @@ def test_rendered_once_at_send_and_read_back_by_history(app, make_member, token_
     c.emit("join", {"room": ROOM})
     c.get_received()
     calls = []
-    real = services.render_markdown
+    real = chat_models.render_markdown
 
     def counting(text, **kwargs):
         calls.append(text)
         return real(text, **kwargs)
-    monkeypatch.setattr(services, "render_markdown", counting)
+    monkeypatch.setattr(chat_models, "render_markdown", counting)  # a message renders with its model
     c.emit("send", {"room": ROOM, "body": "some *kind* [words](https://example.org)"})
     live = _events(c, "message")
     assert len(live) == 1 and live[0]["html"] == "<p>some <em>kind</em> words</p>\n"  # links as text in chat
