@@ -285,3 +285,21 @@ def login(client, handle, password=PASSWORD):
     response = client.post("/login", data={"handle": handle, "password": password})
     assert response.status_code == 302, response.data[:500]
     return response
+
+
+@pytest.fixture
+def ctl(any_app):
+    """Controllable classifiers on `any_app` (the shared `scores` fixture is bound to the SQLite app only)."""
+    return ScoreControl(any_app)
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis (database 13), or a skip with the reason (a failure under CI=true)."""
+    from tests.support import REDIS
+    try:
+        import redis
+        redis.Redis.from_url(REDIS, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        unavailable("Redis", f"cannot reach {REDIS}: {exc}")
+    return REDIS

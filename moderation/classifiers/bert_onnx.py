@@ -14,7 +14,7 @@ both become ONNX graphs of "N BERT layers with these weights", whatever N the we
 
 The maths is minilm.py's (transformers' BERT), op for op: embeddings = LayerNorm(word + token_type[0] + position);
 each layer = post-LN self-attention with an additive mask (the float32 minimum on padding) and an erf-GELU
-feed-forward; pooling = masked mean, then x / max(|x|, 1e-12). tests/classifiers/test_onnx_parity.py checks the
+feed-forward; pooling = masked mean, then x / max(|x|, 1e-12). tests/moderation/classifiers/test_onnx_parity.py checks the
 scores against the torch path.
 
 Weights are handed to ONNX Runtime as external initializers over the numpy arrays (no copy), with weight pre-packing

@@ -67,7 +67,7 @@ class NgramRows:
 def _hashed(texts: list[str], analyzer, n_features: int, offset: int = 0) -> tuple[list, list]:
     """Per text: (column indices + offset, float64 values) of l2-normalised term counts hashed with signed
     MurmurHash3 (seed 0) to abs(h) % n_features: exactly sklearn's HashingVectorizer(alternate_sign=False,
-    norm="l2") (tests/classifiers/test_features_hashing.py compares them), without scikit-learn (~110 MB, ~2.5 s
+    norm="l2") (tests/moderation/classifiers/test_features_hashing.py compares them), without scikit-learn (~110 MB, ~2.5 s
     of imports in every server process)."""
     features, lengths = [], []
     for text in texts:

@@ -4,7 +4,7 @@ tokenizer from its tokenizer.json (the `tokenizers` library), and a forward pass
 Why not `transformers.BertModel`: importing it pulls in torch.distributed, torch._dynamo, sympy and scipy.optimize,
 about 150 MB of resident memory and a second of start-up in every server process, for a model this small. The maths
 below is BERT's, op for op in the same order as transformers' BERT with SDPA attention, so the vectors agree with it
-to float rounding (tests/classifiers/test_minilm.py checks this against transformers itself).
+to float rounding (tests/moderation/classifiers/test_minilm.py checks this against transformers itself).
 
     model = MiniLM(path)
     ids, mask = model.tokenize(["some text"], max_length=256)

@@ -7,7 +7,7 @@ NodeProto (input, output, op_type, attribute), AttributeProto (FLOAT, INT, INTS)
 name, raw_data, external_data, data_location) and ValueInfoProto with a tensor type and a shape of named or fixed
 dimensions. Field numbers are onnx.proto's (proto2: repeated scalars not packed); fields are written in field-number
 order, as protobuf's own serializer does, so the bytes are the ones `onnx.helper` produced for the same graph
-(tests/classifiers/test_onnx_format.py checks that, and that onnx's checker accepts them, where onnx is installed).
+(tests/moderation/classifiers/test_onnx_format.py checks that, and that onnx's checker accepts them, where onnx is installed).
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ How it decides, on `rules.normalise(text)`, clause by clause:
 A clause with the author's own first-person risk words is left to the self-harm heads: own crisis always wins in
 the policy, and this detector never lowers any self-harm score.
 
-Measured by tests/classifiers/test_someone_else.py (hand-written worried / own-crisis / ordinary posts). English
+Measured by tests/moderation/classifiers/test_someone_else.py (hand-written worried / own-crisis / ordinary posts). English
 only, and it misses indirect wording ("I'm scared for her"): the queue item and the guidance depend on it, the hold
 of the author's own crisis does not.
 """

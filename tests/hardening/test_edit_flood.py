@@ -18,7 +18,7 @@ import time
 import requests
 
 from community.extensions import db
-from tests.chat.test_scale_out import ROOT, free_port, wait_ready
+from tests.support import ROOT, free_port, wait_ready
 
 SLOW_SERVER = """
 import sys, time

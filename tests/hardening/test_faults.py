@@ -8,7 +8,7 @@ Classifier faults (raising, hanging, garbage) are covered in tests/moderation/te
 - SIGKILL: a real server process killed while posts stream in loses none that it acknowledged with 201.
 - Redis down: a real server still creates and serves posts, live chat answers with a clear "unavailable" message,
   and rate limits fall back to counting in memory.
-Real server processes reuse tests/chat/test_scale_out.py's helpers.
+Real server processes reuse tests/community/chat/test_scale_out.py's helpers.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import event
 
 from community.extensions import db
-from tests.chat.test_scale_out import ROOT, SERVER, free_port, wait_ready
+from tests.support import ROOT, SERVER, free_port, wait_ready
 from tests.conftest import PASSWORD, PG_ADMIN_URL, ScoreControl, _make_app, _migrate, unavailable
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1

@@ -18,7 +18,7 @@ import pytest
 
 from bench._support import production_command
 from community.extensions import db
-from tests.chat.test_scale_out import ROOT, free_port, wait_ready
+from tests.support import ROOT, free_port, wait_ready
 from tests.conftest import PASSWORD
 from tests.hardening.test_faults import _csrf
 

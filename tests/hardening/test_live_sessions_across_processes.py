@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from community.extensions import db
-from tests.chat.test_scale_out import ROOT, SERVER, free_port, redis_url, wait_ready  # noqa: F401 - fixture
+from tests.support import ROOT, SERVER, free_port, wait_ready
 from tests.conftest import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -1,5 +1,5 @@
 """Privacy rights: export everything you wrote (JSON), delete your account; and no plaintext secrets anywhere.
-(Raw IPs and user agents: tests/foundation/test_privacy.py; this adds passwords, recovery codes, chat and safety.)"""
+(Raw IPs and user agents: tests/community/test_privacy.py; this adds passwords, recovery codes, chat and safety.)"""
 from __future__ import annotations
 
 import json

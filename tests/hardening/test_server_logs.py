@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from tests.chat.test_scale_out import free_port
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

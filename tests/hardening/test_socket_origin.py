@@ -1,7 +1,7 @@
 """The Socket.IO Origin check, against real server processes (Flask-SocketIO's test client skips it).
 
 By default only the server's own origin is accepted (a page on another site cannot open a socket riding a member's
-cookie); with SITE_URL set, that origin is the one accepted. The server helpers are tests/chat/test_scale_out.py's.
+cookie); with SITE_URL set, that origin is the one accepted. The server helpers are tests/community/chat/test_scale_out.py's.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 import pytest
 
 from community.extensions import db
-from tests.chat.test_scale_out import ROOT, SERVER, free_port, wait_ready
+from tests.support import ROOT, SERVER, free_port, wait_ready
 
 SITE = "https://haven.example"
 

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("detoxify")
 pytest.importorskip("torch")
 
-from tests.classifiers.tiny_detoxify import build_tiny_checkpoint  # noqa: E402
+from tests.moderation.classifiers.tiny_detoxify import build_tiny_checkpoint  # noqa: E402
 from tests.moderation.conftest import World  # noqa: E402
 
 

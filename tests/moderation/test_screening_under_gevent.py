@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from tests.chat.test_scale_out import ROOT
+from tests.support import ROOT
 
 SCRIPT = r"""
 from gevent import monkey

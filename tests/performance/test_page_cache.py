@@ -11,7 +11,7 @@ from community.members.models import Member
 from moderation.models import QueueItem
 from moderation.queue import services as queue
 from tests.conftest import REDIS_URL, ScoreControl, login
-from tests.foundation.conftest import new_thread, reply
+from tests.support import new_thread, reply
 
 
 def _get(client, url):

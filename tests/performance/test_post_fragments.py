@@ -7,7 +7,7 @@ import uuid
 from community.extensions import db
 from community.forum import post_fragments
 from tests.conftest import login
-from tests.foundation.conftest import new_thread, reply
+from tests.support import new_thread, reply
 
 
 def _page(client, url):

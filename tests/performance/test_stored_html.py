@@ -6,7 +6,7 @@ from community import rendering
 from community.extensions import db
 from community.forum.models import Post
 from tests.conftest import login
-from tests.foundation.conftest import new_thread, reply
+from tests.support import new_thread, reply
 
 
 def _article(page: str, post_id: int) -> str:

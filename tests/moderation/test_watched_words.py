@@ -11,7 +11,6 @@ from community.forum.models import Post
 from moderation.models import AuditEntry, QueueItem
 from moderation.models import WatchedWord
 from tests.conftest import login
-from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 
 
 # Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.

@@ -8,7 +8,7 @@ from community.members import services
 from community.extensions import db
 from community.members.models import ApiToken, Member
 from tests.conftest import PASSWORD, login
-from tests.foundation.conftest import assert_error
+from tests.support import assert_error
 
 CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 

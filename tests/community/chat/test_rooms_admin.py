@@ -7,7 +7,7 @@ import pytest
 from community.chat.models import ChatRoom
 from community.extensions import db, socketio
 from moderation.models import AuditEntry
-from tests.chat.test_chat import events
+from tests.community.chat.test_chat import events
 from tests.conftest import login
 
 ROOM = "open-lounge"
@@ -183,7 +183,7 @@ def test_archiving_tells_live_clients_and_refuses_join_and_send(app, client, mak
 
 
 def events_of(received, name):
-    from tests.chat.test_chat import payload
+    from tests.community.chat.test_chat import payload
     return [payload(e) for e in received if e["name"] == name]
 
 

@@ -419,7 +419,7 @@ def test_a_real_socketio_client_in_the_staff_room_hears_a_member_message_from_a_
     import requests
     import socketio as sio
 
-    from tests.chat.test_scale_out import ROOT, SERVER, free_port, wait_ready
+    from tests.support import ROOT, SERVER, free_port, wait_ready
     moderator, member = make_member(role="moderator"), make_member(region="GB")
     staff_token = token_for(moderator)["Authorization"].split(" ", 1)[1]
     member_headers = token_for(member)

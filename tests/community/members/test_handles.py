@@ -6,7 +6,7 @@ import pytest
 from community.errors import ServiceError
 from community.members import services
 from tests.conftest import PASSWORD
-from tests.foundation.conftest import assert_error
+from tests.support import assert_error
 
 
 @pytest.mark.parametrize("handle", ["abc", "a" * 24, "Sky_walker-7", "123", "__-"])

@@ -1,6 +1,5 @@
 """minilm.py's plain-PyTorch BERT must compute what transformers' BertModel computes for the shipped encoder:
 same wordpiece ids, same hidden states at every layer (the embedded heads were trained on these vectors)."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ transformers = require("transformers")
 
 from moderation.classifiers.encoder import MAX_SEQ_LENGTH, model_path
 from moderation.classifiers.minilm import MiniLM
+from tests.support import ROOT
 
 TEXTS = ["Hello there, you idiot!", "a longer sentence so the batch needs padding 🤷 naïve café, ok?",
          "i can't do this anymore " * 80, "", "ünïcödé ЖЖЖ 日本語 #HashTag @USER URL"]
@@ -56,7 +56,7 @@ def test_serving_imports_no_torch_transformers_or_sklearn():
             "t.score(['hello']); s.score(['hello']); import wsgi; "
             "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'scipy', 'detoxify', "
             "'onnx', 'huggingface_hub') if m in sys.modules))")
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -2,7 +2,7 @@
 from community.extensions import db
 from community.forum.models import Post, PostRevision
 from tests.conftest import login
-from tests.foundation.conftest import assert_error, new_thread, reply
+from tests.support import assert_error, new_thread, reply
 
 
 def _held_reply(client, ctl, headers, thread_id, text="this is HELDTEXT for review"):

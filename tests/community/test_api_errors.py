@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.foundation.conftest import assert_error, new_thread
+from tests.support import assert_error, new_thread
 
 
 def _world(app, make_member, token_for):

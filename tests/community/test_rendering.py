@@ -6,7 +6,7 @@ import pytest
 
 from community.rendering import ALLOWED_TAGS, render_markdown
 from tests.conftest import login
-from tests.foundation.conftest import new_thread
+from tests.support import new_thread
 
 
 class _Collect(HTMLParser):

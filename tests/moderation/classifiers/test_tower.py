@@ -7,7 +7,6 @@ tower that the engine actually uses.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,9 @@ from .conftest import require
 
 require("torch")
 from moderation.classifiers import tower as tw  # noqa: E402 (needs torch)
+from tests.support import ROOT
 
-WEIGHTS = Path(__file__).resolve().parents[2] / "moderation" / "classifiers" / "weights"
+WEIGHTS = ROOT / "moderation" / "classifiers" / "weights"
 
 TEXTS = ["you are a pathetic idiot and everyone knows it", "lovely walk by the river this morning",
          "shut up @USER nobody asked", "i finally slept a full night", "go to hell, loser"]

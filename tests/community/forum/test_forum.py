@@ -8,7 +8,7 @@ from community.extensions import db
 from community.forum.models import Board, Post, PostRevision, Report, Thread
 from community.forum.services import POSTS_PER_PAGE, THREADS_PER_PAGE
 from tests.conftest import login
-from tests.foundation.conftest import assert_error, new_thread, reply
+from tests.support import assert_error, new_thread, reply
 
 THREAD_KEYS = {"id", "board", "title", "author", "created_at", "last_activity_at", "post_count", "url"}
 POST_KEYS = {"id", "thread_id", "author", "body", "html", "status", "content_warning", "created_at", "edited_at",

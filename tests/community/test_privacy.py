@@ -5,7 +5,7 @@ from sqlalchemy import inspect, text
 
 from community.extensions import db
 from tests.conftest import PASSWORD, login
-from tests.foundation.conftest import new_thread, reply
+from tests.support import new_thread, reply
 
 IP = "203.0.113.77"
 AGENT = "HavenPrivacyProbe/7.3 (distinctive-agent-string)"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from community.extensions import db
 from moderation.models import AuditEntry
 from tests.conftest import login
-from tests.moderation.test_decisions import _held_reply
+from tests.moderation.queue.test_decisions import _held_reply
 
 
 def _member_trail(member_id):

@@ -9,7 +9,6 @@ from community.chat.models import ChatMessage
 from community.extensions import db, socketio
 from moderation.models import QueueItem
 from moderation.models import Strike
-from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 
 ROOM = "open-lounge"
 

@@ -7,14 +7,14 @@ Needs ../shared/data (CI has it beside the clone); elsewhere it skips, unless CI
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from moderation.classifiers.evaluation import parse_label, roc_auc
 from moderation.classifiers.training import _read_csv, is_holdout
+from tests.support import ROOT
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = ROOT.parent / "shared" / "data"
 
 FLOORS = {  # measured for the 2026-11-23 weights: OLID 0.856, Davidson 0.981
     "olid": 0.85,

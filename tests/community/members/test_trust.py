@@ -8,7 +8,6 @@ import pytest
 from community.extensions import db, utcnow
 from moderation.settings import save_safety as save
 from tests.conftest import _make_app, login
-from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 
 
 # Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.

@@ -4,7 +4,6 @@ import json
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from moderation.classifiers.base import SELF_HARM, TOXICITY, Classifier, Scores
 from moderation.policy import Thresholds, check_scores, decide
 
 from .conftest import NETWORK_ATTEMPTS, NetworkBlocked, _guarded
+from tests.support import ROOT
 
-WEIGHTS = Path(__file__).resolve().parents[2] / "moderation" / "classifiers" / "weights"
+WEIGHTS = ROOT / "moderation" / "classifiers" / "weights"
 
 
 def test_weights_are_shipped_and_small():

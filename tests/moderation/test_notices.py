@@ -8,7 +8,6 @@ from community.extensions import db
 from moderation.models import QueueItem
 from moderation.models import Strike
 from tests.conftest import login
-from tests.foundation.conftest import ctl  # noqa: F401 - controllable classifiers on whichever app any_app is
 
 
 # Every test here runs on SQLite and on PostgreSQL: `client` and `scores` follow `any_app`.

@@ -5,60 +5,16 @@ Skips with a reason when Redis is not reachable, except under CI=true, where it 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from community.extensions import db
-from tests.conftest import unavailable
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/13"
-
-SERVER = """
-import sys
-from community import create_app
-from community.extensions import socketio
-app = create_app(instance_path=sys.argv[2])
-socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug=True, use_reloader=False)
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port: int, proc, deadline: float) -> None:
-    import requests
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server on {port} exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/v1/rooms", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"server on {port} did not start in time")
-
-
-@pytest.fixture
-def redis_url():
-    try:
-        import redis
-        redis.Redis.from_url(REDIS, socket_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        unavailable("Redis", f"cannot reach {REDIS}: {exc}")
-    return REDIS
-
+from tests.support import ROOT, SERVER, free_port, wait_ready
 
 def test_message_crosses_two_processes_through_redis(app, make_member, token_for, redis_url, tmp_path):
     import requests

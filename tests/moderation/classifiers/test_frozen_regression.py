@@ -3,14 +3,14 @@ project who never saw a model output. Nothing is trained, tuned or written as a 
 aggregate and per-category figures are printed (never a text), so the figures stay honest. Floors sit a little below
 the figures measured for the shipped weights and rules (bench/RESULTS.md), so a bad retrain or a broken rule fails."""
 import csv
-from pathlib import Path
 
 import pytest
 
 from moderation.classifiers.evaluation import by_group, policy_figures, score_lines
 from moderation.policy import Thresholds
+from tests.support import ROOT
 
-FROZEN = Path(__file__).resolve().parents[2] / "moderation" / "eval" / "frozen_w1.csv"
+FROZEN = ROOT / "moderation" / "eval" / "frozen_w1.csv"
 
 OVERALL = {  # measured 2026-12-01 (weights 2026-11-23, rules, sentence scoring): see bench/RESULTS.md
     "held_for_self_harm": (">=", 0.72),  # measured 0.737
