@@ -49,3 +49,22 @@ def iso(value: datetime | None) -> str | None:
 def is_row_id(value) -> bool:
     """True for an int (not a bool) that could be a row's id."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
+
+
+def get_row(model, value):
+    """The `model` row with this id, or None (also for an id no row can have, which never reaches the database)."""
+    return db.session.get(model, value) if is_row_id(value) else None
+
+
+def in_batches(query, model, *, size: int = 500):
+    """Walk the rows of `query` (a select of `model`) in id order, `size` at a time, committing after each batch:
+    a long run (re-rendering stored HTML) holds no lock for long and can be stopped and started again. Yields each
+    batch; the caller changes its rows."""
+    last = 0
+    while True:
+        batch = list(db.session.scalars(query.where(model.id > last).order_by(model.id).limit(size)))
+        if not batch:
+            return
+        yield batch
+        db.session.commit()
+        last = batch[-1].id

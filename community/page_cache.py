@@ -103,6 +103,14 @@ def _seconds(app) -> int:
     return int(app.config.get("PAGE_CACHE_SECONDS") or 0)
 
 
+def page_for(viewer, scope: str, page: int, fmt: str, render):
+    """A thread or board page (`fmt` "html" or "json"): rendered for a signed-in viewer (their page is personal:
+    blocks, mutes, their own held posts), from the cache for everyone else."""
+    if viewer is not None:
+        return render()
+    return anonymous_page(scope, f"{page}:{fmt}", render)
+
+
 def anonymous_page(scope: str, variant: str, render):
     """Serve an anonymous GET from the cache, or render it (render() -> response) and keep it when it is a plain
     200. `scope` is "thread:<id>" or "board:<id>"; `variant` tells pages of one scope apart (page number, format)."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +29,19 @@ def error_response(status: int, code: str, message: str, **extra):
     body = {"error": {"code": code, "message": message}}
     body.update(extra)
     return jsonify(body), status
+
+
+def role_required(role: str):
+    """For pages: signed in (else the sign-in page) and staff (`"staff"`) or an admin (`"admin"`), else 403."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not (current_user.is_admin if role == "admin" else current_user.is_staff):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 class CsrfForm(FlaskForm):

@@ -18,7 +18,7 @@ from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from community.extensions import db, is_row_id, iso, utcnow
+from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from moderation.models import Notice, Strike
 from moderation.settings import load_safety
@@ -223,8 +223,7 @@ class MemberContent:
     content_type = "member"
 
     def load(self, content_id):
-        valid = is_row_id(content_id)
-        return db.session.get(Member, content_id) if valid else None
+        return get_row(Member, content_id)
 
     def author_id(self, member):
         return member.id

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from community.errors import NotFound, ServiceError
-from community.extensions import db, is_row_id, iso
+from community.extensions import db, get_row, iso
 from moderation import audit
 from moderation.models import WATCH_ACTIONS, WatchedWord
 
@@ -146,8 +146,7 @@ def add(actor, pattern, action, is_regex=False) -> WatchedWord:
 
 
 def get(entry_id) -> WatchedWord:
-    valid = is_row_id(entry_id)
-    entry = db.session.get(WatchedWord, entry_id) if valid else None
+    entry = get_row(WatchedWord, entry_id)
     if entry is None:
         raise NotFound("not_found", "No watched word with that id.")
     return entry

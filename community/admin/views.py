@@ -4,10 +4,9 @@ Views stay thin: the directory's rules live in moderation/resources/services.py 
 from __future__ import annotations
 
 from dataclasses import fields
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select, text
@@ -17,7 +16,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member, ROLES
 from community.redirects import safe_target
-from community.web import CsrfForm
+from community.web import CsrfForm, role_required
 from moderation import audit, watched
 from moderation.models import WATCH_ACTIONS, AuditEntry
 from moderation.policy import Thresholds
@@ -37,14 +36,7 @@ from moderation.classifiers.registry import backends
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+admin_required = role_required("admin")
 
 
 @bp.get("/")

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from community import realtime
 from community.crisis_panel import with_panel
 from community.errors import Forbidden, NotFound, ServiceError
-from community.extensions import db, iso, utcnow
+from community.extensions import db, in_batches, iso, utcnow
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom, store_html
 from community.members.blocks import blocked_subquery
 from community.members.models import Member
@@ -171,17 +171,12 @@ def rerender(*, everything: bool = False) -> dict:
     """Render the stored HTML of chat messages again with the current renderer (the rows of another version, or all
     with `everything`), committed in batches."""
     stale = or_(ChatMessage.html_version.is_(None), ChatMessage.html_version != RENDERER_VERSION)
-    done, last = 0, 0
-    while True:
-        query = select(ChatMessage).where(ChatMessage.id > last).order_by(ChatMessage.id).limit(RERENDER_BATCH)
-        batch = list(db.session.scalars(query if everything else query.where(stale)))
-        if not batch:
-            break
+    done = 0
+    query = select(ChatMessage) if everything else select(ChatMessage).where(stale)
+    for batch in in_batches(query, ChatMessage, size=RERENDER_BATCH):
         for message in batch:
             store_html(message)
-        db.session.commit()
         done += len(batch)
-        last = batch[-1].id
     return {"rerendered": done, "version": RENDERER_VERSION}
 
 

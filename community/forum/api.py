@@ -7,7 +7,6 @@ from community.forum import services
 from community.forum.models import PUBLISHED
 from community.members.blocks import is_filtered
 from community.members.trust import is_trusted, new_account_limit
-from community.rendering import render_markdown
 from moderation.outcomes import member_view
 from community.write_limits import write_limit
 from moderation.queue.services import appeal as make_appeal
@@ -91,10 +90,8 @@ def board_threads(slug):
         pagination = services.list_threads(board, viewer, request.args.get("page"))
         return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
                         **_page_meta(pagination)})
-    if viewer is not None:
-        return render()
     page = services.validate_page(request.args.get("page"))
-    return page_cache.anonymous_page(f"board:{board.id}", f"{page}:json", render)
+    return page_cache.page_for(viewer, f"board:{board.id}", page, "json", render)
 
 
 @bp.post("/boards/<slug>/threads")
@@ -120,10 +117,8 @@ def thread(thread_id):
         return jsonify({"thread": thread_to_dict(found),
                         "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
                         **_page_meta(pagination)})
-    if viewer is not None:
-        return render()
     page = services.validate_page(request.args.get("page"))
-    return page_cache.anonymous_page(f"thread:{thread_id}", f"{page}:json", render)
+    return page_cache.page_for(viewer, f"thread:{thread_id}", page, "json", render)
 
 
 @bp.post("/threads/<int:thread_id>/posts")

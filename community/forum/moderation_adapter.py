@@ -3,7 +3,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from community.extensions import db, is_row_id, iso, utcnow
+from community.extensions import db, get_row, is_row_id, iso, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Post, Report, Thread
 from community.forum.api import post_to_dict
@@ -13,7 +13,7 @@ class PostContent:
     content_type = "post"
 
     def load(self, content_id):
-        return db.session.get(Post, content_id) if is_row_id(content_id) else None
+        return get_row(Post, content_id)
 
     def load_many(self, content_ids):
         """Many posts in one query, with their threads, boards and authors (the queue page)."""
@@ -62,7 +62,7 @@ class ReportContent:
     content_type = "report"
 
     def load(self, content_id):
-        return db.session.get(Report, content_id) if is_row_id(content_id) else None
+        return get_row(Report, content_id)
 
     def author_id(self, report):
         return report.reporter_id

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import defer, joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, is_row_id, utcnow
+from community.extensions import db, get_row, in_batches, is_row_id, utcnow
 from community.forum.models import (PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
                                     store_html)
 from community.members import trust
@@ -153,7 +153,7 @@ def post_html(post: Post) -> Markup:
 
 
 def get_post(post_id, viewer: Member | None) -> Post:
-    post = db.session.get(Post, post_id) if is_row_id(post_id) else None
+    post = get_row(Post, post_id)
     if post is None or not can_view_post(viewer, post):
         raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
     return post
@@ -394,16 +394,10 @@ def rerender(*, everything: bool = False) -> dict:
     """Render the stored HTML of posts again with the current renderer: the rows whose renderer version differs, or
     every row with `everything`. Committed in batches, so a long run can be stopped and started again."""
     stale = or_(Post.html_version.is_(None), Post.html_version != RENDERER_VERSION)
-    done, last = 0, 0
     total = db.session.scalar(select(func.count(Post.id)).where(true() if everything else stale)) or 0
-    while True:
-        query = select(Post).where(Post.id > last).order_by(Post.id).limit(RERENDER_BATCH)
-        batch = list(db.session.scalars(query if everything else query.where(stale)))
-        if not batch:
-            break
+    done = 0
+    for batch in in_batches(select(Post) if everything else select(Post).where(stale), Post, size=RERENDER_BATCH):
         for post in batch:
             store_html(post)
-        db.session.commit()
         done += len(batch)
-        last = batch[-1].id
     return {"rerendered": done, "matched": total, "version": RENDERER_VERSION}

@@ -80,10 +80,8 @@ def board(slug):
     def render():
         pagination = services.list_threads(found, viewer, request.args.get("page"))
         return render_template("forum/board.html", board=found, pagination=pagination)
-    if viewer is not None:
-        return render()  # personal: blocks, the viewer's own threads waiting for review
     page = services.validate_page(request.args.get("page"))
-    return page_cache.anonymous_page(f"board:{found.id}", f"{page}:html", render)
+    return page_cache.page_for(viewer, f"board:{found.id}", page, "html", render)
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from community.errors import NotFound, ServiceError
-from community.extensions import db, is_row_id, iso, utcnow
+from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from moderation import audit, signals
 from moderation.models import QueueItem, StaffMessage
@@ -146,8 +146,7 @@ def _summary(member: Member, last, count: int, unread: int) -> dict:
 
 
 def get_member(member_id) -> Member:
-    valid = is_row_id(member_id)
-    member = db.session.get(Member, member_id) if valid else None
+    member = get_row(Member, member_id)
     if member is None or not db.session.scalar(select(func.count(StaffMessage.id))
                                                .where(StaffMessage.member_id == member.id)):
         raise NotFound("conversation_not_found", "No conversation with that member.")
@@ -193,8 +192,7 @@ class StaffMessageContent:
     content_type = CONTENT_TYPE
 
     def load(self, content_id):
-        valid = is_row_id(content_id)
-        return db.session.get(StaffMessage, content_id) if valid else None
+        return get_row(StaffMessage, content_id)
 
     def author_id(self, msg):
         return msg.member_id

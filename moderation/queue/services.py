@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, is_row_id, iso, utcnow
+from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from community.paging import page_of
 from moderation import audit, authors, notices, signals
@@ -210,8 +210,7 @@ def items(status: str = "open", limit: int = QUEUE_PAGE, page: int = 1) -> list[
 
 def get_item(item_id) -> QueueItem:
     # Ids past a 32-bit integer would make PostgreSQL raise "out of range": they simply don't exist.
-    valid = is_row_id(item_id)
-    item = db.session.get(QueueItem, item_id) if valid else None
+    item = get_row(QueueItem, item_id)
     if item is None:
         raise NotFound("item_not_found", "No queue item with that id.")
     return item

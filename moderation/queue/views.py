@@ -1,8 +1,7 @@
 """The moderators' queue pages (staff only). Same service functions as the API."""
-from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -11,6 +10,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member
 from community.paging import parse_page
+from community.web import role_required
 from community.write_limits import write_limit
 from moderation.queue import messages, services
 from moderation.resources import for_region
@@ -41,14 +41,7 @@ class ClaimForm(FlaskForm):
     submit = SubmitField("Claim")
 
 
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+staff_required = role_required("staff")
 
 
 @bp.get("/queue")

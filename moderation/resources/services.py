@@ -7,7 +7,7 @@ from sqlalchemy import case, or_, select
 
 from community import countries as iso_countries
 from community.errors import NotFound, ServiceError
-from community.extensions import db, is_row_id
+from community.extensions import db, get_row
 from community.members.models import SafetyPlan
 from moderation import audit, first_pass
 from moderation.resources.models import KINDS, Resource
@@ -288,8 +288,7 @@ def list_resources(country: str | None = None, include_inactive: bool = True) ->
 
 
 def get_resource(resource_id: int) -> Resource:
-    valid = is_row_id(resource_id)
-    r = db.session.get(Resource, resource_id) if valid else None  # INTEGER keys: a huge id is simply not there
+    r = get_row(Resource, resource_id)  # INTEGER keys: a huge id is simply not there
     if r is None:
         raise NotFound("resource_not_found", "No resource with that id.")
     return r
