@@ -72,3 +72,15 @@ def test_training_is_deterministic(tmp_path, torch_encoder):
     tox, sh = load_embedded(tmp_path / "w1", encoder=enc)
     out = sh.score(["i wrote my note", "hi all"])
     assert len(out) == 2 and tox.version.startswith("2026-01-01+")
+
+    # With a cache folder the fine-tuned tower is stored and reused: the second run skips fine-tuning and still
+    # writes byte-identical weights.
+    cache = tmp_path / "cache"
+    logs.clear()
+    train(data, tmp_path / "w3", **dict(kw, cache_dir=cache))
+    assert list(cache.glob("tower-*.npz")) and not any("reusing" in line for line in logs)
+    train(data, tmp_path / "w4", **dict(kw, cache_dir=cache))
+    assert any("reusing" in line for line in logs)
+    for d in ("w3", "w4"):
+        c = np.load(tmp_path / d / "heads.npz")
+        assert sorted(c.files) == sorted(a.files) and all(np.array_equal(a[k], c[k]) for k in a.files), d
