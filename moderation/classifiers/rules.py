@@ -427,6 +427,11 @@ EVERYDAY = re.compile(
     r"upload|tag|quote|bookmark|follow)\b"
     r"|\b(?:box|square|deep|belly|4-7-8) breathing\b|\bbreathing (?:exercises?|techniques?)\b"
     r"|\bgrounding (?:exercises?|techniques?)\b|\bin for (?:4|four), hold\b"
+    # everyday sign-offs that say the author will be back ("good night all", "see you tomorrow")
+    r"|^(?:good ?night|night|nighty night|morning|good morning),? (?:all|everyone|everybody|folks|guys|friends|"
+    r"peeps|lovelies)\W*$|\bsee (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|next week|on (?:monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday))\b|\b(?:logging off|off to bed|heading to bed) (?:now|for "
+    r"the night)\b"
 )
 THIRD_PERSON = re.compile(
     r"\b(?:my|our|a|his|her) (?:best )?(?:friend|sister|brother|daughter|son|mum|mom|dad|father|mother|partner|wife|"

@@ -182,7 +182,8 @@ def test_languages():
 
 @pytest.mark.parametrize("text", ["hello, can you help me change my handle?", "how do i reset my password",
                                   "Box breathing helps me: in for 4, hold 4, out 4, hold 4.",
-                                  "a grounding exercise that works for me: name five things you can see"])
+                                  "a grounding exercise that works for me: name five things you can see",
+                                  "good night all", "goodnight everyone, see you tomorrow"])
 def test_everyday_site_and_coping_posts_are_damped(text):
     r = analyse(text)
     assert "everyday" in r.suppressors and r.sh_delta < 0, r
