@@ -427,6 +427,11 @@ EVERYDAY = re.compile(
     r"upload|tag|quote|bookmark|follow)\b"
     r"|\b(?:box|square|deep|belly|4-7-8) breathing\b|\bbreathing (?:exercises?|techniques?)\b"
     r"|\bgrounding (?:exercises?|techniques?)\b|\bin for (?:4|four), hold\b"
+    # trying something new that is plainly not a means ("just tried a new ramen place"): the heads learned "tried" from
+    # attempt reports
+    r"|\btried (?:a|the|out|some|this|that|our|my)? ?(?:new |local |nearby )?(?:ramen|restaurant|place|cafe|café|"
+    r"recipe|dish|food|game|show|series|app|class|gym|bar|pub|shop|coffee|tea|podcast|book|film|movie|song|album|"
+    r"hike|trail|workout|yoga|meditation|technique|exercise|bakery|pizza|sushi|curry|burger|bike|route)s?\b"
     # everyday sign-offs that say the author will be back ("good night all", "see you tomorrow")
     r"|^(?:good ?night|night|nighty night|morning|good morning),? (?:all|everyone|everybody|folks|guys|friends|"
     r"peeps|lovelies)\W*$|\bsee (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|next week|on (?:monday|"
