@@ -9,8 +9,10 @@ moderation/data/short_posts*.csv, several writers' sets, read in name order; a s
 Hold-out: every public row whose stable hash of `id` (per *user* for cssrs_reddit) falls in the lowest 20 % is never
 trained on; the shipped weights are trained without them, and the held-out metrics returned/printed are measured on
 them. `sha256("haven-holdout:" + id)` is the hash, so the split is the same on every machine and every run.
-Own short posts: a 20 % dev split (same hash of the text) is held out for the *dev* metrics and for choosing the
-calibration shifts; the final heads are then refitted on all own posts (public hold-outs stay excluded).
+Own short posts: a 20 % dev split (same hash of the text) is held out for the *dev* metrics; the self-harm
+calibration (Platt temperatures, then operating shifts) is fitted on writer folds (each own file scored by heads
+trained without it, see calibrate), and the same folds give the leave-one-writer-out figures; the final heads are
+then refitted on all own posts (public hold-outs stay excluded).
 
 What is trained (all linear, all stored in one .npz, a few MB):
 
