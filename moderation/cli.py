@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,7 +64,10 @@ def download_models(models, dest):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Default: the shipped weights folder (moderation/classifiers/weights)")
 @click.option("--seed", default=0, show_default=True)
-def train(data_dir, out_dir, seed):
+@click.option("--keep-tower", is_flag=True,
+              help="Keep the toxicity tower of the weights in --out (or the shipped ones) instead of fine-tuning a "
+                   "new one: the heads, calibration and metrics are still refitted; the slow part is skipped.")
+def train(data_dir, out_dir, seed, keep_tower):
     """Reproduce the shipped embedded model weights from ../shared/data (deterministic for a seed)."""
     try:
         import sklearn  # noqa: F401
@@ -76,7 +80,16 @@ def train(data_dir, out_dir, seed):
     if not data.is_dir():
         raise click.ClickException(f"No training data at {data}. Pass --data with the folder of labelled CSVs.")
     out = Path(out_dir) if out_dir else Path(training.__file__).resolve().parent / "weights"
-    metrics = training.train(data, out, seed=seed, log=click.echo)
+    kept, kept_from = None, None
+    if keep_tower:
+        source = out if (out / "heads.npz").exists() else Path(training.__file__).resolve().parent / "weights"
+        with np.load(source / "heads.npz") as z:
+            kept = {k: z[k] for k in z.files if k.startswith("tower.")}
+        if not kept:
+            raise click.ClickException(f"--keep-tower: the weights in {source} have no toxicity tower.")
+        tower = json.loads((source / "manifest.json").read_text()).get("toxicity_tower") or {}
+        kept_from = tower.get("kept_from") or json.loads((source / "manifest.json").read_text()).get("version")
+    metrics = training.train(data, out, seed=seed, log=click.echo, keep_tower=kept, kept_from=kept_from)
     click.echo(json.dumps(metrics, indent=2, default=str))
 
 

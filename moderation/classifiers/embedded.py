@@ -72,7 +72,11 @@ def _p(x: float) -> float:
     return float(min(1.0, max(0.0, round(float(x), 6))))
 
 
-FOREIGN_DAMP = 2.0  # logits taken off the English self-harm heads' ideation/intent for es/fr/de/pt text
+# Logits taken off the self-harm heads' ideation/intent for es/fr/de/pt text with no rule firing: the heads over-read
+# ordinary distress and idioms there. 2.0 when no training writer wrote in those languages; 1.0 since the
+# mixed-language writer's posts are trained on (chosen on leave-one-writer-out own posts: 0 held more crisis posts
+# but falsely held a quarter of the ordinary non-English ones).
+FOREIGN_DAMP = 1.0
 SENTENCE_MARGIN = 0.5  # a sentence's self-harm logit counts for the post when it exceeds the post's by this much
 UNSUPPORTED_CONCERN = 0.6  # P(concern) for text in a language screening cannot read: a moderator check-in
 SOMEONE_ELSE_RULE = 0.9

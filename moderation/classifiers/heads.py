@@ -7,8 +7,13 @@ import numpy as np
 
 
 def sh_logits(heads: dict, E: np.ndarray) -> np.ndarray:
+    """(n, 3) self-harm logits: the MLP's, times the calibration temperature `sh_scale` (Platt scaling fitted on
+    out-of-fold own posts; absent in older weights), plus the operating-point shifts `sh_shift`."""
     h = np.maximum(E @ heads["sh_W1"] + heads["sh_b1"], 0.0)
-    return h @ heads["sh_W2"] + heads["sh_b2"] + heads["sh_shift"]
+    raw = h @ heads["sh_W2"] + heads["sh_b2"]
+    if "sh_scale" in heads:
+        raw = raw * heads["sh_scale"]
+    return raw + heads["sh_shift"]
 
 
 def other_logits(heads: dict, E: np.ndarray) -> np.ndarray | None:

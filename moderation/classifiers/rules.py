@@ -417,6 +417,27 @@ RECOVERY = re.compile(
     r"|\bglad i (?:did not|never|am still|stayed)\b|\bit gets better\b|\bwhen i was (?:younger|a teen|\d+|in)\b"
     r"|\blast (?:year|spring|summer|autumn|winter)\b|\bafter my attempt\b|\bi am ok now\b|\bi got through\b"
 )
+# Everyday posts the heads mistake for help-seeking in a crisis: questions about using the site ("how do I change
+# my handle?") and coping techniques shared ("box breathing helps me: in for 4..."). A whole-post damp, never
+# applied when a crisis rule fires or the post states distress now.
+EVERYDAY = re.compile(
+    r"\b(?:change|changing|reset|resetting|update|delete|edit|rename) (?:my|the|your|a) (?:handle|username|user name|"
+    r"password|email|e-mail|avatar|profile|display name|account|settings|notifications?|signature|bio)\b"
+    r"|\bhow (?:do|can|would|should) (?:i|we|you) (?:change|reset|update|edit|delete|turn off|mute|block|report|"
+    r"upload|tag|quote|bookmark|follow)\b"
+    r"|\b(?:box|square|deep|belly|4-7-8) breathing\b|\bbreathing (?:exercises?|techniques?)\b"
+    r"|\bgrounding (?:exercises?|techniques?)\b|\bin for (?:4|four), hold\b"
+    # trying something new that is plainly not a means ("just tried a new ramen place"): the heads learned "tried" from
+    # attempt reports
+    r"|\btried (?:a|the|out|some|this|that|our|my)? ?(?:new |local |nearby )?(?:ramen|restaurant|place|cafe|café|"
+    r"recipe|dish|food|game|show|series|app|class|gym|bar|pub|shop|coffee|tea|podcast|book|film|movie|song|album|"
+    r"hike|trail|workout|yoga|meditation|technique|exercise|bakery|pizza|sushi|curry|burger|bike|route)s?\b"
+    # everyday sign-offs that say the author will be back ("good night all", "see you tomorrow")
+    r"|^(?:good ?night|night|nighty night|morning|good morning),? (?:all|everyone|everybody|folks|guys|friends|"
+    r"peeps|lovelies)\W*$|\bsee (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|next week|on (?:monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday))\b|\b(?:logging off|off to bed|heading to bed) (?:now|for "
+    r"the night)\b"
+)
 THIRD_PERSON = re.compile(
     r"\b(?:my|our|a|his|her) (?:best )?(?:friend|sister|brother|daughter|son|mum|mom|dad|father|mother|partner|wife|"
     r"husband|girlfriend|boyfriend|cousin|student|classmate|colleague|flatmate|roommate|kid|child|ex)\b(?:'s)?"
@@ -550,6 +571,7 @@ def analyse(text: str) -> RuleResult:
         "third_person": bool(THIRD_PERSON.search(norm)),
         "negation": bool(NEGATION.search(norm)),
         "idiom": bool(IDIOM.search(norm)),
+        "everyday": bool(EVERYDAY.search(norm)),
     }
 
     # 1) Second-person abuse (not the author's crisis).
@@ -638,13 +660,13 @@ def analyse(text: str) -> RuleResult:
     if not res.intent_rules and not res.ideation_rule:
         damp = 0.0
         present = bool(PRESENT_DISTRESS.search(norm))
-        for name in ("supportive", "recovery", "negation", "idiom", "reported", "third_person"):
+        for name in ("supportive", "recovery", "negation", "idiom", "reported", "third_person", "everyday"):
             if whole_context[name] or (name == "third_person" and res.someone_else):
                 res.suppressors.append(name)
-                if present and name in ("recovery", "reported", "negation"):
+                if present and name in ("recovery", "reported", "negation", "everyday"):
                     continue  # "8 months clean but i want to cut again" is the author's crisis now
                 damp += {"supportive": 1.0, "recovery": 1.0, "negation": 1.5, "idiom": 1.0, "reported": 0.5,
-                         "third_person": 1.0}[name]
+                         "third_person": 1.0, "everyday": 1.5}[name]
         if damp:
             res.sh_delta -= min(damp, 2.0)
             res.intent_delta -= 1.0

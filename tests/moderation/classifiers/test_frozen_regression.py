@@ -1,7 +1,8 @@
-"""Regression floors on the frozen evaluation set (moderation/eval/frozen_w1.csv): posts by a writer new to the
-project who never saw a model output. Nothing is trained, tuned or written as a rule from this set, and only
-aggregate and per-category figures are printed (never a text), so the figures stay honest. Floors sit a little below
-the figures measured for the shipped weights and rules (bench/RESULTS.md), so a bad retrain or a broken rule fails."""
+"""Regression floors on the frozen evaluation sets (moderation/eval/frozen_w1.csv, frozen_w2.csv): posts by two
+writers new to the project who never saw a model output. Nothing is trained, tuned or written as a rule from these
+sets, and only aggregate and per-category figures are printed (never a text), so the figures stay honest. Floors sit
+a little below the figures measured for the shipped weights and rules (bench/RESULTS.md, measured once, after
+training), so a bad retrain or a broken rule fails."""
 import csv
 
 import pytest
@@ -10,27 +11,69 @@ from moderation.classifiers.evaluation import by_group, policy_figures, score_li
 from moderation.policy import Thresholds
 from tests.support import ROOT
 
-FROZEN = ROOT / "moderation" / "eval" / "frozen_w1.csv"
+EVAL = ROOT / "moderation" / "eval"
 
-OVERALL = {  # measured 2026-12-01 (weights 2026-11-23, rules, sentence scoring): see bench/RESULTS.md
-    "held_for_self_harm": (">=", 0.72),  # measured 0.737
-    "false_holds": ("<=", 0.19),  # measured 0.137
-    "intent_ranked_intent": (">=", 0.78),  # measured 0.821
-    "abuse_as_crisis": ("<=", 0.10),  # measured 0.041
-    "toxicity_auc": (">=", 0.92),  # measured 0.946
-    "someone_else_found": (">=", 0.30),  # measured 0.357
-    "self_harm_ece": ("<=", 0.08),  # measured 0.050
-    "toxicity_ece": ("<=", 0.09),  # measured 0.063
+# Measured 2026-12-01 with the weights retrained on all ten own writers (version 2026-12-01+6b6a8459f963.*,
+# calibrated on writer folds) and this round's rules; see bench/RESULTS.md. Per frozen writer: {figure: (op, floor)}
+# overall, then {(category or "lang:xx", figure): (op, floor)}. The language groups have six posts each, so their
+# floors sit at the measured figure (one post either way moves them by a sixth or more).
+OVERALL = {
+    "frozen_w1.csv": {
+        "held_for_self_harm": (">=", 0.79),  # measured 0.816
+        "false_holds": ("<=", 0.16),  # measured 0.142
+        "intent_ranked_intent": (">=", 0.78),  # measured 0.821
+        "abuse_as_crisis": ("<=", 0.07),  # measured 0.041
+        "toxicity_auc": (">=", 0.95),  # measured 0.969
+        "someone_else_found": (">=", 0.42),  # measured 0.464
+        "self_harm_ece": ("<=", 0.09),  # measured 0.069
+        "toxicity_ece": ("<=", 0.07),  # measured 0.048
+    },
+    "frozen_w2.csv": {
+        "held_for_self_harm": (">=", 0.75),  # measured 0.783
+        "false_holds": ("<=", 0.14),  # measured 0.124
+        "intent_ranked_intent": (">=", 0.76),  # measured 0.793
+        "abuse_as_crisis": ("<=", 0.09),  # measured 0.060
+        "toxicity_auc": (">=", 0.96),  # measured 0.977
+        "someone_else_found": (">=", 0.48),  # measured 0.522
+        "self_harm_ece": ("<=", 0.08),  # measured 0.059
+        "toxicity_ece": ("<=", 0.045),  # measured 0.025
+    },
 }
-PER_CATEGORY = {  # measured before sentence scoring was limited to posts of 160+ characters (all still pass)
-    ("algospeak", "held_for_self_harm"): (">=", 0.65),  # measured 0.714
-    ("supportive", "false_holds"): ("<=", 0.15),  # measured 0.100
-    ("safety_talk", "false_holds"): ("<=", 0.12),  # measured 0.071
-    ("banter", "false_holds"): ("<=", 0.50),  # measured 0.444: still the weakest category
-    ("evasion", "held_for_self_harm"): (">=", 0.95),  # measured 1.000
-    ("evasion", "abuse_held"): (">=", 0.95),  # measured 1.000
-    ("non_english", "toxicity_auc"): (">=", 0.80),  # measured 0.850 (es, fr, de, pt)
-    ("non_english", "false_holds"): ("<=", 0.05),  # measured 0.000
+PER_GROUP = {
+    "frozen_w1.csv": {
+        ("algospeak", "held_for_self_harm"): (">=", 0.80),  # measured 0.857
+        ("supportive", "false_holds"): ("<=", 0.15),  # measured 0.100
+        ("safety_talk", "false_holds"): ("<=", 0.12),  # measured 0.071
+        ("banter", "false_holds"): ("<=", 0.40),  # measured 0.333: still one of the weakest categories
+        ("evasion", "held_for_self_harm"): (">=", 0.95),  # measured 1.000
+        ("evasion", "abuse_held"): (">=", 0.95),  # measured 1.000
+        ("non_english", "toxicity_auc"): (">=", 0.95),  # measured 1.000 (es, fr, de, pt)
+        ("non_english", "false_holds"): ("<=", 0.05),  # measured 0.000
+        ("non_english", "held_for_self_harm"): (">=", 0.55),  # measured 0.571
+        ("lang:es", "held_for_self_harm"): (">=", 0.5),  # measured 0.500
+        ("lang:fr", "held_for_self_harm"): (">=", 0.5),  # measured 0.500
+        ("lang:pt", "held_for_self_harm"): (">=", 1.0),  # measured 1.000
+        ("lang:es", "false_holds"): ("<=", 0.0),
+        ("lang:fr", "false_holds"): ("<=", 0.0),
+        ("lang:de", "false_holds"): ("<=", 0.0),
+        ("lang:pt", "false_holds"): ("<=", 0.0),
+    },
+    "frozen_w2.csv": {
+        ("algospeak", "held_for_self_harm"): (">=", 0.75),  # measured 0.786
+        ("supportive", "false_holds"): ("<=", 0.10),  # measured 0.071
+        ("safety_talk", "false_holds"): ("<=", 0.05),  # measured 0.000
+        ("banter", "false_holds"): ("<=", 0.30),  # measured 0.222
+        ("non_english", "held_for_self_harm"): (">=", 0.60),  # measured 0.625
+        ("non_english", "false_holds"): ("<=", 0.15),  # measured 0.125
+        ("non_english", "toxicity_auc"): (">=", 0.90),  # measured 0.938
+        ("lang:es", "held_for_self_harm"): (">=", 0.5),  # measured 0.500
+        ("lang:fr", "held_for_self_harm"): (">=", 0.5),  # measured 0.500
+        ("lang:de", "held_for_self_harm"): (">=", 0.5),  # measured 0.500
+        ("lang:pt", "held_for_self_harm"): (">=", 1.0),  # measured 1.000
+        ("lang:es", "false_holds"): ("<=", 0.0),
+        ("lang:fr", "false_holds"): ("<=", 0.0),
+        ("lang:pt", "false_holds"): ("<=", 0.0),
+    },
 }
 
 
@@ -38,15 +81,20 @@ def _ok(value, op, floor):
     return value is not None and (value >= floor if op == ">=" else value <= floor)
 
 
-@pytest.mark.skipif(not FROZEN.exists(), reason="frozen evaluation set not present")
-def test_frozen_floors(models):
+@pytest.mark.parametrize("name", sorted(OVERALL))
+def test_frozen_floors(models, name):
+    path = EVAL / name
+    if not path.exists():
+        pytest.skip(f"frozen evaluation set {name} not present")
     toxicity, self_harm, _ = models
-    rows = list(csv.DictReader(open(FROZEN, encoding="utf-8")))
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
     lines = score_lines([r["text"] for r in rows], toxicity, self_harm, Thresholds(), with_labels=True)
     overall = policy_figures(rows, lines)
-    cats = by_group(rows, lines, "category")
-    print({k: round(v, 3) for k, v in overall.items() if isinstance(v, float)})  # aggregates only, never texts
+    groups = dict(by_group(rows, lines, "category"))
+    groups.update({f"lang:{k}": v for k, v in by_group(rows, lines, "lang").items()})
+    print(name, {k: round(v, 3) for k, v in overall.items() if isinstance(v, float)})  # aggregates only, never texts
     assert overall["self_harm_removed"] == 0
-    failed = [(k, overall[k], op, f) for k, (op, f) in OVERALL.items() if not _ok(overall[k], op, f)]
-    failed += [(c, k, cats[c][k], op, f) for (c, k), (op, f) in PER_CATEGORY.items() if not _ok(cats[c][k], op, f)]
+    failed = [(k, overall[k], op, f) for k, (op, f) in OVERALL[name].items() if not _ok(overall[k], op, f)]
+    failed += [(g, k, groups.get(g, {}).get(k), op, f) for (g, k), (op, f) in PER_GROUP[name].items()
+               if not _ok(groups.get(g, {}).get(k), op, f)]
     assert not failed, failed

@@ -11,12 +11,12 @@ from tests.support import ROOT
 
 EVAL = ROOT / "moderation" / "eval" / "handwritten.csv"
 
-FLOORS = {  # measured for the 2026-11-23 weights with the toxicity tower (six own training sets)
-    "held_for_self_harm": 0.94,  # measured 0.978
-    "false_holds_max": 0.09,  # measured 0.060
-    "intent_ranked_intent": 0.90,  # measured 0.953
-    "abuse_as_crisis_max": 0.08,  # measured 0.028
-    "toxicity_auc": 0.98,  # measured 0.994
+FLOORS = {  # measured for the 2026-12-01 weights (ten own writers, writer-fold calibration) and this round's rules
+    "held_for_self_harm": 0.97,  # measured 0.989
+    "false_holds_max": 0.08,  # measured 0.060
+    "intent_ranked_intent": 0.95,  # measured 0.977
+    "abuse_as_crisis_max": 0.05,  # measured 0.028
+    "toxicity_auc": 0.99,  # measured 0.997
 }
 
 

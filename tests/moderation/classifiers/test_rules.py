@@ -178,3 +178,19 @@ def test_languages():
     assert detect("mahal kita pero pagod na ako talaga") == "other"
     for text in ("ok", "kys loser lol", "ur such a fkn legend bro lmao", "i am so tired today"):
         assert detect(text) == "en", text
+
+
+@pytest.mark.parametrize("text", ["hello, can you help me change my handle?", "how do i reset my password",
+                                  "Box breathing helps me: in for 4, hold 4, out 4, hold 4.",
+                                  "a grounding exercise that works for me: name five things you can see",
+                                  "good night all", "goodnight everyone, see you tomorrow"])
+def test_everyday_site_and_coping_posts_are_damped(text):
+    r = analyse(text)
+    assert "everyday" in r.suppressors and r.sh_delta < 0, r
+
+
+@pytest.mark.parametrize("text", ["box breathing does nothing anymore, i want to die tonight",
+                                  "how do i delete my account, i have the pills ready and i'm done"])
+def test_everyday_words_never_cancel_a_crisis(text):
+    r = analyse(text)
+    assert (r.intent_rules or r.ideation_rule) and r.sh_delta >= 0, r

@@ -52,9 +52,10 @@ def test_training_is_deterministic(tmp_path, torch_encoder):
     enc = torch_encoder  # training's encoder: PyTorch (the tower is fine-tuned on its hidden states)
     data, own = _tiny(tmp_path)
     logs = []
-    kw = dict(seed=0, log=logs.append, own_data=own, cache_dir=None, encoder=enc, date="2026-01-01")
-    m1 = train(data, tmp_path / "w1", **kw)
-    m2 = train(data, tmp_path / "w2", **kw)
+    kw = dict(seed=0, log=logs.append, own_data=own, encoder=enc, date="2026-01-01")
+    # Two fresh caches: both runs embed and fine-tune from scratch.
+    m1 = train(data, tmp_path / "w1", cache_dir=tmp_path / "c1", **kw)
+    m2 = train(data, tmp_path / "w2", cache_dir=tmp_path / "c2", **kw)
     a = np.load(tmp_path / "w1" / "heads.npz")
     b = np.load(tmp_path / "w2" / "heads.npz")
     assert sorted(a.files) == sorted(b.files)
@@ -72,3 +73,20 @@ def test_training_is_deterministic(tmp_path, torch_encoder):
     tox, sh = load_embedded(tmp_path / "w1", encoder=enc)
     out = sh.score(["i wrote my note", "hi all"])
     assert len(out) == 2 and tox.version.startswith("2026-01-01+")
+
+    # The fine-tuned tower is stored in the cache folder and reused: a third run skips fine-tuning and still writes
+    # byte-identical weights.
+    assert list((tmp_path / "c1").glob("tower-*.npz"))
+    logs.clear()
+    train(data, tmp_path / "w3", cache_dir=tmp_path / "c1", **kw)
+    assert any("reusing" in line for line in logs)
+    c = np.load(tmp_path / "w3" / "heads.npz")
+    assert sorted(c.files) == sorted(a.files) and all(np.array_equal(a[k], c[k]) for k in a.files)
+
+    # --keep-tower: the tower of earlier weights is kept as it is; every other array is what a full run fits.
+    kept = {k: a[k] for k in a.files if k.startswith("tower.")}
+    train(data, tmp_path / "w4", cache_dir=tmp_path / "c1", keep_tower=kept, kept_from="earlier", **kw)
+    c = np.load(tmp_path / "w4" / "heads.npz")
+    assert sorted(c.files) == sorted(a.files) and all(np.array_equal(a[k], c[k]) for k in a.files)
+    manifest = json.loads((tmp_path / "w4" / "manifest.json").read_text())
+    assert manifest["toxicity_tower"]["kept_from"] == "earlier"
