@@ -303,3 +303,25 @@ def redis_url():
     except Exception as exc:  # noqa: BLE001
         unavailable("Redis", f"cannot reach {REDIS}: {exc}")
     return REDIS
+
+
+@pytest.fixture
+def connect(app, token_for):
+    """connect(member, room=None, **kwargs) -> a Socket.IO test client signed in with the member's token (joined to
+    `room` when given); every client is disconnected at the end."""
+    from community.extensions import socketio
+    made = []
+
+    def make(member, room=None, **kwargs):
+        token = token_for(member)["Authorization"].split(" ", 1)[1]
+        client = socketio.test_client(app, auth={"token": token}, **kwargs)
+        made.append(client)
+        if room is not None:
+            assert client.is_connected()
+            client.emit("join", {"room": room})
+            client.get_received()
+        return client
+    yield make
+    for client in made:
+        if client.is_connected():
+            client.disconnect()

@@ -64,3 +64,15 @@ def reply(client, headers, thread_id, body="a kind reply", **extra):
     response = client.post(f"/api/v1/threads/{thread_id}/posts", json={"body": body, **extra}, headers=headers)
     assert response.status_code == 201, response.data[:400]
     return response.get_json()["post"]
+
+
+def payload(event) -> object:
+    """A received Socket.IO event's data: the test client hands a "message" event's data over bare, every other
+    event's as a list of arguments."""
+    args = event["args"]
+    return args[0] if isinstance(args, list) and args else args
+
+
+def received(client, name=None) -> list:
+    """The data of the events a Socket.IO test client has received since last asked (of one name, or all)."""
+    return [payload(e) for e in client.get_received() if name is None or e["name"] == name]

@@ -8,6 +8,7 @@ import pytest
 
 from community.extensions import db, socketio
 from tests.conftest import login
+from tests.support import received
 
 ROOM = "open-lounge"
 
@@ -16,31 +17,12 @@ def hrefs(html: str) -> list[str]:
     return re.findall(r'href="((?:tel|sms):[^"]*)"', html)
 
 
-def payloads(client, name):
-    out = []
-    for e in client.get_received():
-        if e["name"] == name:
-            args = e["args"]
-            out.append(args[0] if isinstance(args, list) and args else args)
-    return out
 
 
 @pytest.fixture
-def connect(app, token_for):
-    made = []
-
-    def make(member):
-        token = token_for(member)["Authorization"].split(" ", 1)[1]
-        c = socketio.test_client(app, auth={"token": token})
-        assert c.is_connected()
-        c.emit("join", {"room": ROOM})
-        c.get_received()
-        made.append(c)
-        return c
-    yield make
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
+def connect(connect):
+    """The shared fixture, each client joined to the lounge."""
+    return lambda member: connect(member, room=ROOM)
 
 
 @pytest.mark.parametrize("region,emergency,line", [("GB", "tel:999", "tel:116123"), ("US", "tel:911", "tel:988")])
@@ -50,7 +32,7 @@ def test_chat_event_carries_the_rendered_panel_emergency_first(app, make_member,
     ash, bea = make_member(region=region), make_member(region=region)
     a, b = connect(ash), connect(bea)
     a.emit("send", {"room": ROOM, "body": "i am going to end it tonight"})
-    crisis = payloads(a, "crisis_resources")
+    crisis = received(a, "crisis_resources")
     assert len(crisis) == 1
     event = crisis[0]
     # The JSON fields stay as they were, and the panel comes rendered beside them.
@@ -71,7 +53,7 @@ def test_chat_panel_and_forum_held_screen_list_the_same_lines(app, make_member, 
     db.session.commit()
     a = connect(ash)
     a.emit("send", {"room": ROOM, "body": "i am going to end it tonight"})
-    chat_html = payloads(a, "crisis_resources")[0]["html"]
+    chat_html = received(a, "crisis_resources")[0]["html"]
     client = app.test_client()
     login(client, ash.handle)
     r = client.post("/b/depression/new", data={"title": "tonight", "body": "i am going to end it tonight"})
@@ -100,7 +82,7 @@ def test_panel_without_a_region_offers_to_set_one(app, make_member, connect, sco
     scores.self_harm_tier("end it tonight", "intent")
     a = connect(make_member())
     a.emit("send", {"room": ROOM, "body": "i am going to end it tonight"})
-    event = payloads(a, "crisis_resources")[0]
+    event = received(a, "crisis_resources")[0]
     assert event["emergency"] is None and event["resources"]
     assert "Set region" in event["html"] and "https://" in event["html"]
 

@@ -5,33 +5,11 @@ import pytest
 
 from community.extensions import db, socketio
 from tests.conftest import login
+from tests.support import payload, received
 
 ROOM = "open-lounge"
 
 
-def events(client, name=None):
-    return [payload(e) for e in client.get_received() if name is None or e["name"] == name]
-
-
-def payload(event):
-    # The test client hands a "message" event's data over bare, every other event's as a list of arguments.
-    args = event["args"]
-    return args[0] if isinstance(args, list) and args else args
-
-
-@pytest.fixture
-def connect(app, token_for):
-    made = []
-
-    def make(member, **kwargs):
-        token = token_for(member)["Authorization"].split(" ", 1)[1]
-        c = socketio.test_client(app, auth={"token": token}, **kwargs)
-        made.append(c)
-        return c
-    yield make
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
 
 
 def joined(connect, member, room=ROOM):
@@ -56,7 +34,7 @@ def test_session_cookie_connects(app, client, make_member):
     c = socketio.test_client(app, flask_test_client=client)
     assert c.is_connected()
     c.emit("join", {"room": ROOM})
-    assert {"room": ROOM, "members": ["cookie-person"]} in events(c, "presence")
+    assert {"room": ROOM, "members": ["cookie-person"]} in received(c, "presence")
     c.disconnect()
 
 
@@ -65,18 +43,18 @@ def test_message_flow_between_two_members(app, make_member, connect, scores):
     a = joined(connect, ash)
     b = connect(bo)
     b.emit("join", {"room": ROOM})
-    presence = events(b, "presence")
+    presence = received(b, "presence")
     assert presence[-1] == {"room": ROOM, "members": ["ash", "bea"]}
-    assert events(a, "presence")[-1]["members"] == ["ash", "bea"]
+    assert received(a, "presence")[-1]["members"] == ["ash", "bea"]
     a.emit("send", {"room": ROOM, "body": "hello **there**"})
-    got = events(b, "message")
+    got = received(b, "message")
     assert len(got) == 1
     m = got[0]
     assert set(m) >= {"id", "room", "author", "body", "html", "created_at"}
     assert m["author"] == "ash" and m["room"] == ROOM and "<strong>there</strong>" in m["html"]
-    assert events(a, "message")[0]["id"] == m["id"]
+    assert received(a, "message")[0]["id"] == m["id"]
     b.emit("leave", {"room": ROOM})
-    assert events(a, "presence")[-1]["members"] == ["ash"]
+    assert received(a, "presence")[-1]["members"] == ["ash"]
     b.disconnect()
 
 
@@ -91,7 +69,7 @@ def test_held_message_only_to_its_author(app, make_member, connect, scores):
     assert "held" in names and "message" not in names
     held = [payload(e) for e in mine if e["name"] == "held"][0]
     assert held["room"] == ROOM and held["reason"] == "toxicity" and held["id"]
-    assert events(b, "message") == [] and events(b, "held") == []
+    assert received(b, "message") == [] and received(b, "held") == []
     from moderation.models import QueueItem
     item = db.session.query(QueueItem).filter_by(content_type="message", content_id=held["id"]).one()
     assert item.status == "open"
@@ -111,7 +89,7 @@ def test_crisis_resources_only_to_the_author_and_staff_see_it_live(app, make_mem
     assert any("116 123" in str(r.get("phone")) for r in crisis[0]["resources"])
     assert [e["name"] for e in mine if e["name"] == "held"] == ["held"]
     assert b.get_received() == []
-    queue = events(staff, "queue_item")
+    queue = received(staff, "queue_item")
     assert queue and queue[-1]["item"]["priority"] == "urgent" and queue[-1]["item"]["content_type"] == "message"
 
 
@@ -119,7 +97,7 @@ def test_auto_removed_message_reaches_nobody(app, make_member, connect, scores):
     scores.toxic("vile abuse", 0.99)
     a, b = joined(connect, make_member("ash")), joined(connect, make_member("bea"))
     a.emit("send", {"room": ROOM, "body": "vile abuse"})
-    mine = events(a)
+    mine = received(a)
     assert [e["code"] for e in mine if isinstance(e, dict) and "code" in e] == ["message_removed"]
     assert b.get_received() == []
 
@@ -129,12 +107,12 @@ def test_approval_broadcasts_then(app, make_member, connect, scores):
     ash, bo, mod = make_member("ash"), make_member("bea"), make_member("mod", role="moderator")
     a, b = joined(connect, ash), joined(connect, bo)
     a.emit("send", {"room": ROOM, "body": "borderline words"})
-    held = events(a, "held")[0]
+    held = received(a, "held")[0]
     from moderation.queue import services as queue
     item = queue.item_for("message", held["id"])
     queue.decide(item, mod, "approve", version=item.version)
     db.session.commit()
-    got = events(b, "message")
+    got = received(b, "message")
     assert [m["id"] for m in got] == [held["id"]]
 
 
@@ -142,28 +120,28 @@ def test_removal_propagates(app, make_member, connect, scores):
     ash, bo, mod = make_member("ash"), make_member("bea"), make_member("mod", role="moderator")
     a, b, m = joined(connect, ash), joined(connect, bo), joined(connect, mod)
     a.emit("send", {"room": ROOM, "body": "a fine message"})
-    msg = events(b, "message")[0]
+    msg = received(b, "message")[0]
     m.get_received()
     b.emit("remove", {"id": msg["id"]})  # not a moderator
-    assert events(b, "error")[0]["code"] == "forbidden"
+    assert received(b, "error")[0]["code"] == "forbidden"
     m.emit("remove", {"id": msg["id"]})
-    assert {"id": msg["id"], "room": ROOM} in events(b, "removed")
-    assert {"id": msg["id"], "room": ROOM} in events(a, "removed")
+    assert {"id": msg["id"], "room": ROOM} in received(b, "removed")
+    assert {"id": msg["id"], "room": ROOM} in received(a, "removed")
 
 
 def test_mute(app, make_member, connect, scores):
     ash, mod = make_member("ash"), make_member("mod", role="moderator")
     a, m = joined(connect, ash), joined(connect, mod)
     m.emit("mute", {"room": ROOM, "handle": "ash", "minutes": 30})
-    assert events(m, "error") == []
-    assert events(a, "muted")[0]["room"] == ROOM
+    assert received(m, "error") == []
+    assert received(a, "muted")[0]["room"] == ROOM
     a.emit("send", {"room": ROOM, "body": "can anyone hear me"})
-    assert events(a, "error")[0]["code"] == "muted"
-    assert events(m, "message") == []
+    assert received(a, "error")[0]["code"] == "muted"
+    assert received(m, "message") == []
     # Another room still works.
     a.emit("join", {"room": "late-night"})
     a.emit("send", {"room": "late-night", "body": "hello"})
-    assert events(a, "message")
+    assert received(a, "message")
 
 
 def test_rate_limit(app_factory, make_member, token_for):
@@ -212,11 +190,11 @@ def test_malformed_payloads_get_an_error_and_the_connection_lives(app, make_memb
                                                                    payload, code):
     c = joined(connect, make_member("ash"))
     c.emit(name, payload)
-    errors = events(c, "error")
+    errors = received(c, "error")
     assert errors and errors[0]["code"] == code and errors[0]["message"]
     assert c.is_connected()
     c.emit("send", {"room": ROOM, "body": "still here"})
-    assert events(c, "message")
+    assert received(c, "message")
 
 
 def test_huge_nested_json_is_refused_without_killing_the_handler(app, make_member, connect, scores):
@@ -226,9 +204,9 @@ def test_huge_nested_json_is_refused_without_killing_the_handler(app, make_membe
         current["room"] = {}
         current = current["room"]
     c.emit("send", nested)
-    assert events(c, "error")[0]["code"] == "invalid_room"
+    assert received(c, "error")[0]["code"] == "invalid_room"
     c.emit("send", {"room": ROOM, "body": "still here"})
-    assert events(c, "message")
+    assert received(c, "message")
 
 
 def test_suspended_mid_conversation_is_cut_off(app, make_member, connect, scores):

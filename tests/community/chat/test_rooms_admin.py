@@ -7,7 +7,7 @@ import pytest
 from community.chat.models import ChatRoom
 from community.extensions import db, socketio
 from moderation.models import AuditEntry
-from tests.community.chat.test_chat import events
+from tests.support import payload, received
 from tests.conftest import login
 
 ROOM = "open-lounge"
@@ -155,15 +155,15 @@ def test_archiving_tells_live_clients_and_refuses_join_and_send(app, client, mak
         a.get_received()
         assert client.patch(f"/api/v1/admin/rooms/{ROOM}", json={"archived": True},
                             headers=admin_headers).status_code == 200
-        told = events(a, "error")
+        told = received(a, "error")
         assert told and told[-1]["code"] == "room_archived" and told[-1]["room"] == ROOM
 
         a.emit("send", {"room": ROOM, "body": "anyone still here?"})
-        assert events(a, "error")[-1]["code"] == "room_archived"
+        assert received(a, "error")[-1]["code"] == "room_archived"
         b.emit("join", {"room": ROOM})
-        received = b.get_received()
-        assert [e for e in received if e["name"] == "joined"] == []
-        assert events_of(received, "error")[-1]["code"] == "room_archived"
+        got = b.get_received()
+        assert [e for e in got if e["name"] == "joined"] == []
+        assert events_of(got, "error")[-1]["code"] == "room_archived"
         from community.chat.models import ChatMessage
         assert ChatMessage.query.count() == 0
         assert a.is_connected() and b.is_connected()
@@ -174,7 +174,7 @@ def test_archiving_tells_live_clients_and_refuses_join_and_send(app, client, mak
         b.emit("join", {"room": ROOM})
         assert [e for e in b.get_received() if e["name"] == "joined"]
         b.emit("send", {"room": ROOM, "body": "hello again"})
-        assert [m["body"] for m in events(a, "message")] == ["hello again"]
+        assert [m["body"] for m in received(a, "message")] == ["hello again"]
     finally:
         for c in (a, b):
             if c.is_connected():
@@ -183,7 +183,6 @@ def test_archiving_tells_live_clients_and_refuses_join_and_send(app, client, mak
 
 
 def events_of(received, name):
-    from tests.community.chat.test_chat import payload
     return [payload(e) for e in received if e["name"] == name]
 
 

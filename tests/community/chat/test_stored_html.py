@@ -10,17 +10,11 @@ from community.chat import services
 from community.chat.models import ChatMessage
 from community.extensions import db, socketio
 from tests.conftest import PASSWORD
+from tests.support import received
 
 ROOM = "open-lounge"
 
 
-def _events(client, name):
-    out = []
-    for e in client.get_received():
-        if e["name"] == name:
-            args = e["args"]
-            out.append(args[0] if isinstance(args, list) and args else args)
-    return out
 
 
 def test_rendered_once_at_send_and_read_back_by_history(app, make_member, token_for, monkeypatch):
@@ -37,7 +31,7 @@ def test_rendered_once_at_send_and_read_back_by_history(app, make_member, token_
         return real(text, **kwargs)
     monkeypatch.setattr(chat_models, "render_markdown", counting)  # a message renders with its model
     c.emit("send", {"room": ROOM, "body": "some *kind* [words](https://example.org)"})
-    live = _events(c, "message")
+    live = received(c, "message")
     assert len(live) == 1 and live[0]["html"] == "<p>some <em>kind</em> words</p>\n"  # links as text in chat
     assert calls == ["some *kind* [words](https://example.org)"]  # once, for the live event and for storage
     stored = db.session.get(ChatMessage, live[0]["id"])

@@ -7,17 +7,11 @@ from community.extensions import db, socketio
 from community.forum import services as forum
 from community.members import blocks
 from tests.conftest import login
+from tests.support import received
 
 ROOM = "open-lounge"
 
 
-def _events(client, name):
-    out = []
-    for e in client.get_received():
-        if e["name"] == name:
-            args = e["args"]
-            out.append(args[0] if isinstance(args, list) and args else args)
-    return out
 
 
 @pytest.fixture
@@ -149,21 +143,9 @@ def test_muted_word_limits(app, people, token_for):
 
 
 @pytest.fixture
-def connect(app, token_for):
-    made = []
-
-    def make(member):
-        token = token_for(member)["Authorization"].split(" ", 1)[1]
-        c = socketio.test_client(app, auth={"token": token})
-        assert c.is_connected()
-        c.emit("join", {"room": ROOM})
-        c.get_received()
-        made.append(c)
-        return c
-    yield make
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
+def connect(connect):
+    """The shared fixture, each client joined to the lounge."""
+    return lambda member: connect(member, room=ROOM)
 
 
 def test_live_chat_blocks_and_mutes_server_side(app, people, connect, token_for):
@@ -173,11 +155,11 @@ def test_live_chat_blocks_and_mutes_server_side(app, people, connect, token_for)
     for c in (c_blocker, c_pest, c_bystander):
         c.get_received()
     c_pest.emit("send", {"room": ROOM, "body": "hello from the pest"})
-    assert [m["body"] for m in _events(c_bystander, "message")] == ["hello from the pest"]
-    assert _events(c_blocker, "message") == []  # never sent to the blocker's connection at all
-    assert [m["body"] for m in _events(c_pest, "message")] == ["hello from the pest"]  # the pest isn't told
+    assert [m["body"] for m in received(c_bystander, "message")] == ["hello from the pest"]
+    assert received(c_blocker, "message") == []  # never sent to the blocker's connection at all
+    assert [m["body"] for m in received(c_pest, "message")] == ["hello from the pest"]  # the pest isn't told
     c_bystander.emit("send", {"room": ROOM, "body": "hello from the bystander"})
-    assert [m["body"] for m in _events(c_blocker, "message")] == ["hello from the bystander"]
+    assert [m["body"] for m in received(c_blocker, "message")] == ["hello from the bystander"]
     # History over the API and the page leave the blocked member out too.
     headers = token_for(blocker)
     history = app.test_client().get(f"/api/v1/rooms/{ROOM}/messages", headers=headers).get_json()["messages"]
@@ -190,9 +172,9 @@ def test_live_chat_blocks_and_mutes_server_side(app, people, connect, token_for)
     for c in (c_blocker, c_pest, c_bystander):
         c.get_received()
     c_blocker.emit("send", {"room": ROOM, "body": "the bridge at dawn"})
-    got = _events(c_bystander, "message")
+    got = received(c_bystander, "message")
     assert len(got) == 1 and got[0]["filtered"] is True and got[0]["body"] == "the bridge at dawn"
-    plain = _events(c_pest, "message")
+    plain = received(c_pest, "message")
     assert len(plain) == 1 and "filtered" not in plain[0]
     history = app.test_client().get(f"/api/v1/rooms/{ROOM}/messages", headers=token_for(bystander)).get_json()
     assert [m["filtered"] for m in history["messages"] if m["body"] == "the bridge at dawn"] == [True]
@@ -228,19 +210,19 @@ def test_live_filters_are_built_at_join_and_rebuilt_only_after_a_change(app, peo
         assert built == [{blocker.id}, {pest.id}, {bystander.id}]  # one build per member, at join
         for n in range(3):
             c_pest.emit("send", {"room": ROOM, "body": f"message {n} from the pest"})
-        assert len(_events(c_blocker, "message")) == 3 and len(built) == 3  # no filter built per delivery
+        assert len(received(c_blocker, "message")) == 3 and len(built) == 3  # no filter built per delivery
 
         app.test_client().post("/api/v1/me/blocks", json={"handle": "pest"}, headers=token_for(blocker))
         for c in (c_blocker, c_pest, c_bystander):
             c.get_received()
         c_pest.emit("send", {"room": ROOM, "body": "after the block"})
-        assert _events(c_blocker, "message") == []  # same connection, no reconnect
-        assert [m["body"] for m in _events(c_bystander, "message")] == ["after the block"]
+        assert received(c_blocker, "message") == []  # same connection, no reconnect
+        assert [m["body"] for m in received(c_bystander, "message")] == ["after the block"]
         assert built[3:] == [{blocker.id}]  # rebuilt once, for the blocker only
 
         app.test_client().delete("/api/v1/me/blocks/pest", headers=token_for(blocker))
         c_pest.emit("send", {"room": ROOM, "body": "after the unblock"})
-        assert [m["body"] for m in _events(c_blocker, "message")] == ["after the unblock"]
+        assert [m["body"] for m in received(c_blocker, "message")] == ["after the unblock"]
 
         app.test_client().put("/api/v1/me/muted-words", json={"words": ["Morning Tea"]},
                               headers=token_for(blocker))
@@ -248,12 +230,12 @@ def test_live_filters_are_built_at_join_and_rebuilt_only_after_a_change(app, peo
             c.get_received()
         c_bystander.emit("send", {"room": ROOM, "body": "morning   tea anyone?"})
         c_bystander.emit("send", {"room": ROOM, "body": "evening tea anyone?"})
-        got = _events(c_blocker, "message")
+        got = received(c_blocker, "message")
         assert [(m["body"], m.get("filtered", False)) for m in got] == [("morning   tea anyone?", True),
                                                                          ("evening tea anyone?", False)]
-        assert all("filtered" not in m for m in _events(c_pest, "message"))
+        assert all("filtered" not in m for m in received(c_pest, "message"))
         c_blocker.emit("send", {"room": ROOM, "body": "my own morning tea"})  # never filtered for its author
-        assert [m.get("filtered", False) for m in _events(c_blocker, "message")] == [False]
+        assert [m.get("filtered", False) for m in received(c_blocker, "message")] == [False]
         assert len(built) == 6
     finally:
         manager.filter_loader = loader
@@ -273,8 +255,8 @@ def test_a_filter_that_cannot_be_built_delivers_nothing(app, people, connect):
     try:
         manager._forget_filter(blocker.id)
         c_pest.emit("send", {"room": ROOM, "body": "while the database is away"})
-        assert _events(c_blocker, "message") == []
-        assert [m["body"] for m in _events(c_pest, "message")] == ["while the database is away"]  # still cached
+        assert received(c_blocker, "message") == []
+        assert [m["body"] for m in received(c_pest, "message")] == ["while the database is away"]  # still cached
     finally:
         manager.filter_loader = loader
 
