@@ -62,10 +62,17 @@ def appeal_to_dict(appeal) -> dict:
 @bp.get("/queue")
 @token_required("staff")
 def queue():
-    items = services.items(request.args.get("status", "open"), page=parse_page(request.args.get("page")))
+    """The queue, narrowed by `kind=`, `priority=` (comma-separated), `claimed=me|none|any`, paged by `page=` and
+    `per_page=` (1-200, default 200): {"items", "counts", "total", "pages", "page", "per_page"}."""
+    args = request.args
+    wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"))
+    found = services.filtered(args.get("status", "open"), wanted, g.api_member, page=parse_page(args.get("page")),
+                              per_page=services.parse_per_page(args.get("per_page"), services.QUEUE_PAGE))
+    items = list(found.items)
     loaded = services.preload(items)  # noqa: F841 - keeps the rows in the session while the items are listed
     reports = _reports_by_post([i.content_id for i in items if i.content_type == "post"])
-    return jsonify({"items": [item_to_dict(i, reports) for i in items], "counts": services.counts()})
+    return jsonify({"items": [item_to_dict(i, reports) for i in items], "counts": services.counts(),
+                    "total": found.total, "pages": found.pages, "page": found.page, "per_page": found.per_page})
 
 
 @bp.get("/items/<int:item_id>")

@@ -5,11 +5,11 @@ within a rank. Every change bumps `version`; a decision naming an older version 
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -206,6 +206,97 @@ def items(status: str = "open", limit: int = QUEUE_PAGE, page: int = 1) -> list[
         # The top of the queue (what moderators and the live staff room read): no count needed.
         return list(db.session.scalars(query.order_by(*order).limit(limit)))
     return page_of(query, order=order, reverse=reverse, page=page, per_page=limit).items
+
+
+# Every kind of queue item; "reports" is accepted for "report" in filters.
+KINDS = ("self_harm", "someone_else", "member_message", "toxicity", "report", "unscreened", "check_in", "appeal",
+         "new_account", "watched_word", "auto_removed", "suspension_proposal")
+PRIORITIES = (URGENT, HIGH, NORMAL, LOW)
+CLAIMED = ("any", "me", "none")
+PER_PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which items a moderator wants to see: kinds and priorities (empty = all), and whose claim."""
+    kinds: tuple = ()
+    priorities: tuple = ()
+    claimed: str = "any"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kinds or self.priorities or self.claimed != "any")
+
+    def query_args(self) -> dict:
+        """The filter as URL arguments (pages keep it in the address, so it can be shared and the back button works)."""
+        return {k: v for k, v in (("kind", ",".join(self.kinds)), ("priority", ",".join(self.priorities)),
+                                  ("claimed", "" if self.claimed == "any" else self.claimed)) if v}
+
+
+def _listed(raw, allowed, name, aliases=None) -> tuple:
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, str) or "\x00" in raw or len(raw) > 500:
+        raise ServiceError("invalid_filter", f"{name} must be a comma-separated list.", field=name)
+    values = []
+    for value in (v.strip().lower() for v in raw.split(",") if v.strip()):
+        value = (aliases or {}).get(value, value)
+        if value not in allowed:
+            raise ServiceError("invalid_filter", f"Unknown {name} '{value[:40]}': choose from {', '.join(allowed)}.",
+                               field=name)
+        if value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def parse_filter(kind=None, priority=None, claimed=None) -> QueueFilter:
+    """A QueueFilter from URL arguments (`kind=self_harm,report`, `priority=urgent`, `claimed=me|none|any`), or 400
+    invalid_filter naming what was wrong."""
+    claimed = (claimed or "any").strip().lower() if isinstance(claimed, str) or claimed is None else claimed
+    if claimed not in CLAIMED:
+        raise ServiceError("invalid_filter", "claimed must be me, none or any.", field="claimed")
+    return QueueFilter(kinds=_listed(kind, KINDS, "kind", {"reports": "report"}),
+                       priorities=_listed(priority, PRIORITIES, "priority"), claimed=claimed)
+
+
+def parse_per_page(raw, default: int = 50) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= PER_PAGE_MAX:
+        raise ServiceError("invalid_per_page", f"per_page must be a whole number from 1 to {PER_PAGE_MAX}.",
+                           field="per_page")
+    return value
+
+
+def filtered(status: str, wanted: QueueFilter, moderator: Member, *, page: int = 1, per_page: int = 50):
+    """One page of the queue narrowed by `wanted` (a Pagination: .items, .total, .pages), in the queue's order; a
+    fixed number of queries whatever the number of items."""
+    if status not in ("open", "resolved", "all"):
+        raise ServiceError("invalid_status", "status must be open, resolved or all.")
+    query = select(QueueItem)
+    if status != "all":
+        query = query.where(QueueItem.status == status)
+    if wanted.kinds:
+        query = query.where(QueueItem.kind.in_(wanted.kinds))
+    if wanted.priorities:
+        query = query.where(QueueItem.priority.in_(wanted.priorities))
+    now = utcnow()
+    if wanted.claimed == "me":  # a claim counts while it lasts (active_claimant)
+        query = query.where(QueueItem.claimed_by_id == moderator.id, QueueItem.claimed_until > now)
+    elif wanted.claimed == "none":
+        query = query.where(or_(QueueItem.claimed_by_id.is_(None), QueueItem.claimed_until.is_(None),
+                                QueueItem.claimed_until <= now))
+    if status == "open":
+        order = (QueueItem.rank.asc(), QueueItem.created_at.asc(), QueueItem.id.asc())
+        reverse = (QueueItem.rank.desc(), QueueItem.created_at.desc(), QueueItem.id.desc())
+    else:
+        order = (QueueItem.updated_at.desc(), QueueItem.id.desc())
+        reverse = (QueueItem.updated_at.asc(), QueueItem.id.asc())
+    return page_of(query, order=order, reverse=reverse, page=page, per_page=per_page)
 
 
 def get_item(item_id) -> QueueItem:

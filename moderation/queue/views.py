@@ -47,12 +47,21 @@ staff_required = role_required("staff")
 @bp.get("/queue")
 @staff_required
 def queue():
-    status = request.args.get("status", "open")
-    items = services.items(status if status in ("open", "resolved", "all") else "open",
-                           page=parse_page(request.args.get("page")))
-    template = "moderation/_queue_list.html" if request.args.get("partial") else "moderation/queue.html"
+    args = request.args
+    status = args.get("status", "open")
+    status = status if status in ("open", "resolved", "all") else "open"
+    try:
+        wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"))
+        per_page = services.parse_per_page(args.get("per_page"), services.QUEUE_PAGE)
+    except ServiceError as err:
+        flash(err.message, "error")  # said at the top; the whole queue is shown meanwhile
+        wanted, per_page = services.QueueFilter(), services.QUEUE_PAGE
+    found = services.filtered(status, wanted, current_user, page=parse_page(args.get("page")), per_page=per_page)
+    items = list(found.items)
+    template = "moderation/_queue_list.html" if args.get("partial") else "moderation/queue.html"
     return render_template(template, items=items, loaded=services.preload(items), counts=services.counts(),
-                           status=status,
+                           status=status, wanted=wanted, pagination=found, kinds=services.KINDS,
+                           priorities=services.PRIORITIES,
                            distressing=DISTRESSING, content_of=services.content_of,
                            claimant=services.active_claimant)
 

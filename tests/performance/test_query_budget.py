@@ -227,7 +227,10 @@ def test_queue_page_and_api(app, people):
     def urls(_):
         return [("queue page", _statements(staff, "/moderation/queue")),
                 ("queue partial", _statements(staff, "/moderation/queue?partial=1")),
-                ("queue api", _statements(staff, "/api/v1/moderation/queue", people["staff_headers"]))]
+                ("queue api", _statements(staff, "/api/v1/moderation/queue", people["staff_headers"])),
+                ("queue api, filtered", _statements(
+                    staff, "/api/v1/moderation/queue?kind=toxicity,report&claimed=none&per_page=4",
+                    people["staff_headers"]))]
     _same(build, urls)
 
 
