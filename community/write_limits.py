@@ -20,6 +20,7 @@ PER_MEMBER = {
     "report": "30 per hour",
     "appeal": "10 per hour",
     "staff_message": "10 per minute;60 per hour",
+    "staff_note": "30 per minute;300 per hour",
     "rename": "5 per hour",
     "settings": "30 per hour",
 }

@@ -146,3 +146,20 @@ class Strike(db.Model):
     moderator_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
     note = db.Column(db.Text, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+
+class StaffNote(db.Model):
+    """A moderator's internal note on a queue item, or about a member (staff only, audited, never shown to the
+    member). `kind` "handoff": left when releasing a claim, for the next moderator, who sees it first."""
+
+    __tablename__ = "staff_notes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=True, index=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    kind = db.Column(db.String(16), nullable=False, default="note")  # note | handoff
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    author = db.relationship("Member", foreign_keys=[author_id])

@@ -85,6 +85,7 @@ def item(item_id):
                                "joined_at": iso(author.created_at)} if author else None,
                     "resources": for_region(author.region if author else None),
                     "revisions": [_revision_to_dict(r) for r in services.revisions(found)],
+                    "notes": [services.note_to_dict(n) for n in services.notes_for(found)],
                     "history": [item_to_dict(i) for i in services.author_history(found)],
                     # The author's private conversation with staff: their replies show on the item they answer.
                     "conversation": [messages.message_to_dict(m) for m in messages.thread(author)] if author else []})
@@ -103,7 +104,25 @@ def claim(item_id):
 @bp.post("/items/<int:item_id>/release")
 @token_required("staff")
 def release(item_id):
-    return jsonify({"item": item_to_dict(services.release(services.get_item(item_id), g.api_member))})
+    """Optional body {"note": "..."}: a hand-off note for the next moderator."""
+    note = require(json_body(), "note", optional=True) if request.data else None
+    return jsonify({"item": item_to_dict(services.release(services.get_item(item_id), g.api_member, note))})
+
+
+@bp.get("/items/<int:item_id>/notes")
+@token_required("staff")
+def notes(item_id):
+    return jsonify({"notes": [services.note_to_dict(n) for n in services.notes_for(services.get_item(item_id))]})
+
+
+@bp.post("/items/<int:item_id>/notes")
+@token_required("staff")
+@write_limit("staff_note")
+def add_note(item_id):
+    data = json_body()
+    note = services.add_note(services.get_item(item_id), g.api_member, require(data, "body"),
+                             about=require(data, "about", optional=True) or "item")
+    return jsonify({"note": services.note_to_dict(note)}), 201
 
 
 @bp.post("/items/<int:item_id>/decision")

@@ -17,7 +17,7 @@ from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from community.paging import page_of
 from moderation import audit, authors, notices, signals
-from moderation.models import Appeal, QueueItem, StaffMessage
+from moderation.models import Appeal, QueueItem, StaffMessage, StaffNote
 from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue.content import adapter_for
@@ -405,13 +405,79 @@ def expire_claims() -> int:
     return len(expired)
 
 
-def release(item: QueueItem, moderator: Member) -> QueueItem:
+def release(item: QueueItem, moderator: Member, note=None) -> QueueItem:
+    """Give up one's claim; a `note` is a hand-off for the next moderator ("she said she's safe for now"), shown
+    first on the item."""
     _require_staff(moderator)
+    body = _note_body(note) if note not in (None, "") else None
     if item.claimed_by_id == moderator.id:
         item.claimed_by_id = item.claimed_until = None
+        if body is not None:
+            _add_note(moderator, body, item=item, kind="handoff")
         _touch(item)
         db.session.commit()
+    elif body is not None:
+        raise Conflict("not_claimed", "You can leave a hand-off note only when releasing your own claim; add it as a "
+                                      "note instead.")
     return item
+
+
+# --- internal notes (staff only; never shown to the member) -----------------------------------------------------
+
+NOTE_MAX = 2000
+
+
+def _note_body(body) -> str:
+    if not isinstance(body, str) or not body.replace("\x00", "").strip():
+        raise ServiceError("invalid_note", "Write the note first.", field="body")
+    body = body.replace("\x00", "").strip()
+    if len(body) > NOTE_MAX:
+        raise ServiceError("note_too_long", f"A note can be at most {NOTE_MAX} characters ({len(body)} sent).",
+                           field="body")
+    return body
+
+
+def _add_note(moderator: Member, body: str, *, item: QueueItem | None = None, member_id: int | None = None,
+              kind: str = "note") -> StaffNote:
+    note = StaffNote(item_id=item.id if item is not None else None, member_id=member_id, author_id=moderator.id,
+                     kind=kind, body=body, created_at=utcnow())
+    db.session.add(note)
+    db.session.flush()
+    target = f"queue_item:{item.id}" if item is not None else f"member:{member_id}"
+    audit.record(moderator, f"staff_note.{kind}", target=target, after={"note": note.id})
+    return note
+
+
+def add_note(item: QueueItem, moderator: Member, body, *, about: str = "item") -> StaffNote:
+    """An internal note on the item, or (`about="member"`) about its author, seen on every item of theirs."""
+    _require_staff(moderator)
+    if about not in ("item", "member"):
+        raise ServiceError("invalid_about", "about must be item or member.", field="about")
+    body = _note_body(body)
+    if about == "member":
+        if item.author_id is None:
+            raise ServiceError("no_author", "This item has no author to note anything about.", field="about")
+        note = _add_note(moderator, body, member_id=item.author_id)
+    else:
+        note = _add_note(moderator, body, item=item)
+    db.session.commit()
+    return note
+
+
+def notes_for(item: QueueItem) -> list[StaffNote]:
+    """The item's notes and the notes about its author: hand-offs first, then newest first."""
+    about = [StaffNote.item_id == item.id]
+    if item.author_id is not None:
+        about.append(StaffNote.member_id == item.author_id)
+    found = list(db.session.scalars(select(StaffNote).where(or_(*about))
+                                    .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())))
+    return sorted(found, key=lambda n: n.kind != "handoff")  # stable: newest first within each group
+
+
+def note_to_dict(note: StaffNote) -> dict:
+    return {"id": note.id, "kind": note.kind, "about": "member" if note.member_id is not None else "item",
+            "body": note.body, "author": note.author.handle if note.author else None,
+            "created_at": iso(note.created_at)}
 
 
 def decide(item: QueueItem, moderator: Member, action, *, version, note=None, days=None) -> QueueItem:

@@ -41,6 +41,15 @@ class ClaimForm(FlaskForm):
     submit = SubmitField("Claim")
 
 
+class ReleaseForm(FlaskForm):
+    body = TextAreaField("Hand-off note", validators=[Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Note", validators=[Length(max=2000)])
+    about = SelectField("About", choices=[("item", "this item"), ("member", "this member (on all their items)")])
+
+
 staff_required = role_required("staff")
 
 
@@ -83,7 +92,8 @@ def item(item_id):
                            found=for_region(found.author.region if found.author else None),
                            distressing=DISTRESSING, in_crisis=services.in_crisis,
                            decision_form=DecisionForm(version=found.version),
-                           message_form=MessageForm(), claim_form=ClaimForm(),
+                           message_form=MessageForm(), claim_form=ClaimForm(), note_form=NoteForm(),
+                           notes=services.notes_for(found),
                            messages=services.conversation(found.author) if found.author else [])
 
 
@@ -98,6 +108,39 @@ def claim(item_id):
             db.session.rollback()
             flash(err.message, "error")
     return redirect(url_for("queue.item", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/release")
+@staff_required
+def release(item_id):
+    """Give up the claim, optionally with a hand-off note for the next moderator."""
+    found = services.get_item(item_id)
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        try:
+            services.release(found, current_user, form.body.data or None)
+            flash("Released." + (" Your hand-off note is the first thing the next moderator sees." if form.body.data
+                                 else ""), "info")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("queue.item", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/notes")
+@staff_required
+@write_limit("staff_note")
+def add_note(item_id):
+    found = services.get_item(item_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_note(found, current_user, form.body.data, about=form.about.data)
+            flash("Note added (staff only).", "info")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("queue.item", item_id=item_id) + "#notes")
 
 
 @bp.post("/items/<int:item_id>/decision")

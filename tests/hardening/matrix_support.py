@@ -29,6 +29,8 @@ BODIES = {
     ("/api/v1/posts/<int:post_id>/appeal", "POST"): lambda w: {"text": "please look again"},
     ("/api/v1/reports", "POST"): lambda w: {"post_id": w.ids["post_id"], "reason": "harassment"},
     ("/api/v1/moderation/items/<int:item_id>/messages", "POST"): lambda w: {"body": "a note"},
+    ("/api/v1/moderation/items/<int:item_id>/notes", "POST"): lambda w: {"body": "an internal note"},
+    ("/moderation/items/<int:item_id>/notes", "POST"): lambda w: {"body": "an internal note", "about": "item"},
     ("/api/v1/moderation/items/<int:item_id>/decision", "POST"): lambda w: {"action": "approve", "version": 99},
     ("/b/<slug>/new", "POST"): lambda w: {"title": "A fresh title", "body": "a quiet new thread"},
     ("/t/<int:thread_id>/reply", "POST"): lambda w: {"body": "a quiet reply"},

@@ -63,6 +63,7 @@ JSON_BODIES = {
     ("/api/v1/moderation/items/<int:item_id>/decision", "POST"): {"action": "approve", "version": 99,
                                                                   "note": "a note", "days": 3},
     ("/api/v1/moderation/items/<int:item_id>/messages", "POST"): {"body": "a note to the author"},
+    ("/api/v1/moderation/items/<int:item_id>/notes", "POST"): {"body": "an internal note", "about": "item"},
     ("/api/v1/me/messages", "POST"): {"body": "hello staff"},
     ("/api/v1/moderation/inbox/<int:member_id>/messages", "POST"): {"body": "a reply to the member"},
     ("/api/v1/moderation/members/<handle>/trust", "POST"): {"level": "trusted"},
