@@ -23,7 +23,7 @@ from moderation import audit, signals
 from moderation.models import QueueItem, StaffMessage
 from moderation.queue.services import MESSAGE_MAX, RANKS, _get_or_create, _rank, _require_staff, _touch
 from moderation.screen import Verdict
-from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
+from moderation.urgency import screen_for_urgency, support, urgency
 
 CONTENT_TYPE = "staff_message"
 KIND = "member_message"
