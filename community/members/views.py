@@ -10,6 +10,7 @@ from moderation import notices
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from moderation.resources import for_member
+from moderation.urgency import is_crisis
 from community.redirects import safe_target
 from community.web import CsrfForm
 from community.write_limits import write_limit
@@ -196,7 +197,7 @@ def messages():
                 _show_error(form, err)
                 status = err.status
             else:
-                if not staff_messages.is_crisis(verdict):
+                if not is_crisis(verdict):
                     flash("Sent. A moderator will read it soon.", "info")
                     return redirect(url_for("members.messages"))
                 crisis = support
