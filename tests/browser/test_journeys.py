@@ -262,6 +262,7 @@ def test_journey_1_newcomer_signs_up_keeps_code_sets_region_posts_and_replies(se
     assert re.fullmatch(r"[A-Za-z0-9_-]{3,24}", handle), f"no suggested handle: {handle!r}"
     page.fill("#password", "a-long-enough-passphrase")
     page.fill("#confirm", "a-long-enough-passphrase")
+    page.check("#accept_guidelines")
     shot(page, "1-signup")
     page.get_by_role("button", name=re.compile("Join|Sign up|Create", re.I)).click()
 
