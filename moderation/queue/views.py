@@ -37,13 +37,29 @@ class MessageForm(FlaskForm):
     submit = SubmitField("Send message")
 
 
+def _chosen_reply(into: str):
+    """The canned reply a "Use" button asked for (`?reply=<id>&into=message|note`; it works without JavaScript),
+    when it is meant for this box."""
+    if request.method != "GET" or (request.args.get("into") or "message") != into:
+        return None
+    return canned.find(request.args.get("reply"))
+
+
 def _message_form(form_class=None):
-    """The staff message form; `?reply=<id>` (the canned reply's "Use" button, which works without JavaScript)
-    fills it with that reply's text for the moderator to edit before sending."""
+    """The staff message form, filled with the chosen canned reply's text for the moderator to edit first."""
     form = (form_class or MessageForm)()
-    chosen = canned.find(request.args.get("reply")) if request.method == "GET" else None
+    chosen = _chosen_reply("message")
     if chosen is not None and not form.body.data:
         form.body.data = chosen.body
+    return form
+
+
+def _decision_form(item):
+    """The decision form; its note (the message a reach-out sends) can start from a canned reply too."""
+    form = DecisionForm(version=item.version)
+    chosen = _chosen_reply("note")
+    if chosen is not None:
+        form.note.data = chosen.body
     return form
 
 
@@ -126,7 +142,7 @@ def item(item_id):
                            revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
                            distressing=DISTRESSING, in_crisis=services.in_crisis,
-                           decision_form=DecisionForm(version=found.version),
+                           decision_form=_decision_form(found),
                            message_form=_message_form(), claim_form=ClaimForm(), note_form=NoteForm(),
                            canned_replies=canned.replies(), case_history=history.case_history(found),
                            overdue=response_times.overdue_minutes(found, response_times.targets()),

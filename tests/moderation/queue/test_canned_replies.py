@@ -117,3 +117,23 @@ def test_the_admin_page(app, make_member):
     staff = app.test_client()
     login(staff, mod.handle)
     assert staff.get("/admin/canned-replies").status_code == 403
+
+
+def test_a_reach_out_message_can_start_from_a_canned_reply(app, make_member, scores):
+    from community.forum.services import create_thread, get_board
+    from moderation.queue.canned import replies
+    from moderation.queue.services import conversation, item_for
+    author, mod = make_member(), make_member(role="moderator")
+    scores.self_harm_tier("end it tonight", "intent")
+    _t, post, _v = create_thread(author, get_board("anxiety"), "A title", "I want to end it tonight")
+    item = item_for("post", post.id)
+    outreach = replies()[0]
+    client = app.test_client()
+    login(client, mod.handle)
+    html = client.get(f"/moderation/items/{item.id}?reply={outreach.id}&into=note").get_data(as_text=True)
+    assert _textarea(html, "note") == outreach.body and _textarea(html, "message-body") == ""
+    edited = outreach.body + "\n\nI'm here tonight until 11."
+    r = client.post(f"/moderation/items/{item.id}/decision", data={"action": "reach_out", "version": item.version,
+                                                                   "note": edited})
+    assert r.status_code == 302
+    assert conversation(author)[-1].body == edited
