@@ -121,6 +121,7 @@ def queue():
                            distressing=DISTRESSING, content_of=services.content_of,
                            claimant=services.active_claimant,
                            overdue_by=lambda item: response_times.overdue_minutes(item, targets),
+                           response_targets=targets,
                            bulk_eligible=lambda item: bulk.eligible(item, services.content_of(item)),
                            bulk_form=BulkForm())
 
