@@ -74,6 +74,7 @@ def test_figures_from_known_timestamps(aw):
     assert stats["days"] == 30
     # Open now, whatever the window: the two high items and the waiting appeal.
     assert stats["open_by_priority"] == {"urgent": 0, "high": 2, "normal": 1, "low": 0}
+    assert stats["overdue_now"] == 2  # the two high items opened 2 hours ago (target 15 min); the appeal is in time
     first, resolved = stats["time_to_first_human"], stats["time_to_resolution"]
     # First human, urgent: [60, 120, 180, 600] -> median (120+180)/2, p90 nearest rank 4 of 4.
     assert first["urgent"] == {"count": 4, "median_seconds": 150.0, "p90_seconds": 600.0}
