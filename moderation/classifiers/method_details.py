@@ -43,7 +43,7 @@ MEANS = (r"(?:pills?|tablets?|capsules?|caps|meds|medications?|paracetamol|aceta
          r"painkillers?|sleeping pills|sleeping tablets|antidepressants?|insulin|opioids?|opiates?|benzos?|"
          r"rope|noose|ligature|cord|belt|cable|blades?|razors?|razor blades?|knife|knives|gun|pistol|rifle|bullets?|"
          r"poison|bleach|antifreeze|weedkiller|pesticide|charcoal|helium|gas|exhaust|fumes|plastic bag|"
-         r"drugs?|substances?|chemicals?)")
+         r"drugs?|substances?|chemicals?|prescriptions?)")
 # A dose unit or counted units of a means (the number itself is never judged: its shape is).
 AMOUNT = (r"(?:\b\d+(?:[.,]\d+)? ?(?:mg|mcg|µg|g|grams?|milligrams?|ml|mls|units?|x)\b"
           r"|\b(?:\d+|a few|several|dozens?|hundreds?|twenty|thirty|forty|fifty|a hundred) (?:of (?:my|the|them|those|"
@@ -52,7 +52,10 @@ AMOUNT = (r"(?:\b\d+(?:[.,]\d+)? ?(?:mg|mcg|µg|g|grams?|milligrams?|ml|mls|unit
           r"packs?|box(?:es)?|strips?|blisters?|tubs?|jars?|boxes|handfuls?|stash|stockpile) of\b"
           r"|\b(?:all|every one) of (?:my|the|them|those|these|his|her)\b.{0,20}\b" + MEANS + r"\b"
           r"|\b\d+ (?:times|x) (?:the|my|a) (?:normal |usual |daily |max(?:imum)? )?dose\b"
-          r"|\bhow (?:much|many)\b)")
+          r"|\b(?:whole|entire|full) (?:box|packet|pack|bottle|strip|prescription|supply|tub|jar|blister|sheet)s?\b"
+          r"|\ba (?:month|week|year|fortnight)'?s? (?:worth|supply)\b|\b(?:double|triple|twice|three times|ten times) "
+          r"(?:the|my|a) (?:dose|amount|prescription)\b|\bevery (?:pill|tablet|one|capsule) (?:i|we|she|he|they) had\b"
+          r"|\bmost of (?:the|my|his|her|their) \w*\b|\bhow (?:much|many)\b)")
 # Words that make a sentence about harm to a person (the author, the reader or someone else).
 HARM = re.compile(
     r"\b(?:kill (?:myself|yourself|yourselves|themselves|himself|herself|oneself|ourselves|someone|a person)|"
@@ -61,6 +64,41 @@ HARM = re.compile(
     r"stop breathing|bleed out|hang (?:myself|yourself|themselves|himself|herself)|hanging|hanged|self harm\w*|"
     r"cut (?:myself|yourself|deep\w*|deeper)|an attempt|attempted|my attempt|go through with it|"
     r"(?:done|finished|tired) with (?:living|life|being alive|it all)|want out|no reason to live)\b")
+# What it would take: lethality words make a sentence about means a method detail without any other harm word.
+LETHALITY = re.compile(r"\b(?:it would take|would take to|would it take|it takes to|would be enough|will be enough|"
+                       r"is enough to|are enough to|enough to (?:kill|die|do it|end|not wake|be sure|make sure)|"
+                       r"so i (?:would|will|could) have enough|to make sure|to be sure|lethal|deadly|fatal|would kill|"
+                       r"would do it|would do the job|do the job)\b")
+# Self-harm method details: an act on a body part with an instrument or how deep ("cut deep along my arm").
+SH_ACT = r"(?:cut|cuts|cutting|slice\w*|slit|burn|burned|burnt|burning|scratch\w*|carv\w*|gouge\w*)"
+SH_BODY = r"(?:wrists?|arms?|forearms?|thighs?|legs?|veins?|stomach|belly|hips?|ankles?|skin|chest|neck)"
+SH_HOW = re.compile(rf"\b{SH_ACT}\b.{{0,30}}\b(?:my |his |her |their |your |the )?{SH_BODY}\b.{{0,40}}\b(?:with|using) "
+                    rf"(?:a |the |my )?\w*\s?(?:blade|razor|sharpener|scissors|glass|shard|knife|lighter|compass|needle|"
+                    rf"pin|lid)s?\b|\b{SH_ACT} (?:deep|deeper|along|across|vertically|horizontally|down)\b.{{0,20}}"
+                    rf"\b{SH_BODY}\b|\b(?:blade|razor|sharpener|scissors|glass|shard|lighter|compass)s?\b.{{0,40}}"
+                    rf"\b{SH_ACT}\b.{{0,20}}\b{SH_BODY}\b|\b(?:blade|razor)s? out of (?:a |the |my )?(?:pencil )?"
+                    rf"(?:sharpener|shaver|razor)\b|\b(?:broke|break|took|take) (?:open |apart )?(?:a |the |my )?"
+                    rf"(?:razor|shaver|sharpener)s? (?:open|apart)\b")
+# Where means come from ("you can buy it online, nobody checks").
+ACCESS = re.compile(r"\b(?:buy|bought|get|got|order|ordered|sell|sells|sold|pick up)\b.{0,40}\b(?:without (?:a )?"
+                    r"prescription|no prescription|nobody (?:checks|asks)|no one (?:checks|asks)|no questions(?: asked)?|"
+                    r"over the counter|on the dark web|under the counter)\b")
+# A method named with its means or its object ("overdosed on my antidepressants", "tied a ligature to ...").
+METHOD_NAMED = re.compile(
+    rf"\boverdos\w* (?:on|of|with) (?:my |his |her |their |the |some |a |an )?(?:\w+ ){{0,2}}{MEANS}\b"
+    rf"|\bhang\w* (?:myself |himself |herself |themselves |yourself )?(?:from|with|using|off) (?:the|a|an|my|his|her|"
+    rf"their) \w+"
+    rf"|\b(?:tied|tie|tying|attached|attach|looped|loop) (?:a |the |my |his |her )?(?:ligature|noose|rope|belt|cord|"
+    rf"cable|scarf|sheet)s? (?:to|around|round|from|over)\b"
+    rf"|\b(?:jumped|jump|jumping|threw (?:myself|himself|herself|themselves)|stepped|step|lay|lie|lying) (?:in front "
+    rf"of|under|onto|on) (?:a |the )?(?:train|tracks|lorry|truck|bus|traffic|car|line)s?\b"
+    rf"|\b(?:hose|pipe|tube) (?:from|to|into) the (?:exhaust|car|window)\b")
+# What happened, in the story of an attempt ("threw up most of the pills", "woke up in hospital").
+AFTERMATH = re.compile(r"\b(?:threw up|throw up|vomit\w*|sick|stomach (?:was )?pumped|pumped my stomach|woke up in "
+                       r"(?:hospital|a&e|icu|intensive care)|the rope (?:broke|snapped)|(?:belt|cord|rope|it) snapped|"
+                       r"(?:got|was) found)\b")
+METHOD_ACT = re.compile(r"\b(?:overdos\w*|hanging|hanged|jumping|suffocat\w*|poisoning|gassing|"
+                        r"the (?:pills|rope|noose|method|tablets))\b")
 # Falling or jumping counts as harm only beside a place.
 PLACE_HARM = re.compile(r"\b(?:jump\w*|fall|fell|falling|leap\w*|step off|stepped off|throw (?:myself|yourself))\b")
 HOW_TO = re.compile(
@@ -70,7 +108,8 @@ HOW_TO = re.compile(
     r"(?:to|around|round)|mix (?:it|them|\w+) with|crush (?:them|it|the)|on an empty stomach|"
     r"with (?:alcohol|vodka|wine|beer|drink)|so (?:nobody|no one) (?:finds|can find|would find|stops))\b")
 EFFECTIVE = re.compile(
-    r"\b(?:works?|worked|work best|working|most effective|effective|quickest|fastest|quick|painless\w*|"
+    r"\b(?:(?:it|that|this|they|which|what|one|nothing|method) (?:works?|worked|will work|would work)|works? (?:best|"
+    r"better|faster|fastest|every time|for sure)|most effective|effective|quickest|fastest|quick|painless\w*|"
     r"guaranteed|surest|sure way|foolproof|never fails|will not fail|can not fail|no chance of (?:surviving|survival)|"
     r"did not work|does not work|failed because|was not enough|is not enough|enough to (?:kill|die|do it|end)|"
     r"would (?:kill|be enough|do it)|it takes|takes about|it only takes|certain|no pain|does not hurt|will not hurt)\b")
@@ -85,7 +124,8 @@ PLACE_SUITABLE = re.compile(
     r"(?:trains?|they) (?:do not|never) (?:slow|stop)|at (?:night|\d+ ?(?:am|pm)) (?:it is|nobody|no one))\b")
 TAKE_VERB = re.compile(r"\b(?:took|taken|take|taking|swallow\w*|downed|down|stockpil\w*|saved up|saving up|hoard\w*|"
                        r"collect\w*|gathered|bought|ordered|crush\w*)\b")
-LARGE = re.compile(r"\b(?:[1-9]\d{1,3}|all|whole|entire|handful|bunch|stash|stockpile|dozens?|hundreds?)\b")
+LARGE = re.compile(r"\b(?:[1-9]\d{1,3}|all|whole|entire|full|handful|bunch|stash|stockpile|dozens?|hundreds?|"
+                   r"month'?s?|double|triple|most)\b")
 
 # Look-alikes: everyday or caring sentences that share the vocabulary. Each cancels method details in its sentence
 # unless the sentence also says the author (or the reader) means to die.
@@ -93,7 +133,8 @@ PRESCRIBER = re.compile(
     r"\b(?:doctor|dr|gp|psychiatrist|prescriber|pharmacist|pharmacy|nurse|consultant|clinic|care team|cpn|my team)\b"
     r".{0,60}\b(?:upped|raised|increased|lowered|reduced|changed|switched|prescribed|put me on|started me on|"
     r"adjusted|titrat\w*|tapering|taper|wean\w*|said|says|told me|recommended|suggested|moved me)\b"
-    r"|\bas prescribed\b|\bprescription\b|\bmy (?:dose|dosage) (?:is|was|went|got)\b|\bside effects?\b"
+    r"|\bas prescribed\b|\b(?:repeat|new) prescription\b|\bprescription (?:refill|renewal|was changed|changed|is ready)\b"
+    r"|\bmy (?:dose|dosage) (?:is|was|went|got)\b|\bside effects?\b"
     r"|\b(?:upped|raised|increased|lowered|reduced|changed) (?:my|the) (?:dose|dosage|\w+) to\b")
 FIRST_AID = re.compile(
     r"\bfirst aid\b|\bapply (?:firm )?pressure\b|\bpressure on (?:the|it|a)\b|\bclean (?:the |a )?(?:cut|wound|it)\b|"
@@ -110,7 +151,7 @@ CLIMBING = re.compile(r"\b(?:climb\w*|belay\w*|harness\w*|carabiners?|abseil\w*|
 GARDEN = re.compile(r"\b(?:garden\w*|prun\w*|hedges?|shears|secateurs|weeds?|soil|compost|allotment|lawn|roses?|"
                     r"shrubs?|seedlings?|greenhouse|plants? (?:die|dying|died)|aphids?|slugs?|snails?|houseplants?)\b")
 COOKING = re.compile(r"\b(?:recipe\w*|chop\w*|dic(?:e|ing)|slic\w* (?:the )?(?:onions?|garlic|veg\w*|bread|tomato\w*|"
-                     r"meat|carrots?)|chef'?s knife|kitchen|sharpen\w*|whetstone|cutting board|chopping board|oven|"
+                     r"meat|carrots?)|chef'?s knife|kitchen|sharpen(?!er)\w*|whetstone|cutting board|chopping board|oven|"
                      r"bake|baking|simmer|fry|frying|butcher\w*|fillet\w*|cook\w*)\b")
 OTHER_LOOKALIKE = re.compile(
     r"\b(?:jump(?:ed|ing)? (?:rope|start|the queue|in|into the (?:pool|lake|sea|water)|on (?:a|the) (?:call|train|"
@@ -123,17 +164,26 @@ OWN_INTENT = re.compile(r"\b(?:kill (?:myself|yourself)|end (?:my|your) life|sui
 _NEGATED = re.compile(r"\b(?:do not|did not|never|not|please do not|no one should|nobody should|stop|"
                       r"talk (?:you|them|him|her) out of|try not to|shouldn't|should not)\s+(?:\w+\s+){0,2}$")
 # Urging someone to hurt or kill themselves. "do it" on its own only where the thread is about a person at risk.
+_URGED = (r"(?:kill yourself|end it(?: all)?|end your life|take your (?:own )?life|go through with it|do it already|"
+          r"jump|take them all|take the lot|cut deeper|finish the job|overdose|hang yourself|stop breathing)")
 ENCOURAGE = re.compile(
-    r"\b(?:you should|you should just|you might as well|why do not you|why not just|go ahead and|just go and|"
-    r"then just|so just|just)\s+(?:kill yourself|end it(?: all)?|end your life|take your (?:own )?life|"
-    r"go through with it|do it already|jump|take them all|take the lot|cut deeper|finish the job|overdose|hang yourself|"
-    r"stop breathing)\b(?! (?:with|between) )"
-    r"|\bdo it already\b|\bjust do it already\b|\bi (?:double )?dare you (?:to )?(?:do it|jump|end it|kill|cut|take|"
+    # Said to someone: "you should just ...", or an order at the start of a clause ("just end it").
+    rf"\b(?:you should|you should just|you might as well|you may as well|why do not you|why not just|go ahead and|"
+    rf"just go and|you need to|you ought to)\s+(?:just\s+)?{_URGED}\b(?! (?:with|between) )"
+    rf"|(?:^|[,.!?:;] )(?:(?:so|then|go on|honestly|seriously|please|pls|ok|okay|fine|lol)\s+)?just\s+{_URGED}\b"
+    rf"(?! (?:with|between|than) )"
+    r"|\bdo it already\b|\bi (?:double )?dare you (?:to )?(?:do it|jump|end it|kill|cut|take|"
     r"go through)\b|\bbet you (?:will not|would not|do not have the guts|are too (?:scared|chicken|weak)|never "
     r"actually)\b|\bprove (?:it|you mean it)\b|\b(?:no one|nobody) (?:would|will) (?:miss|stop|care about) you\b"
+    r"|\byou(?:'d| would) be better off dead\b|\bif you are going to do it,? (?:then )?do it (?:properly|right)\b"
+    r"|\byou (?:will not|would not|are not going to) (?:actually |even )?do it\b.{0,20}\b(?:anyway|you never|coward|"
+    r"no guts|chicken|attention)|\bstop being a (?:coward|pussy|baby|wimp|chicken)\b|\bget it over with\b"
+    r"|\bif you (?:really|actually) wanted to,? you would have (?:done it|already)\b"
     r"|\bwhat are you (?:even )?waiting for\b|\bstop (?:talking|whining|posting|crying) (?:about it )?and (?:just )?"
-    r"do it\b|\bcut deeper\b|\bnot deep enough\b|\byou (?:are|re) (?:just )?(?:attention seeking|faking)\b.{0,40}\b"
-    r"(?:do it|prove)\b|\bdo (?:us|everyone|the world) a favou?r\b|\bgo on(?:,| then)? (?:do it|jump|end it)\b")
+    r"do it\b|\b(?:you should|next time|go|then) cut deeper\b|(?:^|[,.!?] )cut deeper (?:next time|this time|idiot|"
+    r"lol|loser)\b|\bnot deep enough\b|\byou (?:are|re) (?:just )?"
+    r"(?:attention seeking|faking)\b.{0,40}\b(?:do it|prove)\b|\bdo (?:us|everyone|the world) a favou?r\b"
+    r"|\bgo on(?:,| then)? (?:do it|jump|end it)\b")
 ENCOURAGE_SENSITIVE = re.compile(r"(?:^|[,.!?] |\b(?:just|then|so|go on|ok|okay|fine|lol|then go)\s)(?:just )?do it\b"
                                  r"(?! (?:together|with|for|later|tomorrow|again|right|properly|anyway|yourself a))"
                                  r"|\bgo (?:for it|ahead)\b(?! (?:and (?:talk|call|ask|reach|rest|sleep|eat)))"
@@ -146,6 +196,11 @@ PACT = re.compile(
     r"|\b(?:die|end it|end it all|kill ourselves|end our lives|do it|jump|go) together\b"
     r"|\b(?:anyone|somebody|someone|who) (?:want|wants|wanna|else wants) to (?:do it|end it|die|go) (?:with me|together)\b"
     r"|\b(?:do it|end it|die|go) with me\b(?! (?:to|for) (?:the|a|my))"
+    r"|\bif you go,? i will go (?:too|with you)\b|\bi will do it if you do\b|\bif you do it,? i will (?:too|do it too)\b"
+    r"|\b(?:we will|we can|we could|we should|let us|lets|let's) both (?:end it|do it|die|go)\b|\bboth of us (?:end it|do it|"
+    r"die|go)\b|\bwe will both\b.{0,20}\b(?:end it|do it|die)\b"
+    r"|\b(?:end it|do it|die|go)\b.{0,15}\bthe same (?:night|day|time)\b"
+    r"|\b(?:go out|check out|leave|exit) together\b|\b(?:die|end it) with you\b"
     r"|\bat the same time\b.{0,30}\b(?:die|end it|do it|kill ourselves)|\b(?:die|end it|do it|kill ourselves)\b.{0,30}"
     r"\bat the same time\b|\bmeet up and (?:end|do|die)\b|\bjoin (?:me|us)\b.{0,25}\b(?:on the other side|when i go|in "
     r"death|at the bridge|with the pills)\b")
@@ -197,9 +252,31 @@ def _lookalike(norm: str) -> str | None:
     return None
 
 
-def _kind(norm: str, harm_near: bool) -> str | None:
+_ARTICLE = r"(?!(?:The|A|An|This|That|My|Our|Their|His|Her|Its|Your|One|Some|Any|No|Every|I|We|They) )"
+PLACE_NAMED = re.compile(_ARTICLE + r"\b[A-Z][\w']+(?: " + _ARTICLE + r"[A-Z][\w']+){0,2} (?i:bridge|car ?park|"
+                         r"multi[- ]?storey|tower|viaduct|cliffs?|pier|quarry|reservoir|station|crossing|overpass|"
+                         r"flyover|building|hotel|head|point|falls|gorge|dam)\b")
+PLACE_TOP = re.compile(r"\b(?:from|off) (?:the )?(?:top|roof|\d+\w* (?:floor|storey|level)|highest (?:floor|point|level))"
+                       r"(?: (?:floor|level|deck|storey))? of\b")
+
+
+def _kind(norm: str, harm_near: bool, orig: str = "") -> str | None:
     """The kind of method detail a normalised sentence carries, or None."""
     means = re.search(rf"\b{MEANS}\b", norm)
+    if SH_HOW.search(norm):
+        return "how_to"
+    if METHOD_NAMED.search(norm):
+        return "means_named"
+    if ACCESS.search(norm) and (means or harm_near or re.search(r"\b(?:it|them|some)\b", norm)):
+        return "access"
+    if means and (re.search(AMOUNT, norm) or LETHALITY.search(norm)) and (LETHALITY.search(norm) or AFTERMATH.search(norm)):
+        return "quantity"
+    if re.search(AMOUNT, norm) and LETHALITY.search(norm) and TAKE_VERB.search(norm):
+        return "quantity"  # "saved up a month's supply so i would have enough": the means left unsaid
+    if (means or METHOD_ACT.search(norm)) and EFFECTIVE.search(norm) and (AFTERMATH.search(norm) or METHOD_ACT.search(norm)):
+        return "effectiveness"
+    if PLACE_HARM.search(norm) and (PLACE_NAMED.search(orig) or PLACE_TOP.search(norm)):
+        return "place"
     place = re.search(rf"\b{PLACE}\b", norm)
     harm_here = bool(HARM.search(norm)) or bool(place and PLACE_HARM.search(norm))
     if means and TAKE_VERB.search(norm) and LARGE.search(norm) and re.search(AMOUNT, norm) \
@@ -211,16 +288,30 @@ def _kind(norm: str, harm_near: bool) -> str | None:
         return "quantity"
     if place and PLACE_SUITABLE.search(norm):
         return "place"
-    if (means or place or harm_here) and HOW_TO.search(norm) and harm_here:
+    if (means or place or METHOD_ACT.search(norm)) and HOW_TO.search(norm) and harm_here:
         return "how_to"
     if (means or place) and EFFECTIVE.search(norm):
         return "effectiveness"
     return None
 
 
+_OWN_WORDS = re.compile(r"\bi (?:will|would|could|might|should|am going to|wish i had the courage to)\s*$")
+_SAYING = re.compile(r"\b(?:joked|joke|said|says|say|told me|tells me|telling me|wrote|texted|messaged|commented|yelled|"
+                     r"posted|replied|called me)\b")
+
+
+def _quoted(norm: str, start: int) -> bool:
+    """Inside quotation marks, or reported ("he told me you would be better off dead"): someone else's words."""
+    before = norm[:start]
+    if before.count('"') % 2 == 1 or (before.count("'") - len(re.findall(r"\w'\w", before))) % 2 == 1:
+        return True
+    return bool(_SAYING.search(before[-40:]))
+
+
 def _urging(norm: str, rx: re.Pattern) -> bool:
     for m in rx.finditer(norm):
-        if not _NEGATED.search(norm[: m.start()]):
+        before = norm[: m.start()]
+        if not _NEGATED.search(before) and not _OWN_WORDS.search(before) and not _quoted(norm, m.start()):
             return True
     return False
 
@@ -242,7 +333,7 @@ def look(text: str, *, sensitive: bool = False) -> MethodFindings:
         if _urging(norm, PACT) and (whole_harm or sensitive or not _PACT_NEEDS_HARM.search(norm)
                                     or re.search(r"\bsuicide|\bpact\b", norm)):
             found.pact.append((start, end))
-        kind = _kind(norm, near)
+        kind = _kind(norm, near, text[start:end])
         if kind is None:
             continue
         alike = _lookalike(norm)

@@ -13,13 +13,14 @@ METHOD = [
     ("I counted out 60 of my tablets, that should be enough to not wake up.", "quantity"),
     ("Someone said 20 packets of painkillers is how much it takes to die.", "quantity"),
     ("The quickest way to kill yourself is with a rope, nobody tells you that.", "how_to"),
-    ("First you tie the cord to something high, then you make sure nobody finds you, if you want to die.", "how_to"),
+    ("First you tie the cord to something high, then you make sure nobody finds you, if you want to die.",
+     "means_named"),
     ("Pills never work for an overdose, a blade works better.", "effectiveness"),
     ("The bridge near my old school is high enough and has no fence, people have died there.", "place"),
     ("If you want to end it the car park roof has no barriers at night.", "place"),
     ("I have been stockpiling my meds for months and have dozens of pills now. I want to die.", "means_act"),
     ("two years ago i swallowed a whole bottle of pills in an attempt.", "quantity"),
-    ("Mixing the tablets with vodka on an empty stomach is the surest way to overdose.", "how_to"),
+    ("Mixing the tablets with vodka on an empty stomach is the surest way to overdose.", "effectiveness"),
 ]
 
 LOOKALIKES = [
@@ -138,3 +139,61 @@ def test_bounded_on_long_input():
 def test_a_large_amount_taken_is_a_detail_by_itself():
     assert md.look("I took 40 pills last night").kinds == ["means_act"]
     assert not md.look("I took 10 vitamin tablets this week").found
+
+
+# Broader shapes of method talk, written from the category (not from any evaluation set): amounts in words, what
+# it would take, self-harm instruments with a body part, where means come from, named places, a method named with
+# its means, what "worked".
+MORE_METHOD = [
+    "I looked up how many of my pills it would take.",
+    "I swallowed the whole box of my prescription that night.",
+    "I saved up a month's supply so I'd have enough.",
+    "I used to take the blade out of a pencil sharpener and cut my thigh.",
+    "She cut deep along her wrist with a razor blade.",
+    "You can buy it online with no prescription, nobody checks.",
+    "He jumped from the top floor of the Riverside car park.",
+    "I overdosed on my antidepressants in 2019.",
+    "I hanged myself from the banister with a belt but it snapped.",
+    "Hanging is quick and painless, everyone says so.",
+    "It didn't work because I threw up most of the pills.",
+    "He tied a ligature to the door handle.",
+]
+MORE_LOOKALIKES = [
+    "Therapy didn't work for me, and some days I still want to die.",
+    "I need to cut my hair, it's down to my shoulders.",
+    "My cat knocked a whole box of tissues off the table.",
+    "We took the train to the top floor of the museum and the view was great.",
+    "I bought a month's supply of coffee pods.",
+    "Hanging pictures is harder than it looks, the nail snapped.",
+]
+
+
+@pytest.mark.parametrize("text", MORE_METHOD)
+def test_more_method_shapes(text):
+    assert md.look(text).found, text
+
+
+@pytest.mark.parametrize("text", MORE_LOOKALIKES)
+def test_more_lookalikes(text):
+    assert not md.look(text).found, (text, md.look(text).kinds)
+
+
+@pytest.mark.parametrize("text", [
+    "you'd be better off dead, honestly",
+    "if you're going to do it, do it properly this time",
+    "you won't do it anyway, you never do",
+    "stop being a coward and get it over with",
+    "if you really wanted to you would have done it by now",
+])
+def test_more_encouragement(text):
+    assert md.look(text).encouragement, text
+
+
+@pytest.mark.parametrize("text", [
+    "if you go I'll go too, I can't do this without you, I want to die",
+    "I'll do it if you do, we can end it the same night",
+    "meet me at the bridge on friday and we'll both end it",
+    "let's go out together, I'm done with living",
+])
+def test_more_pacts(text):
+    assert md.look(text).pact, text
