@@ -43,11 +43,19 @@ MEANS = (r"(?:pills?|tablets?|capsules?|caps|meds|medications?|paracetamol|aceta
          r"painkillers?|sleeping pills|sleeping tablets|antidepressants?|insulin|opioids?|opiates?|benzos?|"
          r"rope|noose|ligature|cord|belt|cable|blades?|razors?|razor blades?|knife|knives|gun|pistol|rifle|bullets?|"
          r"poison|bleach|antifreeze|weedkiller|pesticide|charcoal|helium|gas|exhaust|fumes|plastic bag|"
-         r"drugs?|substances?|chemicals?|prescriptions?)")
+         r"drugs?|substances?|chemicals?|prescriptions?|"
+         # Common medicines by name (no amounts): people name what they have.
+         r"sertraline|citalopram|escitalopram|fluoxetine|paroxetine|venlafaxine|duloxetine|mirtazapine|amitriptyline|"
+         r"nortriptyline|quetiapine|olanzapine|risperidone|aripiprazole|lithium|lamotrigine|valproate|diazepam|"
+         r"lorazepam|clonazepam|alprazolam|zopiclone|zolpidem|temazepam|codeine|co-codamol|cocodamol|tramadol|"
+         r"oxycodone|morphine|fentanyl|heroin|methadone|propranolol|naproxen|antihistamines?|promethazine|"
+         r"diphenhydramine|benadryl|nyquil|xanax|valium|prozac|zoloft|ambien|seroquel|lexapro|wellbutrin|"
+         r"bupropion|trazodone|gabapentin|pregabalin|melatonin)")
 # A dose unit or counted units of a means (the number itself is never judged: its shape is).
 AMOUNT = (r"(?:\b\d+(?:[.,]\d+)? ?(?:mg|mcg|µg|g|grams?|milligrams?|ml|mls|units?|x)\b"
           r"|\b(?:\d+|a few|several|dozens?|hundreds?|twenty|thirty|forty|fifty|a hundred) (?:of (?:my|the|them|those|"
           r"these) )?(?:\w+ )?" + MEANS + r"\b"
+          r"|\b(?:a lot|lots|loads|a load|a bunch|a handful|a fistful|a pile|heaps|tons) of\b"
           r"|\b(?:a|one|two|three|the|my|a whole|an entire|a full) (?:whole |full |entire )?(?:bottles?|packets?|"
           r"packs?|box(?:es)?|strips?|blisters?|tubs?|jars?|boxes|handfuls?|stash|stockpile) of\b"
           r"|\b(?:all|every one) of (?:my|the|them|those|these|his|her)\b.{0,20}\b" + MEANS + r"\b"
@@ -124,7 +132,7 @@ PLACE_SUITABLE = re.compile(
     r"(?:trains?|they) (?:do not|never) (?:slow|stop)|at (?:night|\d+ ?(?:am|pm)) (?:it is|nobody|no one))\b")
 TAKE_VERB = re.compile(r"\b(?:took|taken|take|taking|swallow\w*|downed|down|stockpil\w*|saved up|saving up|hoard\w*|"
                        r"collect\w*|gathered|bought|ordered|crush\w*)\b")
-LARGE = re.compile(r"\b(?:[1-9]\d{1,3}|all|whole|entire|full|handful|bunch|stash|stockpile|dozens?|hundreds?|"
+LARGE = re.compile(r"\b(?:[1-9]\d{1,3}|all|whole|entire|full|stash|stockpile|dozens?|hundreds?|"
                    r"month'?s?|double|triple|most)\b")
 
 # Look-alikes: everyday or caring sentences that share the vocabulary. Each cancels method details in its sentence
@@ -256,6 +264,11 @@ _ARTICLE = r"(?!(?:The|A|An|This|That|My|Our|Their|His|Her|Its|Your|One|Some|Any
 PLACE_NAMED = re.compile(_ARTICLE + r"\b[A-Z][\w']+(?: " + _ARTICLE + r"[A-Z][\w']+){0,2} (?i:bridge|car ?park|"
                          r"multi[- ]?storey|tower|viaduct|cliffs?|pier|quarry|reservoir|station|crossing|overpass|"
                          r"flyover|building|hotel|head|point|falls|gorge|dam)\b")
+PLACE_FROM = re.compile(r"\b(?:jumped|jumping|jump|fell|falling|threw (?:myself|himself|herself|themselves)|stepped "
+                        r"off|leapt|leaped) (?:from|off|in front of|onto|into) (?:the |a |that |this |our |my )?"
+                        r"(?:\w+ ){0,2}(?:bridge|roof|rooftop|ledge|cliffs?|tracks|railway|rail line|train line|"
+                        r"platform|overpass|car park|parking garage|multi ?storey|tower|building|balcony|quarry|"
+                        r"viaduct|motorway|flyover|train|window)\b")
 PLACE_TOP = re.compile(r"\b(?:from|off) (?:the )?(?:top|roof|\d+\w* (?:floor|storey|level)|highest (?:floor|point|level))"
                        r"(?: (?:floor|level|deck|storey))? of\b")
 
@@ -277,6 +290,8 @@ def _kind(norm: str, harm_near: bool, orig: str = "") -> str | None:
         return "effectiveness"
     if PLACE_HARM.search(norm) and (PLACE_NAMED.search(orig) or PLACE_TOP.search(norm)):
         return "place"
+    if PLACE_FROM.search(norm) and (harm_near or HARM.search(norm)) and not OTHER_LOOKALIKE.search(norm):
+        return "place"  # "jumped from the bridge", beside a death or an attempt
     place = re.search(rf"\b{PLACE}\b", norm)
     harm_here = bool(HARM.search(norm)) or bool(place and PLACE_HARM.search(norm))
     if means and TAKE_VERB.search(norm) and LARGE.search(norm) and re.search(AMOUNT, norm) \

@@ -197,3 +197,20 @@ def test_more_encouragement(text):
 ])
 def test_more_pacts(text):
     assert md.look(text).pact, text
+
+
+@pytest.mark.parametrize("text", [
+    "Back then I took a lot of my quetiapine because I wanted to die.",
+    "Her brother died after he jumped from the bridge near their house.",
+])
+def test_named_medicines_and_places_with_a_death(text):
+    assert md.look(text).found, text
+
+
+@pytest.mark.parametrize("text", [
+    "I've been on quetiapine for a year and it helps me sleep.",
+    "We jumped off the pier into the sea on holiday, so much fun.",
+    "A lot of my friends take melatonin for jet lag.",
+])
+def test_named_medicines_and_places_without_harm(text):
+    assert not md.look(text).found, (text, md.look(text).kinds)
