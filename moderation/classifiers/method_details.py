@@ -87,6 +87,12 @@ SH_HOW = re.compile(rf"\b{SH_ACT}\b.{{0,30}}\b(?:my |his |her |their |your |the 
                     rf"\b{SH_ACT}\b.{{0,20}}\b{SH_BODY}\b|\b(?:blade|razor)s? out of (?:a |the |my )?(?:pencil )?"
                     rf"(?:sharpener|shaver|razor)\b|\b(?:broke|break|took|take) (?:open |apart )?(?:a |the |my )?"
                     rf"(?:razor|shaver|sharpener)s? (?:open|apart)\b")
+SH_INSTRUMENT = (r"(?:blade|razor|razor blade|sharpener|scissors|glass|shard|knife|lighter|compass|needle|safety pin|"
+                 r"box cutter|stanley knife|craft knife|scalpel)s?")
+# A person cutting or burning themselves with a named instrument, in any order ("i used a razor to cut").
+SH_WITH = re.compile(rf"\b(?:i|she|he|they|you|myself|herself|himself|themselves)\b.{{0,30}}\b{SH_ACT}\b.{{0,40}}"
+                     rf"\b{SH_INSTRUMENT}\b|\b(?:i|she|he|they|you)\b.{{0,20}}\b(?:used|use|using|took|take|grabbed|got)"
+                     rf" (?:a |the |my |his |her )?{SH_INSTRUMENT}\b.{{0,30}}\b(?:to )?{SH_ACT}\b")
 # Where means come from ("you can buy it online, nobody checks").
 ACCESS = re.compile(r"\b(?:buy|bought|get|got|order|ordered|sell|sells|sold|pick up)\b.{0,40}\b(?:without (?:a )?"
                     r"prescription|no prescription|nobody (?:checks|asks)|no one (?:checks|asks)|no questions(?: asked)?|"
@@ -165,6 +171,8 @@ OTHER_LOOKALIKE = re.compile(
     r"\b(?:jump(?:ed|ing)? (?:rope|start|the queue|in|into the (?:pool|lake|sea|water)|on (?:a|the) (?:call|train|"
     r"bus|bandwagon))|bungee|parachut\w*|skydiv\w*|trampoline|high jump|long jump|the battery died|phone died|"
     r"killing it|kill (?:time|the lights|the engine|the process))\b")
+ACCIDENT = re.compile(r"\baccident\w*|\bby mistake\b|\bwhile (?:washing|cooking|chopping|cleaning|shaving|opening|"
+                      r"gardening|working)\b|\bcut (?:my|his|her|their) (?:hand|finger|thumb) on\b|\bshaving\b")
 # A sentence that says the person means to die keeps its method details whatever look-alike words it also has.
 OWN_INTENT = re.compile(r"\b(?:kill (?:myself|yourself)|end (?:my|your) life|suicid\w*|overdos\w*|to die|"
                         r"take (?:my|your) (?:own )?life|not wake up|end it all)\b")
@@ -254,7 +262,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def _lookalike(norm: str) -> str | None:
     for name, rx in (("prescriber", PRESCRIBER), ("first_aid", FIRST_AID), ("climbing", CLIMBING),
-                     ("gardening", GARDEN), ("cooking", COOKING), ("other", OTHER_LOOKALIKE)):
+                     ("gardening", GARDEN), ("cooking", COOKING), ("accident", ACCIDENT), ("other", OTHER_LOOKALIKE)):
         if rx.search(norm):
             return name
     return None
@@ -276,7 +284,7 @@ PLACE_TOP = re.compile(r"\b(?:from|off) (?:the )?(?:top|roof|\d+\w* (?:floor|sto
 def _kind(norm: str, harm_near: bool, orig: str = "") -> str | None:
     """The kind of method detail a normalised sentence carries, or None."""
     means = re.search(rf"\b{MEANS}\b", norm)
-    if SH_HOW.search(norm):
+    if SH_HOW.search(norm) or (SH_WITH.search(norm) and not COOKING.search(norm)):
         return "how_to"
     if METHOD_NAMED.search(norm):
         return "means_named"

@@ -214,3 +214,13 @@ def test_named_medicines_and_places_with_a_death(text):
 ])
 def test_named_medicines_and_places_without_harm(text):
     assert not md.look(text).found, (text, md.look(text).kinds)
+
+
+@pytest.mark.parametrize("text,found", [
+    ("I used a razor to cut when things got bad.", True),
+    ("She cut herself with the scissors from her pencil case.", True),
+    ("I cut the rope with scissors to free the tent.", False),
+    ("He cut his hand on broken glass while washing up.", False),
+])
+def test_self_harm_instruments(text, found):
+    assert md.look(text).found is found, (text, md.look(text).kinds)
