@@ -166,6 +166,8 @@ def reply(thread_id):
 def reply_mode(thread_id):
     """The thread's author or a moderator chooses who may reply: everyone, trusted members only, or no one."""
     found = services.get_thread(thread_id, current_user)
+    if current_user.id != found.author_id and not current_user.is_staff:
+        abort(403)
     form = forms.ReplyModeForm()
     if form.validate_on_submit():
         try:
