@@ -13,17 +13,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        # The text as written when `body` (what others read) has method details masked; staff only.
-        batch_op.add_column(sa.Column("original_body", sa.Text(), nullable=True))
-    with op.batch_alter_table("threads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("protected", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("reply_mode", sa.String(length=8), nullable=False, server_default="open"))
+    # Plain ADD COLUMN on both databases (SQLite adds columns in place; a batch copy would drop `threads`, which
+    # every post points at).
+    # The text as written when `body` (what others read) has method details masked; staff only.
+    op.add_column("posts", sa.Column("original_body", sa.Text(), nullable=True))
+    op.add_column("threads", sa.Column("protected", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("threads", sa.Column("reply_mode", sa.String(length=8), nullable=False, server_default="open"))
 
 
 def downgrade():
-    with op.batch_alter_table("threads", schema=None) as batch_op:
-        batch_op.drop_column("reply_mode")
-        batch_op.drop_column("protected")
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_column("original_body")
+    # SQLite (3.35 and later) drops a column in place: a batch copy of `threads` would have to drop the table that
+    # every post points at, which its foreign keys refuse while posts exist.
+    for table, column in (("threads", "reply_mode"), ("threads", "protected"), ("posts", "original_body")):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        else:
+            op.drop_column(table, column)
