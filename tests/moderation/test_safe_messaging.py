@@ -49,6 +49,13 @@ def test_method_details_are_masked_and_a_moderator_can_lift_the_mask(aw):
     assert [i["id"] for i in listed] == [item.id]
     detail = aw.client.get(f"/api/v1/moderation/items/{item.id}", headers=sh).get_json()
     assert "lift_mask" in detail["item"]["actions"]
+    assert detail["item"]["post"]["original_body"] == RECOVERY and detail["item"]["post"]["masked"] is True
+    # The item page: the full text behind a click.
+    from tests.conftest import login
+    page_client = aw.app.test_client()
+    login(page_client, staff.handle, "a-good-password")
+    html = page_client.get(f"/moderation/items/{item.id}").get_data(as_text=True)
+    assert 'id="original-text"' in html and "<details" in html and 'value="lift_mask"' in html
     # Lift the mask: everyone reads it as written; audited; the author is told.
     aw.decide(sh, item.id, "lift_mask")
     lifted = aw.post(post["id"])
@@ -211,3 +218,22 @@ def test_chat_pact_is_removed_and_raises_items_for_both(app, make_member, connec
     assert (_items("message", pact.id)[0].kind, _items("message", pact.id)[0].priority) == ("self_harm", "urgent")
     partner = _items("message", earlier.id)[0]
     assert (partner.kind, partner.priority, partner.author_id) == ("self_harm", "urgent", second.id)
+
+
+def test_reply_mode_form_on_the_thread_page(aw):
+    from tests.conftest import login
+    author, h = aw.person()
+    data = aw.published_thread(h)
+    tid = data["thread"]["id"]
+    page = aw.app.test_client()
+    login(page, author.handle, "a-good-password")
+    assert 'name="reply_mode"' in page.get(f"/t/{tid}").get_data(as_text=True)
+    r = page.post(f"/t/{tid}/reply-mode", data={"reply_mode": "closed"})
+    assert r.status_code == 302
+    other, _oh = aw.person()
+    reader = aw.app.test_client()
+    login(reader, other.handle, "a-good-password")
+    html = reader.get(f"/t/{tid}").get_data(as_text=True)
+    assert "Replies to this thread are closed." in html and 'name="reply_mode"' not in html
+    assert 'action="/t/%d/reply"' % tid not in html
+    assert reader.post(f"/t/{tid}/reply-mode", data={"reply_mode": "open"}).status_code == 403
