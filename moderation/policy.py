@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from moderation.classifiers.base import TIERS, Scores
 
-POLICY_VERSION = "2026.11-1"
+POLICY_VERSION = "2026.12-1"  # rule 6, safe messaging
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 URGENT, HIGH, NORMAL, LOW = "urgent", "high", "normal", "low"
