@@ -325,7 +325,7 @@ _SAYING = re.compile(r"\b(?:joked|joke|said|says|say|told me|tells me|telling me
 
 def _quoted(norm: str, start: int) -> bool:
     """Inside quotation marks, or reported ("he told me you would be better off dead"): someone else's words."""
-    before = norm[:start]
+    before = norm[max(0, start - 300):start]  # the words just before (bounded: cost stays linear)
     if before.count('"') % 2 == 1 or (before.count("'") - len(re.findall(r"\w'\w", before))) % 2 == 1:
         return True
     return bool(_SAYING.search(before[-40:]))

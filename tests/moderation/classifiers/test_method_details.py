@@ -224,3 +224,10 @@ def test_named_medicines_and_places_without_harm(text):
 ])
 def test_self_harm_instruments(text, found):
     assert md.look(text).found is found, (text, md.look(text).kinds)
+
+
+def test_adversarial_input_is_read_in_bounded_steps():
+    """Quotation marks count only in the 300 characters before a match: a quote opened once at the top of a long
+    post does not excuse everything after it, and nothing is re-read from the start for every match."""
+    assert not md.look('"you should just end it" is what he wrote to me').encouragement
+    assert md.look('"' + "you should just end it " * 2000).encouragement
