@@ -5,6 +5,7 @@ The texts are made up: they have the shape of method talk (an amount beside a me
 what makes it suitable) with no real doses, places or instructions."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from community.extensions import db
@@ -178,13 +179,33 @@ def test_protected_toxicity_hold_is_an_admin_setting(aw):
     assert r.status_code in (400, 422)
 
 
-def test_chat_method_details_are_held_with_help_for_the_sender(app, make_member, connect):
+@pytest.fixture
+def connect_any(any_app, token_for):
+    """Socket.IO test clients on SQLite and on PostgreSQL (the shared `connect` is SQLite only)."""
+    from community.extensions import socketio
+    made = []
+
+    def make(member, room):
+        token = token_for(member)["Authorization"].split(" ", 1)[1]
+        client = socketio.test_client(any_app, auth={"token": token})
+        made.append(client)
+        assert client.is_connected()
+        client.emit("join", {"room": room})
+        client.get_received()
+        return client
+    yield make
+    for client in made:
+        if client.is_connected():
+            client.disconnect()
+
+
+def test_chat_method_details_are_held_with_help_for_the_sender(any_app, make_member, connect_any):
     from community.chat.models import ChatMessage
     sender = make_member(region="GB")
     reader = make_member()
     db.session.commit()
-    a = connect(sender, room="open-lounge")
-    b = connect(reader, room="open-lounge")
+    a = connect_any(sender, room="open-lounge")
+    b = connect_any(reader, room="open-lounge")
     a.emit("send", {"room": "open-lounge", "body": "someone said 60 of those tablets is enough to die"})
     got = a.get_received()
     names = [e["name"] for e in got]
@@ -198,13 +219,13 @@ def test_chat_method_details_are_held_with_help_for_the_sender(app, make_member,
     assert _items("message", message.id)[0].kind == "method_details"
 
 
-def test_chat_pact_is_removed_and_raises_items_for_both(app, make_member, connect):
+def test_chat_pact_is_removed_and_raises_items_for_both(any_app, make_member, connect_any):
     from community.chat.models import ChatMessage
     first = make_member(region="GB")
     second = make_member(region="GB")
     db.session.commit()
-    a = connect(first, room="open-lounge")
-    b = connect(second, room="open-lounge")
+    a = connect_any(first, room="open-lounge")
+    b = connect_any(second, room="open-lounge")
     b.emit("send", {"room": "open-lounge", "body": "rough night again"})
     a.get_received(), b.get_received()
     a.emit("send", {"room": "open-lounge", "body": f"@{second.handle} we could end it together, I want to die too"})
@@ -237,3 +258,23 @@ def test_reply_mode_form_on_the_thread_page(aw):
     assert "Replies to this thread are closed." in html and 'name="reply_mode"' not in html
     assert 'action="/t/%d/reply"' % tid not in html
     assert reader.post(f"/t/{tid}/reply-mode", data={"reply_mode": "open"}).status_code == 403
+
+
+def test_the_author_may_edit_a_masked_post_and_moderators_keep_every_version(aw):
+    author, h = aw.person()
+    data = aw.thread(h, RECOVERY)
+    pid = data["post"]["id"]
+    r = aw.client.patch(f"/api/v1/posts/{pid}", json={"body": "Two years ago I was in a really dark place. I'm so "
+                                                              "glad I called a helpline, things are better now."},
+                        headers=h)
+    assert r.status_code == 200 and r.get_json()["post"]["masked"] is False
+    post = aw.post(pid)
+    assert post.original_body is None and post.status == "published"
+    staff, sh = aw.person(role="moderator")
+    item = aw.item_for_post(pid)
+    revisions = aw.client.get(f"/api/v1/moderation/items/{item.id}", headers=sh).get_json()["revisions"]
+    assert revisions[0]["body"] == RECOVERY  # the original as written, for moderators
+    # An edit that adds method details is masked too, and the author is told.
+    r = aw.client.patch(f"/api/v1/posts/{pid}", json={"body": RECOVERY}, headers=h)
+    assert r.get_json()["post"]["masked"] is True and MASK in r.get_json()["post"]["body"]
+    assert db.session.scalars(select(Notice).where(Notice.member_id == author.id, Notice.kind == "masked")).all()
