@@ -20,8 +20,9 @@ bp = Blueprint("queue", __name__, url_prefix="/moderation")
 
 # Categories whose text is blurred behind one click by default: moderators read distressing content by choice.
 # What the flash after a decision says (the older names say themselves).
-DONE = {"reach_out": "reached out and kept private", "publish_with_support": "published with support"}
-DISTRESSING = {"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed"}
+DONE = {"reach_out": "reached out and kept private", "publish_with_support": "published with support",
+        "lift_mask": "lifted the mask: the text is shown as written"}
+DISTRESSING = {"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed", "method_details", "encouragement"}
 
 
 class DecisionForm(FlaskForm):
