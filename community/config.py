@@ -82,6 +82,9 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "60")),
         # Rendered posts kept in-process for signed-in thread pages (community/forum/post_fragments.py); 0 = off.
         "POST_FRAGMENT_CACHE_SIZE": int(env.get("POST_FRAGMENT_CACHE_SIZE", "2000")),
+        # Signed-in members' thread and board pages, each kept for its reader and browser session alone, in-process
+        # (community/page_cache.py reader_page): how many pages at most (0 = off); PAGE_CACHE_SECONDS bounds their age.
+        "READER_PAGE_CACHE_SIZE": int(env.get("READER_PAGE_CACHE_SIZE", "500")),
         # Periodic work (moderation/jobs.py): "thread" runs it in each serving process (the embedded default);
         # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
         "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),
