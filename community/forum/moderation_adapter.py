@@ -43,7 +43,7 @@ class PostContent:
         if status == PUBLISHED and not was_public:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
-        services.recount(post.thread)
+        services.recount(post.thread, opening_changed=bool(post.is_opening))
 
     def revisions(self, post):
         return services.revisions_of(post)
