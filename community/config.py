@@ -75,7 +75,7 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_TIMEOUT": float(env.get("MODERATION_TIMEOUT", "2.0")),
         # Screening calls waiting at the same moment are merged into one classifier call of at most this many texts
         # (moderation/batching.py); 1 scores every call on its own.
-        "MODERATION_BATCH_TEXTS": int(env.get("MODERATION_BATCH_TEXTS", "16")),
+        "MODERATION_BATCH_TEXTS": int(env.get("MODERATION_BATCH_TEXTS", "4")),
         # API tokens end this many days after they were made, or after this many days unused.
         "API_TOKEN_LIFETIME_DAYS": float(env.get("API_TOKEN_LIFETIME_DAYS", "90")),
         "API_TOKEN_IDLE_DAYS": float(env.get("API_TOKEN_IDLE_DAYS", "14")),

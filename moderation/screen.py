@@ -75,7 +75,7 @@ def _coalescer(app, backends) -> batching.Coalescer:
             found = _coalescers.get(id(backends))
             if found is None or found[0] is not backends:
                 merged = batching.Coalescer(lambda texts: _in_native_thread(_score_both, backends, texts),
-                                            max_texts=app.config.get("MODERATION_BATCH_TEXTS", 16))
+                                            max_texts=app.config.get("MODERATION_BATCH_TEXTS", 4))
                 found = _coalescers[id(backends)] = (backends, merged)
     return found[1]
 
