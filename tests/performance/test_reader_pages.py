@@ -5,6 +5,7 @@ The same pages with the reader cache off are the reference. SQLite and PostgreSQ
 import re
 import uuid
 
+import pytest
 from flask import g
 from sqlalchemy import select, update
 
@@ -12,7 +13,7 @@ from community.extensions import db
 from community.forum.models import Post
 from moderation.models import QueueItem
 from moderation.queue import services as queue
-from tests.conftest import PASSWORD, ScoreControl, login
+from tests.conftest import PASSWORD, REDIS_URL, ScoreControl, login
 from tests.support import new_thread, reply
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -226,3 +227,34 @@ def test_staff_pages_flashes_and_cache_off_are_never_kept(any_app, make_member, 
     finally:
         app.config["READER_PAGE_CACHE_SIZE"] = 500
         app.extensions.pop("reader_pages", None)
+
+
+def test_with_redis_generations_a_write_elsewhere_invalidates_kept_pages(app, make_member, token_for):
+    """With REDIS_URL the generations live in Redis: a write committed by another process (its bump arrives through
+    Redis only) makes this process render the reader's page afresh."""
+    try:
+        import redis
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis")
+    from community.page_cache import _Redis
+    store = _Redis(REDIS_URL, f"haven:pages:test-{uuid.uuid4().hex}:")
+    app.extensions["page_cache"] = store
+    try:
+        author, reader = _members(make_member, "redis-a", "redis-r")
+        thread_id = new_thread(app.test_client(), token_for(author), title="Shared generations",
+                               body="an opening post")["thread"]["id"]
+        url = f"/t/{thread_id}"
+        as_reader = app.test_client()
+        login(as_reader, reader.handle)
+        _get(as_reader, url)
+        assert _get(as_reader, url)[0] == "hit"
+        other_process = _Redis(REDIS_URL, store.prefix)  # another process's view of the same generations
+        other_process.bump([f"member:{reader.id}"])
+        assert _get(as_reader, url)[0] == "miss"
+        assert _get(as_reader, url)[0] == "hit"
+        other_process.bump([f"thread:{thread_id}"])
+        assert _get(as_reader, url)[0] == "miss"
+    finally:
+        for key in store.client.scan_iter(f"{store.prefix}*"):
+            store.client.delete(key)
