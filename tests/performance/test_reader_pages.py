@@ -258,3 +258,25 @@ def test_with_redis_generations_a_write_elsewhere_invalidates_kept_pages(app, ma
     finally:
         for key in store.client.scan_iter(f"{store.prefix}*"):
             store.client.delete(key)
+
+
+def test_the_headers_personal_counts_change_at_once(any_app, make_member, token_for):
+    """A moderator's message to the member shows in the header of a kept page at once; reading it (a bulk UPDATE)
+    clears the badge at once."""
+    from moderation.queue.messages import staff_reply
+    app = any_app
+    (member,) = _members(make_member, "badge")
+    moderator = make_member(f"rp-badge-mod-{uuid.uuid4().hex[:6]}", role="moderator")
+    thread_id = new_thread(app.test_client(), token_for(member), title="Badges", body="an opening")["thread"]["id"]
+    url = f"/t/{thread_id}"
+    as_member = app.test_client()
+    login(as_member, member.handle)
+    _get(as_member, url)
+    state, body = _get(as_member, url)
+    assert state == "hit" and "1 unread" not in body
+    staff_reply(moderator, member, "Checking in: how are you doing today?")
+    state, body = _get(as_member, url)
+    assert state == "miss" and 'aria-label="1 unread"' in body
+    assert as_member.get("/messages").status_code == 200  # reading them marks them read
+    state, body = _get(as_member, url)
+    assert state == "miss" and 'aria-label="1 unread"' not in body
