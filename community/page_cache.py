@@ -47,7 +47,8 @@ MAX_ENTRIES = 2000
 SITE = "site"
 PERSONAL = "personal"  # every signed-in reader's pages: bumped by bulk statements
 _MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role")
-# Tables whose bulk statements change nothing a member's forum page shows (their row events still count).
+# Tables whose rows change nothing a member's forum page shows: neither their row events nor their bulk statements
+# bump a generation.
 _UNSHOWN_TABLES = frozenset({"audit_log", "api_tokens", "member_sessions", "staff_notes", "chat_messages",
                              "chat_mutes", "chat_rooms", "released_handles", "resources", "safety_plans"})
 _SHARED_TABLES = frozenset({"posts", "threads", "boards", "members"})  # also on anonymous pages
@@ -280,6 +281,8 @@ def _members_touched(session: Session, names: set[str]) -> None:
                 if obj.id is not None:
                     names.add(f"member:{obj.id}")
                 continue
+            if state.mapper.local_table.name in _UNSHOWN_TABLES:
+                continue  # chat messages, audit rows, tokens...: nothing a forum page shows (no bump, no Redis trip)
             keys = _member_keys(state.mapper)
             unknown = False
             for key in keys:
@@ -290,8 +293,7 @@ def _members_touched(session: Session, names: set[str]) -> None:
                 for value in (*history.added, *history.unchanged, *history.deleted):
                     if isinstance(value, int):
                         names.add(f"member:{value}")
-            if unknown and (deleted or obj in session.dirty) \
-                    and state.mapper.local_table.name not in _UNSHOWN_TABLES:
+            if unknown and (deleted or obj in session.dirty):
                 names.add(PERSONAL)
 
 
