@@ -2,10 +2,12 @@
 
 The encoder costs less per text in a batch than one text at a time (one model run, one set of matrix products for
 several rows), so when several posts or chat messages are being screened at once, the workers that would each call
-the classifiers take turns as the *leader*: whoever finds nobody scoring scores its own texts; whoever arrives while
-a call runs waits, and when that call ends the first waiting worker becomes the leader for everything waiting by
-then (up to `max_texts`). Nobody waits for a timer: a lone post is scored at once, exactly as before, and a merged
-call is never longer than the queue that was already there.
+the classifiers take turns as *leaders*: whoever finds a free slot (at most `max_running` calls at once, 2 by
+default) scores its own texts at once; whoever arrives while every slot is busy waits, and when a call ends the
+first waiting worker becomes the leader for everything waiting by then (up to `max_texts`). Nobody waits for a
+timer: a lone post is scored at once, exactly as before, and a merged call is never longer than the queue that was
+already there. Two slots, not one, so that a call that hangs on one text does not stop every other screening (the
+screening workers' time limit still holds that text for a human).
 
 Each caller gets back exactly the scores of its own texts, in order. A merged call that fails is run again one
 caller at a time, so one bad text fails only its own screening (held for a human, as every failure is). The merge
@@ -37,21 +39,23 @@ class Coalescer:
     """run(texts) -> fn(texts), where fn(texts) returns one list per output (e.g. (toxicity, self_harm)), each with
     one entry per text; concurrent callers share calls of fn."""
 
-    def __init__(self, fn, max_texts: int = 16):
+    def __init__(self, fn, max_texts: int = 4, max_running: int = 2):
         self.fn = fn
         self.max_texts = max(1, int(max_texts))
+        self.max_running = max(1, int(max_running))
         self._lock = threading.Lock()
         self._waiting: deque[_Request] = deque()
-        self._busy = False
+        self._running = 0
         self.calls = 0  # how many times fn ran (for tests and the bench)
+        self._calls_lock = threading.Lock()
 
     def run(self, texts: list[str]):
         request = _Request(list(texts))
         with self._lock:
-            if self._busy and self.max_texts > 1:
+            if self._running >= self.max_running and self.max_texts > 1:
                 self._waiting.append(request)
             else:
-                self._busy = True
+                self._running += 1
                 request.lead = True
         if not request.lead:
             request.done.wait()
@@ -66,7 +70,7 @@ class Coalescer:
                     following.lead = True
                     following.done.set()
                 else:
-                    self._busy = False
+                    self._running -= 1
         return request.outcome()
 
     def _lead(self, request: _Request) -> None:
@@ -87,7 +91,8 @@ class Coalescer:
 
     def _score(self, request: _Request) -> None:
         try:
-            self.calls += 1
+            with self._calls_lock:
+                self.calls += 1
             request.result = self.fn(request.texts)
         except BaseException as exc:  # noqa: BLE001 - handed to that caller
             request.error = exc
@@ -95,7 +100,8 @@ class Coalescer:
     def _score_together(self, batch: list[_Request]) -> None:
         texts = [text for request in batch for text in request.texts]
         try:
-            self.calls += 1
+            with self._calls_lock:
+                self.calls += 1
             outputs = self.fn(texts)
             if any(not isinstance(output, list) or len(output) != len(texts) for output in outputs):
                 raise ValueError("a merged call returned the wrong number of results")

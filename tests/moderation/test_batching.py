@@ -44,9 +44,10 @@ def _concurrently(coalescer, jobs):
     return results, errors
 
 
-def test_concurrent_calls_are_merged_and_each_gets_its_own_scores():
+@pytest.mark.parametrize("running", [1, 2])
+def test_concurrent_calls_are_merged_and_each_gets_its_own_scores(running):
     fn = _Slow()
-    coalescer = batching.Coalescer(fn, max_texts=16)
+    coalescer = batching.Coalescer(fn, max_texts=16, max_running=running)
     jobs = [(f"c{i}", [f"text {i}a", f"text {i}bb"]) for i in range(6)]
     results, errors = _concurrently(coalescer, jobs)
     assert not errors
@@ -62,7 +63,7 @@ def test_a_lone_call_and_the_limit():
     assert coalescer.run(["one"]) == (["ONE"], [3])
     assert fn.sizes == [1]
     fn = _Slow()
-    coalescer = batching.Coalescer(fn, max_texts=3)
+    coalescer = batching.Coalescer(fn, max_texts=3, max_running=1)
     results, errors = _concurrently(coalescer, [(f"c{i}", [f"t{i}"]) for i in range(8)])
     assert not errors and len(results) == 8 and max(fn.sizes) <= 3
     off = batching.Coalescer(_Slow(), max_texts=1)
@@ -72,7 +73,7 @@ def test_a_lone_call_and_the_limit():
 
 def test_a_failing_merged_call_fails_only_its_own_caller():
     fn = _Slow(fail_on="poison")
-    coalescer = batching.Coalescer(fn, max_texts=16)
+    coalescer = batching.Coalescer(fn, max_texts=16, max_running=1)
     jobs = [("bad", ["poison"])] + [(f"ok{i}", [f"fine {i}"]) for i in range(5)]
     results, errors = _concurrently(coalescer, jobs)
     assert set(errors) == {"bad"} and isinstance(errors["bad"], RuntimeError)
@@ -103,3 +104,27 @@ def test_screening_concurrently_gives_the_verdicts_of_screening_alone(app, score
     assert [(v.status, v.tier, v.hold_reason, v.scores) for v in together] == key
     assert {v.status for v in alone} >= {"published", "held", "removed"}
     screening._coalescers.clear()
+
+
+def test_a_hung_call_does_not_stop_every_other_screening():
+    release = threading.Event()
+
+    def fn(texts):
+        if "hangs" in texts:
+            release.wait(10)
+        return list(texts), list(texts)
+    coalescer = batching.Coalescer(fn, max_texts=4, max_running=2)
+    stuck = threading.Thread(target=coalescer.run, args=(["hangs"],))
+    stuck.start()
+    time.sleep(0.05)
+    try:
+        done = []
+        others = [threading.Thread(target=lambda i=i: done.append(coalescer.run([f"fine {i}"]))) for i in range(3)]
+        for t in others:
+            t.start()
+        for t in others:
+            t.join(5)
+        assert sorted(r[0][0] for r in done) == ["fine 0", "fine 1", "fine 2"]  # served by the second slot
+    finally:
+        release.set()
+        stuck.join(5)
