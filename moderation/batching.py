@@ -2,12 +2,14 @@
 
 The encoder costs less per text in a batch than one text at a time (one model run, one set of matrix products for
 several rows), so when several posts or chat messages are being screened at once, the workers that would each call
-the classifiers take turns as *leaders*: whoever finds a free slot (at most `max_running` calls at once, 2 by
-default) scores its own texts at once; whoever arrives while every slot is busy waits, and when a call ends the
-first waiting worker becomes the leader for everything waiting by then (up to `max_texts`). Nobody waits for a
-timer: a lone post is scored at once, exactly as before, and a merged call is never longer than the queue that was
-already there. Two slots, not one, so that a call that hangs on one text does not stop every other screening (the
-screening workers' time limit still holds that text for a human).
+the classifiers take turns as the *leader*: whoever finds nobody scoring scores its own texts at once; whoever
+arrives while a call runs waits, and when that call ends the first waiting worker becomes the leader for everything
+waiting by then (up to `max_texts`). Nobody waits for a timer: a lone post is scored at once, exactly as before, and
+a merged call is never longer than the queue that was already there.
+
+A call that runs longer than `stall_seconds` (a model stuck on one text) no longer counts as running: the first
+worker waiting then leads a call of its own beside it, so one hung call never stops every other screening (the
+screening workers' time limit still holds the stuck text for a human).
 
 Each caller gets back exactly the scores of its own texts, in order. A merged call that fails is run again one
 caller at a time, so one bad text fails only its own screening (held for a human, as every failure is). The merge
@@ -16,6 +18,7 @@ sits outside the classifiers (moderation/classifiers is untouched): it only call
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 
 
@@ -39,38 +42,50 @@ class Coalescer:
     """run(texts) -> fn(texts), where fn(texts) returns one list per output (e.g. (toxicity, self_harm)), each with
     one entry per text; concurrent callers share calls of fn."""
 
-    def __init__(self, fn, max_texts: int = 4, max_running: int = 2):
+    def __init__(self, fn, max_texts: int = 4, stall_seconds: float = 0.5):
         self.fn = fn
         self.max_texts = max(1, int(max_texts))
-        self.max_running = max(1, int(max_running))
+        self.stall_seconds = max(0.001, float(stall_seconds))
         self._lock = threading.Lock()
         self._waiting: deque[_Request] = deque()
-        self._running = 0
+        self._running: dict[int, float] = {}  # id(request) of each running leader -> when its call began
         self.calls = 0  # how many times fn ran (for tests and the bench)
         self._calls_lock = threading.Lock()
+
+    def _may_lead(self) -> bool:
+        """Under the lock: no call is running that has not stalled."""
+        now = time.monotonic()
+        return all(now - began >= self.stall_seconds for began in self._running.values())
 
     def run(self, texts: list[str]):
         request = _Request(list(texts))
         with self._lock:
-            if self._running >= self.max_running and self.max_texts > 1:
+            if self.max_texts > 1 and not self._may_lead():
                 self._waiting.append(request)
             else:
-                self._running += 1
+                self._running[id(request)] = time.monotonic()
                 request.lead = True
         if not request.lead:
-            request.done.wait()
+            while not request.done.wait(self.stall_seconds):
+                with self._lock:
+                    if request in self._waiting and self._may_lead():
+                        self._waiting.remove(request)  # every running call has stalled: lead one beside them
+                        self._running[id(request)] = time.monotonic()
+                        request.lead = True
+                        break
             if not request.lead:  # scored by another leader
+                request.done.wait()
                 return request.outcome()
         try:
             self._lead(request)
         finally:
             with self._lock:
-                if self._waiting:
+                self._running.pop(id(request), None)
+                if self._waiting and self._may_lead():
                     following = self._waiting.popleft()
+                    self._running[id(following)] = time.monotonic()
                     following.lead = True
                     following.done.set()
-                else:
-                    self._running -= 1
         return request.outcome()
 
     def _lead(self, request: _Request) -> None:

@@ -74,8 +74,10 @@ def _coalescer(app, backends) -> batching.Coalescer:
         with _pools_lock:
             found = _coalescers.get(id(backends))
             if found is None or found[0] is not backends:
+                # A call past a quarter of the time limit (at most 0.5 s) counts as stalled: others go beside it.
                 merged = batching.Coalescer(lambda texts: _in_native_thread(_score_both, backends, texts),
-                                            max_texts=app.config.get("MODERATION_BATCH_TEXTS", 4))
+                                            max_texts=app.config.get("MODERATION_BATCH_TEXTS", 4),
+                                            stall_seconds=min(0.5, app.config.get("MODERATION_TIMEOUT", 2.0) / 4))
                 found = _coalescers[id(backends)] = (backends, merged)
     return found[1]
 
