@@ -280,3 +280,30 @@ def test_the_headers_personal_counts_change_at_once(any_app, make_member, token_
     assert as_member.get("/messages").status_code == 200  # reading them marks them read
     state, body = _get(as_member, url)
     assert state == "miss" and 'aria-label="1 unread"' not in body
+
+
+def test_board_pages_are_kept_per_reader_too(any_app, make_member, token_for):
+    """The signed-in board page: the author's own held thread shows to them alone, a new thread and a block show at
+    the next view."""
+    app = any_app
+    scores = ScoreControl(app)
+    author, reader = _members(make_member, "board-a", "board-r")
+    api = app.test_client()
+    new_thread(api, token_for(author), title="A board thread to keep", body="an opening post")
+    as_author, as_reader = app.test_client(), app.test_client()
+    login(as_author, author.handle)
+    login(as_reader, reader.handle)
+    for client in (as_author, as_reader):
+        _get(client, "/b/anxiety")
+        state, body = _get(client, "/b/anxiety")
+        assert state == "hit" and "A board thread to keep" in body
+    scores.toxic("rough title", 0.85)
+    held = new_thread(api, token_for(author), title="A rough title here", body="words")
+    assert held["post"]["status"] == "held", held
+    assert "A rough title here" in _get(as_author, "/b/anxiety")[1]
+    for _ in range(2):
+        assert "A rough title here" not in _get(as_reader, "/b/anxiety")[1]
+    assert api.post("/api/v1/me/blocks", json={"handle": author.handle},
+                    headers=token_for(reader)).status_code in (200, 201)
+    state, body = _get(as_reader, "/b/anxiety")
+    assert state == "miss" and "A board thread to keep" not in body
