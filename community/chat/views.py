@@ -3,15 +3,40 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from community.chat import services
+from community.extensions import db
+from community.members.blocks import blocked_members
 from community.chat.api import history_page
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 
 
+@bp.app_context_processor
+def _people_here_now():
+    """The header's "Chat" link carries how many people are in the rooms now (every page)."""
+    try:
+        count = services.people_here_now()
+    except Exception:  # noqa: BLE001 - the header must render even when Redis or the database is struggling
+        db.session.rollback()
+        count = 0
+    return {"chat_here_now": count}
+
+
 @bp.get("")
 @bp.get("/")
 def rooms():
-    return render_template("chat/rooms.html", rooms=services.rooms())
+    found = services.rooms()
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    here = services.here_now(found)
+    hidden = {m.handle.lower() for m in blocked_members(viewer)} if viewer is not None else set()
+    latest = services.latest_activity(found)
+    listing = []
+    for room in found:
+        handles = here.get(room.slug, [])
+        listing.append({"room": room, "count": len(handles), "latest": latest.get(room.id),
+                        "latest_text": services.relative_time(latest[room.id]) if room.id in latest else None,
+                        # Handles only for signed-in members, and never someone they blocked.
+                        "handles": [h for h in handles if h.lower() not in hidden] if viewer is not None else []})
+    return render_template("chat/rooms.html", rooms=listing)
 
 
 @bp.get("/<slug>")

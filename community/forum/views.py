@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from community.errors import ServiceError
@@ -42,8 +42,14 @@ def _show_error(form, err: ServiceError):
         flash(err.message, "error")
 
 
-def _after_write(post, verdict):
+DRAFT_SENT = "haven_draft_sent"
+
+
+def _after_write(post, verdict, drafted: bool = True):
     """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
+    # The next page tells static/js/drafts.js that this draft was sent, so the browser's copy is cleared.
+    if drafted:
+        session[DRAFT_SENT] = f"thread:{post.thread.board.slug}" if post.is_opening else f"reply:{post.thread_id}"
     if post.status != PUBLISHED or verdict.tier == "concern" or verdict.someone_else:
         support = support_for_verdict(verdict, current_user)
         if support.get("about") == "someone_else":  # worried about another person: how to help, with the numbers
@@ -58,6 +64,12 @@ def _after_write(post, verdict):
         flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
     return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
                     + f"#post-{post.id}")
+
+
+@bp.app_context_processor
+def _draft_sent():
+    sent = session.pop(DRAFT_SENT) if current_user.is_authenticated and DRAFT_SENT in session else None
+    return {"draft_sent": sent}
 
 
 @bp.app_context_processor
@@ -184,7 +196,7 @@ def edit(post_id):
         except ServiceError as err:
             _show_error(form, err)
         else:
-            return _after_write(post, verdict)
+            return _after_write(post, verdict, drafted=False)
     return render_template("forum/edit.html", post=post, form=form)
 
 

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -28,6 +28,14 @@ class SettingsForm(FlaskForm):
     handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
     region = SelectField("Region (picks the helplines you see)", validators=[Optional()], validate_choice=False)
     submit = SubmitField("Save settings")
+
+
+class ProfileForm(FlaskForm):
+    about = TextAreaField("About you (optional, shown on your profile)", validators=[Optional()])
+    show_posts = BooleanField("Show my threads and posts on my profile")
+    theme = SelectField("Colours", choices=[("system", "Follow my device"), ("light", "Light"), ("dark", "Dark")],
+                        validate_choice=False)
+    submit = SubmitField("Save profile")
 
 
 class PasswordForm(FlaskForm):
