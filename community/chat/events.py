@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import request
+from flask import request, url_for
 from flask_socketio import disconnect, join_room, leave_room
 
 from community import realtime
@@ -133,8 +133,11 @@ def on_send(member, data):
         raise ServiceError("not_joined", "Join the room before sending to it.")
     message = services.send(slug, member, data["body"])
     if message.status == services.REMOVED:
+        # The same appeal a removed post offers: once, decided by another moderator.
         realtime.reply_error("message_removed", "This message breaks the community rules, so nobody else saw it. "
-                                                "You can appeal from your messages page.")
+                                                "If you think that's wrong, you can appeal once and another "
+                                                "moderator will look.",
+                             appeal_url=url_for("chat.appeal", message_id=message.id))
 
 
 @chat_event("remove")

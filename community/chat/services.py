@@ -355,6 +355,14 @@ def remove(message_id, moderator: Member, reason: str | None = None) -> ChatMess
     return message
 
 
+def own_message(message_id, member: Member) -> ChatMessage:
+    """The member's own message (404 for anyone else's, as if it did not exist)."""
+    message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
+    if message is None or message.author_id != member.id:
+        raise NotFound("unknown_message", "There is no such message.")
+    return message
+
+
 def mute(room_slug, handle, minutes, moderator: Member, reason: str | None = None) -> ChatMute:
     _require_staff(moderator)
     room = room_by_slug(room_slug)

@@ -1,6 +1,16 @@
-"""Chat pages: the list of rooms and one page per room (history, live messages, who is here)."""
-from flask import Blueprint, jsonify, render_template, request
+"""Chat pages: the list of rooms and one page per room (history, live messages, who is here), and the appeal of a
+removed message (the same one-time appeal a removed post has)."""
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from community.errors import ServiceError
+from community.write_limits import write_limit
+from moderation.outcomes import member_view
+from moderation.queue.services import appeal as make_appeal
+from moderation.resources import for_member
 
 from community.chat import services
 from community.extensions import db
@@ -54,3 +64,37 @@ def history(slug):
     found = services.room_by_slug(slug)
     return jsonify(history_page(found, current_user._get_current_object(),
                                 services.parse_before(request.args.get("before"))))
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField("Why should this decision change?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Send appeal")
+
+
+@bp.route("/messages/<int:message_id>/appeal", methods=["GET", "POST"])
+@login_required
+@write_limit("appeal")
+def appeal(message_id):
+    """Appeal the removal of one of your chat messages: once, decided by a moderator who did not remove it. The text
+    is screened for urgency only; a crisis in it answers here with the crisis panel."""
+    member = current_user._get_current_object()
+    message = services.own_message(message_id, member)
+    form = AppealForm()
+    view = member_view("message", message)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _record, support = make_appeal(member, "message", message.id, form.text.data)
+        except ServiceError as err:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, err.message]
+            status = err.status
+        else:
+            if "support_message" not in support:
+                flash("Your appeal is in. Another moderator will review the decision.", "info")
+                return redirect(url_for("members.notices_page"))
+            return render_template("chat/appeal.html", message=message, form=form, view=view, crisis=support,
+                                   found=for_member(member))
+    elif request.method == "POST":
+        status = 400
+    return render_template("chat/appeal.html", message=message, form=form, view=view), status

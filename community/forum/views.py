@@ -11,6 +11,7 @@ from moderation import outcomes
 from moderation.resources import for_member, support_for_verdict
 from moderation.resources.services import CONCERN_MESSAGE, safety_plan_link
 from moderation.queue.services import appeal as make_appeal
+from community.members.blocks import blocked_ids, is_filtered
 from community.members.trust import is_trusted, new_account_limit
 
 bp = Blueprint("forum", __name__)
@@ -91,7 +92,15 @@ def board(slug):
 
     def render():
         pagination = services.list_threads(found, viewer, request.args.get("page"))
-        return render_template("forum/board.html", board=found, pagination=pagination)
+        blocked = blocked_ids(viewer)
+
+        def listed_as(thread) -> str:
+            """"blocked" (its starter is someone the viewer blocked; listed because they wrote in it), "muted" (a
+            muted word in the title), or "" (shown as it is)."""
+            if thread.author_id in blocked:
+                return "blocked"
+            return "muted" if is_filtered(viewer, thread.title) else ""
+        return render_template("forum/board.html", board=found, pagination=pagination, listed_as=listed_as)
     page = services.validate_page(request.args.get("page"))
     return page_cache.page_for(viewer, f"board:{found.id}", page, "html", render)
 
@@ -136,8 +145,11 @@ def _render_thread(found, viewer, reply_form, status: int = 200):
 
     def render_post(post):
         return post_fragments.render_post(post, viewer, can_edit, can_delete)
+    # A thread started by someone the viewer blocked (they can reach it because they wrote in it): its title, the
+    # blocked member's words, is not shown to them, as their posts are not.
+    title_hidden = found.author_id in blocked_ids(viewer)
     return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
-                           render_post=render_post), status
+                           render_post=render_post, title_hidden=title_hidden), status
 
 
 @bp.post("/t/<int:thread_id>/reply")
