@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload
 
-from community.errors import NotFound, ServiceError
+from community.errors import Forbidden, NotFound, ServiceError
 from community.extensions import db, iso
 from community.forum.models import PUBLISHED, Post, Thread
 from community.forum.services import POSTS_PER_PAGE
@@ -115,6 +115,9 @@ def set_about(member: Member, text) -> tuple[Member, object, dict]:
         return member, None, {}
     if text == member.about:
         return member, None, {}
+    if member.is_suspended:
+        raise Forbidden("suspended", "Your account is suspended for now, so you can't change your about text. You "
+                                     "can still read, and help is always on the help page.", field="about")
     verdict = screening.screen(text, author=member, context="profile_about")  # a block watched word: 422, kept
     member.about = verdict.apply_censor(text)
     apply(verdict, "about", AboutText(member))

@@ -166,7 +166,7 @@ def save_profile():
         return _settings_page(form, forms.PasswordForm(prefix="p"), profile_form, status=400)
     try:
         profiles.set_preferences(current_user, show_posts=bool(profile_form.show_posts.data),
-                                 theme=profile_form.theme.data)
+                                 theme=profile_form.theme.data or None)
         _member, verdict, support = profiles.set_about(current_user, profile_form.about.data)
     except ServiceError as err:
         db.session.rollback()

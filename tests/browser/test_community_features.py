@@ -14,14 +14,17 @@ import uuid
 
 import pytest
 
-from tests.browser.test_journeys import (DESKTOP, PHONE, SHOTS, TIMEOUT_MS, axe_check, browser, flash,  # noqa: F401
-                                         new_page, server, sign_in, visit, wait_until)
+from tests.browser import test_journeys as journeys
+from tests.browser.test_journeys import DESKTOP, PHONE, SHOTS, TIMEOUT_MS, axe_check, flash, sign_in, visit, wait_until
+
+# The journeys' fixtures: a real server on a fresh database (SQLite; PostgreSQL + Redis too under CI=true), Chromium.
+server, browser, new_page = journeys.server, journeys.browser, journeys.new_page
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def dark_page(browser, server):  # noqa: F811
+def dark_page(browser, server):
     """A page whose system colour scheme is dark (prefers-color-scheme: dark)."""
     contexts = []
 
@@ -45,7 +48,7 @@ def _background(page) -> str:
     return page.evaluate("() => getComputedStyle(document.body).backgroundColor")
 
 
-def test_search_draft_and_dark_mode(server, new_page, dark_page, tmp_path):  # noqa: F811
+def test_search_draft_and_dark_mode(server, new_page, dark_page, tmp_path):
     word = "marmalade" + uuid.uuid4().hex[:6]
     author = server.member(region="GB")
     page = new_page()
@@ -128,7 +131,7 @@ def test_search_draft_and_dark_mode(server, new_page, dark_page, tmp_path):  # n
     assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
 
 
-def test_admin_directory_table_reflows_on_a_phone_and_stays_in_its_column(server, new_page):  # noqa: F811
+def test_admin_directory_table_reflows_on_a_phone_and_stays_in_its_column(server, new_page):
     admin = server.member("admin", region="GB")
     page = new_page()
     sign_in(page, server, admin)

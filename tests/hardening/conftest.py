@@ -75,6 +75,8 @@ def build_world(app) -> HWorld:
     from moderation.queue.messages import send_to_staff
     send_to_staff(w.people["target"], "a question for the moderators")  # a conversation for the inbox rows
     w.ids["room"] = "open-lounge"
+    from community.chat.services import send as send_chat
+    w.ids["message_id"] = send_chat("open-lounge", w.people["member"], "a quiet chat message").id
     w.ids["target_handle"] = w.people["target"].handle
     w.ids["target2_handle"] = w.people["target2"].handle
     return w

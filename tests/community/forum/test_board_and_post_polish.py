@@ -58,3 +58,18 @@ def test_favicon_is_served(app, client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"
     assert response.mimetype == "image/vnd.microsoft.icon"
+
+
+def test_api_lists_the_replied_thread_without_the_blocked_starters_words(any_app, make_member, token_for):
+    ana, ben = make_member("ana"), make_member("ben")
+    db.session.commit()
+    client = any_app.test_client()
+    started = new_thread(client, token_for(ana), title="Ana's words here", body="opening")
+    reply(client, token_for(ben), started["thread"]["id"], body="ben's reply")
+    blocks.block(ben, "ana")
+    listed = client.get("/api/v1/boards/anxiety/threads", headers=token_for(ben)).get_json()["threads"]
+    mine = [t for t in listed if t["id"] == started["thread"]["id"]]
+    assert mine and mine[0]["starter_blocked"] is True and mine[0]["author"] is None
+    assert "Ana" not in mine[0]["title"]
+    assert client.get("/api/v1/boards/anxiety/threads", headers=token_for(ana)).get_json()["threads"][0]["title"] \
+        == "Ana's words here"

@@ -150,3 +150,10 @@ def test_a_crisis_query_leads_with_the_crisis_panel(any_app, make_member, token_
     assert api.status_code == 200 and api.get_json()["crisis"]["emergency"]["numbers"][0] == "999"
     calm = client.get("/search?q=gardening").get_data(as_text=True)
     assert "crisis-panel" not in calm
+
+
+def test_a_visitors_crisis_query_uses_the_help_pages_region(any_app):
+    client = any_app.test_client()
+    page = client.get("/search?q=want+to+die", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
+    main = page.split('<main id="main">')[1]
+    assert "crisis-panel" in main and main.index("tel:999") < main.index('class="search-form"')
