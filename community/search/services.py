@@ -208,15 +208,28 @@ def _page_rows(stmt, number: int):
 
 
 def _sqlite(query: Query, where: list, number: int):
-    index = table("search_posts", column("rowid"))
+    # The full-text match runs first, on its own (a MATERIALIZED CTE): joined directly, SQLite's planner walks the
+    # posts and asks FTS5 about each one (16 s for 50,000 posts instead of 60 ms).
     name = literal_column("search_posts")
-    base = (select(Post).select_from(index).join(Post, Post.id == index.c.rowid)
-            .join(Thread, Thread.id == Post.thread_id)
-            .where(name.op("MATCH")(_fts5_match(query)), *where))
+    index = table("search_posts", column("rowid"))
+    match = name.op("MATCH")(_fts5_match(query))
+    matched = (select(index.c.rowid.label("id"), func.bm25(name, 2.0, 1.0).label("rank")).where(match)
+               .cte("search_matches").prefix_with("MATERIALIZED"))
+    base = (select(Post).join(matched, matched.c.id == Post.id).join(Thread, Thread.id == Post.thread_id)
+            .where(*where))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    stmt = (base.add_columns(func.highlight(name, 0, OPEN, CLOSE), func.snippet(name, 1, OPEN, CLOSE, ELLIPSIS, 24))
-            .order_by(func.bm25(name, 2.0, 1.0), Post.id.desc()))
-    return _page_rows(stmt, number), total
+    posts = list(db.session.scalars(base.order_by(matched.c.rank, Post.id.desc()).limit(PER_PAGE)
+                                    .offset((number - 1) * PER_PAGE)
+                                    .options(joinedload(Post.thread).joinedload(Thread.board),
+                                             joinedload(Post.author))).unique())
+    marks = {}
+    if posts:
+        # Highlights and snippets for this page's rows only.
+        marks = {row[0]: (row[1], row[2]) for row in db.session.execute(
+            select(index.c.rowid, func.highlight(name, 0, OPEN, CLOSE),
+                   func.snippet(name, 1, OPEN, CLOSE, ELLIPSIS, 24))
+            .where(match, index.c.rowid.in_([p.id for p in posts])))}
+    return [(post, *marks.get(post.id, (None, None))) for post in posts], total
 
 
 def _postgresql(query: Query, where: list, number: int):
@@ -224,8 +237,11 @@ def _postgresql(query: Query, where: list, number: int):
     body_doc = func.to_tsvector(_PG, Post.body)
     title_doc = func.to_tsvector(_PG, Thread.title)
     in_title = and_(Post.is_opening.is_(True), title_doc.op("@@")(tsquery))
+    # Two index scans (bodies, titles) united, rather than one OR across the join, which no index can serve.
+    matching = (select(Post.id).where(body_doc.op("@@")(tsquery))
+                .union(select(Post.id).join(Thread, Thread.id == Post.thread_id).where(in_title)))
     base = (select(Post).join(Thread, Thread.id == Post.thread_id)
-            .where(or_(body_doc.op("@@")(tsquery), in_title), *where))
+            .where(Post.id.in_(matching), *where))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     options = f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords=30, MinWords=12, MaxFragments=2, ' \
               f'FragmentDelimiter=" {ELLIPSIS} "'
