@@ -157,3 +157,11 @@ def test_a_visitors_crisis_query_uses_the_help_pages_region(any_app):
     page = client.get("/search?q=want+to+die", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
     main = page.split('<main id="main">')[1]
     assert "crisis-panel" in main and main.index("tel:999") < main.index('class="search-form"')
+
+
+def test_marked_escapes_everything_and_only_balances_its_own_marks():
+    from community.search.services import CLOSE, OPEN, marked
+    assert str(marked(f"a <b>&{OPEN}x{CLOSE}")) == "a &lt;b&gt;&amp;<mark>x</mark>"
+    # Markers a member typed can at most open or close a highlight: never unbalanced, never markup of their own.
+    assert str(marked(f"{CLOSE}{OPEN}{OPEN}y")) == "<mark>y</mark>"
+    assert str(marked('"><script>alert(1)</script>')) == "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
