@@ -9,7 +9,7 @@ profile answer as if it did not exist (404), so nobody can check whether they we
 """
 from __future__ import annotations
 
-from sqlalchemy import false, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.errors import Forbidden, NotFound, ServiceError
@@ -32,10 +32,9 @@ THEMES = ("system", "light", "dark")
 def _blocked_either_way(viewer: Member | None, member: Member) -> bool:
     if viewer is None or viewer.id == member.id:
         return False
-    if member.id in blocked_ids(viewer):
-        return True
-    return db.session.scalar(select(Block.id).where(Block.blocker_id == member.id,
-                                                    Block.blocked_id == viewer.id)) is not None
+    pair = or_(and_(Block.blocker_id == viewer.id, Block.blocked_id == member.id),
+               and_(Block.blocker_id == member.id, Block.blocked_id == viewer.id))
+    return db.session.scalar(select(Block.id).where(pair).limit(1)) is not None
 
 
 def get_profile(handle, viewer: Member | None) -> Member:
@@ -91,9 +90,17 @@ def profile_to_dict(member: Member, viewer: Member | None) -> dict:
             "posts_hidden": not member.show_posts, "url": f"/u/{member.handle}"}
 
 
+BLOCKED_TITLE = "A thread started by a member you blocked"
+
+
+def thread_title(post: Post, viewer: Member | None) -> str:
+    """The thread's title for this viewer: not the words of a member they blocked."""
+    return BLOCKED_TITLE if post.thread.author_id in blocked_ids(viewer) else post.thread.title
+
+
 def post_summary(post: Post, viewer: Member | None) -> dict:
     filtered = post_is_filtered(viewer, post)
-    return {"id": post.id, "thread_id": post.thread_id, "thread_title": post.thread.title,
+    return {"id": post.id, "thread_id": post.thread_id, "thread_title": thread_title(post, viewer),
             "board": post.thread.board.slug, "opening": post.is_opening, "created_at": iso(post.created_at),
             "body": None if filtered else post.body, "filtered": filtered}
 

@@ -202,7 +202,8 @@ def profile(handle):
     return render_template("members/profile.html", member=member, about=profiles.about_for(member, viewer),
                            joined=profiles.joined_month(member), posts_visible=profiles.posts_visible(member, viewer),
                            pagination=profiles.list_posts(member, viewer, request.args.get("page")),
-                           post_filtered=lambda post: profiles.post_is_filtered(viewer, post))
+                           post_filtered=lambda post: profiles.post_is_filtered(viewer, post),
+                           thread_title=lambda post: profiles.thread_title(post, viewer))
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")

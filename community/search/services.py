@@ -28,7 +28,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.forum.models import HELD, PUBLISHED, Board, Post, Thread
 from community.forum.services import get_board, page_of_post, prime_pages
-from community.members.blocks import Block, is_filtered
+from community.members.blocks import Block, blocked_ids, is_filtered
 from community.members.models import Member
 from community.paging import parse_page
 from moderation import first_pass
@@ -40,6 +40,7 @@ WORDS_MAX = 12
 PER_PAGE = 20
 OPEN, CLOSE = "\ue000", "\ue001"  # match markers the database puts around matches (private-use characters)
 ELLIPSIS = "…"
+BLOCKED_TITLE = "A thread started by a member you blocked"
 CRISIS_MESSAGE = ("It sounds like you may be going through something really painful. You don't have to search "
                   "alone: you can talk to someone right now, for free.")
 
@@ -191,10 +192,15 @@ def search(q, viewer: Member | None, board=None, page=None) -> Results:
         rows, total = _postgresql(query, where, number)
     results = Results(query=query, board=found_board, page=number, total=total)
     prime_pages([row[0] for row in rows], viewer)  # which page of its thread each result is on, in one query
+    blocked = blocked_ids(viewer)
     for post, title, snippet in rows:
         filtered = is_filtered(viewer, post.body, post.content_warning, post.thread.title)
+        if post.thread.author_id in blocked:  # the viewer's own reply in a thread a blocked member started
+            shown_title = Markup(escape(BLOCKED_TITLE))
+        else:
+            shown_title = marked(title) if title and OPEN in title else Markup(escape(post.thread.title))
         results.items.append(Result(
-            post=post, title=marked(title) if title and OPEN in title else Markup(escape(post.thread.title)),
+            post=post, title=shown_title,
             snippet=None if filtered else marked(snippet or ""), filtered=filtered,
             held=post.status != PUBLISHED or post.thread.status != PUBLISHED,
             page=page_of_post(post, viewer)))

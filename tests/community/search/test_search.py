@@ -165,3 +165,17 @@ def test_marked_escapes_everything_and_only_balances_its_own_marks():
     # Markers a member typed can at most open or close a highlight: never unbalanced, never markup of their own.
     assert str(marked(f"{CLOSE}{OPEN}{OPEN}y")) == "<mark>y</mark>"
     assert str(marked('"><script>alert(1)</script>')) == "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_a_reply_in_a_blocked_members_thread_is_found_without_their_title(any_app, people):
+    client = any_app.test_client()
+    ana, ana_h = people["ana"]
+    made = new_thread(client, ana_h, title="Ana's private title words", body="opening")
+    reply(client, people["ben"][1], made["thread"]["id"], body="ben writes about puffins")
+    blocks.block(people["ben"][0], "ana")
+    result = _search(client, "puffins", people["ben"][1])["results"][0]
+    assert result["author"] == "ben" and "Ana" not in result["title"] and "blocked" in result["title"]
+    profile = client.get("/api/v1/members/ben", headers=people["cat"][1]).get_json()["posts"]
+    assert profile[0]["thread_title"] == "Ana's private title words"  # someone who blocked nobody sees it
+    own = client.get("/api/v1/members/ben", headers=people["ben"][1]).get_json()["posts"]
+    assert "Ana" not in own[0]["thread_title"]
