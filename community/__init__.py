@@ -174,9 +174,11 @@ def _register_blueprints(app: Flask) -> None:
     from moderation.queue import api as queue_api
     from moderation.queue import views as queue_views
     from moderation.resources import api as resources_api
-    for module in (members_views, forum_views, queue_views, admin_views, chat_views):
+    from community.search import api as search_api
+    from community.search import views as search_views
+    for module in (members_views, forum_views, queue_views, admin_views, chat_views, search_views):
         app.register_blueprint(module.bp)
-    for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api):
+    for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api, search_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
 
@@ -190,7 +192,8 @@ def _register_content_adapters() -> None:
     register(MessageContent())
     from moderation.notices import MemberContent
     register(MemberContent())
-    from community.members.moderation_adapter import MemberDirectory
+    from community.members.moderation_adapter import AboutContent, MemberDirectory
+    register(AboutContent())
     from moderation import authors
     authors.register(MemberDirectory())
     from moderation.queue.messages import StaffMessageContent

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, g, jsonify, make_response, render_template, request
+from flask import (Blueprint, abort, current_app, g, jsonify, make_response, render_template, request,
+                   send_from_directory)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -90,6 +91,13 @@ def help_page():
         response.set_cookie(REGION_COOKIE, region or INTERNATIONAL, max_age=365 * 24 * 3600, path="/help",
                             httponly=True, samesite="Lax", secure=request.is_secure)
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site; answered (cached for a day) instead of a 404 in every log."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=24 * 3600)
 
 
 @bp.get("/healthz")

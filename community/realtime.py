@@ -230,5 +230,5 @@ def reply(name: str, payload: dict) -> None:
     emit(name, payload)
 
 
-def reply_error(code: str, message: str) -> None:
-    reply(ERROR, {"code": code, "message": message})
+def reply_error(code: str, message: str, **extra) -> None:
+    reply(ERROR, {"code": code, "message": message, **extra})

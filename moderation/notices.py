@@ -66,7 +66,9 @@ def _is_self_harm(item, content) -> bool:
 def _appeal_url(item) -> str | None:
     if item.content_type == "post":
         return f"/p/{item.content_id}/appeal"
-    return "/messages"  # chat: the member writes to staff from their messages page
+    if item.content_type == "message":
+        return f"/chat/messages/{item.content_id}/appeal"  # the same one-time appeal as a post
+    return "/messages"
 
 
 def _add(member: Member, item, kind: str, title: str, body: str, rule: str | None, note: str | None,

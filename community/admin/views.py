@@ -4,6 +4,7 @@ Views stay thin: the directory's rules live in moderation/resources/services.py 
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +13,7 @@ from flask_wtf.file import FileField
 from sqlalchemy import select, text
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
+from community import countries as iso_countries
 from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member, ROLES
@@ -31,7 +33,7 @@ from moderation.settings import (RESPONSE_TARGET_DEFAULTS, SAFETY_DEFAULTS, load
 from moderation.queue import canned
 from community.members.services import get_member
 from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
-from community.chat.services import create_room, room_by_slug, rooms as all_rooms, update_room
+from community.chat.services import create_room, relative_time, room_by_slug, rooms as all_rooms, update_room
 from moderation.resources.io import export_csv, export_json
 from moderation.queue.services import counts
 from moderation.classifiers.registry import backends
@@ -81,35 +83,84 @@ def health_report(app) -> dict:
 @bp.get("/health")
 @admin_required
 def health():
-    return render_template("admin/health.html", report=health_report(current_app))
+    report = health_report(current_app)
+    return render_template("admin/health.html", report=report,
+                           oldest_urgent=readable_time(report["queue"].get("oldest_urgent_at")))
+
+
+def readable_time(value) -> str | None:
+    """An ISO time (as the report and `doctor` carry it) as people read it: "1 Dec 2026, 14:05 UTC (3 hours ago)"."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return f"{when.strftime('%-d %b %Y, %H:%M')} UTC ({relative_time(when)})"
+
+
+def _in_words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _message_in_words(message: str) -> str:
+    """The policy's message with setting names as words ("toxicity remove", not "toxicity_remove")."""
+    for f in fields(Thresholds):
+        message = message.replace(f.name, _in_words(f.name))
+    return message[:1].upper() + message[1:]
 
 
 @bp.route("/thresholds", methods=["GET", "POST"])
 @admin_required
 def thresholds():
+    """An error says what is wrong in words, beside the field, and the form keeps every value as typed."""
     form = CsrfForm()
-    current = load_thresholds()
+    current = load_thresholds().as_dict()
+    shown = {name: str(value) for name, value in current.items()}
+    errors: dict[str, str] = {}
+    status = 200
     if form.validate_on_submit():
         changes = {}
-        try:
-            for f in fields(Thresholds):
-                raw = request.form.get(f.name, "").strip()
-                if raw == "":
-                    continue
-                changes[f.name] = int(raw) if f.name == "reports_to_hold" else float(raw)
-            before, after = save_thresholds(changes)
-        except ValueError as exc:
-            db.session.rollback()
-            flash(f"Not saved: {exc}", "error")
-        else:
-            audit.record(current_user, "policy.thresholds", target="thresholds", before=before.as_dict(),
-                         after=after.as_dict())
-            db.session.commit()
-            flash("Thresholds saved.", "info")
-            return redirect(url_for("admin.thresholds"))
-    return render_template("admin/thresholds.html", form=form, current=current.as_dict(),
+        for f in fields(Thresholds):
+            raw = request.form.get(f.name, "").strip()
+            if raw == "":
+                continue
+            shown[f.name] = raw
+            whole = f.name == "reports_to_hold"
+            try:
+                value = int(raw) if whole else float(raw)
+            except ValueError:
+                errors[f.name] = (f"{_in_words(f.name).capitalize()} must be a whole number from 1 to 100 "
+                                  f"(you typed \u201c{raw}\u201d)." if whole else
+                                  f"{_in_words(f.name).capitalize()} must be a number from 0 to 1, such as 0.8 "
+                                  f"(you typed \u201c{raw}\u201d).")
+                continue
+            changes[f.name] = value
+        if not errors:
+            try:
+                before, after = save_thresholds(changes)
+            except ValueError as exc:
+                db.session.rollback()
+                message = _message_in_words(str(exc))
+                named = next((f.name for f in fields(Thresholds) if str(exc).startswith(f.name)), None)
+                if named:
+                    errors[named] = message + "."
+                else:
+                    flash(f"Not saved: {message}.", "error")
+            else:
+                audit.record(current_user, "policy.thresholds", target="thresholds", before=before.as_dict(),
+                             after=after.as_dict())
+                db.session.commit()
+                flash("Thresholds saved.", "info")
+                return redirect(url_for("admin.thresholds"))
+        if errors:
+            flash("Not saved: " + " ".join(errors.values()), "error")
+        status = 400
+    return render_template("admin/thresholds.html", form=form, current=shown, errors=errors,
                            defaults=Thresholds().as_dict(), targets=load_response_targets(),
-                           target_defaults=RESPONSE_TARGET_DEFAULTS)
+                           target_defaults=RESPONSE_TARGET_DEFAULTS), status
 
 
 @bp.post("/response-targets")
@@ -222,7 +273,8 @@ def directory_banner():
 class ResourceForm(FlaskForm):
     name = StringField("Name")
     kind = SelectField("Kind", choices=list(KINDS))
-    country = StringField("Country", description="ISO 3166 code such as GB or US, or * for international")
+    country = SelectField("Country", description="Where this line answers, or International for everyone",
+                          validate_choice=False)
     phone = StringField("Phone")
     alt_phone = StringField("Other phone (e.g. 112 beside 999)")
     sms = StringField("SMS number or short code")
@@ -238,6 +290,22 @@ class ResourceForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV or JSON file")
+
+
+def _country_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """International first, then every country by name (community/countries.py); an unknown stored code stays
+    choosable so editing never silently changes it."""
+    choices = [("*", "International (everyone)")] + [(code, f"{name} ({code})") for code, name in
+                                                     iso_countries.all_countries()]
+    if current and current not in {code for code, _ in choices}:
+        choices.append((current, current))
+    return choices
+
+
+def _resource_form(obj=None) -> ResourceForm:
+    form = ResourceForm(obj=obj)
+    form.country.choices = _country_choices(getattr(obj, "country", None) or form.country.data)
+    return form
 
 
 def _resource_form_data(form: ResourceForm) -> dict:
@@ -258,13 +326,15 @@ def resources():
     country = (request.args.get("country") or "").strip().upper() or None
     items = list_resources(country)
     return render_template("admin/resources.html", items=items, country=country or "", is_stale=is_stale,
-                           action_form=CsrfForm())
+                           action_form=CsrfForm(), countries=_country_choices(country),
+                           country_name=iso_countries.name(country) if country and country != "*" else None,
+                           here=url_for("admin.resources", country=country) if country else url_for("admin.resources"))
 
 
 @bp.route("/resources/new", methods=["GET", "POST"])
 @admin_required
 def resource_new():
-    form = ResourceForm()
+    form = _resource_form()
     if form.validate_on_submit():
         try:
             r = create_resource(current_user, _resource_form_data(form))
@@ -281,7 +351,7 @@ def resource_new():
 @admin_required
 def resource_edit(resource_id):
     r = get_resource(resource_id)
-    form = ResourceForm(obj=r)
+    form = _resource_form(r)
     if form.validate_on_submit():
         try:
             update_resource(current_user, r, _resource_form_data(form))
@@ -316,7 +386,7 @@ def resource_active(resource_id):
             flash(exc.message, "error")
         else:
             flash(f"{r.name} is now {'shown' if active else 'hidden (deactivated)'}.", "info")
-    return redirect(url_for("admin.resources"))
+    return redirect(safe_target(request.form.get("next") or "", url_for("admin.resources"), prefix="/admin/"))
 
 
 @bp.get("/resources/export.<fmt>")
@@ -326,7 +396,7 @@ def resources_export(fmt):
         abort(404)
     body = export_csv() if fmt == "csv" else export_json()
     mimetype = "text/csv" if fmt == "csv" else "application/json"
-    response = current_app.response_class(body, mimetype=f"{mimetype}; charset=utf-8")
+    response = current_app.response_class(body, mimetype=mimetype)  # Flask adds "; charset=utf-8" once
     response.headers["Content-Disposition"] = f'attachment; filename="crisis-resources.{fmt}"'
     return response
 

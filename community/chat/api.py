@@ -1,7 +1,10 @@
 """Chat over the JSON API: the room list, and a room's history a page at a time (newest 50, then `before=<id>`)."""
 from flask import Blueprint, g, jsonify, request
 
-from community.web import optional_member, token_required
+from community.extensions import iso
+from community.web import json_body, optional_member, require, token_required
+from community.write_limits import write_limit
+from moderation.queue.services import appeal as make_appeal
 from community.chat import services
 from community.chat.models import message_to_dict
 from community.members.blocks import is_filtered
@@ -30,3 +33,14 @@ def messages(slug):
     room = services.room_by_slug(slug)
     before = services.parse_before(request.args.get("before"))
     return jsonify(history_page(room, g.api_member, before))
+
+
+@bp.post("/messages/<int:message_id>/appeal")
+@token_required()
+@write_limit("appeal")
+def appeal(message_id):
+    """Appeal the removal of your chat message: the same one-time appeal (and the same answer) as a post's."""
+    message = services.own_message(message_id, g.api_member)
+    record, support = make_appeal(g.api_member, "message", message.id, require(json_body(), "text"))
+    return jsonify({"appeal": {"id": record.id, "message_id": message.id, "created_at": iso(record.created_at)},
+                    **support}), 201

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import request
+from flask import request, url_for
 from flask_socketio import disconnect, join_room, leave_room
 
 from community import realtime
@@ -137,8 +137,11 @@ def on_send(member, data):
         # reach out: no "rules" error for a person at risk.
         return
     if message.status == services.REMOVED:
+        # The same appeal a removed post offers: once, decided by another moderator.
         realtime.reply_error("message_removed", "This message breaks the community rules, so nobody else saw it. "
-                                                "You can appeal from your messages page.")
+                                                "If you think that's wrong, you can appeal once and another "
+                                                "moderator will look.",
+                             appeal_url=url_for("chat.appeal", message_id=message.id))
 
 
 @chat_event("remove")

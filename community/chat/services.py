@@ -15,6 +15,7 @@ from community import realtime
 from community.crisis_panel import with_panel
 from community.errors import Forbidden, NotFound, ServiceError
 from community.extensions import db, in_batches, iso, utcnow
+from community.chat import presence
 from community.chat.models import HELD, PUBLISHED, REMOVED, ChatMessage, ChatMute, ChatRoom, store_html
 from community.members.blocks import blocked_subquery
 from community.members.models import Member
@@ -60,6 +61,43 @@ def open_room(slug) -> ChatRoom:
 
 def room_to_dict(room: ChatRoom) -> dict:
     return {"slug": room.slug, "name": room.name, "description": room.description, "archived": room.archived}
+
+
+# --- who is here, and the latest activity (the header's count and the rooms list) ---------------------------------
+
+def here_now(open_rooms: list[ChatRoom] | None = None) -> dict[str, list[str]]:
+    """{room slug: handles of the people in it now} for the open rooms (community/chat/presence.py)."""
+    found = open_rooms if open_rooms is not None else rooms(include_archived=False)
+    return {room.slug: presence.handles(room.slug) for room in found if not room.archived}
+
+
+def people_here_now() -> int:
+    """How many different people are in any open room right now."""
+    return len({handle.lower() for handles in here_now().values() for handle in handles})
+
+
+def latest_activity(found: list[ChatRoom]) -> dict[int, object]:
+    """{room id: when its latest published message was sent}, in one query."""
+    ids = [room.id for room in found]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(ChatMessage.room_id, func.max(ChatMessage.created_at))
+                                   .where(ChatMessage.room_id.in_(ids), ChatMessage.status == PUBLISHED)
+                                   .group_by(ChatMessage.room_id)).all())
+
+
+def relative_time(when, now=None) -> str:
+    """"just now", "5 minutes ago", "3 hours ago", "2 days ago", else the date."""
+    seconds = int(((now or utcnow()) - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            if unit == "day" and count > 30:
+                return when.strftime("%-d %b %Y")
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 # --- rooms: the admin console (admins only; every change audited in the same transaction) -------------------------
@@ -334,6 +372,14 @@ def remove(message_id, moderator: Member, reason: str | None = None) -> ChatMess
         audit.record(moderator, "message.remove", target=f"message:{message.id}", before={"status": before},
                      after={"status": REMOVED})
         db.session.commit()
+    return message
+
+
+def own_message(message_id, member: Member) -> ChatMessage:
+    """The member's own message (404 for anyone else's, as if it did not exist)."""
+    message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
+    if message is None or message.author_id != member.id:
+        raise NotFound("unknown_message", "There is no such message.")
     return message
 
 

@@ -5,7 +5,7 @@ from community.web import json_body, optional_member, require, token_required
 from community.extensions import iso, limiter
 from community.forum import services
 from community.forum.models import PUBLISHED
-from community.members.blocks import is_filtered
+from community.members.blocks import blocked_ids, is_filtered
 from community.members.trust import is_trusted, new_account_limit
 from moderation.outcomes import member_view
 from community.write_limits import write_limit
@@ -19,7 +19,18 @@ def board_to_dict(board) -> dict:
     return {"slug": board.slug, "name": board.name, "description": board.description}
 
 
-def thread_to_dict(thread) -> dict:
+BLOCKED_TITLE = "A thread started by a member you blocked"
+
+
+def thread_to_dict(thread, viewer=None) -> dict:
+    """A thread for this viewer: one started by someone they blocked (listed because they wrote in it) carries no
+    title or handle of its starter (`"starter_blocked": true`)."""
+    if viewer is not None and thread.author_id in blocked_ids(viewer):
+        return {**_thread_dict(thread), "title": BLOCKED_TITLE, "author": None, "starter_blocked": True}
+    return _thread_dict(thread)
+
+
+def _thread_dict(thread) -> dict:
     return {
         "id": thread.id, "board": thread.board.slug, "title": thread.title, "author": thread.author.handle,
         "status": thread.status, "created_at": iso(thread.created_at),
@@ -94,7 +105,7 @@ def board_threads(slug):
 
     def render():
         pagination = services.list_threads(board, viewer, request.args.get("page"))
-        return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t) for t in pagination.items],
+        return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t, viewer) for t in pagination.items],
                         **_page_meta(pagination)})
     page = services.validate_page(request.args.get("page"))
     return page_cache.page_for(viewer, f"board:{board.id}", page, "json", render)
@@ -120,7 +131,7 @@ def thread(thread_id):
     def render():
         found = services.get_thread(thread_id, viewer)
         pagination = services.list_posts(found, viewer, request.args.get("page"))
-        return jsonify({"thread": thread_to_dict(found),
+        return jsonify({"thread": thread_to_dict(found, viewer),
                         "posts": [post_to_dict(p, viewer, pagination.page) for p in pagination.items],
                         **_page_meta(pagination)})
     page = services.validate_page(request.args.get("page"))

@@ -91,12 +91,21 @@ def _not_blocked(column, viewer: Member | None):
     return column.notin_(blocked_subquery(viewer))
 
 
+def _replied_in(viewer: Member):
+    """The viewer has a (not deleted) post in the thread: blocking its starter must not lose them that thread."""
+    return (select(Post.id).where(Post.thread_id == Thread.id, Post.author_id == viewer.id,
+                                  Post.deleted_at.is_(None)).exists())
+
+
 def _thread_visibility(viewer: Member | None):
+    """Threads a board lists for this viewer. A thread started by someone the viewer blocked is left out, unless the
+    viewer has written in it: then it stays listed (its starter's title and posts hidden from them)."""
     if viewer is None:
         return Thread.status == PUBLISHED
+    shown = or_(_not_blocked(Thread.author_id, viewer), _replied_in(viewer))
     if viewer.is_staff:
-        return _not_blocked(Thread.author_id, viewer)
-    return and_(or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id), _not_blocked(Thread.author_id, viewer))
+        return shown
+    return and_(or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id), shown)
 
 
 def list_threads(board: Board, viewer: Member | None, page=1):
@@ -170,7 +179,8 @@ def can_view_post(viewer: Member | None, post: Post) -> bool:
 
 
 def can_edit(viewer: Member | None, post: Post) -> bool:
-    return viewer is not None and post.deleted_at is None and viewer.id == post.author_id
+    """Own posts, not deleted, not removed by a moderator (a removed post can be appealed instead)."""
+    return viewer is not None and post.deleted_at is None and viewer.id == post.author_id and post.status != REMOVED
 
 
 def can_delete(viewer: Member | None, post: Post) -> bool:

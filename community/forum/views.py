@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from community.errors import ServiceError
@@ -11,6 +11,7 @@ from moderation import outcomes
 from moderation.resources import for_member, support_for_verdict
 from moderation.resources.services import CONCERN_MESSAGE, MASKED_MESSAGE, safety_plan_link
 from moderation.queue.services import appeal as make_appeal
+from community.members.blocks import blocked_ids, is_filtered
 from community.members.trust import is_trusted, new_account_limit
 
 bp = Blueprint("forum", __name__)
@@ -42,8 +43,14 @@ def _show_error(form, err: ServiceError):
         flash(err.message, "error")
 
 
-def _after_write(post, verdict):
+DRAFT_SENT = "haven_draft_sent"
+
+
+def _after_write(post, verdict, drafted: bool = True):
     """Where the author lands after writing. A held post shows its state (and, for a crisis, help) right there."""
+    # The next page tells static/js/drafts.js that this draft was sent, so the browser's copy is cleared.
+    if drafted:
+        session[DRAFT_SENT] = f"thread:{post.thread.board.slug}" if post.is_opening else f"reply:{post.thread_id}"
     if post.status != PUBLISHED or verdict.tier == "concern" or verdict.someone_else:
         support = support_for_verdict(verdict, current_user)
         if support.get("about") == "someone_else":  # worried about another person: how to help, with the numbers
@@ -60,6 +67,12 @@ def _after_write(post, verdict):
         flash("Thanks - your post is waiting for a moderator to look at it before others can see it.", "info")
     return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
                     + f"#post-{post.id}")
+
+
+@bp.app_context_processor
+def _draft_sent():
+    sent = session.pop(DRAFT_SENT) if current_user.is_authenticated and DRAFT_SENT in session else None
+    return {"draft_sent": sent}
 
 
 @bp.app_context_processor
@@ -81,7 +94,15 @@ def board(slug):
 
     def render():
         pagination = services.list_threads(found, viewer, request.args.get("page"))
-        return render_template("forum/board.html", board=found, pagination=pagination)
+        blocked = blocked_ids(viewer)
+
+        def listed_as(thread) -> str:
+            """"blocked" (its starter is someone the viewer blocked; listed because they wrote in it), "muted" (a
+            muted word in the title), or "" (shown as it is)."""
+            if thread.author_id in blocked:
+                return "blocked"
+            return "muted" if is_filtered(viewer, thread.title) else ""
+        return render_template("forum/board.html", board=found, pagination=pagination, listed_as=listed_as)
     page = services.validate_page(request.args.get("page"))
     return page_cache.page_for(viewer, f"board:{found.id}", page, "html", render)
 
@@ -133,8 +154,12 @@ def _render_thread(found, viewer, reply_form, status: int = 200):
     if viewer is not None and (viewer.id == found.author_id or viewer.is_staff):
         mode_form = forms.ReplyModeForm(reply_mode=found.reply_mode)
     can_reply = viewer is not None and _may_reply(viewer, found)
+    # A thread started by someone the viewer blocked (they can reach it because they wrote in it): its title, the
+    # blocked member's words, is not shown to them, as their posts are not.
+    title_hidden = found.author_id in blocked_ids(viewer)
     return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
-                           render_post=render_post, mode_form=mode_form, can_reply=can_reply), status
+                           render_post=render_post, mode_form=mode_form, can_reply=can_reply,
+                           title_hidden=title_hidden), status
 
 
 def _may_reply(viewer, found) -> bool:
@@ -222,7 +247,7 @@ def edit(post_id):
         except ServiceError as err:
             _show_error(form, err)
         else:
-            return _after_write(post, verdict)
+            return _after_write(post, verdict, drafted=False)
     return render_template("forum/edit.html", post=post, form=form)
 
 

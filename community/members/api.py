@@ -1,8 +1,8 @@
 from flask import Blueprint, g, jsonify, request
 
-from community.web import ApiError, bearer_token, json_body, require, token_required
+from community.web import ApiError, bearer_token, json_body, optional_member, require, token_required
 from community.extensions import limiter
-from community.members import account, blocks, safety_plan, services, trust
+from community.members import account, blocks, profiles, safety_plan, services, trust
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
 from moderation import care, notices
 from moderation.settings import load_guidelines
@@ -68,7 +68,25 @@ def update_me():
     if "break_nudge" in data:
         services.set_break_nudge(g.api_member, data["break_nudge"])
     member = services.update_settings(g.api_member, **kwargs) if kwargs else g.api_member
-    return jsonify({"member": member_to_dict(member)})
+    if "show_posts" in data or "theme" in data:
+        profiles.set_preferences(member, show_posts=data.get("show_posts"), theme=data.get("theme"))
+    body = {}
+    if "about" in data:
+        member, _verdict, support = profiles.set_about(member, data["about"])
+        body.update(support)  # a crisis in the about text: the same help a held post's author gets
+    return jsonify({"member": member_to_dict(member), "profile": profiles.profile_to_dict(member, member), **body})
+
+
+@bp.get("/members/<handle>")
+def member_profile(handle):
+    """A member's public profile (README "Profiles"): 404 when there is no such member or a block stands either
+    way. `page` pages their published threads and posts (empty when they hide the list)."""
+    viewer = optional_member()
+    member = profiles.get_profile(handle, viewer)
+    pagination = profiles.list_posts(member, viewer, request.args.get("page"))
+    return jsonify({"member": profiles.profile_to_dict(member, viewer),
+                    "posts": [profiles.post_summary(p, viewer) for p in pagination.items],
+                    "page": pagination.page, "pages": pagination.pages})
 
 
 @bp.get("/members/suggest-handle")

@@ -116,6 +116,11 @@ def blocked_ids(member: Member | None) -> set[int]:
     return found
 
 
+def blocked_members(member: Member) -> list[Member]:
+    return list(db.session.scalars(select(Member).join(Block, Block.blocked_id == Member.id)
+                                   .where(Block.blocker_id == member.id)))
+
+
 def blocked_subquery(member: Member):
     return select(Block.blocked_id).where(Block.blocker_id == member.id)
 

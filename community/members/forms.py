@@ -34,6 +34,14 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save settings")
 
 
+class ProfileForm(FlaskForm):
+    about = TextAreaField("About you (optional, shown on your profile)", validators=[Optional()])
+    show_posts = BooleanField("Show my threads and posts on my profile")
+    theme = SelectField("Colours", choices=[("system", "Follow my device"), ("light", "Light"), ("dark", "Dark")],
+                        validate_choice=False)
+    submit = SubmitField("Save profile")
+
+
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
     password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=256)])

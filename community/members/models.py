@@ -33,6 +33,14 @@ class Member(UserMixin, db.Model):
     guidelines_accepted_at = db.Column(db.DateTime, nullable=True)
     # A gentle "it's late, maybe take a break" after a long stretch of reading or chat at night (opt-out).
     break_nudge = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    # The profile (community/members/profiles.py): a short self-written "about", screened like a post (status
+    # published | held | removed, and why), whether the member's post list shows there, and their colour theme.
+    about = db.Column(db.Text, nullable=True)
+    about_status = db.Column(db.String(16), nullable=True)
+    about_hold_reason = db.Column(db.String(32), nullable=True)
+    about_verdict = db.Column(db.JSON, nullable=True)
+    show_posts = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    theme = db.Column(db.String(8), nullable=False, default="system", server_default="system")
 
     tokens = db.relationship("ApiToken", back_populates="member", cascade="all, delete-orphan")
 

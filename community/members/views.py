@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter, login_manager
-from community.members import account, forms, services, sessions, trust
+from community.members import account, forms, profiles, services, sessions, trust
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
 from moderation import care, notices
@@ -140,10 +140,76 @@ def settings():
         else:
             flash("Settings saved.", "info")
             return redirect(url_for("members.settings"))
-    care_scheduled = sum(1 for r in care.for_member(current_user) if r.status == care.SCHEDULED)
+    return _settings_page(form, password_form)
+
+
+def _settings_page(form, password_form, profile_form=None, crisis=None, status=200):
+    if profile_form is None:
+        profile_form = forms.ProfileForm(prefix="pr")
+        profile_form.about.data = current_user.about or ""
+        profile_form.show_posts.data = current_user.show_posts
+        profile_form.theme.data = current_user.theme or "system"
     return render_template("members/settings.html", form=form, password_form=password_form,
+                           profile_form=profile_form, about_max=profiles.ABOUT_MAX,
+                           about=profiles.about_for(current_user, current_user), crisis=crisis,
+                           found=for_member(current_user) if crisis else None,
                            signout_form=forms.SignOutForm(), tokens=services.list_tokens(current_user),
-                           care_scheduled=care_scheduled)
+                           care_scheduled=sum(1 for r in care.for_member(current_user) if r.status == care.SCHEDULED)), status
+
+
+@bp.post("/settings/profile")
+@login_required
+@write_limit("rename")
+def save_profile():
+    """About text (screened like a post), whether the post list shows, and the colour theme. A crisis in the about
+    text answers on this page with the crisis panel first; an error keeps what was typed."""
+    profile_form = forms.ProfileForm(prefix="pr")
+    form = forms.SettingsForm(prefix="s")
+    form.region.choices = _region_choices()
+    form.handle.data = current_user.handle
+    form.region.data = current_user.region or ""
+    if not profile_form.validate_on_submit():
+        return _settings_page(form, forms.PasswordForm(prefix="p"), profile_form, status=400)
+    try:
+        profiles.set_preferences(current_user, show_posts=bool(profile_form.show_posts.data),
+                                 theme=profile_form.theme.data or None)
+        _member, verdict, support = profiles.set_about(current_user, profile_form.about.data)
+    except ServiceError as err:
+        db.session.rollback()
+        _show_error(profile_form, err)
+        return _settings_page(form, forms.PasswordForm(prefix="p"), profile_form, status=err.status)
+    if support.get("resources") is not None:
+        return _settings_page(form, forms.PasswordForm(prefix="p"), crisis=support)
+    if verdict is not None and not verdict.published:
+        flash("Profile saved. Your about text waits for a moderator before others can see it.", "info")
+    else:
+        flash("Profile saved.", "info")
+    return redirect(url_for("members.settings"))
+
+
+@bp.post("/settings/theme")
+@login_required
+def save_theme():
+    """The header's light/dark switch (static/js/theme.js) remembers the choice in the member's settings."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        profiles.set_preferences(current_user, theme=request.form.get("theme"))
+    except ServiceError as err:
+        db.session.rollback()
+        abort(400, err.message)
+    return "", 204
+
+
+@bp.get("/u/<handle>")
+def profile(handle):
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    member = profiles.get_profile(handle, viewer)
+    return render_template("members/profile.html", member=member, about=profiles.about_for(member, viewer),
+                           joined=profiles.joined_month(member), posts_visible=profiles.posts_visible(member, viewer),
+                           pagination=profiles.list_posts(member, viewer, request.args.get("page")),
+                           post_filtered=lambda post: profiles.post_is_filtered(viewer, post),
+                           thread_title=lambda post: profiles.thread_title(post, viewer))
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")

@@ -59,7 +59,13 @@
   socket.on("held", function (m) { if (m.room === slug) { append(m, true); } });
   socket.on("removed", function (m) { var li = document.getElementById("msg-" + m.id); if (li) { li.remove(); } });
   socket.on("muted", function (d) { if (d.room === slug) { say("A moderator has paused your messages here until " + d.until.slice(11, 16) + " UTC."); } });
-  socket.on("error", function (e) { say(e && e.message ? e.message : "Something went wrong."); });
+  socket.on("error", function (e) {
+    say(e && e.message ? e.message : "Something went wrong.");
+    if (e && e.appeal_url) { // a removed message offers the same appeal as a removed post
+      var a = document.createElement("a"); a.href = e.appeal_url; a.textContent = "Appeal this decision";
+      status.appendChild(document.createTextNode(" ")); status.appendChild(a);
+    }
+  });
   socket.on("presence", function (p) {
     if (p.room !== slug) { return; }
     var list = document.getElementById("chat-members"); list.textContent = "";

@@ -88,6 +88,8 @@ def build_world(app) -> HWorld:
     db.session.commit()
     w.ids["followup_id"] = followup.id
     w.ids["room"] = "open-lounge"
+    from community.chat.services import send as send_chat
+    w.ids["message_id"] = send_chat("open-lounge", w.people["member"], "a quiet chat message").id
     w.ids["target_handle"] = w.people["target"].handle
     w.ids["target2_handle"] = w.people["target2"].handle
     return w

@@ -17,7 +17,7 @@ ARG_FOR_RULE = {
 }
 DEFAULT_ARGS = {"post_id": "post_id", "thread_id": "thread_id", "item_id": "item_id", "resource_id": "resource_id",
                 "entry_id": "entry_id", "member_id": "target_id", "handle": "target_handle",
-                "followup_id": "followup_id", "reply_id": "reply_id"}
+                "followup_id": "followup_id", "reply_id": "reply_id", "message_id": "message_id"}
 LITERAL_ARGS = {"fmt": "json", "filename": "css/site.css", "token_id": 999999}  # no such token: revoking it is a no-op
 
 # Calls that end or change the caller's own session (or remove a fixture object) go last, in this order, so
@@ -50,6 +50,8 @@ BODIES = {
     ("/t/<int:thread_id>/reply", "POST"): lambda w: {"body": "a quiet reply"},
     ("/p/<int:post_id>/edit", "POST"): lambda w: {"body": "an edited quiet body"},
     ("/p/<int:post_id>/appeal", "POST"): lambda w: {"text": "please look again"},
+    ("/chat/messages/<int:message_id>/appeal", "POST"): lambda w: {"text": "please look again"},
+    ("/api/v1/messages/<int:message_id>/appeal", "POST"): lambda w: {"text": "please look again"},
     ("/p/<int:post_id>/report", "POST"): lambda w: {"reason": "harassment", "note": "n"},
     ("/p/<int:post_id>/delete", "POST"): lambda w: {"submit": "Delete"},
     ("/messages", "POST"): lambda w: {"body": "hello staff"},

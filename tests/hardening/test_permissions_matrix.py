@@ -144,6 +144,18 @@ TABLE = {
     ("/api/v1/posts/<int:post_id>", "GET"): PUBLIC,
     ("/api/v1/posts/<int:post_id>", "PATCH"): ("401", "ok", "403", "403", "403", "403"),
     ("/api/v1/posts/<int:post_id>/appeal", "POST"): ("401", "input", "404", "404", "404", "404"),
+    # The member's own published chat message: nothing to appeal (input); anyone else's: as if it did not exist.
+    ("/api/v1/messages/<int:message_id>/appeal", "POST"): ("401", "input", "404", "404", "404", "404"),
+    ("/chat/messages/<int:message_id>/appeal", "GET"): ("login", "ok", "404", "404", "404", "404"),
+    ("/chat/messages/<int:message_id>/appeal", "POST"): ("login", "input", "404", "404", "404", "404"),
+    # Profiles: "member" blocked the target, so to them it does not exist (a block either way).
+    ("/api/v1/members/<handle>", "GET"): ("ok", "404", "ok", "ok", "ok", "ok"),
+    ("/u/<handle>", "GET"): ("ok", "404", "ok", "ok", "ok", "ok"),
+    ("/api/v1/search", "GET"): PUBLIC_FORM,  # no q: 400 missing_query for everyone
+    ("/search", "GET"): PUBLIC,
+    ("/favicon.ico", "GET"): PUBLIC,
+    ("/settings/profile", "POST"): SIGNED_IN,
+    ("/settings/theme", "POST"): SIGNED_IN,
     ("/api/v1/reports", "POST"): ("401", "input", "ok", "ok", "ok", "ok"),
     ("/api/v1/resources", "GET"): PUBLIC,
     ("/api/v1/rooms", "GET"): PUBLIC,

@@ -1,0 +1,1 @@
+"""Search over threads and posts (README "Search")."""
