@@ -7,6 +7,7 @@ from community.extensions import db, get_row, is_row_id, iso, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Post, Report, Thread
 from community.forum.api import post_to_dict
+from community.notifications import services as notifications
 
 
 class PostContent:
@@ -44,6 +45,8 @@ class PostContent:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
         services.recount(post.thread)
+        if status == PUBLISHED and not was_public:
+            notifications.post_published(post)  # held until now: followers and mentioned members hear of it now
 
     def revisions(self, post):
         return services.revisions_of(post)
