@@ -168,8 +168,8 @@ def _touched(session: Session) -> set[str]:
             if obj.board_id is not None:
                 names.add(f"board:{obj.board_id}")
         elif isinstance(obj, Reaction):
-            # Reaction counts show on the thread page (a reaction's post is always loaded or loadable here).
-            post = obj.post if obj.post is not None else None
+            # Reaction counts show on the thread page (the post is usually in the session already).
+            post = session.get(Post, obj.post_id) if obj.post_id is not None else None
             if post is not None and post.thread_id is not None:
                 names.add(f"thread:{post.thread_id}")
         elif isinstance(obj, Board):
