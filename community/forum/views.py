@@ -219,6 +219,8 @@ def react(post_id, kind):
                 reactions.add(current_user, post, kind)
         except ServiceError as err:
             db.session.rollback()
+            if err.status == 403:  # suspended, or blocked: say so on its own page
+                raise
             flash(err.message, "error")
     return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
                     + f"#post-{post.id}")
