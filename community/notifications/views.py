@@ -24,12 +24,11 @@ def page():
     found = services.notifications_of(member)
     unread = {n.id for n in found if n.read_at is None}
     settings = services.settings_to_dict(services.settings_of(member))
-    html = render_template("notifications/list.html", notifications=found, unread=unread,
+    if unread:
+        services.mark_read(member, sorted(unread))  # seen now (the header's badge too); the list still says "new"
+    return render_template("notifications/list.html", notifications=found, unread=unread,
                            describe=services.describe, settings=settings, kind_labels=KIND_LABELS,
                            form=CsrfForm(), typed=None)
-    if unread:
-        services.mark_read(member, sorted(unread))  # seen now; the page above still marks them "new"
-    return html
 
 
 @bp.post("/notifications/read")
