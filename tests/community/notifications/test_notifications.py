@@ -261,3 +261,20 @@ def test_notification_rows_are_kept_per_member(any_app, people, thread):
     alice, bob, _cara = people
     forum.create_reply(bob, thread, "x")
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 1
+
+
+def test_deleting_an_account_takes_its_notifications_reactions_and_follows(any_app, people, thread):
+    from community.forum.models import Reaction, ThreadState
+    from community.members import account
+    alice, bob, _cara = people
+    forum.create_reply(bob, thread, "a reply")
+    opening = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    reactions.add(bob, opening, "hug")
+    notifications.update_settings(bob, {"time_zone": "UTC"})
+    account.delete_account(bob, "a-good-password")
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Reaction.id)).where(Reaction.member_id == bob.id)) == 0
+    assert db.session.scalar(db.select(db.func.count(ThreadState.id)).where(ThreadState.member_id == bob.id)) == 0
+    account.delete_account(alice, "a-good-password")
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0
