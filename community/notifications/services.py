@@ -270,8 +270,11 @@ def _notices_join_the_list(session, flush_context, instances):
 # --- reading -----------------------------------------------------------------------------------------------------
 
 def _visible_clause(member_id: int):
-    post_public = exists(select(Post.id).where(Post.id == Notification.post_id, Post.status == PUBLISHED,
-                                               Post.deleted_at.is_(None)))
+    # The post is public, in a thread the member can still open (a thread whose opening post is held later shows
+    # only to its author and staff).
+    post_public = exists(select(Post.id).join(Thread, Thread.id == Post.thread_id).where(
+        Post.id == Notification.post_id, Post.status == PUBLISHED, Post.deleted_at.is_(None),
+        or_(Thread.status == PUBLISHED, Thread.author_id == member_id)))
     blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
     blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
     actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None),
@@ -335,6 +338,28 @@ def mark_read(member: Member, ids: list[int] | None = None) -> int:
     realtime.notifications_read(member.id, lambda: {"unread": unread_count(member)})
     db.session.commit()
     return len(found)
+
+
+def mark_moderation_read(member: Member, *, notices: bool = False, messages: bool = False) -> None:
+    """The member opened /notices (decisions) or /messages (moderators' messages): the matching moderation
+    notifications are read too, so one decision is never "unread" in two places. Commits when anything changed."""
+    kinds = []
+    if notices:
+        kinds.append(Notification.notice_id.isnot(None))
+    if messages:
+        kinds.append(Notification.notice_id.is_(None))
+    if not kinds:
+        return
+    found = list(db.session.scalars(select(Notification).where(
+        Notification.member_id == member.id, Notification.kind == MODERATION, Notification.read_at.is_(None),
+        or_(*kinds))))
+    if not found:
+        return
+    now = utcnow()
+    for notification in found:
+        notification.read_at = now
+    realtime.notifications_read(member.id, lambda: {"unread": unread_count(member)})
+    db.session.commit()
 
 
 def _post_url(post: Post) -> str:

@@ -278,3 +278,33 @@ def test_deleting_an_account_takes_its_notifications_reactions_and_follows(any_a
     account.delete_account(alice, "a-good-password")
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0
+
+
+def test_a_thread_taken_out_of_view_takes_its_notifications_with_it(any_app, people, thread):
+    alice, bob, cara = people
+    follows.set_following(cara, thread, True)
+    forum.create_reply(bob, thread, "a reply")
+    assert notifications.unread_count(cara) == 1
+    thread.status = "held"  # its opening post was held after reports
+    db.session.commit()
+    assert notifications.unread_count(cara) == 0
+    assert notifications.unread_count(alice) == 1  # the thread's author still sees her thread
+
+
+def test_reading_notices_or_messages_reads_their_notifications(any_app, people, ctl):
+    _alice, bob, _cara = people
+    ctl.toxic("you are all idiots", 0.9)
+    _thread, post, _ = forum.create_thread(bob, forum.get_board("off-topic"), "A rant", "you are all idiots")
+    moderator = _staff(any_app)
+    item = db.session.scalar(db.select(QueueItem).where(QueueItem.content_type == "post",
+                                                        QueueItem.content_id == post.id))
+    queue.decide(item, moderator, "remove", version=item.version)
+    queue.message_author(db.session.get(QueueItem, item.id), moderator, "Checking in on you.")
+    db.session.commit()
+    assert notifications.unread_count(bob) == 2
+    client = any_app.test_client()
+    login(client, "bob")
+    assert client.get("/notices").status_code == 200
+    assert notifications.unread_count(bob) == 1
+    assert client.get("/messages").status_code == 200
+    assert notifications.unread_count(bob) == 0
