@@ -12,8 +12,11 @@ import time
 
 import pytest
 
-from tests.browser.test_journeys import (browser, new_page, server, shot, sign_in, visit,  # noqa: F401 - fixtures
-                                         wait_until)
+from tests.browser import test_journeys as journeys
+from tests.browser.test_journeys import sign_in, visit, wait_until
+
+# The journeys' fixtures (server, browser, pages, screenshots), shared with this module.
+server, browser, new_page, shot = journeys.server, journeys.browser, journeys.new_page, journeys.shot
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +26,7 @@ def _badge(page) -> str:
     return badge.inner_text().strip() if badge.count() else ""
 
 
-def test_journey_6_follow_a_thread_live_badge_and_a_hug_back(server, new_page, shot):  # noqa: F811
+def test_journey_6_follow_a_thread_live_badge_and_a_hug_back(server, new_page, shot):
     a_handle, b_handle = server.member(), server.member()
     a, b = new_page(), new_page()
     sign_in(a, server, a_handle)
