@@ -1,13 +1,13 @@
 """follows and read positions, notifications and their settings, supportive reactions, quotes
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -33,6 +33,8 @@
       link.textContent = data.notification.text;
       live.appendChild(link);
       live.classList.add("shown");
+      clearTimeout(live.havenTimer);  // the badge stays; the note goes after a while
+      live.havenTimer = setTimeout(function () { live.classList.remove("shown"); live.textContent = ""; }, 12000);
     }
   });
   socket.on("notifications_read", function (data) { if (data) { setBadge(data.unread); } });
