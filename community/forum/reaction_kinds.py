@@ -6,6 +6,7 @@ moderation_settings under "reactions".
 """
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy import select
 
 from community.errors import ServiceError
@@ -25,7 +26,9 @@ LABEL_MAX = 30
 
 
 def load() -> dict[str, dict]:
-    """{kind: {"kind", "label", "enabled", "verb"}} in the fixed order."""
+    """{kind: {"kind", "label", "enabled", "verb"}} in the fixed order (read once per request)."""
+    if has_request_context() and "haven.reaction_kinds" in request.environ:
+        return request.environ["haven.reaction_kinds"]
     row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == KEY))
     stored = row.value if row is not None and isinstance(row.value, dict) else {}
     out = {}
@@ -34,6 +37,8 @@ def load() -> dict[str, dict]:
         custom = mine.get("label")
         out[kind] = {"kind": kind, "label": custom if isinstance(custom, str) and custom.strip() else label,
                      "enabled": mine.get("enabled", True) is not False, "verb": verb}
+    if has_request_context():
+        request.environ["haven.reaction_kinds"] = out
     return out
 
 
@@ -70,4 +75,6 @@ def save(changes) -> tuple[dict, dict]:
         db.session.add(row)
     row.value = stored
     db.session.flush()
+    if has_request_context():
+        request.environ.pop("haven.reaction_kinds", None)
     return ({k: {"label": v["label"], "enabled": v["enabled"]} for k, v in before.items()}, stored)

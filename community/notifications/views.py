@@ -17,6 +17,10 @@ KIND_LABELS = {"reply": "Replies in threads I follow", "mention": "When someone 
                "reaction": "Reactions to my posts"}
 
 
+def _items(found) -> list[dict]:
+    return [{"id": n.id, "kind": n.kind, "said": services.describe(n), "updated_at": n.updated_at} for n in found]
+
+
 @bp.get("/notifications")
 @login_required
 def page():
@@ -24,6 +28,7 @@ def page():
     found = services.notifications_of(member)
     unread = {n.id for n in found if n.read_at is None}
     settings = services.settings_to_dict(services.settings_of(member))
+    found = _items(found)  # read now: marking them read below ends the transaction (and expires the rows)
     if unread:
         services.mark_read(member, sorted(unread))  # seen now (the header's badge too); the list still says "new"
     return render_template("notifications/list.html", notifications=found, unread=unread,
@@ -59,7 +64,7 @@ def settings():
     except ServiceError as err:
         db.session.rollback()
         # Show the page again with what was typed and the reason, nothing lost.
-        found = services.notifications_of(member)
+        found = _items(services.notifications_of(member))
         shown = {"kinds": {**{k: True for k in ("moderation",)}, **typed["kinds"]},
                  "quiet_hours": typed["quiet_hours"] or None, "time_zone": typed["time_zone"],
                  "quiet_typed": {"start": request.form.get("quiet_start", ""),
