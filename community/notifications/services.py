@@ -166,10 +166,6 @@ def _blocked_pairs(member_id: int, others) -> set[int]:
     return {b if a == member_id else a for a, b in rows}
 
 
-def _blocked_either_way(a: int, b: int) -> bool:
-    return bool(_blocked_pairs(a, [b]))
-
-
 def _can_see_thread(member: Member, thread: Thread) -> bool:
     return thread.status == PUBLISHED or member.is_staff or member.id == thread.author_id
 
@@ -184,20 +180,25 @@ def post_published(post: Post) -> None:
     thread = post.thread
     already = set(db.session.scalars(select(Notification.member_id).where(
         Notification.post_id == post.id, Notification.kind.in_((REPLY, MENTION)))))
-    mentioned = set()
+    mentioned = {}
     keys = mentioned_handles(post.body)[:50]
     if keys:
         mentioned = {m.id: m for m in db.session.scalars(select(Member).where(
             Member.handle_key.in_(keys), Member.deleted_at.is_(None), Member.id != post.author_id))}
-    readers = set(mentioned) | (set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set())
+    following = set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set()
+    readers = set(mentioned) | following
     blocked = _blocked_pairs(post.author_id, readers)
     members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(readers)))} if readers else {}
     for member_id in sorted(readers - blocked - already):
         member = members.get(member_id)
         if member is None or member.deleted_at is not None or not _can_see_thread(member, thread):
             continue
-        kind = MENTION if member_id in mentioned else REPLY
-        if not _wants(member_id, kind):
+        # A mention where mentions are wanted; else a reply for a follower who wants replies.
+        if member_id in mentioned and _wants(member_id, MENTION):
+            kind = MENTION
+        elif member_id in following and _wants(member_id, REPLY):
+            kind = REPLY
+        else:
             continue
         _add(Notification(member_id=member_id, kind=kind, actor_id=post.author_id, post_id=post.id))
 

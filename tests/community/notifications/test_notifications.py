@@ -308,3 +308,14 @@ def test_reading_notices_or_messages_reads_their_notifications(any_app, people, 
     assert notifications.unread_count(bob) == 1
     assert client.get("/messages").status_code == 200
     assert notifications.unread_count(bob) == 0
+
+
+def test_a_follower_who_switched_off_mentions_still_hears_of_the_reply(any_app, people, thread):
+    alice, bob, cara = people
+    notifications.update_settings(alice, {"kinds": {"mention": False}})
+    post, _ = forum.create_reply(bob, thread, "@alice and @cara, look")
+    assert kinds_for(alice) == [("reply", post.id)]
+    assert kinds_for(cara) == [("mention", post.id)]
+    notifications.update_settings(alice, {"kinds": {"reply": False}})
+    forum.create_reply(bob, thread, "@alice again")
+    assert [p for _, p in kinds_for(alice)] == [post.id]
