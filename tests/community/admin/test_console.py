@@ -208,7 +208,9 @@ def test_console_forms_carry_csrf_tokens_and_work_with_csrf_on(app_factory, make
         listing = client.get("/admin/resources").get_data(as_text=True)
         # No inline style or script (the CSP forbids them); the staff badges' script is a file (static/js/staff.js).
         assert "style=" not in listing and not _re.search(r"<script(?![^>]*\bsrc=)", listing)
-        assert _re.findall(r'<script src="([^"]+)"', listing) == ["/static/js/socket.io.min.js", "/static/js/staff.js"]
+        assert _re.findall(r'<script src="([^"]+)"', listing) == ["/static/js/socket.io.min.js", "/static/js/staff.js",
+                                                                 "/static/js/notifications.js",
+                                                                 "/static/js/break-nudge.js"]
         token = _re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing).group(1)
         assert client.post(f"/admin/resources/{SAMPLE_ID}/verify").status_code == 400  # no token: refused
         assert db.session.get(Resource, SAMPLE_ID).last_verified is None
