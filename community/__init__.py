@@ -118,6 +118,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from community.members.services import member_for_token
     web.register_token_loader(member_for_token)
     realtime.subscribe()  # moderation's signals become live events
+    from community.notifications import services as notifications
+    from moderation import signals
+    signals.staff_message_sent.connect(notifications.staff_message_sent)  # a moderator's message joins the list
     pages.init_app(app)
     cli.init_app(app)
     return app
@@ -163,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     import community.members.models  # noqa: F401
     import moderation.models  # noqa: F401
     import moderation.resources.models  # noqa: F401
+    import community.notifications.models  # noqa: F401
     from community.admin import api as admin_api
     from community.admin import views as admin_views
     from community.chat import api as chat_api
@@ -171,14 +175,17 @@ def _register_blueprints(app: Flask) -> None:
     from community.forum import views as forum_views
     from community.members import api as members_api
     from community.members import views as members_views
+    from community.notifications import api as notifications_api
+    from community.notifications import views as notifications_views
     from moderation.queue import api as queue_api
     from moderation.queue import views as queue_views
     from moderation.resources import api as resources_api
     from community.search import api as search_api
     from community.search import views as search_views
-    for module in (members_views, forum_views, queue_views, admin_views, chat_views, search_views):
+    for module in (members_views, forum_views, queue_views, admin_views, chat_views, search_views, notifications_views):
         app.register_blueprint(module.bp)
-    for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api, search_api):
+    for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api, search_api,
+                   notifications_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
 

@@ -1,7 +1,7 @@
 """Anonymous views of threads and boards, kept ready for the next anonymous reader.
 
 A page is stored under a key that carries generation numbers: one for its thread or board and one for the whole
-site. Every commit that changes a post, a thread, a board or what an author shows as (handle, deletion, trust
+site. Every commit that changes a post, a thread, a board, a post's reactions or what an author shows as (handle, deletion, trust
 level, role) bumps the generations it touches (SQLAlchemy session events, so every write path is covered: posting,
 editing, deleting, moderation decisions, the unscreened retry, account erasure, `forum rerender`), and the next
 view renders afresh. PAGE_CACHE_SECONDS (default 60; 0 turns the cache off) bounds what no row change announces:
@@ -38,7 +38,7 @@ from flask import Response, current_app, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
-from community.forum.models import Board, Post, Thread
+from community.forum.models import Board, Post, Reaction, Thread
 from community.members.models import Member
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,11 @@ def _touched(session: Session) -> set[str]:
                 names.add(f"thread:{obj.id}")
             if obj.board_id is not None:
                 names.add(f"board:{obj.board_id}")
+        elif isinstance(obj, Reaction):
+            # Reaction counts show on the thread page (the post is usually in the session already).
+            post = session.get(Post, obj.post_id) if obj.post_id is not None else None
+            if post is not None and post.thread_id is not None:
+                names.add(f"thread:{post.thread_id}")
         elif isinstance(obj, Board):
             names.add(SITE)
         elif isinstance(obj, Member) and obj in session.dirty:

@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from community import countries as iso_countries
 from community.errors import ServiceError
 from community.extensions import db
-from community.forum.services import list_boards, post_html
+from community.forum.follows import unread_on_lists
+from community.forum.services import board_activity, list_boards, post_html, recent_threads
 from community.members.services import countries, region_from_accept_language
 from community.rendering import render_markdown
 from community.web import HTTP_CODES, error_response, submitted_texts
@@ -39,7 +40,10 @@ ERROR_TITLES = {
 
 @bp.get("/")
 def index():
-    return render_template("index.html", boards=list_boards())
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    recent = recent_threads(viewer)
+    return render_template("index.html", boards=list_boards(), activity=board_activity(), recent=recent,
+                           unread=unread_on_lists(viewer, recent))
 
 
 REGION_COOKIE = "help_region"  # holds the visitor's chosen country code (or * for international), nothing else

@@ -7,7 +7,8 @@ and dropped if it rolls back.
 
 Rooms:
   staff            moderators and admins: live queue changes, new member messages to staff
-  member:<id>      one member's own connections: private notices (held messages, crisis resources, staff messages)
+  member:<id>      one member's own connections: private notices (held messages, crisis resources, staff messages,
+                   notifications)
   room:<slug>      a chat room
 """
 from __future__ import annotations
@@ -59,12 +60,15 @@ def after_commit(build) -> None:
 def _prepare(session):
     if session.in_nested_transaction():  # releasing a savepoint is not the commit: wait for the real one
         return
-    builds = session.info.pop("realtime_pending", None)
-    if builds:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # (commit would flush next) rows have their ids, and flush-time events queue theirs now
+    # A build may queue more (its reads flush, and a flush may add rows that announce themselves): until none left.
+    while session.info.get("realtime_pending"):
+        builds = session.info.pop("realtime_pending")
         ready = session.info.setdefault("realtime_ready", [])
         for build in builds:
             try:
-                ready.extend(build())
+                ready.extend(build() or [])
             except Exception:  # noqa: BLE001 - a notice must never break the write it announces
                 log.exception("could not prepare a live event")
 
@@ -147,6 +151,26 @@ def member_message(message) -> None:
                    "unread": messages.staff_unread_total()}
         return [(MEMBER_MESSAGE, payload, STAFF_ROOM)]
     after_commit(build)
+
+
+# --- notifications ----------------------------------------------------------------------------------------------
+# Server -> client, to the member's own room (README "Notifications" has the payloads).
+NOTIFICATION = "notification"
+NOTIFICATIONS_READ = "notifications_read"
+
+
+def notification(member_id: int, build) -> None:
+    """After commit: `build()` -> the payload {"notification", "unread"}, or None to send nothing (quiet hours, or
+    the content stopped being public before the commit)."""
+    def deferred():
+        payload = build()
+        return [(NOTIFICATION, payload, member_room(member_id))] if payload is not None else []
+    after_commit(deferred)
+
+
+def notifications_read(member_id: int, build) -> None:
+    """After commit: the member read notifications (on any device): {"unread": n} keeps every open badge right."""
+    after_commit(lambda: [(NOTIFICATIONS_READ, build(), member_room(member_id))])
 
 
 # --- chat --------------------------------------------------------------------------------------------------------

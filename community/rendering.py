@@ -41,8 +41,46 @@ def _demote_headings(state):
             token.tag = "h3"
 
 
+# @mentions: "@handle" in ordinary text (never in code or inside a link) becomes a link to /u/<handle> when the
+# handle belongs to a member (the caller passes which ones do). The rule marks a mention with two private-use
+# characters; render_markdown turns the marks into the link after the plain-text variant dropped member links, so
+# a mention is a link for new accounts too (it points inside Haven, never outside).
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_-]{3,24})(?![\w-])")
+_MENTION_OPEN, _MENTION_CLOSE = "\ue200", "\ue201"
+_MENTION_MARK = re.compile(_MENTION_OPEN + r"([A-Za-z0-9_-]{3,24})" + _MENTION_CLOSE)
+
+
+def mentioned_handles(text: str) -> list[str]:
+    """The handles written as @handle in a text, lower-cased, in order, once each."""
+    return list(dict.fromkeys(m.group(1).lower() for m in MENTION_RE.finditer(text or "")))
+
+
+def _mark_mentions(state):
+    known = state.env.get("mentions") if isinstance(state.env, dict) else None
+    if not known:
+        return
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        depth = 0
+        for child in token.children:
+            if child.type == "link_open":
+                depth += 1
+            elif child.type == "link_close":
+                depth -= 1
+            elif child.type == "text" and depth == 0 and "@" in child.content:
+                child.content = MENTION_RE.sub(
+                    lambda m: f"{_MENTION_OPEN}{m.group(1)}{_MENTION_CLOSE}" if m.group(1).lower() in known
+                    else m.group(0), child.content)
+
+
+def _link_mentions(html: str) -> str:
+    return _MENTION_MARK.sub(lambda m: f'<a href="/u/{m.group(1)}">@{m.group(1)}</a>', html)
+
+
 _md.add_render_rule("image", _image_as_text)
 _md.core.ruler.push("demote_headings", _demote_headings)
+_md.core.ruler.push("mentions", _mark_mentions)
 
 
 def sanitise(html: str) -> str:
@@ -89,14 +127,18 @@ def bound_markup(text: str) -> tuple[str, bool]:
     return "".join(out), True
 
 
-def render_markdown(text: str, *, links: bool = True) -> Markup:
-    """Member Markdown -> sanitised HTML. `links=False` renders links as their plain text."""
-    bounded, placeheld = bound_markup(text or "")
-    html = _md.render(bounded)
+def render_markdown(text: str, *, links: bool = True, mentions=None) -> Markup:
+    """Member Markdown -> sanitised HTML. `links=False` renders links as their plain text. `mentions`: the
+    lower-cased handles of members, whose @mentions become links to their profile (in both variants)."""
+    text = (text or "").replace(_MENTION_OPEN, "").replace(_MENTION_CLOSE, "")
+    bounded, placeheld = bound_markup(text)
+    html = _md.render(bounded, {"mentions": set(mentions or ())})
     if placeheld:
         html = "".join(_RESTORE.get(ch, ch) for ch in html)
     if not links:
         html = nh3.clean(html, tags=ALLOWED_TAGS - {"a"}, attributes={"*": set()}, strip_comments=True)
+    if mentions:
+        html = _link_mentions(html)
     return Markup(sanitise(html))
 
 
@@ -110,11 +152,13 @@ def _fingerprint() -> str:
 
 
 # Bump RENDERER_REVISION when the rendering code changes in a way the fingerprint cannot see.
-RENDERER_REVISION = 2  # 2: the bound on Markdown-active characters
+RENDERER_REVISION = 3  # 2: the bound on Markdown-active characters; 3: @mentions link to profiles
 RENDERER_VERSION = f"{RENDERER_REVISION}-{_fingerprint()}"
 
 
-def render_stored(text: str) -> tuple[str, str]:
+def render_stored(text: str, mentions=None) -> tuple[str, str]:
     """(html, html_without_links) for storing with a post: links stay links for trusted authors, and show as their
-    plain text for new accounts (community/members/trust.py decides which one a page shows)."""
-    return str(render_markdown(text, links=True)), str(render_markdown(text, links=False))
+    plain text for new accounts (community/members/trust.py decides which one a page shows). @mentions of the
+    handles in `mentions` link to the member's profile in both."""
+    return (str(render_markdown(text, links=True, mentions=mentions)),
+            str(render_markdown(text, links=False, mentions=mentions)))

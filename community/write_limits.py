@@ -23,6 +23,8 @@ PER_MEMBER = {
     "staff_note": "30 per minute;300 per hour",
     "rename": "5 per hour",
     "settings": "30 per hour",
+    "reaction": "60 per minute;600 per hour",
+    "follow": "60 per minute;600 per hour",
 }
 PER_CLIENT = "60 per minute;600 per hour"  # all writes of one client together
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]

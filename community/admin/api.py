@@ -12,6 +12,7 @@ from moderation.queue import canned
 from moderation.settings import (load_care_templates, load_guidelines, load_response_targets, load_safety,
                                  save_care_templates, save_guidelines, save_response_targets, save_safety)
 from community.chat.services import create_room, room_by_slug, room_to_dict, rooms as all_rooms, update_room
+from community.forum import reaction_kinds
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -134,6 +135,25 @@ def patch_safety_settings():
     audit.record(g.api_member, "policy.safety", target="safety", before=before, after=after)
     db.session.commit()
     return jsonify({"safety_settings": after})
+
+
+def _kinds() -> list[dict]:
+    return [{"kind": k["kind"], "label": k["label"], "enabled": k["enabled"]} for k in reaction_kinds.load().values()]
+
+
+@bp.get("/reaction-kinds")
+@token_required("admin")
+def get_reaction_kinds():
+    return jsonify({"reaction_kinds": _kinds()})
+
+
+@bp.patch("/reaction-kinds")
+@token_required("admin")
+def patch_reaction_kinds():
+    before, after = reaction_kinds.save(json_body())
+    audit.record(g.api_member, "policy.reactions", target="reactions", before=before, after=after)
+    db.session.commit()
+    return jsonify({"reaction_kinds": _kinds()})
 
 
 # --- guidelines and caring check-in templates ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from moderation.queue import canned
 from community.members.services import get_member
 from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
 from community.chat.services import create_room, relative_time, room_by_slug, rooms as all_rooms, update_room
+from community.forum import reaction_kinds
 from moderation.resources.io import export_csv, export_json
 from moderation.queue.services import counts
 from moderation.classifiers.registry import backends
@@ -604,6 +605,30 @@ def safety_settings():
             db.session.commit()
             flash("Safety settings saved.", "info")
     return redirect(url_for("admin.watched_words"))
+
+
+# --- supportive reactions: names and switches -------------------------------------------------------------------------
+
+@bp.route("/reactions", methods=["GET", "POST"])
+@admin_required
+def reactions():
+    form = CsrfForm()
+    current = reaction_kinds.load()
+    if form.validate_on_submit():
+        changes = {kind: {"label": request.form.get(f"label_{kind}", ""),
+                          "enabled": request.form.get(f"enabled_{kind}") == "y"} for kind in reaction_kinds.KINDS}
+        try:
+            before, after = reaction_kinds.save(changes)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            typed = {k: {**current[k], **{"label": v["label"], "enabled": v["enabled"]}} for k, v in changes.items()}
+            return render_template("admin/reactions.html", form=form, kinds=typed), 400
+        audit.record(current_user, "policy.reactions", target="reactions", before=before, after=after)
+        db.session.commit()
+        flash("Reactions saved.", "info")
+        return redirect(url_for("admin.reactions"))
+    return render_template("admin/reactions.html", form=form, kinds=current)
 
 
 # --- the community guidelines and the caring check-in templates ------------------------------------------------

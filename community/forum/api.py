@@ -3,7 +3,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from community import page_cache
 from community.web import json_body, optional_member, require, token_required
 from community.extensions import iso, limiter
-from community.forum import services
+from community.forum import follows, reaction_kinds, reactions, services
 from community.forum.models import PUBLISHED
 from community.members.blocks import blocked_ids, is_filtered
 from community.members.trust import is_trusted, new_account_limit
@@ -57,6 +57,8 @@ def post_to_dict(post, viewer=None, page=None) -> dict:
         "created_at": iso(post.created_at), "edited_at": iso(post.edited_at),
         "url": url_for("forum.thread", thread_id=post.thread_id,
                        page=page or services.page_of_post(post, viewer)) + f"#post-{post.id}",
+        # A reply's quote, by reference: the quoted post as this viewer may see it now, or only its state.
+        "quote": _quote(post, viewer),
         # What the author is told about it (the same words as the thread page and /p/<id>/held).
         "member_view": member_view("post", post) if not deleted and (post.status != PUBLISHED
                                                                       or post.original_body is not None)
@@ -65,6 +67,18 @@ def post_to_dict(post, viewer=None, page=None) -> dict:
         # the queue item).
         "masked": not deleted and post.original_body is not None,
     }
+
+
+def _quote(post, viewer):
+    state = services.quote_state(post, viewer)
+    if state is None:
+        return None
+    quoted = post.quote_of
+    shown = state == "shown"
+    return {"post_id": post.quote_of_id, "state": state,
+            "url": url_for("forum.post_link", post_id=post.quote_of_id) if shown else None,
+            "author": quoted.author.handle if shown else None,
+            "html": str(services.post_html(quoted)) if shown else None}
 
 
 def post_title(post):
@@ -157,8 +171,67 @@ def create_post(thread_id):
     found = services.get_thread(thread_id, g.api_member)
     data = json_body()
     post, verdict = services.create_reply(g.api_member, found, require(data, "body"),
-                                          require(data, "content_warning", optional=True))
+                                          require(data, "content_warning", optional=True),
+                                          require(data, "quote_post_id", int, optional=True))
     return jsonify(_written(post, verdict, g.api_member)), 201
+
+
+@bp.post("/threads/<int:thread_id>/follow")
+@token_required()
+@write_limit("follow")
+def follow_thread(thread_id):
+    found = services.get_thread(thread_id, g.api_member)
+    follows.set_following(g.api_member, found, True)
+    return jsonify({"thread_id": found.id, "following": True})
+
+
+@bp.delete("/threads/<int:thread_id>/follow")
+@token_required()
+@write_limit("follow")
+def unfollow_thread(thread_id):
+    found = services.get_thread(thread_id, g.api_member)
+    follows.set_following(g.api_member, found, False)
+    return jsonify({"thread_id": found.id, "following": False})
+
+
+@bp.get("/threads/<int:thread_id>/follow")
+@token_required()
+def follow_state(thread_id):
+    found = services.get_thread(thread_id, g.api_member)
+    first = services.first_unread(found, g.api_member)
+    return jsonify({"thread_id": found.id, "following": follows.is_following(g.api_member, found),
+                    "first_unread_post_id": first.id if first is not None else None,
+                    "first_unread_url": url_for("forum.post_link", post_id=first.id) if first is not None else None})
+
+
+@bp.get("/reaction-kinds")
+def list_reaction_kinds():
+    return jsonify({"reaction_kinds": [{"kind": k["kind"], "label": k["label"], "enabled": k["enabled"]}
+                                       for k in reaction_kinds.load().values()]})
+
+
+@bp.get("/posts/<int:post_id>/reactions")
+def post_reactions(post_id):
+    viewer = optional_member()
+    return jsonify(reactions.to_dict(services.get_post(post_id, viewer), viewer))
+
+
+@bp.post("/posts/<int:post_id>/reactions/<kind>")
+@token_required()
+@write_limit("reaction")
+def add_reaction(post_id, kind):
+    post = services.get_post(post_id, g.api_member)
+    reactions.add(g.api_member, post, kind)
+    return jsonify(reactions.to_dict(post, g.api_member)), 201
+
+
+@bp.delete("/posts/<int:post_id>/reactions/<kind>")
+@token_required()
+@write_limit("reaction")
+def remove_reaction(post_id, kind):
+    post = services.get_post(post_id, g.api_member)
+    reactions.remove(g.api_member, post, kind)
+    return jsonify(reactions.to_dict(post, g.api_member))
 
 
 @bp.get("/posts/<int:post_id>")

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from community.forum.models import REPORT_REASONS
@@ -19,6 +19,7 @@ class ThreadForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    quote_post_id = HiddenField()
     body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=10_000)])
     content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=100)])
     submit = SubmitField("Reply")

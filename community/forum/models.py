@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 
 from community.extensions import db, utcnow
-from community.rendering import RENDERER_VERSION, render_stored
+from community.members.models import Member
+from community.rendering import RENDERER_VERSION, mentioned_handles, render_stored
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 REPLY_MODES = ("open", "trusted", "closed")
@@ -71,15 +72,32 @@ class Post(db.Model):
     edited_at = db.Column(db.DateTime, nullable=True)
     deleted_at = db.Column(db.DateTime, nullable=True)
     deleted_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    # The post this reply quotes (same thread). Only the reference is stored: the quote is shown from the quoted
+    # post itself when the page is rendered, so a quoted post later held or removed shows "quoted post removed".
+    quote_of_id = db.Column(db.Integer, db.ForeignKey("posts.id", ondelete="SET NULL"), nullable=True, index=True)
 
     thread = db.relationship("Thread")
     author = db.relationship("Member", foreign_keys=[author_id])
+    quote_of = db.relationship("Post", remote_side=[id], foreign_keys=[quote_of_id])
 
 
-def store_html(post: Post) -> None:
+def existing_handles(text: str, connection=None) -> set[str]:
+    """The lower-cased handles @mentioned in `text` that belong to members (not deleted)."""
+    wanted = mentioned_handles(text)[:50]
+    if not wanted:
+        return set()
+    query = select(Member.handle_key).where(Member.handle_key.in_(wanted), Member.deleted_at.is_(None))
+    if connection is not None:
+        return set(connection.execute(query).scalars())
+    with db.session.no_autoflush:
+        return set(db.session.scalars(query))
+
+
+def store_html(post: Post, connection=None) -> None:
     """Render the post's body into its stored HTML. The services call it before they write (on SQLite, rendering
-    inside the flush would hold the database's write lock meanwhile); the flush events below catch any other path."""
-    post.html, post.html_plain = render_stored(post.body)
+    inside the flush would hold the database's write lock meanwhile); the flush events below catch any other path.
+    @mentions of existing members become links to their profile."""
+    post.html, post.html_plain = render_stored(post.body, existing_handles(post.body, connection))
     post.html_version = RENDERER_VERSION
     post._html_for = post.body
 
@@ -91,16 +109,16 @@ def _needs_html(post: Post) -> bool:
 @event.listens_for(Post, "before_insert")
 def _render_new(mapper, connection, post):
     if _needs_html(post):
-        store_html(post)
+        store_html(post, connection)
 
 
 @event.listens_for(Post, "before_update")
 def _render_edited(mapper, connection, post):
     # Every write path that changes the text (edit, account erasure, moderation tools) stores fresh HTML.
     if inspect(post).attrs.body.history.has_changes() and _needs_html(post):
-        store_html(post)
+        store_html(post, connection)
     elif post.html_version is None:
-        store_html(post)
+        store_html(post, connection)
 
 
 class PostRevision(db.Model):
@@ -131,3 +149,36 @@ class Report(db.Model):
 
     reporter = db.relationship("Member")
     post = db.relationship("Post")
+
+
+class ThreadState(db.Model):
+    """One member's relation to one thread: whether they follow it (set automatically when they start or reply to
+    it, unless they chose otherwise) and how far they have read (the newest post they were shown)."""
+
+    __tablename__ = "thread_states"
+    __table_args__ = (db.UniqueConstraint("member_id", "thread_id", name="uq_thread_states_member_thread"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    thread_id = db.Column(db.Integer, db.ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True)
+    following = db.Column(db.Boolean, nullable=False, default=False)
+    # "auto" (started or replied) or "member" (pressed follow/unfollow): a member's own choice is never overridden.
+    follow_source = db.Column(db.String(8), nullable=True)
+    last_read_at = db.Column(db.DateTime, nullable=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Reaction(db.Model):
+    """A supportive reaction (community/forum/reactions.py): one per kind per member per post."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (db.UniqueConstraint("post_id", "member_id", "kind", name="uq_reactions_post_member_kind"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    post = db.relationship("Post")
+    member = db.relationship("Member")

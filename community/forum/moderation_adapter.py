@@ -7,6 +7,7 @@ from community.extensions import db, get_row, is_row_id, iso, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Post, Report, Thread, store_html
 from community.forum.api import post_to_dict
+from community.notifications import services as notifications
 
 
 class PostContent:
@@ -45,6 +46,8 @@ class PostContent:
             post.thread.last_activity_at = utcnow()
             services.protect_if_at_risk(post)  # a person at risk's post published with support: protected replies
         services.recount(post.thread, opening_changed=bool(post.is_opening))
+        if status == PUBLISHED and not was_public:
+            notifications.post_published(post)  # held until now: followers and mentioned members hear of it now
 
     def lift_mask(self, post):
         """A moderator shows the text as written (method details no longer masked). Returns whether it was masked."""

@@ -23,7 +23,7 @@ from flask import current_app, request
 from markupsafe import Markup
 
 from community.forum.models import PUBLISHED, Post
-from community.forum.services import post_html
+from community.forum.services import post_html, quote_state
 from community.members import blocks
 from moderation import outcomes
 
@@ -71,11 +71,21 @@ def _render(post: Post, viewer, can_edit, can_delete, filtered: bool) -> Markup:
     return Markup(template.render(
         post=post, current_user=viewer if viewer is not None else _anonymous(), can_edit=can_edit,
         can_delete=can_delete, post_filtered=lambda _post: filtered,
-        member_view=lambda p: outcomes.member_view("post", p)))
+        member_view=lambda p: outcomes.member_view("post", p), quote_state=lambda p: quote_state(p, viewer)))
 
 
 def _anonymous():
     return current_app.login_manager.anonymous_user()
+
+
+def _quote_key(post: Post, viewer):
+    """Everything the quote block shows: the quoted post's state for this viewer, and when shown its author and
+    stored HTML. A quoted post later held, removed or edited is a different key (quotes render by reference)."""
+    state = quote_state(post, viewer)
+    if state != "shown":
+        return state
+    quoted = post.quote_of
+    return (state, quoted.id, str(post_html(quoted)), quoted.author.handle, quoted.author.deleted_at is not None)
 
 
 def render_post(post: Post, viewer, can_edit, can_delete) -> Markup:
@@ -93,7 +103,8 @@ def render_post(post: Post, viewer, can_edit, can_delete) -> Markup:
     author = post.author
     key = (request.script_root, post.id, post.status, post.created_at, post.edited_at, post.deleted_at is not None,
            post.content_warning, html, post.author_id, author.handle, author.deleted_at is not None, filtered,
-           relation, post.moderator_note if relation == "author" else None, post.original_body is not None)
+           relation, post.moderator_note if relation == "author" else None, post.original_body is not None,
+           _quote_key(post, viewer))
     found = _fragments.get(key)
     if found is None:
         found = _render(post, viewer, can_edit, can_delete, filtered)

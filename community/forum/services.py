@@ -25,6 +25,8 @@ from moderation.urgency import is_crisis, screen_for_urgency
 from moderation.urgency import support as support_for
 from community.members.trust import is_trusted
 from community.members.blocks import blocked_subquery, is_blocked_by
+from community.forum import follows
+from community.notifications import services as notifications
 
 TITLE_MIN, TITLE_MAX = 3, 150
 # The only holds an edit screened clean lifts: the classifiers' own, for abuse or for text they could not screen.
@@ -108,6 +110,25 @@ def _thread_visibility(viewer: Member | None):
     return and_(or_(Thread.status == PUBLISHED, Thread.author_id == viewer.id), shown)
 
 
+def board_activity() -> dict[int, dict]:
+    """{board id: {"threads", "replies", "last_activity_at"}} over published threads, in one query (home, boards)."""
+    rows = db.session.execute(select(Thread.board_id, func.count(Thread.id), func.sum(Thread.post_count),
+                                     func.max(Thread.last_activity_at))
+                              .where(Thread.status == PUBLISHED).group_by(Thread.board_id))
+    return {board_id: {"threads": int(n or 0), "replies": max(int(posts or 0) - int(n or 0), 0),
+                       "last_activity_at": last} for board_id, n, posts, last in rows}
+
+
+RECENT_THREADS = 8
+
+
+def recent_threads(viewer: Member | None, limit: int = RECENT_THREADS) -> list[Thread]:
+    """The threads with the newest activity on every board, as this viewer may see them (home page)."""
+    return list(db.session.scalars(select(Thread).where(_thread_visibility(viewer))
+                                   .options(joinedload(Thread.author), joinedload(Thread.board))
+                                   .order_by(Thread.last_activity_at.desc(), Thread.id.desc()).limit(limit)))
+
+
 def list_threads(board: Board, viewer: Member | None, page=1):
     query = (select(Thread).where(Thread.board_id == board.id, _thread_visibility(viewer))
              .options(joinedload(Thread.author)))
@@ -143,13 +164,34 @@ def _post_visibility(viewer: Member | None, model=Post):
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
     # The verdict (JSON, decoded per row) is never shown in a listing: not read.
+    quoted = joinedload(Post.quote_of)
     query = (select(Post).where(Post.thread_id == thread.id, _post_visibility(viewer))
-             .options(joinedload(Post.author), defer(Post.verdict)))
+             .options(joinedload(Post.author), defer(Post.verdict), quoted.joinedload(Post.author),
+                      quoted.defer(Post.verdict)))
     pagination = page_of(query, order=(Post.created_at.asc(), Post.id.asc()),
                          reverse=(Post.created_at.desc(), Post.id.desc()), page=validate_page(page),
                          per_page=POSTS_PER_PAGE)
     trust.prime(post.author for post in pagination.items)  # one query for the page's authors, not one each
     return pagination
+
+
+def first_unread(thread: Thread, viewer: Member) -> Post | None:
+    """The first post of the thread this member has not been shown yet (None when they are up to date)."""
+    return follows.first_unread(viewer, thread, _post_visibility(viewer))
+
+
+def quote_state(post: Post, viewer: Member | None) -> str | None:
+    """How a reply's quote shows to this viewer, decided when the page is shown (quotes are references, never
+    copies): "shown", "removed" (the quoted post is held, removed or deleted) or "hidden" (the viewer blocked its
+    author). None when the post quotes nothing."""
+    if post.quote_of_id is None:
+        return None
+    quoted = post.quote_of
+    if quoted is None or quoted.deleted_at is not None or quoted.status != PUBLISHED:
+        return "removed"
+    if is_blocked_by(viewer, quoted.author_id):
+        return "hidden"
+    return "shown"
 
 
 def post_html(post: Post) -> Markup:
@@ -223,19 +265,23 @@ def page_of_post(post: Post, viewer: Member | None) -> int:
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
-def text_to_screen(body: str, *, title: str | None = None, content_warning: str | None = None) -> str:
+def text_to_screen(body: str, *, title: str | None = None, content_warning: str | None = None,
+                   quote: str | None = None) -> str:
     """Everything of a post that others can read, as one text for the screen: the thread title of an opening post,
     the body, then the content warning, so that a crisis or abuse written only in the warning is still a crisis or
     abuse. The warning goes last: a warning that names a topic ("TW: self-harm, suicide") read first, before a short
     ordinary body, made the embedded model hold the post; at the end it does not. The rules (the first pass, and the
-    embedded model's own) read the whole text, however long the body."""
-    return "\n\n".join(part for part in (title, body, content_warning) if part)
+    embedded model's own) read the whole text, however long the body. A reply that quotes a post is screened with
+    the quoted text before its own (the quote shows beside it, so together they are what readers see)."""
+    return "\n\n".join(part for part in (title, quote, body, content_warning) if part)
 
 
 def screened_text(post: Post) -> str:
     """What is screened again for a stored post (retry, re-screening)."""
+    quoted = post.quote_of if post.quote_of_id is not None else None
     return text_to_screen(post.body, title=post.thread.title if post.is_opening else None,
-                          content_warning=post.content_warning)
+                          content_warning=post.content_warning,
+                          quote=quoted.body if quoted is not None and quoted.deleted_at is None else None)
 
 
 def recount(thread: Thread, *, opening_changed: bool = True) -> None:
@@ -277,6 +323,8 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
     db.session.flush()
     apply(verdict, "post", post)  # status, hold, queue item (and the thread's counts, through the adapter)
     protect_if_at_risk(post, verdict)
+    follows.auto_follow(author, thread)
+    notifications.post_published(post)  # only when published: a held post tells nobody until it is approved
     db.session.commit()
     return thread, post, verdict
 
@@ -332,19 +380,35 @@ def set_reply_mode(actor: Member, thread: Thread, mode) -> Thread:
     return thread
 
 
-def create_reply(author: Member, thread: Thread, body, content_warning=None):
-    """Reply in a thread. Returns (post, verdict)."""
+def quotable(author: Member, thread: Thread, quote_post_id) -> Post | None:
+    """The post a reply quotes: a published post of the same thread the author can see (400 `invalid_quote`)."""
+    if quote_post_id is None or quote_post_id == "":
+        return None
+    if isinstance(quote_post_id, str) and quote_post_id.strip().isdigit():
+        quote_post_id = int(quote_post_id.strip())
+    quoted = get_row(Post, quote_post_id) if not isinstance(quote_post_id, bool) else None
+    if (quoted is None or quoted.thread_id != thread.id or not can_view_post(author, quoted)
+            or quoted.status != PUBLISHED or quoted.deleted_at is not None):
+        raise ServiceError("invalid_quote", "You can quote a published post of this thread only; that one can't be "
+                                            "quoted (it may have been removed).", field="quote_post_id")
+    return quoted
+
+
+def create_reply(author: Member, thread: Thread, body, content_warning=None, quote_post_id=None):
+    """Reply in a thread, optionally quoting one of its posts. Returns (post, verdict)."""
     _require_can_post(author)
     if not can_view_thread(author, thread):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
     require_can_reply(author, thread)
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(text_to_screen(body, content_warning=cw), author=author, context="forum_reply",
-                               protected=bool(thread.protected))
+    quoted = quotable(author, thread, quote_post_id)
+    verdict = screening.screen(text_to_screen(body, content_warning=cw, quote=quoted.body if quoted else None),
+                               author=author, context="forum_reply", protected=bool(thread.protected))
     body = verdict.apply_censor(body)
     cw = verdict.apply_mask(verdict.apply_censor(cw) if cw else cw)
-    post = Post(thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow())
+    post = Post(thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow(),
+                quote_of_id=quoted.id if quoted else None)
     _set_body(post, body, verdict)
     store_html(post)
     db.session.add(post)
@@ -356,6 +420,8 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
         if opening is not None:
             queue.raise_pact_partner("post", opening.id, thread.author_id, verdict, f"post:{post.id}")
     protect_if_at_risk(post, verdict)
+    follows.auto_follow(author, thread)
+    notifications.post_published(post)  # only when published: a held reply tells nobody until it is approved
     db.session.commit()
     return post, verdict
 
@@ -371,7 +437,9 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     cw = post.content_warning if content_warning is ... else _content_warning(content_warning)
     if post.status == REMOVED:
         raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
-    text = text_to_screen(body, title=post.thread.title if post.is_opening else None, content_warning=cw)
+    quoted = post.quote_of if post.quote_of_id is not None and post.quote_of.deleted_at is None else None
+    text = text_to_screen(body, title=post.thread.title if post.is_opening else None, content_warning=cw,
+                          quote=quoted.body if quoted else None)
     verdict = screening.screen(text, author=editor, context="forum_edit",
                                protected=bool(post.thread.protected and not post.is_opening))
     body = verdict.apply_censor(body)
@@ -384,7 +452,10 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     _set_body(post, body, verdict)
     post.content_warning, post.edited_at = cw, now
     store_html(post)
+    was = post.status
     shown = apply_edit(verdict, "post", post, status=post.status, hold_reason=post.hold_reason, earlier=earlier)
+    if was != PUBLISHED:
+        notifications.post_published(post)  # an edit that lifts a hold publishes it (once per post: no repeats)
     db.session.commit()
     return post, shown
 

@@ -3,9 +3,11 @@ from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter
+from community.timeago import ago, exact
+from community.web import CsrfForm
 from community.write_limits import write_limit
 from community import page_cache
-from community.forum import forms, post_fragments, services
+from community.forum import follows, forms, post_fragments, reaction_kinds, reactions, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
 from moderation.resources import for_member, support_for_verdict
@@ -82,9 +84,19 @@ def _member_view():
     return {"member_view": member_view}
 
 
+@bp.app_template_filter("ago")
+def ago_filter(value) -> str:
+    return ago(value)
+
+
+@bp.app_template_filter("exact_time")
+def exact_filter(value) -> str:
+    return exact(value)
+
+
 @bp.get("/boards")
 def boards():
-    return render_template("forum/boards.html", boards=services.list_boards())
+    return render_template("forum/boards.html", boards=services.list_boards(), activity=services.board_activity())
 
 
 @bp.get("/b/<slug>")
@@ -102,7 +114,8 @@ def board(slug):
             if thread.author_id in blocked:
                 return "blocked"
             return "muted" if is_filtered(viewer, thread.title) else ""
-        return render_template("forum/board.html", board=found, pagination=pagination, listed_as=listed_as)
+        return render_template("forum/board.html", board=found, pagination=pagination, listed_as=listed_as,
+                               unread=follows.unread_on_lists(viewer, pagination.items))
     page = services.validate_page(request.args.get("page"))
     return page_cache.page_for(viewer, f"board:{found.id}", page, "html", render)
 
@@ -128,6 +141,16 @@ def new_thread(slug):
 @bp.route("/t/<int:thread_id>", methods=["GET"])
 def thread(thread_id):
     viewer = _viewer()
+    if viewer is not None and request.args.get("quote"):
+        # "Quote" fills the reply form for this reader: rendered afresh, never kept.
+        form = forms.ReplyForm()
+        found = services.get_thread(thread_id, viewer)
+        if not form.quote_post_id.data:
+            try:
+                form.quote_post_id.data = str(services.quotable(viewer, found, request.args.get("quote")).id)
+            except ServiceError as err:
+                flash(err.message, "error")
+        return _render_thread(found, viewer, form)
     page = services.validate_page(request.args.get("page"))
     if viewer is not None:
         # Kept for this reader and browser session alone (their blocks, mutes, own held posts, CSRF token).
@@ -157,9 +180,29 @@ def _render_thread(found, viewer, reply_form, status: int = 200):
     # A thread started by someone the viewer blocked (they can reach it because they wrote in it): its title, the
     # blocked member's words, is not shown to them, as their posts are not.
     title_hidden = found.author_id in blocked_ids(viewer)
-    return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
-                           render_post=render_post, mode_form=mode_form, can_reply=can_reply,
-                           title_hidden=title_hidden), status
+    state = follows.state(viewer, found)
+    read_up_to = state.last_read_at if state is not None else None
+    # Signed in: posts by others after the read position are "new since your last visit" (one marker before the
+    # first of them); the position moves on to the newest post shown here once the page is rendered.
+    new_ids = ({p.id for p in pagination.items if p.author_id != viewer.id and p.deleted_at is None
+                and (read_up_to is None or p.created_at > read_up_to)} if viewer is not None and state is not None
+               and read_up_to is not None else set())
+    later_unread = (viewer is not None and read_up_to is not None and not new_ids
+                    and found.last_activity_at > read_up_to and pagination.page < pagination.pages)
+    quoting = None
+    if reply_form is not None and reply_form.quote_post_id.data:
+        try:
+            quoting = services.quotable(viewer, found, reply_form.quote_post_id.data)
+        except ServiceError:
+            reply_form.quote_post_id.data = ""
+    page = render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
+                           render_post=render_post, following=bool(state and state.following), new_ids=new_ids,
+                           later_unread=later_unread, reactions=reactions.summary(pagination.items, viewer),
+                           reaction_kinds=reaction_kinds.load(), action_form=CsrfForm() if viewer else None,
+                           quoting=quoting, mode_form=mode_form, can_reply=can_reply, title_hidden=title_hidden)
+    if viewer is not None:
+        follows.mark_read(viewer, found, pagination.items)
+    return page, status
 
 
 def _may_reply(viewer, found) -> bool:
@@ -168,6 +211,62 @@ def _may_reply(viewer, found) -> bool:
     except ServiceError:
         return False
     return True
+
+
+@bp.get("/t/<int:thread_id>/unread")
+@login_required
+def first_unread(thread_id):
+    """Jump to the first post this member has not seen yet (the thread's last page when they are up to date)."""
+    found = services.get_thread(thread_id, current_user)
+    post = services.first_unread(found, current_user)
+    if post is None:
+        last = services.list_posts(found, current_user, 1).pages
+        return redirect(url_for("forum.thread", thread_id=found.id, page=last if last > 1 else None))
+    return redirect(url_for("forum.thread", thread_id=found.id, page=services.page_of_post(post, current_user))
+                    + f"#post-{post.id}")
+
+
+@bp.get("/p/<int:post_id>")
+def post_link(post_id):
+    """A lasting link to one post (quotes and notifications use it): its thread page, at the post."""
+    viewer = _viewer()
+    post = services.get_post(post_id, viewer)
+    return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, viewer))
+                    + f"#post-{post.id}")
+
+
+@bp.post("/t/<int:thread_id>/follow")
+@login_required
+@write_limit("follow")
+def follow(thread_id):
+    found = services.get_thread(thread_id, current_user)
+    if CsrfForm().validate_on_submit():
+        following = request.form.get("follow") != "0"
+        follows.set_following(current_user, found, following)
+        flash("You're following this thread: replies will show in your notifications." if following else
+              "You've stopped following this thread.", "info")
+    return redirect(url_for("forum.thread", thread_id=found.id))
+
+
+@bp.post("/p/<int:post_id>/react/<kind>")
+@login_required
+@write_limit("reaction")
+def react(post_id, kind):
+    """The no-JavaScript reaction button: sends the reaction, or takes it back when already sent."""
+    post = services.get_post(post_id, current_user)
+    if CsrfForm().validate_on_submit():
+        try:
+            if request.form.get("undo") == "1":
+                reactions.remove(current_user, post, kind)
+            else:
+                reactions.add(current_user, post, kind)
+        except ServiceError as err:
+            db.session.rollback()
+            if err.status == 403:  # suspended, or blocked: say so on its own page
+                raise
+            flash(err.message, "error")
+    return redirect(url_for("forum.thread", thread_id=post.thread_id, page=services.page_of_post(post, current_user))
+                    + f"#post-{post.id}")
 
 
 @bp.post("/t/<int:thread_id>/reply")
@@ -179,7 +278,8 @@ def reply(thread_id):
     form = forms.ReplyForm()
     if form.validate_on_submit():
         try:
-            post, verdict = services.create_reply(current_user, found, form.body.data, form.content_warning.data)
+            post, verdict = services.create_reply(current_user, found, form.body.data, form.content_warning.data,
+                                                  form.quote_post_id.data or None)
         except ServiceError as err:
             _show_error(form, err)
         else:

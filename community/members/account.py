@@ -20,7 +20,8 @@ from community.members.services import _hasher, _verify, release_handle
 from moderation.models import Appeal, Notice, QueueItem, StaffMessage
 from moderation import audit
 from community.members.safety_plan import SafetyPlan
-from community.forum.models import Post, PostRevision, Report, Thread
+from community.forum.models import Post, PostRevision, Reaction, Report, Thread, ThreadState
+from community.notifications.models import Notification, NotificationSettings
 from community.forum import services as forum
 from community.chat.services import store_html
 from community.chat.models import ChatMessage, REMOVED
@@ -58,6 +59,12 @@ def export(member: Member) -> dict:
     notices = [{"kind": n.kind, "title": n.title, "body": n.body, "rule": n.rule,
                 "moderator_note": n.moderator_note, "created_at": iso(getattr(n, "created_at", None))}
                for n in db.session.scalars(select(Notice).where(Notice.member_id == member.id).order_by(Notice.id))]
+    sent = [{"post_id": r.post_id, "kind": r.kind, "created_at": iso(r.created_at)}
+            for r in db.session.scalars(select(Reaction).where(Reaction.member_id == member.id).order_by(Reaction.id))]
+    threads = [{"thread_id": t.thread_id, "following": t.following, "last_read_at": iso(t.last_read_at)}
+               for t in db.session.scalars(select(ThreadState).where(ThreadState.member_id == member.id)
+                                           .order_by(ThreadState.id))]
+    chosen = db.session.get(NotificationSettings, member.id)
     return {
         "format": "haven-export/1", "exported_at": iso(utcnow()),
         "member": {"handle": member.handle, "role": member.role, "joined_at": iso(member.created_at)},
@@ -67,6 +74,10 @@ def export(member: Member) -> dict:
         "blocks": [blocks.block_to_dict(b) for b in blocks.list_blocks(member)],
         "muted_words": blocks.muted_words(member),
         "safety_plan": safety_plan.export_plan(member),
+        "reactions_sent": sent, "threads": threads,
+        "notification_settings": None if chosen is None else {
+            "disabled": chosen.disabled or [], "quiet_start": chosen.quiet_start, "quiet_end": chosen.quiet_end,
+            "time_zone": chosen.time_zone},
     }
 
 
@@ -105,6 +116,11 @@ def delete_account(member: Member, password) -> None:
     db.session.query(SafetyPlan).filter_by(member_id=member.id).delete()
     db.session.query(blocks.Block).filter_by(blocker_id=member.id).delete()
     db.session.query(blocks.MutedWord).filter_by(member_id=member.id).delete()
+    # Notifications for them first (some point at their notices), their reactions, follows and read positions.
+    db.session.query(Notification).filter_by(member_id=member.id).delete()
+    db.session.query(NotificationSettings).filter_by(member_id=member.id).delete()
+    db.session.query(Reaction).filter_by(member_id=member.id).delete()
+    db.session.query(ThreadState).filter_by(member_id=member.id).delete()
     db.session.query(Notice).filter_by(member_id=member.id).delete()
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
     release_handle(member, member.handle)

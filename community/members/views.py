@@ -6,6 +6,7 @@ from community.extensions import db, limiter, login_manager
 from community.members import account, forms, profiles, services, sessions, trust
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
+from community.notifications.services import mark_moderation_read
 from moderation import care, notices
 from moderation.settings import load_guidelines
 from community.rendering import render_markdown
@@ -278,6 +279,7 @@ def messages():
         else:
             status = 400
     mark_read(current_user)
+    mark_moderation_read(current_user._get_current_object(), messages=True)
     found = for_member(current_user) if crisis else None
     return render_template("members/messages.html", form=form, messages=staff_messages.thread(current_user),
                            crisis=crisis, found=found), status
@@ -462,6 +464,7 @@ def notices_page():
                            strikes=notices.strikes(current_user), safety_plan_url=notices.safety_plan_url(),
                            care_offers=care.offers_by_notice(current_user), care_form=CsrfForm())
     notices.mark_read(current_user)
+    mark_moderation_read(current_user._get_current_object(), notices=True)
     return page
 
 

@@ -3,13 +3,13 @@ PostgreSQL GIN expression indexes), and the member's profile and display setting
 state, whether their post list shows on their profile, light/dark theme)
 
 Revision ID: 0014
-Revises: 0016
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

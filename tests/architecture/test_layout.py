@@ -20,7 +20,7 @@ KERNEL = {
     "community.extensions", "community.errors", "community.config", "community.privacy", "community.async_mode",
     "community.paging", "community.redirects", "community.write_limits", "community.rendering", "community.web",
     "community.countries",
-    "community.members.models", "community.forum.models", "community.chat.models",
+    "community.members.models", "community.forum.models", "community.chat.models", "community.notifications.models",
     "moderation.models", "moderation.resources.models",
 }
 

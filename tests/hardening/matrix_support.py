@@ -18,7 +18,7 @@ ARG_FOR_RULE = {
 DEFAULT_ARGS = {"post_id": "post_id", "thread_id": "thread_id", "item_id": "item_id", "resource_id": "resource_id",
                 "entry_id": "entry_id", "member_id": "target_id", "handle": "target_handle",
                 "followup_id": "followup_id", "reply_id": "reply_id", "message_id": "message_id"}
-LITERAL_ARGS = {"fmt": "json", "filename": "css/site.css", "token_id": 999999}  # no such token: revoking it is a no-op
+LITERAL_ARGS = {"fmt": "json", "filename": "css/site.css", "token_id": 999999, "kind": "hug"}  # no such token: revoking it is a no-op
 
 # Calls that end or change the caller's own session (or remove a fixture object) go last, in this order, so
 # they cannot spoil the rows before them.

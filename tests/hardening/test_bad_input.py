@@ -22,7 +22,11 @@ from tests.hardening.matrix_support import build_url
 
 ADMIN_PREFIXES = ("/api/v1/admin", "/api/v1/moderation")
 NO_BODY = {("/api/v1/moderation/items/<int:item_id>/claim", "POST"),
-           ("/api/v1/moderation/items/<int:item_id>/release", "POST")}
+           ("/api/v1/moderation/items/<int:item_id>/release", "POST"),
+           ("/api/v1/threads/<int:thread_id>/follow", "POST"),
+           ("/api/v1/posts/<int:post_id>/reactions/<kind>", "POST"),
+           # No body marks everything read; a body's "ids" are checked in tests/community/notifications.
+           ("/api/v1/notifications/read", "POST")}
 
 
 def _get(w, url, role="admin"):
@@ -87,6 +91,10 @@ JSON_BODIES = {
     ("/api/v1/admin/rooms/<slug>", "PATCH"): _room,
     ("/api/v1/admin/resources", "POST"): _resource,
     ("/api/v1/admin/resources/<int:resource_id>", "PATCH"): _resource,
+    ("/api/v1/admin/reaction-kinds", "PATCH"): {"hug": {"label": "Hug", "enabled": True}},
+    ("/api/v1/notifications/settings", "PATCH"): {"kinds": {"reply": True},
+                                                  "quiet_hours": {"start": "22:00", "end": "07:00"},
+                                                  "time_zone": "Europe/London"},
 }
 
 # (rule, kind) an endpoint deliberately accepts in place of text: the crisis directory takes numbers (phone numbers

@@ -46,7 +46,7 @@ def _journey(app, make_member, token_for):
     added = reply(writer, headers, thread_id, body="a second post appears")
     fresh = all_pages()
     assert "a second post appears" in fresh[pages[0]][1] and "a second post appears" in fresh[pages[1]][1]
-    assert "2 posts" in fresh[pages[2]][1]
+    assert "1 reply" in fresh[pages[2]][1]
     assert all(state == "miss" for state, _ in fresh.values())
 
     # An edit.

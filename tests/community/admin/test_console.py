@@ -209,8 +209,8 @@ def test_console_forms_carry_csrf_tokens_and_work_with_csrf_on(app_factory, make
         # No inline style or script (the CSP forbids them); the staff badges' script is a file (static/js/staff.js).
         assert "style=" not in listing and not _re.search(r"<script(?![^>]*\bsrc=)", listing)
         assert _re.findall(r'<script src="([^"]+)"', listing) == ["/static/js/theme.js", "/static/js/socket.io.min.js",
-                                                                  "/static/js/staff.js", "/static/js/break-nudge.js",
-                                                                  "/static/js/drafts.js"]
+                                                                  "/static/js/staff.js", "/static/js/notifications.js",
+                                                                  "/static/js/break-nudge.js", "/static/js/drafts.js"]
         token = _re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing).group(1)
         assert client.post(f"/admin/resources/{SAMPLE_ID}/verify").status_code == 400  # no token: refused
         assert db.session.get(Resource, SAMPLE_ID).last_verified is None

@@ -1,0 +1,105 @@
+"""Following threads and how far each member has read them.
+
+A member follows a thread automatically when they start it or reply in it, unless they chose otherwise (a member's
+own follow/unfollow is never overridden). Following means replies there notify them (community/notifications).
+The read position is the creation time of the newest post the member was shown in the thread; posts after it are
+"new since your last visit" on thread lists and in the thread, and /t/<id>/unread jumps to the first of them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, or_, select
+
+from community.extensions import db, utcnow
+from community.forum.models import PUBLISHED, Post, Thread, ThreadState
+from community.members.models import Member
+
+AUTO, CHOSEN = "auto", "member"
+
+
+def state(member: Member | None, thread: Thread) -> ThreadState | None:
+    if member is None:
+        return None
+    return db.session.scalar(select(ThreadState).where(ThreadState.member_id == member.id,
+                                                       ThreadState.thread_id == thread.id))
+
+
+def _state_for_write(member: Member, thread: Thread) -> ThreadState:
+    found = state(member, thread)
+    if found is None:
+        found = ThreadState(member_id=member.id, thread_id=thread.id, following=False, updated_at=utcnow())
+        db.session.add(found)
+    return found
+
+
+def is_following(member: Member | None, thread: Thread) -> bool:
+    found = state(member, thread)
+    return bool(found and found.following)
+
+
+def auto_follow(member: Member, thread: Thread) -> None:
+    """The author of a thread or a reply follows it, unless they unfollowed it themselves (caller commits)."""
+    found = _state_for_write(member, thread)
+    if found.follow_source != CHOSEN:
+        found.following, found.follow_source, found.updated_at = True, AUTO, utcnow()
+
+
+def set_following(member: Member, thread: Thread, following: bool) -> ThreadState:
+    found = _state_for_write(member, thread)
+    found.following, found.follow_source, found.updated_at = bool(following), CHOSEN, utcnow()
+    db.session.commit()
+    return found
+
+
+def followers(thread: Thread) -> list[int]:
+    return list(db.session.scalars(select(ThreadState.member_id).where(ThreadState.thread_id == thread.id,
+                                                                       ThreadState.following.is_(True))))
+
+
+def mark_read(member: Member | None, thread: Thread, posts) -> None:
+    """The member was shown these posts: move their read position forward (never back) and commit."""
+    if member is None:
+        return
+    newest = max((p.created_at for p in posts), default=None)
+    if newest is None:
+        return
+    found = _state_for_write(member, thread)
+    if found.last_read_at is None or newest > found.last_read_at:
+        found.last_read_at, found.updated_at = newest, utcnow()
+        db.session.commit()
+    elif found.id is None:
+        db.session.commit()
+
+
+def first_unread(member: Member, thread: Thread, visibility) -> Post | None:
+    """The first post after the member's read position that they can see (`visibility`: the forum's clause)."""
+    found = state(member, thread)
+    query = select(Post).where(Post.thread_id == thread.id, visibility, Post.deleted_at.is_(None))
+    if found is not None and found.last_read_at is not None:
+        query = query.where(Post.created_at > found.last_read_at)
+    return db.session.scalar(query.order_by(Post.created_at, Post.id).limit(1))
+
+
+def unread_on_lists(member: Member | None, threads) -> dict[int, dict]:
+    """{thread id: {"visited": bool, "new": number of published posts by others after the read position}} for a
+    page of threads, in two queries whatever their number."""
+    if member is None:
+        return {}
+    ids = [t.id for t in threads]
+    if not ids:
+        return {}
+    states = {s.thread_id: s for s in db.session.scalars(
+        select(ThreadState).where(ThreadState.member_id == member.id, ThreadState.thread_id.in_(ids)))}
+    joined = and_(ThreadState.thread_id == Post.thread_id, ThreadState.member_id == member.id)
+    counts = dict(db.session.execute(
+        select(Post.thread_id, func.count(Post.id)).select_from(Post).outerjoin(ThreadState, joined)
+        .where(Post.thread_id.in_(ids), Post.status == PUBLISHED, Post.deleted_at.is_(None),
+               Post.author_id != member.id,
+               or_(ThreadState.last_read_at.is_(None), Post.created_at > ThreadState.last_read_at))
+        .group_by(Post.thread_id)).all())
+    out = {}
+    for thread_id in ids:
+        found = states.get(thread_id)
+        visited = found is not None and found.last_read_at is not None
+        out[thread_id] = {"visited": visited, "new": int(counts.get(thread_id, 0)),
+                          "following": bool(found and found.following)}
+    return out

@@ -1,0 +1,1 @@
+"""Notifications: replies in followed threads, @mentions, reactions to your posts and moderators' word, in one list."""

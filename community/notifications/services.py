@@ -1,0 +1,411 @@
+"""Notifications: who is told what, when it shows, and when it is pushed live.
+
+- Replies: a published reply notifies everyone following its thread (community/forum/follows.py) but its author.
+- Mentions: "@handle" of an existing member in a published post notifies them (a follower mentioned gets the
+  mention, not also the reply). Members who blocked each other, either way, are never told of each other.
+- Reactions: batched per post and kind while unread ("3 people sent a hug").
+- Moderation: every Notice (moderators' decisions, moderation/notices.py) and every message a moderator writes
+  joins the list; they cannot be switched off.
+Only published content notifies: a held post notifies nobody until it is published (community/forum calls
+`post_published` then, once per post), and a notification whose post is later held, removed or deleted stops
+showing (checked when listed, so nothing stale leaks). Live: the `notification` event to the member's own room,
+after commit, unless the member is in their quiet hours (then it is only listed).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import has_request_context, url_for
+from sqlalchemy import and_, event, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from community import realtime
+from community.errors import ServiceError
+from community.extensions import db, iso, is_row_id, utcnow
+from community.forum import follows, reaction_kinds
+from community.forum.models import PUBLISHED, Post, Thread
+from community.members.blocks import Block
+from community.members.models import Member
+from community.notifications.models import (KINDS, MENTION, MODERATION, OPTIONAL_KINDS, REACTION, REPLY,
+                                            Notification, NotificationSettings)
+from community.rendering import mentioned_handles
+from moderation.models import Notice
+
+LIST_MAX = 100
+IDS_MAX = 500
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+
+def settings_of(member: Member) -> NotificationSettings:
+    found = db.session.get(NotificationSettings, member.id)
+    return found if found is not None else NotificationSettings(member_id=member.id, disabled=[])
+
+
+def settings_to_dict(found: NotificationSettings) -> dict:
+    disabled = set(found.disabled or [])
+    quiet = ({"start": found.quiet_start, "end": found.quiet_end} if found.quiet_start and found.quiet_end
+             else None)
+    return {"kinds": {k: k not in disabled for k in KINDS}, "quiet_hours": quiet,
+            "time_zone": found.time_zone or "UTC", "switchable": list(OPTIONAL_KINDS)}
+
+
+def parse_zone(value):
+    """A tzinfo from an IANA name ("Europe/London") or a UTC offset ("+05:30", "UTC-4"); ServiceError otherwise."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64 or "\x00" in value:
+        raise ServiceError("invalid_time_zone", "Give a time zone such as Europe/London, or a UTC offset such as "
+                                                "+05:30.", field="time_zone")
+    value = value.strip()
+    if value.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    offset = _OFFSET.match(value)
+    if offset:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 14 or minutes > 59:
+            raise ServiceError("invalid_time_zone", "A UTC offset is between -14:00 and +14:00.", field="time_zone")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(delta if sign == "+" else -delta)
+    if value in available_timezones():
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ServiceError("invalid_time_zone", f"'{value}' is not a time zone we know. Use a name such as "
+                                            "Europe/London, or a UTC offset such as +05:30.", field="time_zone")
+
+
+def _hhmm(value, field: str) -> str:
+    if not isinstance(value, str) or not _HHMM.match(value.strip()):
+        raise ServiceError("invalid_time", "Times are written HH:MM, from 00:00 to 23:59.", field=field)
+    return value.strip()
+
+
+def update_settings(member: Member, data) -> NotificationSettings:
+    """data: {"kinds"?: {kind: bool}, "quiet_hours"?: {"start", "end"} | null, "time_zone"?: str}. Validates all
+    before changing anything; commits."""
+    if not isinstance(data, dict):
+        raise ServiceError("invalid_body", "Send a JSON object.")
+    unknown = set(data) - {"kinds", "quiet_hours", "time_zone"}
+    if unknown:
+        raise ServiceError("unknown_field", f"Unknown setting(s): {', '.join(sorted(unknown))}.",
+                           field=sorted(unknown)[0])
+    found = db.session.get(NotificationSettings, member.id)
+    disabled = set(found.disabled or []) if found else set()
+    start, end = (found.quiet_start, found.quiet_end) if found else (None, None)
+    zone = found.time_zone if found else None
+    if "kinds" in data:
+        kinds = data["kinds"]
+        if not isinstance(kinds, dict) or not all(isinstance(v, bool) for v in kinds.values()):
+            raise ServiceError("invalid_field", "'kinds' maps a kind to true or false.", field="kinds")
+        for kind, on in kinds.items():
+            if kind == MODERATION and not on:
+                raise ServiceError("cannot_disable", "Moderators' messages and decisions always reach you.",
+                                   field="kinds")
+            if kind not in KINDS:
+                raise ServiceError("invalid_field", f"Unknown kind '{kind}'. Kinds: {', '.join(KINDS)}.",
+                                   field="kinds")
+            (disabled.discard if on else disabled.add)(kind)
+    if "quiet_hours" in data:
+        quiet = data["quiet_hours"]
+        if quiet is None:
+            start = end = None
+        elif isinstance(quiet, dict) and set(quiet) == {"start", "end"}:
+            start, end = _hhmm(quiet["start"], "quiet_start"), _hhmm(quiet["end"], "quiet_end")
+            if start == end:
+                raise ServiceError("invalid_time", "Quiet hours need a different start and end.", field="quiet_end")
+        else:
+            raise ServiceError("invalid_field", "'quiet_hours' is {\"start\": \"22:00\", \"end\": \"07:00\"} or "
+                                                "null.", field="quiet_hours")
+    if "time_zone" in data:
+        zone = data["time_zone"]
+        parse_zone(zone)
+        zone = zone.strip()
+    if found is None:
+        found = NotificationSettings(member_id=member.id)
+        db.session.add(found)
+    found.disabled, found.quiet_start, found.quiet_end = sorted(disabled), start, end
+    found.time_zone, found.updated_at = zone, utcnow()
+    db.session.commit()
+    return found
+
+
+def in_quiet_hours(found: NotificationSettings, now: datetime | None = None) -> bool:
+    """Whether `now` (UTC, naive as stored) falls in the member's quiet hours, in their time zone."""
+    if not found.quiet_start or not found.quiet_end:
+        return False
+    try:
+        zone = parse_zone(found.time_zone or "UTC")
+    except ServiceError:
+        zone = timezone.utc
+    local = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    start = int(found.quiet_start[:2]) * 60 + int(found.quiet_start[3:])
+    end = int(found.quiet_end[:2]) * 60 + int(found.quiet_end[3:])
+    return start <= minute < end if start < end else (minute >= start or minute < end)
+
+
+def _wants(member_id: int, kind: str) -> bool:
+    found = db.session.get(NotificationSettings, member_id)
+    return found is None or kind not in (found.disabled or [])
+
+
+# --- who may tell whom -------------------------------------------------------------------------------------------
+
+def _blocked_pairs(member_id: int, others) -> set[int]:
+    """Of `others`, those who blocked `member_id` or whom `member_id` blocked."""
+    others = set(others)
+    if not others:
+        return set()
+    rows = db.session.execute(select(Block.blocker_id, Block.blocked_id).where(or_(
+        and_(Block.blocker_id == member_id, Block.blocked_id.in_(others)),
+        and_(Block.blocked_id == member_id, Block.blocker_id.in_(others))))).all()
+    return {b if a == member_id else a for a, b in rows}
+
+
+def _can_see_thread(member: Member, thread: Thread) -> bool:
+    return thread.status == PUBLISHED or member.is_staff or member.id == thread.author_id
+
+
+# --- creating ----------------------------------------------------------------------------------------------------
+
+def post_published(post: Post) -> None:
+    """A post just became public (written clean, or approved): tell followers and the members it mentions. Once per
+    post: publishing again after a hold tells nobody twice. Caller commits."""
+    if post.status != PUBLISHED or post.deleted_at is not None:
+        return
+    thread = post.thread
+    already = set(db.session.scalars(select(Notification.member_id).where(
+        Notification.post_id == post.id, Notification.kind.in_((REPLY, MENTION)))))
+    mentioned = {}
+    keys = mentioned_handles(post.body)[:50]
+    if keys:
+        mentioned = {m.id: m for m in db.session.scalars(select(Member).where(
+            Member.handle_key.in_(keys), Member.deleted_at.is_(None), Member.id != post.author_id))}
+    following = set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set()
+    readers = set(mentioned) | following
+    blocked = _blocked_pairs(post.author_id, readers)
+    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(readers)))} if readers else {}
+    for member_id in sorted(readers - blocked - already):
+        member = members.get(member_id)
+        if member is None or member.deleted_at is not None or not _can_see_thread(member, thread):
+            continue
+        # A mention where mentions are wanted; else a reply for a follower who wants replies.
+        if member_id in mentioned and _wants(member_id, MENTION):
+            kind = MENTION
+        elif member_id in following and _wants(member_id, REPLY):
+            kind = REPLY
+        else:
+            continue
+        _add(Notification(member_id=member_id, kind=kind, actor_id=post.author_id, post_id=post.id))
+
+
+def reaction_added(post: Post, reactor: Member, kind: str) -> None:
+    """Batch into the author's unread notification for this post and kind, or start one. Caller commits."""
+    if post.author_id == reactor.id or not _wants(post.author_id, REACTION):
+        return
+    found = db.session.scalar(select(Notification).where(
+        Notification.member_id == post.author_id, Notification.kind == REACTION, Notification.post_id == post.id,
+        Notification.reaction == kind, Notification.read_at.is_(None)))
+    if found is not None:
+        found.count, found.actor_id, found.updated_at = found.count + 1, reactor.id, utcnow()
+        _push(found)
+        return
+    _add(Notification(member_id=post.author_id, kind=REACTION, actor_id=reactor.id, post_id=post.id,
+                      reaction=kind, count=1))
+
+
+def reaction_removed(post: Post, reactor: Member, kind: str) -> None:
+    found = db.session.scalar(select(Notification).where(
+        Notification.member_id == post.author_id, Notification.kind == REACTION, Notification.post_id == post.id,
+        Notification.reaction == kind, Notification.read_at.is_(None)))
+    if found is None:
+        return
+    if found.count <= 1:
+        db.session.delete(found)
+    else:
+        found.count -= 1
+
+
+def staff_message_sent(member_id: int) -> None:
+    """A moderator wrote to the member (moderation's signal, sent inside the transaction)."""
+    _add(Notification(member_id=member_id, kind=MODERATION))
+
+
+def _add(notification: Notification) -> None:
+    now = utcnow()
+    notification.created_at = notification.updated_at = now
+    db.session.add(notification)
+    _push(notification)
+
+
+def _push(notification: Notification) -> None:
+    member_id = notification.member_id
+
+    def build():
+        found = db.session.get(NotificationSettings, member_id)  # (flushes: the notification has its id now)
+        if found is not None and in_quiet_hours(found):
+            return None  # quiet hours: listed, not pushed
+        if notification.id is None or not _is_visible(notification):
+            return None
+        member = db.session.get(Member, member_id)
+        return {"notification": to_dict(notification), "unread": unread_count(member)}
+    realtime.notification(member_id, build)
+
+
+@event.listens_for(Session, "before_flush")
+def _notices_join_the_list(session, flush_context, instances):
+    """Every new Notice (moderation/notices.py) becomes a moderation notification in the same transaction."""
+    for obj in list(session.new):
+        if isinstance(obj, Notice) and obj.member_id is not None and not getattr(obj, "_haven_listed", False):
+            obj._haven_listed = True
+            made = Notification(member_id=obj.member_id, kind=MODERATION, notice=obj)
+            made.created_at = made.updated_at = utcnow()
+            session.add(made)
+            _push(made)
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+def _visible_clause(member_id: int):
+    # The post is public, in a thread the member can still open (a thread whose opening post is held later shows
+    # only to its author and staff).
+    post_public = exists(select(Post.id).join(Thread, Thread.id == Post.thread_id).where(
+        Post.id == Notification.post_id, Post.status == PUBLISHED, Post.deleted_at.is_(None),
+        or_(Thread.status == PUBLISHED, Thread.author_id == member_id)))
+    blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
+    blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
+    actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None),
+                   and_(Notification.actor_id.notin_(blocked), Notification.actor_id.notin_(blocking)))
+    return and_(Notification.member_id == member_id, or_(Notification.post_id.is_(None), post_public), actor_ok)
+
+
+def _is_visible(notification: Notification) -> bool:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.id == notification.id, _visible_clause(notification.member_id))) == 1
+
+
+def notifications_of(member: Member, *, unread_only: bool = False, limit: int = LIST_MAX) -> list[Notification]:
+    query = (select(Notification).where(_visible_clause(member.id))
+             .options(joinedload(Notification.actor), joinedload(Notification.post).joinedload(Post.thread),
+                      joinedload(Notification.notice)))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query.order_by(Notification.updated_at.desc(), Notification.id.desc())
+                                   .limit(limit)))
+
+
+def unread_count(member: Member | None) -> int:
+    if member is None:
+        return 0
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        _visible_clause(member.id), Notification.read_at.is_(None))) or 0
+
+
+def parse_ids(value) -> list[int] | None:
+    """The "ids" of a mark-read request: absent (None: all) or a list of notification ids (400 otherwise)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ServiceError("invalid_ids", "'ids' is a non-empty list of notification ids (leave it out to mark "
+                                          "everything read).", field="ids")
+    if len(value) > IDS_MAX:
+        raise ServiceError("invalid_ids", f"At most {IDS_MAX} ids at a time.", field="ids")
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or not is_row_id(v)]
+    if bad:
+        raise ServiceError("invalid_ids", f"These are not notification ids: {', '.join(map(repr, bad[:10]))}.",
+                           field="ids")
+    return list(dict.fromkeys(value))
+
+
+def mark_read(member: Member, ids: list[int] | None = None) -> int:
+    """Mark these (or all) of the member's notifications read; ids that are not theirs are a 400. Commits."""
+    query = select(Notification).where(Notification.member_id == member.id, Notification.read_at.is_(None))
+    if ids is not None:
+        mine = set(db.session.scalars(select(Notification.id).where(Notification.member_id == member.id,
+                                                                     Notification.id.in_(ids))))
+        missing = [i for i in ids if i not in mine]
+        if missing:
+            raise ServiceError("invalid_ids", f"No notification of yours has the id(s): "
+                                              f"{', '.join(map(str, missing[:10]))}.", field="ids")
+        query = query.where(Notification.id.in_(ids))
+    now = utcnow()
+    found = list(db.session.scalars(query))
+    for notification in found:
+        notification.read_at = now
+    realtime.notifications_read(member.id, lambda: {"unread": unread_count(member)})
+    db.session.commit()
+    return len(found)
+
+
+def mark_moderation_read(member: Member, *, notices: bool = False, messages: bool = False) -> None:
+    """The member opened /notices (decisions) or /messages (moderators' messages): the matching moderation
+    notifications are read too, so one decision is never "unread" in two places. Commits when anything changed."""
+    kinds = []
+    if notices:
+        kinds.append(Notification.notice_id.isnot(None))
+    if messages:
+        kinds.append(Notification.notice_id.is_(None))
+    if not kinds:
+        return
+    found = list(db.session.scalars(select(Notification).where(
+        Notification.member_id == member.id, Notification.kind == MODERATION, Notification.read_at.is_(None),
+        or_(*kinds))))
+    if not found:
+        return
+    now = utcnow()
+    for notification in found:
+        notification.read_at = now
+    realtime.notifications_read(member.id, lambda: {"unread": unread_count(member)})
+    db.session.commit()
+
+
+def _post_url(post: Post) -> str:
+    try:
+        return url_for("forum.post_link", post_id=post.id)
+    except RuntimeError:
+        return f"/p/{post.id}"
+
+
+def describe(notification: Notification) -> dict:
+    """What a notification says and where it leads (the page and the API agree)."""
+    actor = notification.actor.handle if notification.actor is not None and notification.actor.deleted_at is None \
+        else "Someone"
+    post = notification.post
+    title = post.thread.title if post is not None else None
+    if notification.kind == REPLY:
+        return {"text": f"{actor} replied in “{title}”", "url": _post_url(post)}
+    if notification.kind == MENTION:
+        return {"text": f"{actor} mentioned you in “{title}”", "url": _post_url(post)}
+    if notification.kind == REACTION:
+        kinds = reaction_kinds.load()
+        verb = kinds.get(notification.reaction, {}).get("verb", "reacted")
+        who = actor if notification.count == 1 else f"{notification.count} people"
+        return {"text": f"{who} {verb} on your post in “{title}”", "url": _post_url(post)}
+    notice = notification.notice
+    if notice is not None:
+        return {"text": notice.title, "url": _url("members.notices_page", "/notices") + f"#notice-{notice.id}"}
+    return {"text": "A moderator wrote to you", "url": _url("members.messages", "/messages")}
+
+
+def _url(endpoint: str, fallback: str) -> str:
+    try:
+        return url_for(endpoint) if has_request_context() else fallback
+    except RuntimeError:
+        return fallback
+
+
+def to_dict(notification: Notification) -> dict:
+    said = describe(notification)
+    return {"id": notification.id, "kind": notification.kind, "text": said["text"], "url": said["url"],
+            "actor": notification.actor.handle if notification.actor is not None
+            and notification.actor.deleted_at is None and notification.kind != MODERATION else None,
+            "post_id": notification.post_id,
+            "thread_id": notification.post.thread_id if notification.post is not None else None,
+            "reaction": notification.reaction, "count": notification.count,
+            "notice_id": notification.notice_id,
+            "created_at": iso(notification.created_at), "updated_at": iso(notification.updated_at),
+            "read": notification.read_at is not None, "read_at": iso(notification.read_at)}
