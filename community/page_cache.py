@@ -2,7 +2,7 @@
 
 A page is stored under a key that carries generation numbers: one for its thread or board and one for the whole
 site. Every commit that changes a post, a thread, a board or what an author shows as (handle, deletion, trust
-level, role) bumps the generations it touches (SQLAlchemy session events, so every write path is covered: posting,
+level, role, verified label) bumps the generations it touches (SQLAlchemy session events, so every write path is covered: posting,
 editing, deleting, moderation decisions, the unscreened retry, account erasure, `forum rerender`), and the next
 view renders afresh. PAGE_CACHE_SECONDS (default 60; 0 turns the cache off) bounds what no row change announces:
 an author's automatic trust rising with age, which turns their links from plain text into links.
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 2000
 SITE = "site"
-_MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role")
+_MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role", "verified_label")
 
 
 class _Memory:

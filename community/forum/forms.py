@@ -43,3 +43,9 @@ class AppealForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Yes, delete it")
+
+
+class ContextNoteForm(FlaskForm):
+    body = TextAreaField("Note from the moderators (shown under the post to everyone)",
+                         validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Save the note")
