@@ -8,7 +8,7 @@ from community.chat.models import message_to_dict
 from community.chat.services import send
 from community.extensions import db
 from moderation.models import AuditEntry
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 from tests.support import assert_error, new_thread
 
 LABEL = "Registered nurse (UK)"
@@ -106,3 +106,21 @@ def test_admin_people_page_grants_and_keeps_a_refused_label(app, make_member, to
     assert browser.post(f"/admin/people/{nurse.id}/verification/delete", data={"q": "nurse"}).status_code == 302
     db.session.refresh(nurse)
     assert nurse.verified_label is None
+
+
+def test_chat_history_page_shows_the_badge_and_erasure_removes_it(app, make_member, token_for):
+    admin, _mod, nurse, reader, client, made = _world(app, make_member, token_for)
+    room = client.get("/api/v1/rooms").get_json()["rooms"][0]["slug"]
+    send(room, nurse, "hello room")
+    client.post(f"/api/v1/admin/members/{nurse.handle}/verification", json={"label": LABEL},
+                headers=token_for(admin))
+    browser = app.test_client()
+    login(browser, reader.handle)
+    assert f'title="{TEXT}"' in browser.get(f"/chat/{room}").get_data(as_text=True)
+    history = client.get(f"/api/v1/rooms/{room}/messages", headers=token_for(reader)).get_json()["messages"]
+    assert history[-1]["author_verification"]["label"] == LABEL
+
+    assert client.delete("/api/v1/me", json={"password": PASSWORD}, headers=token_for(nurse)).status_code in (200, 204)
+    db.session.refresh(nurse)
+    assert nurse.verified_label is None
+    assert "verified-badge" not in client.get(f"/t/{made['thread']['id']}").get_data(as_text=True)
