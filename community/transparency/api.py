@@ -10,4 +10,4 @@ bp = Blueprint("transparency_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/transparency")
 def transparency():
-    return jsonify(services.report(services.parse_month(request.args.get("month"))))
+    return jsonify(services.published(services.parse_month(request.args.get("month"))))

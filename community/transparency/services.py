@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -250,6 +252,27 @@ def report(month: Month) -> dict:
         "response_times": _response_times(month),
         "classifiers": _classifiers(),
     }
+
+
+KEEP_SECONDS = 300  # a finished month's figures, kept per process: a public page must not be a way to load the database
+_keeping = threading.Lock()
+
+
+def published(month: Month) -> dict:
+    """report(month) as the page and the API serve it: a month that is over is kept for KEEP_SECONDS in this
+    process (appeal outcomes may still move, so not for ever); the current month is computed every time."""
+    app = current_app._get_current_object()
+    kept = app.extensions.setdefault("transparency_reports", {})
+    now = time.monotonic()
+    with _keeping:
+        found = kept.get(month.label)
+    if found is not None and found[0] > now:
+        return found[1]
+    figures = report(month)
+    if figures["complete"]:
+        with _keeping:
+            kept[month.label] = (now + KEEP_SECONDS, figures)
+    return figures
 
 
 def recent_months(now: datetime | None = None, count: int = 12) -> list[Month]:

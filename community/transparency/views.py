@@ -17,7 +17,7 @@ def transparency():
     except ServiceError as err:
         return render_template("transparency.html", report=None, error=err.message, months=months,
                                typed=request.args.get("month", ""), **_labels()), err.status
-    return render_template("transparency.html", report=services.report(month), error=None, months=months,
+    return render_template("transparency.html", report=services.published(month), error=None, months=months,
                            typed=month.label, month=month, **_labels())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+from community.transparency import services
 from tests.community.transparency.seed import EXPECTED, SECRET_TEXT, seed
 from tests.support import assert_error
 
@@ -82,3 +83,16 @@ def test_the_page_shows_the_figures_and_the_footer_links_to_it(app):
     assert SECRET_TEXT not in html and "seed-author" not in html and "seed-moderator" not in html
     bad = client.get("/transparency?month=nope")
     assert bad.status_code == 400 and "YYYY-MM" in bad.get_data(as_text=True)
+
+
+def test_a_finished_month_is_kept_for_a_while_and_this_month_is_not(app):
+    client = app.test_client()
+    assert client.get("/api/v1/transparency?month=2025-03").get_json()["screened"]["posts"] == 0
+    seed()
+    assert client.get("/api/v1/transparency?month=2025-03").get_json()["screened"]["posts"] == 0  # kept
+    app.extensions["transparency_reports"]["2025-03"] = (0, None)  # its time is up
+    assert client.get("/api/v1/transparency?month=2025-03").get_json()["screened"]["posts"] == 13
+    assert "2025-03" in app.extensions["transparency_reports"] and services.KEEP_SECONDS > 0
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    client.get(f"/api/v1/transparency?month={month}")
+    assert month not in app.extensions["transparency_reports"]
