@@ -1,5 +1,6 @@
 """The transparency page in a real Chromium against a real server, on SQLite and on PostgreSQL, from known rows
-(tests/community/transparency/seed.py): the footer link, the month picker, the figures, and axe-core clean."""
+(tests/community/transparency/seed.py): the footer link, the month picker, the figures, and axe-core clean. And a
+thread with a verified professional's badge and a note from the moderators, as a reader sees it."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.browser.test_journeys import (CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, _free_port,
                                          _postgres_and_redis, _wait_ready, axe_check)
@@ -28,14 +30,23 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug
 """
 
 
+STAFF_TOKENS: dict[str, str] = {}
+
+
 def _seed(database_url: str) -> None:
     from community import create_app
     from community.extensions import db
     from tests.community.transparency.seed import seed
     app = create_app({**BASE_CONFIG, "DATABASE_URL": database_url},
                      instance_path=str(Path(os.environ.get("TMPDIR", "/tmp")) / f"seed-{uuid.uuid4().hex}"))
+    from community.members.services import create_member, issue_token
     with app.app_context():
         seed()
+        for role in ("admin", "moderator"):
+            member, _code = create_member(f"staff-{role[:5]}", "a-good-password", role=role, allow_reserved=True)
+            db.session.commit()
+            STAFF_TOKENS[role] = issue_token(member)
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
 
@@ -122,4 +133,30 @@ def test_a_bad_month_says_what_to_type(base, page):
     response = page.goto(base + "/transparency?month=2025-13")
     assert response.status == 400
     assert "YYYY-MM" in page.get_by_role("alert").inner_text()
+    axe_check(page)
+
+
+def test_reader_sees_the_badge_and_the_moderators_note(base, page):
+    made = requests.post(base + "/api/v1/members", json={"handle": "nurse-ada", "password": "a-good-password"},
+                         timeout=10).json()
+    member = {"Authorization": f"Bearer {made['token']}"}
+    thread = requests.post(base + "/api/v1/boards/anxiety/threads", headers=member, timeout=30,
+                           json={"title": "Sleep and medication", "body": "Take twice the dose if it doesn't work"})
+    assert thread.status_code == 201, thread.text
+    post_id, thread_id = thread.json()["post"]["id"], thread.json()["thread"]["id"]
+    admin = {"Authorization": f"Bearer {STAFF_TOKENS['admin']}"}
+    moderator = {"Authorization": f"Bearer {STAFF_TOKENS['moderator']}"}
+    page.goto(f"{base}/t/{thread_id}")  # kept in the anonymous page cache from here
+    assert page.locator(".verified-badge").count() == 0
+    assert requests.post(f"{base}/api/v1/admin/members/nurse-ada/verification", headers=admin, timeout=10,
+                         json={"label": "Registered nurse (UK)"}).status_code == 200
+    assert requests.put(f"{base}/api/v1/moderation/posts/{post_id}/context-note", headers=moderator, timeout=10,
+                        json={"body": "Never double a dose: ask a pharmacist."}).status_code == 200
+    page.goto(f"{base}/t/{thread_id}")
+    badge = page.locator(f"#post-{post_id} .verified-badge")
+    assert badge.get_attribute("title") == "Verified by Haven's admins: Registered nurse (UK)"
+    assert "Verified: Registered nurse (UK)" in badge.inner_text()
+    note = page.get_by_role("note")
+    assert note.inner_text() == "Note from the moderators: Never double a dose: ask a pharmacist."
+    assert "staff-moder" not in page.locator("main").inner_text()
     axe_check(page)
