@@ -1,11 +1,12 @@
 """Anonymous views of threads and boards, kept ready for the next anonymous reader.
 
 A page is stored under a key that carries generation numbers: one for its thread or board and one for the whole
-site. Every commit that changes a post, a thread, a board or what an author shows as (handle, deletion, trust
-level, role, verified label) bumps the generations it touches (SQLAlchemy session events, so every write path is covered: posting,
-editing, deleting, moderation decisions, the unscreened retry, account erasure, `forum rerender`), and the next
-view renders afresh. PAGE_CACHE_SECONDS (default 60; 0 turns the cache off) bounds what no row change announces:
-an author's automatic trust rising with age, which turns their links from plain text into links.
+site. Every commit that changes a post (its moderators' note included), a thread, a board or what an author shows
+as (handle, deletion, trust level, role, verified label) bumps the generations it touches (SQLAlchemy session
+events, so every write path is covered: posting, editing, deleting, moderation decisions, the unscreened retry,
+account erasure, `forum rerender`), and the next view renders afresh. PAGE_CACHE_SECONDS (default 60; 0 turns the
+cache off) bounds what no row change announces: an author's automatic trust rising with age, which turns their
+links from plain text into links.
 
 Storage: in-process (a bounded LRU) by default; Redis when REDIS_URL is set, so that every web process and the
 background worker see the same generations. A Redis failure never fails a page: it is rendered as if uncached.

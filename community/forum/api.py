@@ -187,8 +187,6 @@ def appeal(post_id):
                     **support}), 201
 
 
-
-
 # --- the moderators' context notes (staff) -----------------------------------------------------------------------
 
 @bp.put("/moderation/posts/<int:post_id>/context-note")
