@@ -10,9 +10,9 @@ their outcomes, the automated tools in use and how well they work) and the Samar
 
 What each figure counts (all by the time it happened, within the month):
 - screened: posts and chat messages written, and messages members sent to the moderators (every one is screened).
-- held_for_review: posts and chat messages the screen held for a person when written, by the hold reason its
-  verdict gives (self_harm, toxicity, unscreened, new_account, ...), plus published posts that members' reports took
-  down for review ("reports", from the audit log).
+- held_for_review: posts and chat messages written in the month that the screen held for a person, by the hold
+  reason of their verdict (the latest, for an edited post: self_harm, toxicity, unscreened, new_account, ...), plus
+  published posts that members' reports took down for review ("reports", from the audit log).
 - removed: removed automatically when written (by reason), and removed by a moderator's decision (by the queue
   item's kind). A decision on an appeal is counted under appeals, not here.
 - published_with_support: a moderator published a post from a person at risk with support beside it; reached_out:
