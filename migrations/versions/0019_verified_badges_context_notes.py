@@ -23,10 +23,18 @@ def upgrade():
         batch_op.add_column(sa.Column("context_note_at", sa.DateTime(), nullable=True))
 
 
+def _drop_columns(table: str, *columns: str) -> None:
+    """SQLite drops a plain column in place (3.35+): a batch copy would DROP TABLE members/posts, which rows in
+    other tables still reference (foreign keys are on), and fail."""
+    if op.get_bind().dialect.name == "sqlite":
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.drop_column(column)
+
+
 def downgrade():
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_column("context_note_at")
-        batch_op.drop_column("context_note")
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("verified_at")
-        batch_op.drop_column("verified_label")
+    _drop_columns("posts", "context_note_at", "context_note")
+    _drop_columns("members", "verified_at", "verified_label")
