@@ -182,10 +182,13 @@ def _register_blueprints(app: Flask) -> None:
     from moderation.resources import api as resources_api
     from community.search import api as search_api
     from community.search import views as search_views
-    for module in (members_views, forum_views, queue_views, admin_views, chat_views, search_views, notifications_views):
+    from community.transparency import api as transparency_api
+    from community.transparency import views as transparency_views
+    for module in (members_views, forum_views, queue_views, admin_views, chat_views, search_views, notifications_views,
+                   transparency_views):
         app.register_blueprint(module.bp)
     for module in (members_api, forum_api, queue_api, resources_api, chat_api, admin_api, search_api,
-                   notifications_api):
+                   notifications_api, transparency_api):
         csrf.exempt(module.bp)  # token-authenticated: no cookie, so no CSRF risk
         app.register_blueprint(module.bp)
 

@@ -1,11 +1,12 @@
 """Anonymous views of threads and boards, kept ready for the next anonymous reader.
 
 A page is stored under a key that carries generation numbers: one for its thread or board and one for the whole
-site. Every commit that changes a post, a thread, a board, a post's reactions or what an author shows as (handle, deletion, trust
-level, role) bumps the generations it touches (SQLAlchemy session events, so every write path is covered: posting,
-editing, deleting, moderation decisions, the unscreened retry, account erasure, `forum rerender`), and the next
-view renders afresh. PAGE_CACHE_SECONDS (default 60; 0 turns the cache off) bounds what no row change announces:
-an author's automatic trust rising with age, which turns their links from plain text into links.
+site. Every commit that changes a post (its moderators' note included), a thread, a board, a post's reactions or
+what an author shows as (handle, deletion, trust level, role, verified label) bumps the generations it touches
+(SQLAlchemy session events, so every write path is covered: posting, editing, deleting, moderation decisions, the
+unscreened retry, account erasure, `forum rerender`), and the next view renders afresh. PAGE_CACHE_SECONDS (default
+60; 0 turns the cache off) bounds what no row change announces: an author's automatic trust rising with age, which
+turns their links from plain text into links.
 
 Storage: in-process (a bounded LRU) by default; Redis when REDIS_URL is set, so that every web process and the
 background worker see the same generations. A Redis failure never fails a page: it is rendered as if uncached.
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 MAX_ENTRIES = 2000
 SITE = "site"
 PERSONAL = "personal"  # every signed-in reader's pages: bumped by bulk statements
-_MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role")
+_MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role", "verified_label")
 # Tables whose rows change nothing a member's forum page shows: neither their row events nor their bulk statements
 # bump a generation.
 _UNSHOWN_TABLES = frozenset({"audit_log", "api_tokens", "member_sessions", "staff_notes", "chat_messages",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from community.web import ApiError, json_body, token_required
+from community.web import ApiError, json_body, require, token_required
 from community.extensions import db, iso
 from moderation import audit, watched
 from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
@@ -11,6 +11,9 @@ from moderation.resources.services import (InvalidResource, create_resource, get
 from moderation.queue import canned
 from moderation.settings import (load_care_templates, load_guidelines, load_response_targets, load_safety,
                                  save_care_templates, save_guidelines, save_response_targets, save_safety)
+from community.admin.services import remove_verification, set_verification
+from community.members.models import verification_to_dict
+from community.members.services import existing_member
 from community.chat.services import create_room, room_by_slug, room_to_dict, rooms as all_rooms, update_room
 from community.forum import reaction_kinds
 
@@ -94,6 +97,24 @@ def room_create():
 def room_patch(slug):
     room = room_by_slug(slug)
     return jsonify({"room": _room(update_room(g.api_member, room, json_body()))})
+
+
+# --- verified professionals -----------------------------------------------------------------------------------------
+
+@bp.post("/members/<handle>/verification")
+@token_required("admin")
+def verify_member(handle):
+    """Mark a member as a verified professional after checking out of band: {"label": "Registered nurse (UK)"}."""
+    member = existing_member(handle)
+    set_verification(g.api_member, member, require(json_body(), "label"))
+    return jsonify({"handle": member.handle, "verification": verification_to_dict(member)})
+
+
+@bp.delete("/members/<handle>/verification")
+@token_required("admin")
+def unverify_member(handle):
+    remove_verification(g.api_member, existing_member(handle))
+    return "", 204
 
 
 # --- watched words and the safety settings ---------------------------------------------------------------------------

@@ -56,6 +56,50 @@ def change_role(actor: Member, member: Member, role: str) -> bool:
     return True
 
 
+# --- verified professionals -----------------------------------------------------------------------------------------
+
+VERIFIED_LABEL_MIN, VERIFIED_LABEL_MAX = 3, 80
+
+
+def _verified_label(label) -> str:
+    if not isinstance(label, str):
+        raise ServiceError("invalid_label", "label must be text, e.g. \"Registered nurse (UK)\".", field="label")
+    label = " ".join(label.replace("\x00", "").split())
+    if not VERIFIED_LABEL_MIN <= len(label) <= VERIFIED_LABEL_MAX:
+        raise ServiceError("invalid_label", f"Say what was verified in {VERIFIED_LABEL_MIN} to {VERIFIED_LABEL_MAX} "
+                                            "characters, e.g. \"Registered nurse (UK)\".", field="label")
+    return label
+
+
+def set_verification(actor: Member, member: Member, label) -> Member:
+    """An admin marks a member as a verified professional after checking out of band (a register, a document):
+    the label says what was checked and shows beside their handle. Audited; commits."""
+    if not actor.is_admin:
+        raise Forbidden("forbidden", "Only an admin can verify a member.")
+    if member.deleted_at is not None:
+        raise ServiceError("member_deleted", "That account has been deleted.", status=404)
+    label = _verified_label(label)
+    before = {"verified_label": member.verified_label}
+    member.verified_label, member.verified_at = label, utcnow()
+    audit.record(actor, "member.verify", target=f"member:{member.id}", before=before,
+                 after={"verified_label": label})
+    db.session.commit()
+    return member
+
+
+def remove_verification(actor: Member, member: Member) -> bool:
+    """Take the badge away (audited). Returns False when the member had none."""
+    if not actor.is_admin:
+        raise Forbidden("forbidden", "Only an admin can change a member's verification.")
+    if not member.verified_label:
+        return False
+    audit.record(actor, "member.unverify", target=f"member:{member.id}",
+                 before={"verified_label": member.verified_label}, after={"verified_label": None})
+    member.verified_label = member.verified_at = None
+    db.session.commit()
+    return True
+
+
 def lift_suspension(actor: Member, member: Member, note: str | None = None) -> bool:
     if member.suspended_until is None:
         return False

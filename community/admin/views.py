@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from community import countries as iso_countries
 from community.errors import ServiceError
 from community.extensions import db
-from community.members.models import Member, ROLES
+from community.members.models import Member, ROLES, verified_text
 from community.redirects import safe_target
 from community.web import CsrfForm, role_required
 from moderation import audit, watched
@@ -32,7 +32,8 @@ from moderation.settings import (RESPONSE_TARGET_DEFAULTS, SAFETY_DEFAULTS, load
                                  save_guidelines, save_response_targets, save_safety, save_thresholds)
 from moderation.queue import canned
 from community.members.services import get_member
-from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
+from community.admin.services import (change_role, lift_suspension, remove_verification, search_members,
+                                      set_verification, suspended_members, suspension_history)
 from community.chat.services import create_room, relative_time, room_by_slug, rooms as all_rooms, update_room
 from community.forum import reaction_kinds
 from moderation.resources.io import export_csv, export_json
@@ -524,10 +525,15 @@ def room_update(slug):
 @bp.get("/people")
 @admin_required
 def people():
-    q = (request.args.get("q") or "").strip()
+    return _people_page((request.args.get("q") or "").strip())
+
+
+def _people_page(q: str, *, typed: dict | None = None, errors: dict | None = None, status: int = 200):
+    """`typed`/`errors`: a verification label an admin typed that was refused, kept in its box beside the reason."""
     found, suspended = search_members(q), suspended_members()
     return render_template("admin/people.html", q=q, found=found, suspended=suspended, roles=ROLES,
-                           action_form=CsrfForm(), suspensions=suspension_history({*found, *suspended}))
+                           action_form=CsrfForm(), suspensions=suspension_history({*found, *suspended}),
+                           typed=typed or {}, errors=errors or {}), status
 
 
 @bp.post("/people/<int:member_id>/role")
@@ -553,6 +559,32 @@ def person_unsuspend(member_id):
         member = get_member(member_id)
         if lift_suspension(current_user, member, request.form.get("note")):
             flash(f"Lifted {member.handle}'s suspension.", "info")
+    return redirect(url_for("admin.people", q=request.form.get("q") or None))
+
+
+@bp.post("/people/<int:member_id>/verification")
+@admin_required
+def person_verify(member_id):
+    q = request.form.get("q") or ""
+    if CsrfForm().validate_on_submit():
+        member = get_member(member_id)
+        label = request.form.get("label", "")
+        try:
+            set_verification(current_user, member, label)
+        except ServiceError as exc:
+            db.session.rollback()
+            return _people_page(q, typed={member.id: label}, errors={member.id: exc.message}, status=exc.status)
+        flash(f"{member.handle} now shows: {verified_text(member.verified_label)}.", "info")
+    return redirect(url_for("admin.people", q=q or None))
+
+
+@bp.post("/people/<int:member_id>/verification/delete")
+@admin_required
+def person_unverify(member_id):
+    if CsrfForm().validate_on_submit():
+        member = get_member(member_id)
+        if remove_verification(current_user, member):
+            flash(f"Removed {member.handle}'s verified badge.", "info")
     return redirect(url_for("admin.people", q=request.form.get("q") or None))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from community.extensions import db, iso, utcnow
+from community.members.models import verification_to_dict
 from community.rendering import RENDERER_VERSION, render_markdown
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
@@ -74,5 +75,8 @@ def render(message: ChatMessage) -> str:
 
 
 def message_to_dict(message: ChatMessage) -> dict:
+    # The author's verified badge is read from the member on every read, never stored in the message's HTML, so
+    # granting or removing it shows on old messages too.
     return {"id": message.id, "room": message.room.slug, "author": message.author.handle, "body": message.body,
-            "html": render(message), "created_at": iso(message.created_at), "status": message.status}
+            "html": render(message), "created_at": iso(message.created_at), "status": message.status,
+            "author_verification": verification_to_dict(message.author)}

@@ -6,6 +6,7 @@ from community.extensions import iso, limiter
 from community.forum import follows, reaction_kinds, reactions, services
 from community.forum.models import PUBLISHED
 from community.members.blocks import blocked_ids, is_filtered
+from community.members.models import verification_to_dict
 from community.members.trust import is_trusted, new_account_limit
 from moderation.outcomes import member_view
 from community.write_limits import write_limit
@@ -52,6 +53,9 @@ def post_to_dict(post, viewer=None, page=None) -> dict:
         "moderator_note": post.moderator_note if viewer is not None and (viewer.id == post.author_id
                                                                        or viewer.is_staff) else None,
         "deleted": deleted, "content_warning": None if deleted else post.content_warning,
+        # The note from the moderators shown under the post to everyone: {"body", "updated_at"} or None.
+        "context_note": services.context_note_to_dict(post),
+        "author_verification": verification_to_dict(post.author),
         # Collapsed for this viewer by their muted words (community/members/blocks.py); nothing is removed.
         "filtered": not deleted and is_filtered(viewer, post.body, post.content_warning, post_title(post)),
         "created_at": iso(post.created_at), "edited_at": iso(post.edited_at),
@@ -284,3 +288,18 @@ def appeal(post_id):
                     **support}), 201
 
 
+# --- the moderators' context notes (staff) -----------------------------------------------------------------------
+
+@bp.put("/moderation/posts/<int:post_id>/context-note")
+@token_required("staff")
+def put_context_note(post_id):
+    post = services.set_context_note(g.api_member, services.get_post(post_id, g.api_member),
+                                     require(json_body(), "body"))
+    return jsonify({"post_id": post.id, "context_note": services.context_note_to_dict(post)})
+
+
+@bp.delete("/moderation/posts/<int:post_id>/context-note")
+@token_required("staff")
+def delete_context_note(post_id):
+    services.remove_context_note(g.api_member, services.get_post(post_id, g.api_member))
+    return "", 204

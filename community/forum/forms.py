@@ -50,3 +50,9 @@ class ReplyModeForm(FlaskForm):
     reply_mode = SelectField("Who can reply", choices=[("open", "Everyone"), ("trusted", "Trusted members only"),
                                                        ("closed", "No one (replies closed)")])
     submit = SubmitField("Save")
+
+
+class ContextNoteForm(FlaskForm):
+    body = TextAreaField("Note from the moderators (shown under the post to everyone)",
+                         validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Save the note")

@@ -68,6 +68,10 @@ class Post(db.Model):
     # The screen's verdict that set `status`: scores, classifier names and versions, policy version, reasons.
     verdict = db.Column(db.JSON, nullable=True)
     moderator_note = db.Column(db.Text, nullable=True)  # shown to the author when staff removed or approved
+    # A note from the moderators shown under the post to everyone (a misleading claim, say); who wrote it is in the
+    # audit log, never on the page.
+    context_note = db.Column(db.Text, nullable=True)
+    context_note_at = db.Column(db.DateTime, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     edited_at = db.Column(db.DateTime, nullable=True)
     deleted_at = db.Column(db.DateTime, nullable=True)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import defer, joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, get_row, in_batches, is_row_id, utcnow
+from community.extensions import db, get_row, in_batches, is_row_id, iso, utcnow
 from community.forum.models import (PUBLISHED, REMOVED, REPLY_MODES, REPORT_REASONS, Board, Post, PostRevision,
                                     Report, Thread, store_html)
 from community.members import trust
@@ -535,6 +535,47 @@ def _hold_votes(post: Post) -> int:
     reporters = db.session.scalars(select(Member).join(Report, Report.reporter_id == Member.id)
                                    .where(Report.post_id == post.id))
     return sum(1 for m in reporters if m.deleted_at is None and not m.is_suspended and is_trusted(m))
+
+
+# --- the moderators' context notes ----------------------------------------------------------------------------------
+
+CONTEXT_NOTE_MAX = 500
+
+
+def set_context_note(moderator: Member, post: Post, body) -> Post:
+    """Add or change the short note from the moderators shown under a post to everyone (a misleading medication
+    claim, say). Staff only; audited (who wrote it is in the audit log, never on the page); commits. The post row
+    changes, so the thread's anonymous page and the post's fragment key change with it: it shows at once."""
+    if moderator is None or not moderator.is_staff:
+        raise Forbidden("forbidden", "Only moderators can add a note to a post.")
+    if post.deleted_at is not None:
+        raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
+    body = _text(body, "body", min_len=1, max_len=CONTEXT_NOTE_MAX, label="The note")
+    before = {"context_note": post.context_note}
+    post.context_note, post.context_note_at = body, utcnow()
+    audit.record(moderator, "post.context_note", target=f"post:{post.id}", before=before,
+                 after={"context_note": body})
+    db.session.commit()
+    return post
+
+
+def remove_context_note(moderator: Member, post: Post) -> bool:
+    """Take the moderators' note off a post (audited). Returns False when it had none."""
+    if moderator is None or not moderator.is_staff:
+        raise Forbidden("forbidden", "Only moderators can remove a note from a post.")
+    if post.context_note is None:
+        return False
+    audit.record(moderator, "post.context_note_removed", target=f"post:{post.id}",
+                 before={"context_note": post.context_note}, after={"context_note": None})
+    post.context_note = post.context_note_at = None
+    db.session.commit()
+    return True
+
+
+def context_note_to_dict(post: Post) -> dict | None:
+    if post.context_note is None or post.deleted_at is not None:
+        return None
+    return {"body": post.context_note, "updated_at": iso(post.context_note_at)}
 
 
 # --- stored HTML -------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.timeago import ago, exact
 from community.web import CsrfForm
+from community.web import role_required
 from community.write_limits import write_limit
 from community import page_cache
 from community.forum import follows, forms, post_fragments, reaction_kinds, reactions, services
@@ -405,3 +406,36 @@ def appeal(post_id):
             return render_template("forum/appeal.html", post=post, form=form, crisis=support,
                                    found=for_member(current_user))
     return render_template("forum/appeal.html", post=post, form=form)
+
+
+@bp.route("/p/<int:post_id>/context-note", methods=["GET", "POST"])
+@role_required("staff")
+def context_note(post_id):
+    """Staff add, change or remove the note from the moderators shown under a post."""
+    post = services.get_post(post_id, current_user)
+    form = forms.ContextNoteForm(data={"body": post.context_note} if request.method == "GET" else None)
+    remove_form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_context_note(current_user, post, form.body.data)
+        except ServiceError as err:
+            _show_error(form, err)
+        else:
+            flash("The note shows under the post now.", "info")
+            return redirect(_post_url(post))
+    return render_template("forum/context_note.html", post=post, form=form, remove_form=remove_form,
+                           limit=services.CONTEXT_NOTE_MAX), 400 if form.errors else 200
+
+
+@bp.post("/p/<int:post_id>/context-note/delete")
+@role_required("staff")
+def context_note_delete(post_id):
+    post = services.get_post(post_id, current_user)
+    if forms.ConfirmForm().validate_on_submit() and services.remove_context_note(current_user, post):
+        flash("The note is removed.", "info")
+    return redirect(_post_url(post))
+
+
+def _post_url(post):
+    return url_for("forum.thread", thread_id=post.thread_id,
+                   page=services.page_of_post(post, current_user)) + f"#post-{post.id}"

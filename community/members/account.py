@@ -125,6 +125,7 @@ def delete_account(member: Member, password) -> None:
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
     release_handle(member, member.handle)
     member.handle, member.handle_key = DELETED_HANDLE, f"deleted:{member.id}"
+    member.verified_label = member.verified_at = None  # a deleted account vouches for nothing
     member.password_hash = _hasher().hash(secrets.token_urlsafe(32))  # nobody knows it: no way back in
     member.recovery_code_hash = None
     member.region = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_login import UserMixin
 from sqlalchemy import select
 
-from community.extensions import db, utcnow
+from community.extensions import db, iso, utcnow
 
 MEMBER, MODERATOR, ADMIN = "member", "moderator", "admin"
 ROLES = (MEMBER, MODERATOR, ADMIN)
@@ -41,6 +41,9 @@ class Member(UserMixin, db.Model):
     about_verdict = db.Column(db.JSON, nullable=True)
     show_posts = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
     theme = db.Column(db.String(8), nullable=False, default="system", server_default="system")
+    # What Haven's admins checked out of band ("Registered nurse (UK)"), shown beside the handle; None = not verified.
+    verified_label = db.Column(db.String(80), nullable=True)
+    verified_at = db.Column(db.DateTime, nullable=True)
 
     tokens = db.relationship("ApiToken", back_populates="member", cascade="all, delete-orphan")
 
@@ -65,6 +68,19 @@ class Member(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.handle} {self.role}>"
+
+
+def verified_text(label: str) -> str:
+    """What a verified professional's badge says to readers (its tooltip, and its text for screen readers)."""
+    return f"Verified by Haven's admins: {label}"
+
+
+def verification_to_dict(member: Member | None) -> dict | None:
+    """The badge in JSON (posts, chat messages, the admin API): {"label", "text", "verified_at"}, or None."""
+    if member is None or not member.verified_label or member.deleted_at is not None:
+        return None
+    return {"label": member.verified_label, "text": verified_text(member.verified_label),
+            "verified_at": iso(member.verified_at)}
 
 
 class ApiToken(db.Model):

@@ -2,12 +2,16 @@
 was decided; and the admin's per-priority targets (moderation/settings.py) that mark an open item overdue.
 
 An item is *overdue* while it is still open (undecided) later than its priority's target after it opened: seeing or
-claiming it does not stop the clock, a decision does. A priority with no target (None) is never overdue."""
+claiming it does not stop the clock, a decision does. A priority with no target (None) is never overdue.
+
+*First human* (`first_human_at`) is the one definition the stats page and the transparency report share: the
+earliest of the item's first sight by a moderator, its first claim and its resolution by a moderator (a decision
+without opening the item counts; the unscreened retry resolving an item on its own does not)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, func, or_, update
+from sqlalchemy import and_, case, false, func, literal_column, or_, update
 
 from community.extensions import db, iso, utcnow
 from moderation.models import QueueItem
@@ -84,3 +88,22 @@ def duration_text(minutes: int | float | None) -> str:
 
 def targets() -> dict:
     return load_response_targets()
+
+
+def _earliest(a, b):
+    """SQL: the earlier of two times, either of which may be NULL."""
+    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+
+
+def first_human_at(item=QueueItem):
+    """The time a person first took the item up (a SQL expression over `item`, QueueItem or an alias; NULL when no
+    one has yet)."""
+    resolved = case((item.resolved_by_id.isnot(None), item.resolved_at), else_=None)
+    return _earliest(_earliest(item.first_seen_at, item.first_claimed_at), resolved)
+
+
+def seconds_between(start, end, dialect: str):
+    """`end - start` in seconds, as SQL, on SQLite and PostgreSQL."""
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * literal_column("86400.0")
+    return func.extract("epoch", end - start)

@@ -24,7 +24,12 @@
     var who = document.createElement("span"); who.className = "chat-author"; who.textContent = m.author;
     var when = document.createElement("time"); when.setAttribute("datetime", m.created_at || "");
     when.textContent = (m.created_at || "").slice(11, 16);
-    li.appendChild(who); li.appendChild(document.createTextNode(" ")); li.appendChild(when);
+    li.appendChild(who);
+    if (m.author_verification) { // what Haven's admins verified (a professional), never a staff role
+      var v = document.createElement("span"); v.className = "verified-badge"; v.title = m.author_verification.text;
+      v.textContent = "\u2713 Verified: " + m.author_verification.label; li.appendChild(v);
+    }
+    li.appendChild(document.createTextNode(" ")); li.appendChild(when);
     if (held) { var b = document.createElement("span"); b.className = "badge"; b.textContent = "held for review"; li.appendChild(b); }
     var body = document.createElement("div"); body.className = "chat-body";
     body.innerHTML = m.html; // server-rendered and sanitised (nh3 allow-list)

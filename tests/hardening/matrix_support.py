@@ -60,6 +60,10 @@ BODIES = {
     ("/api/v1/me/messages", "POST"): lambda w: {"body": "hello staff"},
     ("/api/v1/moderation/inbox/<int:member_id>/messages", "POST"): lambda w: {"body": "a reply"},
     ("/moderation/inbox/<int:member_id>", "POST"): lambda w: {"body": "a reply"},
+    ("/admin/people/<int:member_id>/verification", "POST"): lambda w: {"label": "Registered nurse (UK)"},
+    ("/api/v1/admin/members/<handle>/verification", "POST"): lambda w: {"label": "Registered nurse (UK)"},
+    ("/api/v1/moderation/posts/<int:post_id>/context-note", "PUT"): lambda w: {"body": "A note from the moderators"},
+    ("/p/<int:post_id>/context-note", "POST"): lambda w: {"body": "A note from the moderators"},
 }
 
 

@@ -90,6 +90,8 @@ JSON_BODIES = {
     ("/api/v1/admin/rooms", "POST"): {"slug": "a-new-room", "name": "A new room", "description": "for tests"},
     ("/api/v1/admin/rooms/<slug>", "PATCH"): _room,
     ("/api/v1/admin/resources", "POST"): _resource,
+    ("/api/v1/admin/members/<handle>/verification", "POST"): {"label": "Registered nurse (UK)"},
+    ("/api/v1/moderation/posts/<int:post_id>/context-note", "PUT"): {"body": "A note from the moderators"},
     ("/api/v1/admin/resources/<int:resource_id>", "PATCH"): _resource,
     ("/api/v1/admin/reaction-kinds", "PATCH"): {"hug": {"label": "Hug", "enabled": True}},
     ("/api/v1/notifications/settings", "PATCH"): {"kinds": {"reply": True},
