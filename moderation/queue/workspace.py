@@ -29,6 +29,12 @@ from moderation.queue import services
 DISTRESSING_KINDS = frozenset({"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed", "check_in",
                                "appeal", "member_message", "report", "watched_word"})
 RISK_SCORE = 0.5  # a toxicity or self-harm score at or above this collapses the text of any kind
+# The first words of a why-line for an item not raised for a self-harm tier (which says it instead).
+KIND_LABELS = {"toxicity": "held for toxicity", "auto_removed": "removed automatically (to spot-check)",
+               "report": "reported by members", "check_in": "check in", "member_message": "message to the moderators",
+               "appeal": "appeal", "unscreened": "held unscreened", "new_account": "new account",
+               "watched_word": "watched word", "suspension_proposal": "strikes reached the threshold",
+               "someone_else": "worried about someone else"}
 PREFERENCES = ("keep_collapsed", "alert_sound", "alert_notification")
 SNOOZE_MINUTES = 15
 
@@ -90,9 +96,9 @@ def _rules(reasons: list[str]) -> list[str]:
         elif reason.startswith("unscreened:"):
             found.append(f"screening could not finish ({reason.split(':', 1)[1][:40]})")
         elif reason in ("appeal", "report_note", "appeal_text:crisis", "new_account:first_post"):
-            found.append({"appeal": "appeal of a removal", "report_note": "a report's note reads as a crisis",
+            found.append({"appeal": "of a removal", "report_note": "a report's note reads as a crisis",
                           "appeal_text:crisis": "the appeal reads as a crisis",
-                          "new_account:first_post": "new account's first post"}[reason])
+                          "new_account:first_post": "first post waits for approval"}[reason])
         elif reason.startswith("edited: "):
             found.append("edited since")
         elif reason.startswith("toxicity:"):
@@ -131,11 +137,13 @@ def why_parts(item: QueueItem, content=None, now: datetime | None = None) -> lis
     models = _models(content)
     parts = []
     tier = tier_of(item)
+    if item.kind in KIND_LABELS and not (tier and item.kind in ("check_in", "someone_else")):
+        parts.append(KIND_LABELS[item.kind])
     if tier:
         parts.append(f"self-harm tier {tier}")
     if any(r == "someone_else:danger" for r in reasons):
         parts.append("someone else may be in danger now")
-    elif any(r == "someone_else:worried" for r in reasons):
+    elif any(r == "someone_else:worried" for r in reasons) and "worried about someone else" not in parts:
         parts.append("worried about someone else")
     parts += [r for r in _rules(reasons) if r not in parts]
     self_harm, toxicity = _number(scores.get("self_harm")), _number(scores.get("toxicity"))

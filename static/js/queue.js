@@ -63,8 +63,6 @@
     if (keepCollapsed && text) {
       text.open = false;
       text.classList.add("blurred");
-      var summary = text.querySelector("summary");
-      if (summary) { summary.textContent = summary.textContent.replace(/^Text\b/, "Show text"); }
     }
     if (window.havenStaff) { window.havenStaff.refreshWaiting(card); }
   }
