@@ -27,6 +27,17 @@ CRISIS = "I have the pills saved and tonight I am going to take them all. This i
 IDEATION = "I want to die, everything feels pointless lately"
 TOXIC = "you stupid idiot, nobody wants you here"
 URGENT_SEEDED, HIGH_SEEDED, NORMAL_SEEDED = 12, 38, 150  # 200 open items
+RING = ("() => { const b = document.querySelector('[data-urgent-badge] .badge');"
+        " return [b.classList.contains('ring'), getComputedStyle(b).animationName]; }")
+# Counts the chimes and browser notifications the page makes (a headless browser plays and shows neither).
+ALERT_SPY = """
+window.__chimes = 0; window.__notices = [];
+const RealAudio = window.AudioContext;
+window.AudioContext = function () { window.__chimes += 1; return new RealAudio(); };
+window.Notification = function (title, options) { window.__notices.push([title, options && options.body]); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = () => Promise.resolve("granted");
+"""
 
 
 def _seed(database_url: str, tmp: Path) -> dict:
@@ -127,6 +138,7 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
     server = _Server(busy["base"])
     context = busy["browser"].new_context(viewport=DESKTOP, locale="en-GB", device_scale_factor=1)
     context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(ALERT_SPY)
     page = context.new_page()
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
@@ -165,6 +177,7 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
     assert reading.locator("details").get_attribute("open") is not None, "the opened text collapsed"
     assert reading.get_by_text("I have the pills", exact=False).is_visible()
     assert page.input_value("#hand-off-note") == "Half-typed hand-off"
+    assert page.evaluate("() => [window.__chimes, window.__notices.length]") == [0, 0]  # off unless chosen
     elsewhere = page.locator("[data-cue-elsewhere]")
     elsewhere.wait_for()
     assert "1 new item outside this view" in elsewhere.inner_text()
@@ -199,16 +212,36 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
         "(el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"), page)
     assert cue.is_hidden()
 
-    # On an item page the badge and title stay live, and a new crisis item rings the badge and marks it unseen.
-    landed.first.get_by_role("link", name="Open").click()
-    page.wait_for_url("**/moderation/items/**")
-    wait_until(lambda: sum(f.startswith("40") for f in frames) >= 3, page)
+    item_url = landed.first.get_by_role("link", name="Open").get_attribute("href")
+
+    # The moderator opts into a chime and browser notifications on their workspace page.
+    page.goto(server.url("/moderation/workspace"))
+    axe_check(page)
+    page.check("#alert_sound")
+    page.check("#alert_notification")
+    page.get_by_role("button", name="Save my preferences").click()
+    page.wait_for_load_state()
+    assert page.is_checked("#alert_sound") and page.is_checked("#alert_notification")
+
+    # On an item page the badge and title stay live; a new crisis item rings the badge (still, under reduced
+    # motion), marks it unseen, and now chimes and notifies without the member's words.
+    page.goto(server.url(item_url))
+    wait_until(lambda: sum(f.startswith("40") for f in frames) >= 4, page)
     badge = page.locator("[data-urgent-badge] .badge")
     count = int(badge.inner_text())
     _post(busy, CRISIS + " (live, third)")
     wait_until(lambda: badge.inner_text() == str(count + 1), page)
+    assert page.evaluate(RING) == [True, "haven-ring"]
     assert page.title().startswith(f"({count + 1}) ")
     assert "unseen" in page.locator("[data-urgent-badge]").get_attribute("class")
+    wait_until(lambda: page.evaluate("() => window.__notices.length") == 1, page)
+    title, text = page.evaluate("() => window.__notices[0]")
+    assert "urgent crisis item" in title and "pills" not in text
+    assert page.evaluate("() => window.__chimes") == 1
     axe_check(page)
     _shot(page, "7-item-badge-live", folder)
+    page.emulate_media(reduced_motion="reduce")
+    _post(busy, CRISIS + " (live, fourth)")
+    wait_until(lambda: badge.inner_text() == str(count + 2), page)
+    assert page.evaluate(RING) == [True, "none"]
     context.close()

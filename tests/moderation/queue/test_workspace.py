@@ -379,3 +379,12 @@ def test_hand_off_my_claims_releases_them_all_with_one_note(aw, via):
     assert _item(aw, items[2]).claimed_by_id == other.id  # someone else's claim is theirs
     r = aw.client.post("/api/v1/moderation/me/claims/release", headers=mh)
     assert r.status_code == 200 and r.get_json()["released"] == []
+
+
+def test_deleting_a_moderators_account_deletes_their_workspace_preferences(w):
+    from community.members.account import delete_account
+    mod, mh = w.person(role="moderator")
+    assert w.client.patch("/api/v1/moderation/me/preferences", json={"alert_sound": True}, headers=mh).status_code == 200
+    delete_account(mod, "a-good-password")
+    db.session.expire_all()
+    assert db.session.get(ModeratorPreference, mod.id) is None
