@@ -388,3 +388,15 @@ def test_deleting_a_moderators_account_deletes_their_workspace_preferences(w):
     delete_account(mod, "a-good-password")
     db.session.expire_all()
     assert db.session.get(ModeratorPreference, mod.id) is None
+
+
+def test_the_live_card_escapes_what_a_member_wrote(w):
+    mod = w.member(role="moderator")
+    sock = socketio.test_client(w.app, auth={"token": issue_token(mod)})
+    _a, h = w.person()
+    w.scores.toxic("pest", 0.9)
+    w.thread(h, 'you pest <img src=x onerror="alert(1)"><script>alert(2)</script>')
+    [heard] = _events(sock)
+    assert "<img" not in heard["card"] and "<script" not in heard["card"]
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in heard["card"]
+    sock.disconnect()
