@@ -103,8 +103,8 @@ def _rules(reasons: list[str]) -> list[str]:
             found.append("edited since")
         elif reason.startswith("toxicity:"):
             found.append(reason.split(":", 1)[1].replace("_", " "))
-        elif reason.startswith("suspension") or reason.startswith("strikes"):
-            found.append(_rule_name(reason))
+        elif reason.startswith("strikes:"):
+            found.append(reason.split(":", 1)[1][:60])
     return list(dict.fromkeys(found))
 
 
@@ -295,7 +295,7 @@ def stretch(row: ModeratorPreference | None, now: datetime | None = None, settin
     return {"minutes": minutes, "started_at": iso(row.stretch_started_at) if live else None,
             "reminder_minutes": limit, "gap_minutes": settings["break_gap_minutes"],
             "break_due": bool(limit) and live and minutes >= limit and not snoozed,
-            "snoozed_until": iso(row.break_snoozed_until) if snoozed else None}
+            "snoozed_until": iso(row.break_snoozed_until) if snoozed else None, "snooze_minutes": SNOOZE_MINUTES}
 
 
 def snooze_break(member: Member, minutes: int = SNOOZE_MINUTES) -> dict:

@@ -400,3 +400,27 @@ def test_the_live_card_escapes_what_a_member_wrote(w):
     assert "<img" not in heard["card"] and "<script" not in heard["card"]
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in heard["card"]
     sock.disconnect()
+
+
+@pytest.mark.parametrize("kind, priority, reasons, scores, expected", [
+    ("suspension_proposal", "high", ["strikes:3 removals in 30 days"], None,
+     "strikes reached the threshold · 3 removals in 30 days · waiting 5 min"),
+    ("unscreened", "high", ["unscreened:TimeoutError"], None,
+     "held unscreened · screening could not finish (TimeoutError) · waiting 5 min"),
+    ("watched_word", "normal", ["watched_word:flag:badword"], {"toxicity": 0.1, "self_harm": 0.1},
+     "watched word · watched word (flag) · waiting 5 min"),
+    ("someone_else", "urgent", ["someone_else:danger", "worried about someone else: 'she has the pills'"],
+     {"self_harm": 0.1, "self_harm_labels": {"someone_else": 0.9}},
+     "worried about someone else · someone else may be in danger now · self-harm 0.10 · waiting 5 min"),
+    ("member_message", "urgent", ["self_harm:intent", "first_pass: an act in progress: 'i took them'"],
+     {"self_harm": 0.97, "self_harm_labels": {"intent": 0.91}},
+     "message to the moderators · self-harm tier intent · first-pass rule: an act in progress · "
+     "self-harm 0.97 (intent 0.91) · waiting 5 min"),
+])
+def test_why_lines_for_other_kinds_name_rules_never_words(kind, priority, reasons, scores, expected):
+    now = utcnow()
+    item = QueueItem(kind=kind, priority=priority, reasons=reasons, scores=scores, report_count=0, status="open",
+                     created_at=now - timedelta(minutes=5))
+    assert workspace.why_line(item, None, now) == expected
+    assert workspace.is_intent(item) is (priority == "urgent")
+    assert workspace.is_distressing(item) is (kind != "suspension_proposal")
