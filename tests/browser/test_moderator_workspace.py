@@ -222,6 +222,7 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
     page.get_by_role("button", name="Save my preferences").click()
     page.wait_for_load_state()
     assert page.is_checked("#alert_sound") and page.is_checked("#alert_notification")
+    _shot(page, "7-workspace-preferences", folder)
 
     # On an item page the badge and title stay live; a new crisis item rings the badge (still, under reduced
     # motion), marks it unseen, and now chimes and notifies without the member's words.
