@@ -269,10 +269,13 @@ def test_a_real_socketio_client_hears_a_new_crisis_card_from_a_real_server(app, 
         client.on("queue_item", on_item)
         client.connect(f"http://127.0.0.1:{port}", auth={"token": staff_token}, wait_timeout=10)
         base = f"http://127.0.0.1:{port}"
+        sent_at = time.monotonic()
         r = requests.post(f"{base}/api/v1/boards/anxiety/threads", json={"title": "tonight", "body": CRISIS},
                           headers=member_headers, timeout=30)
         assert r.status_code == 201, r.text
         wait_for(1)
+        print(f"the card reached the staff client {time.monotonic() - sent_at:.3f}s after the POST began "
+              f"({len(heard[0]['card'])} characters of card)")
         first = heard[0]
         assert first["intent"] is True and first["item"]["priority"] == "urgent"
         assert 'data-intent="1"' in first["card"] and "self-harm tier intent" in first["card"]
