@@ -118,7 +118,7 @@
     }
     var item = data.item;
     if (!item) { return; }
-    if (item.status !== "open") { seen(item.id); return; }
+    if (item.status !== "open" || item.claimed_by) { seen(item.id); return; }  // decided, or someone is on it
     if (data.intent && !item.claimed_by) { alertIntent(item); }
   });
 

@@ -246,3 +246,21 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
     wait_until(lambda: badge.inner_text() == str(count + 2), page)
     assert page.evaluate(RING) == [True, "none"]
     context.close()
+
+    # Without JavaScript the basics hold: the filtered list, why-lines, collapsed text that opens on a click.
+    plain = busy["browser"].new_context(viewport=PHONE, locale="en-GB", java_script_enabled=False)
+    plain.set_default_timeout(TIMEOUT_MS)
+    no_js = plain.new_page()
+    no_js.goto(server.url("/login"))  # (axe runs through page scripts, which are off here)
+    no_js.fill("#handle", busy["moderator"])
+    no_js.fill("#password", PASSWORD)
+    no_js.get_by_role("button", name="Sign in").click()
+    no_js.wait_for_load_state()
+    assert "/login" not in no_js.url
+    no_js.goto(server.url("/moderation/queue?priority=urgent"))
+    card = no_js.locator("#queue-live li.queue-item").first
+    assert "self-harm tier intent" in card.locator(".why").inner_text()
+    assert not card.get_by_text("I have the pills", exact=False).is_visible()
+    card.locator("summary").click()
+    assert card.get_by_text("I have the pills", exact=False).is_visible()
+    plain.close()
