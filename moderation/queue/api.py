@@ -57,6 +57,7 @@ def item_to_dict(item, reports_by_post: dict | None = None) -> dict:
     body["appeal"] = appeal_to_dict(appeal) if appeal is not None else None
     body["actions"] = list(services.actions_for(item, content))  # the choices offered (the API also takes approve)
     body["author"] = authors.summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
+    body["why"] = workspace.why_line(item, content)  # the queue card's one line: rules, model and score, reports, wait
     return body
 
 

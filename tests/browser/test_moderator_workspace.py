@@ -54,7 +54,7 @@ def _seed(database_url: str, tmp: Path) -> dict:
             member, _code = create_member(f"{role[:3]}-{uuid.uuid4().hex[:8]}", PASSWORD, region="GB", role=role,
                                           allow_reserved=True)
             return member
-        moderator, writer = person("moderator"), person()
+        moderator, colleague, writer = person("moderator"), person("moderator"), person()
         authors = [person() for _ in range(20)]
         board = get_board("anxiety")
         started = time.monotonic()
@@ -65,6 +65,7 @@ def _seed(database_url: str, tmp: Path) -> dict:
                                     .order_by(QueueItem.id.desc()).limit(1))
         services.claim(claimed, moderator)
         found = {"moderator": moderator.handle, "writer_token": issue_token(writer),
+                 "colleague": colleague.handle, "colleague_token": issue_token(colleague),
                  "open": db.session.scalar(db.select(db.func.count(QueueItem.id)).where(QueueItem.status == "open")),
                  "seconds": time.monotonic() - started}
         db.session.commit()
@@ -178,6 +179,17 @@ def test_a_moderator_works_200_items_live_without_losing_their_place(busy, tmp_p
     assert reading.get_by_text("I have the pills", exact=False).is_visible()
     assert page.input_value("#hand-off-note") == "Half-typed hand-off"
     assert page.evaluate("() => [window.__chimes, window.__notices.length]") == [0, 0]  # off unless chosen
+    # A colleague claims the item being read: its card changes in place, and the text stays open.
+    import requests
+    reading_id = reading.get_attribute("data-item-id")
+    reading = page.locator(f"#queue-live li.queue-item[data-item-id='{reading_id}']")
+    r = requests.post(f"{busy['base']}/api/v1/moderation/items/{reading_id}/claim", timeout=30,
+                      headers={"Authorization": f"Bearer {busy['colleague_token']}"})
+    assert r.status_code == 200, r.text
+    wait_until(lambda: reading.get_attribute("data-claimed-by") == busy["colleague"], page)
+    assert f"claimed by {busy['colleague']}" in reading.locator(".meta").inner_text()
+    assert reading.locator("details").get_attribute("open") is not None, "the update collapsed the open text"
+    assert cards.count() == URGENT_SEEDED + 1 and cards.nth(2).get_attribute("data-item-id") == reading_id
     elsewhere = page.locator("[data-cue-elsewhere]")
     elsewhere.wait_for()
     assert "1 new item outside this view" in elsewhere.inner_text()

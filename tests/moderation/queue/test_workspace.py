@@ -203,6 +203,9 @@ def test_the_staff_room_hears_each_change_with_its_rendered_card_and_whether_it_
     [heard] = _events(sock)
     item_id = heard["item"]["id"]
     assert heard["intent"] is True and heard["counts"]["urgent"] == 1
+    assert heard["item"]["why"].startswith("self-harm tier intent · first-pass rule: means at hand")
+    listed = w.client.get("/api/v1/moderation/queue", headers=mh).get_json()["items"]
+    assert [i["why"] for i in listed] == [heard["item"]["why"]]  # the API lists the same line
     card = heard["card"]
     assert card.strip().startswith(f'<li class="queue-item priority-urgent intent" id="item-{item_id}"')
     for attribute in ('data-rank="0"', 'data-status="open"', 'data-kind="self_harm"', 'data-claimed-by=""',
