@@ -97,4 +97,10 @@ def from_environment(instance_path: str) -> dict:
         "QUEUE_CLAIM_MINUTES": int(env.get("QUEUE_CLAIM_MINUTES") or 10),
         "UNSCREENED_RETRY_SECONDS": float(env.get("UNSCREENED_RETRY_SECONDS", "60")),
         "EXPIRE_CLAIMS_SECONDS": float(env.get("EXPIRE_CLAIMS_SECONDS", "60")),
+        # How often due caring check-ins are sent (moderation/care.py), by the periodic jobs.
+        "CARE_FOLLOWUP_SECONDS": float(env.get("CARE_FOLLOWUP_SECONDS", "300")),
+        # The late-night break nudge for members: minutes of continuous reading or chat (0 turns it off), and the
+        # night hours in the member's own time zone (the browser's clock), "start-end" on a 24-hour clock.
+        "BREAK_NUDGE_MINUTES": int(env.get("BREAK_NUDGE_MINUTES") or 45),
+        "BREAK_NUDGE_HOURS": env.get("BREAK_NUDGE_HOURS") or "23-5",
     }

@@ -20,6 +20,7 @@ import time
 from flask import current_app
 from community.async_mode import start_native_thread
 from community.extensions import db
+from moderation import care
 from moderation.queue.services import expire_claims, retry_unscreened
 from moderation.classifiers.registry import backends
 
@@ -50,9 +51,14 @@ def _expire_claims() -> dict:
     return {"expired": expire_claims()}
 
 
+def _send_care_followups() -> dict:
+    return care.send_due()
+
+
 # name -> (function, config key of its interval in seconds)
 PERIODIC = {"retry_unscreened": (_retry_unscreened, "UNSCREENED_RETRY_SECONDS"),
-            "expire_claims": (_expire_claims, "EXPIRE_CLAIMS_SECONDS")}
+            "expire_claims": (_expire_claims, "EXPIRE_CLAIMS_SECONDS"),
+            "send_care_followups": (_send_care_followups, "CARE_FOLLOWUP_SECONDS")}
 
 
 def run_once(name: str) -> dict:

@@ -75,6 +75,8 @@ class StaffMessage(db.Model):
     body = db.Column(db.Text, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     read_at = db.Column(db.DateTime, nullable=True)
+    # None for a moderator's own words; "care_followup" for a scheduled caring check-in from the team.
+    kind = db.Column(db.String(24), nullable=True)
 
     sender = db.relationship("Member", foreign_keys=[sender_id])
 
@@ -179,3 +181,27 @@ class ModeratorPreference(db.Model):
     last_active_at = db.Column(db.DateTime, nullable=True)
     break_snoozed_until = db.Column(db.DateTime, nullable=True)  # "remind me later"
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class CareFollowUp(db.Model):
+    """A caring check-in from the team, offered when a self-harm item is resolved (moderation/care.py).
+
+    offered -> scheduled (the member said yes) -> sent; or stopped (the member said no more) / cancelled (the
+    account was deleted or suspended before it was due)."""
+
+    __tablename__ = "care_followups"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id", ondelete="SET NULL"), nullable=True, index=True)
+    notice_id = db.Column(db.Integer, db.ForeignKey("notices.id", ondelete="SET NULL"), nullable=True)
+    # The moderator who resolved the item: the message is sent in their name, shown as "from the Haven team".
+    moderator_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    delay_days = db.Column(db.Integer, nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="offered")
+    due_at = db.Column(db.DateTime, nullable=True, index=True)
+    body = db.Column(db.Text, nullable=True)  # a moderator's personalised words; None: the admin's template
+    personalised_by_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    sent_at = db.Column(db.DateTime, nullable=True)
+    message_id = db.Column(db.Integer, db.ForeignKey("staff_messages.id", ondelete="SET NULL"), nullable=True)

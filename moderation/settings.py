@@ -3,10 +3,11 @@ policy.Thresholds) under "thresholds", and the safety settings (first-post appro
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import select
 
-from community.extensions import db
+from community.extensions import db, iso, utcnow
 from moderation.models import ModerationSetting
 from moderation.policy import Thresholds
 
@@ -88,6 +89,93 @@ def save_safety(changes: dict) -> tuple[dict, dict]:
     row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == SAFETY_KEY))
     if row is None:
         row = ModerationSetting(key=SAFETY_KEY)
+        db.session.add(row)
+    row.value = after
+    return before, after
+
+
+# --- community guidelines -----------------------------------------------------------------------------------
+# Admin-editable Markdown; `version` goes up by one on every change, so members who accepted an older text are
+# asked to read the new one. Until an admin edits them, the shipped text (guidelines_default.md) is version 1.
+GUIDELINES_KEY = "guidelines"
+GUIDELINES_MAX_CHARS = 20_000
+DEFAULT_GUIDELINES = (Path(__file__).with_name("guidelines_default.md")).read_text(encoding="utf-8")
+
+
+def load_guidelines() -> dict:
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == GUIDELINES_KEY))
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    text, version = value.get("text"), value.get("version")
+    if not isinstance(text, str) or not text.strip() or not isinstance(version, int):
+        return {"text": DEFAULT_GUIDELINES, "version": 1, "updated_at": None}
+    return {"text": text, "version": version, "updated_at": value.get("updated_at")}
+
+
+def save_guidelines(text) -> tuple[dict, dict]:
+    """Validate and store a new text (a new version); returns (before, after). Caller audits and commits."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("The guidelines cannot be empty.")
+    if len(text) > GUIDELINES_MAX_CHARS:
+        raise ValueError(f"The guidelines can be at most {GUIDELINES_MAX_CHARS:,} characters.")
+    if "\x00" in text:
+        raise ValueError("The guidelines contain a character that cannot be stored.")
+    before = load_guidelines()
+    after = {"text": text.replace("\r\n", "\n"), "version": before["version"] + 1, "updated_at": iso(utcnow())}
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == GUIDELINES_KEY))
+    if row is None:
+        row = ModerationSetting(key=GUIDELINES_KEY)
+        db.session.add(row)
+    row.value = after
+    return before, after
+
+
+# --- caring follow-up templates -------------------------------------------------------------------------------
+# Sent by the team after a crisis, if the member says yes (moderation/care.py). Written by people, never a model.
+CARE_KEY = "care_templates"
+CARE_MAX_CHARS = 2000
+CARE_DEFAULTS = {
+    "day_1": ("Hi, it's the Haven team. We said we'd check in, so here we are: how are you doing today? You don't "
+              "have to reply, and there's no right answer. If things feel heavy, the help page has people you can "
+              "talk to right now, and your safety plan is there whenever you need it. We're glad you're here."),
+    "day_7": ("Hi again from the Haven team. It's been about a week, and we wanted you to know we haven't forgotten "
+              "you. However this week has gone, you're welcome here. If you'd like to talk, reply to this message "
+              "any time; if you need someone now, the help page lists lines that answer day and night."),
+}
+
+
+def load_care_templates() -> dict:
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == CARE_KEY))
+    values = dict(CARE_DEFAULTS)
+    if row is not None and isinstance(row.value, dict):
+        values.update({k: v for k, v in row.value.items()
+                       if k in CARE_DEFAULTS and isinstance(v, str) and v.strip()})
+    return values
+
+
+def validate_care_templates(changes) -> dict:
+    if not isinstance(changes, dict):
+        raise ValueError("Send the templates as an object: {\"day_1\": \"...\", \"day_7\": \"...\"}.")
+    unknown = set(changes) - set(CARE_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown template(s): {', '.join(sorted(unknown))} (known: day_1, day_7)")
+    out = {}
+    for key, value in changes.items():
+        label = "The day-1 message" if key == "day_1" else "The day-7 message"
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{label} cannot be empty.")
+        if len(value) > CARE_MAX_CHARS or "\x00" in value:
+            raise ValueError(f"{label} can be at most {CARE_MAX_CHARS:,} characters of text.")
+        out[key] = value.strip()
+    return out
+
+
+def save_care_templates(changes) -> tuple[dict, dict]:
+    """Validate and store; returns (before, after). Caller audits and commits."""
+    before = load_care_templates()
+    after = {**before, **validate_care_templates(changes)}
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == CARE_KEY))
+    if row is None:
+        row = ModerationSetting(key=CARE_KEY)
         db.session.add(row)
     row.value = after
     return before, after

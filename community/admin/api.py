@@ -8,7 +8,8 @@ from community.extensions import db, iso
 from moderation import audit, watched
 from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
                                            resource_to_dict, set_active, update_resource)
-from moderation.settings import load_safety, save_safety
+from moderation.settings import (load_care_templates, load_guidelines, load_safety, save_care_templates,
+                                 save_guidelines, save_safety)
 from community.chat.services import create_room, room_by_slug, room_to_dict, rooms as all_rooms, update_room
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -132,3 +133,39 @@ def patch_safety_settings():
     audit.record(g.api_member, "policy.safety", target="safety", before=before, after=after)
     db.session.commit()
     return jsonify({"safety_settings": after})
+
+
+# --- guidelines and caring check-in templates ------------------------------------------------------------------------
+
+@bp.put("/guidelines")
+@token_required("admin")
+def put_guidelines():
+    """{"text": "Markdown"}: a new version of the community guidelines."""
+    data = json_body()
+    try:
+        before, after = save_guidelines(data.get("text"))
+    except ValueError as exc:
+        raise ApiError("invalid_guidelines", str(exc), field="text") from None
+    audit.record(g.api_member, "guidelines.update", target="guidelines", before={"version": before["version"]},
+                 after={"version": after["version"]})
+    db.session.commit()
+    return jsonify({"guidelines": load_guidelines()})
+
+
+@bp.get("/care-templates")
+@token_required("admin")
+def care_templates():
+    return jsonify({"care_templates": load_care_templates()})
+
+
+@bp.put("/care-templates")
+@token_required("admin")
+def put_care_templates():
+    """{"day_1": "...", "day_7": "..."} (either or both): the words of the team's caring check-ins."""
+    try:
+        before, after = save_care_templates(json_body())
+    except ValueError as exc:
+        raise ApiError("invalid_care_templates", str(exc)) from None
+    audit.record(g.api_member, "care.templates", target="care_templates", before=before, after=after)
+    db.session.commit()
+    return jsonify({"care_templates": after})

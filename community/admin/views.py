@@ -25,7 +25,8 @@ from moderation.resources.io import (DirectoryChanged, ImportRejected, confirm_i
 from moderation.resources.models import KINDS
 from moderation.resources.services import (create_resource, EDITABLE, get_resource, is_stale, list_resources,
     needing_verification, set_active, STALE_AFTER_DAYS, update_resource, verify_resource)
-from moderation.settings import SAFETY_DEFAULTS, load_safety, load_thresholds, save_safety, save_thresholds
+from moderation.settings import (SAFETY_DEFAULTS, load_care_templates, load_guidelines, load_safety, load_thresholds,
+                                 save_care_templates, save_guidelines, save_safety, save_thresholds)
 from community.members.services import get_member
 from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
 from community.chat.services import create_room, room_by_slug, rooms as all_rooms, update_room
@@ -457,3 +458,36 @@ def safety_settings():
             db.session.commit()
             flash("Safety settings saved.", "info")
     return redirect(url_for("admin.watched_words"))
+
+
+# --- the community guidelines and the caring check-in templates ------------------------------------------------
+
+@bp.route("/guidelines", methods=["GET", "POST"])
+@admin_required
+def guidelines():
+    """Edit the guidelines (Markdown; each save is a new version members are asked to read) and the words of the
+    team's caring check-ins. What was typed stays in the form when it cannot be saved."""
+    form = CsrfForm()
+    typed = {"text": load_guidelines()["text"], **load_care_templates()}
+    if request.method == "POST" and form.validate_on_submit():
+        which = request.form.get("which")
+        try:
+            if which == "guidelines":
+                typed["text"] = request.form.get("text", "")
+                before, after = save_guidelines(typed["text"])
+                audit.record(current_user, "guidelines.update", target="guidelines",
+                             before={"version": before["version"]}, after={"version": after["version"]})
+                message = f"Guidelines saved as version {after['version']}: members will be asked to read them."
+            else:
+                typed.update({k: request.form.get(k, "") for k in ("day_1", "day_7")})
+                before, after = save_care_templates({k: typed[k] for k in ("day_1", "day_7")})
+                audit.record(current_user, "care.templates", target="care_templates", before=before, after=after)
+                message = "Check-in messages saved."
+        except ValueError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc}", "error")
+        else:
+            db.session.commit()
+            flash(message, "info")
+            return redirect(url_for("admin.guidelines"))
+    return render_template("admin/guidelines.html", form=form, typed=typed, current=load_guidelines())

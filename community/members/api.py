@@ -4,7 +4,9 @@ from community.web import ApiError, bearer_token, json_body, require, token_requ
 from community.extensions import limiter
 from community.members import account, blocks, safety_plan, services, trust
 from community.members.limits import LOGIN_PER_CLIENT, SIGNUPS_PER_CLIENT
-from moderation import notices
+from moderation import care, notices
+from moderation.settings import load_guidelines
+from community.rendering import render_markdown
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from community.write_limits import write_limit
@@ -13,7 +15,8 @@ bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
 
 def member_to_dict(member) -> dict:
-    return {"id": member.id, "handle": member.handle, "role": member.role, "region": member.region}
+    return {"id": member.id, "handle": member.handle, "role": member.role, "region": member.region,
+            "guidelines_version": member.guidelines_version, "break_nudge": member.break_nudge}
 
 
 @bp.post("/members")
@@ -23,9 +26,10 @@ def create_member():
     handle = require(data, "handle", optional=True)
     password = require(data, "password")
     region = require(data, "region", optional=True)
+    accepted = require(data, "accept_guidelines", bool, optional=True)
     if region is None:
         region = services.region_from_accept_language(request.accept_languages)
-    member, code = services.create_member(handle, password, region=region)
+    member, code = services.create_member(handle, password, region=region, accepted_guidelines=bool(accepted))
     token = services.issue_token(member)
     return jsonify({"member": member_to_dict(member), "recovery_code": code, "token": token}), 201
 
@@ -61,7 +65,9 @@ def update_me():
         kwargs["handle"] = require(data, "handle")
     if "region" in data:
         kwargs["region"] = data["region"] if data["region"] is None else require(data, "region")
-    member = services.update_settings(g.api_member, **kwargs)
+    if "break_nudge" in data:
+        services.set_break_nudge(g.api_member, data["break_nudge"])
+    member = services.update_settings(g.api_member, **kwargs) if kwargs else g.api_member
     return jsonify({"member": member_to_dict(member)})
 
 
@@ -193,3 +199,42 @@ def set_trust(handle):
     data = json_body()
     trust.set_level(g.api_member, member, require(data, "level"))
     return jsonify({"member": trust.summary(member)})
+
+
+@bp.get("/guidelines")
+def guidelines():
+    """The community guidelines, public: Markdown source, rendered HTML and version."""
+    found = load_guidelines()
+    return jsonify({"guidelines": {**found, "html": str(render_markdown(found["text"]))}})
+
+
+@bp.post("/me/guidelines")
+@token_required()
+def accept_guidelines():
+    """{"version": N} (optional): the member read and accepts the current guidelines; 409 if N is outdated."""
+    data = json_body()
+    version = services.accept_guidelines(g.api_member, require(data, "version", int, optional=True))
+    return jsonify({"guidelines_version": version})
+
+
+@bp.get("/me/follow-ups")
+@token_required()
+def follow_ups():
+    """The team's caring check-ins offered to, scheduled for or sent to this member."""
+    return jsonify({"follow_ups": [care.to_dict(r) for r in care.for_member(g.api_member)]})
+
+
+@bp.post("/me/follow-ups")
+@token_required()
+def accept_follow_ups():
+    """{"item_id": N}: yes to the check-ins offered with the decision on item N."""
+    data = json_body()
+    rows = care.accept(g.api_member, require(data, "item_id", int))
+    return jsonify({"follow_ups": [care.to_dict(r) for r in rows]})
+
+
+@bp.delete("/me/follow-ups")
+@token_required()
+def stop_follow_ups():
+    """Stop every offered or scheduled check-in."""
+    return jsonify({"stopped": care.stop(g.api_member)})

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -8,6 +8,9 @@ class SignupForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=256)])
     confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
     region = SelectField("Region (for crisis helplines near you)", validators=[Optional()], validate_choice=False)
+    accept_guidelines = BooleanField("I have read the community guidelines and will follow them", validators=[
+        DataRequired("Please read the community guidelines and tick the box to join: they keep Haven safe for "
+                     "everyone.")])
     submit = SubmitField("Create my account")
 
 
@@ -27,6 +30,7 @@ class RecoverForm(FlaskForm):
 class SettingsForm(FlaskForm):
     handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
     region = SelectField("Region (picks the helplines you see)", validators=[Optional()], validate_choice=False)
+    break_nudge = BooleanField("Late at night, after a long stretch here, gently suggest a break")
     submit = SubmitField("Save settings")
 
 

@@ -27,6 +27,12 @@ class Member(UserMixin, db.Model):
     session_epoch = db.Column(db.Integer, nullable=False, default=0)
     # Trust for new accounts (community/members/trust.py): auto | new | trusted; a moderator may pin it.
     trust_level = db.Column(db.String(8), nullable=False, default="auto", server_default="auto")
+    # The community guidelines' version this member accepted (moderation/settings.py load_guidelines) and when;
+    # None for accounts made before guidelines, or through the API without `accept_guidelines`.
+    guidelines_version = db.Column(db.Integer, nullable=True)
+    guidelines_accepted_at = db.Column(db.DateTime, nullable=True)
+    # A gentle "it's late, maybe take a break" after a long stretch of reading or chat at night (opt-out).
+    break_nudge = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
 
     tokens = db.relationship("ApiToken", back_populates="member", cascade="all, delete-orphan")
 

@@ -23,6 +23,7 @@ from community.extensions import db, is_row_id, utcnow
 from community.members import limits, sessions
 from community.members.models import ApiToken, find_by_handle, Member, MEMBER, ReleasedHandle, ROLES
 from moderation.screen import screen, screen_handle
+from moderation.settings import load_guidelines
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{3,24}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
@@ -219,8 +220,9 @@ def _normalise_code(code: str) -> str:
 
 
 def create_member(handle: str | None, password: str, region: str | None = None, role: str = MEMBER,
-                  allow_reserved: bool = False) -> tuple[Member, str]:
-    """Create a member; returns (member, recovery_code). The code is shown once and only its hash kept."""
+                  allow_reserved: bool = False, accepted_guidelines: bool = False) -> tuple[Member, str]:
+    """Create a member; returns (member, recovery_code). The code is shown once and only its hash kept.
+    `accepted_guidelines`: the person ticked "I have read the community guidelines" (recorded with its version)."""
     if handle is None or handle == "":
         handle = suggest_handle()
     if allow_reserved:
@@ -237,6 +239,8 @@ def create_member(handle: str | None, password: str, region: str | None = None, 
     code = new_recovery_code()
     member = Member(handle=handle, handle_key=handle.lower(), password_hash=_hasher().hash(password),
                     recovery_code_hash=_hasher().hash(_normalise_code(code)), role=role, region=region)
+    if accepted_guidelines:
+        member.guidelines_version, member.guidelines_accepted_at = load_guidelines()["version"], utcnow()
     db.session.add(member)
     try:
         db.session.commit()
@@ -422,3 +426,31 @@ def revoke_token(raw: str) -> None:
     db.session.query(ApiToken).filter_by(token_hash=_token_digest(raw)).delete()
     db.session.commit()
 
+
+
+# --- community guidelines and the late-night break nudge -------------------------------------------------------
+
+def needs_guidelines(member: Member) -> bool:
+    """Whether this member has yet to accept the current guidelines (a new version asks again). Never blocks
+    anything: a banner asks, and a person in crisis can always post."""
+    return member.guidelines_version is None or member.guidelines_version < load_guidelines()["version"]
+
+
+def accept_guidelines(member: Member, version=None) -> int:
+    """Record that the member read and accepted the guidelines (`version`, when given, must be the current one)."""
+    current = load_guidelines()["version"]
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ServiceError("invalid_version", "version must be the guidelines' version number.", field="version")
+    if version is not None and version != current:
+        raise Conflict("guidelines_changed", f"The guidelines changed (now version {current}): please read them "
+                                             "again.", field="version")
+    member.guidelines_version, member.guidelines_accepted_at = current, utcnow()
+    db.session.commit()
+    return current
+
+
+def set_break_nudge(member: Member, on) -> None:
+    if not isinstance(on, bool):
+        raise ServiceError("invalid_break_nudge", "break_nudge must be true or false.", field="break_nudge")
+    member.break_nudge = on
+    db.session.commit()

@@ -6,7 +6,9 @@ from community.extensions import db, limiter, login_manager
 from community.members import account, forms, services, sessions, trust
 from community.members.limits import LOGIN_PER_CLIENT, RECOVER_PER_CLIENT, SIGNUPS_PER_CLIENT
 from community.members.models import Member
-from moderation import notices
+from moderation import care, notices
+from moderation.settings import load_guidelines
+from community.rendering import render_markdown
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
 from moderation.resources import for_member
@@ -60,7 +62,8 @@ def signup():
         form.region.data = services.region_from_accept_language(request.accept_languages) or ""
     if form.validate_on_submit():
         try:
-            member, code = services.create_member(form.handle.data, form.password.data, region=form.region.data)
+            member, code = services.create_member(form.handle.data, form.password.data, region=form.region.data,
+                                                  accepted_guidelines=True)
         except ServiceError as err:
             _show_error(form, err)
         else:
@@ -126,17 +129,21 @@ def settings():
     if request.method == "GET":
         form.handle.data = current_user.handle
         form.region.data = current_user.region or ""
+        form.break_nudge.data = current_user.break_nudge
     if form.submit.data and form.validate_on_submit():
         try:
             services.update_settings(current_user, handle=form.handle.data, region=form.region.data or None)
+            services.set_break_nudge(current_user, bool(form.break_nudge.data))
         except ServiceError as err:
             db.session.rollback()
             _show_error(form, err)
         else:
             flash("Settings saved.", "info")
             return redirect(url_for("members.settings"))
+    care_scheduled = sum(1 for r in care.for_member(current_user) if r.status == care.SCHEDULED)
     return render_template("members/settings.html", form=form, password_form=password_form,
-                           signout_form=forms.SignOutForm(), tokens=services.list_tokens(current_user))
+                           signout_form=forms.SignOutForm(), tokens=services.list_tokens(current_user),
+                           care_scheduled=care_scheduled)
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")
@@ -386,9 +393,60 @@ def notices_page():
     found = notices.notices(current_user)
     unread = {n.id for n in found if n.read_at is None}
     page = render_template("safety/notices.html", notices=found, unread=unread,
-                           strikes=notices.strikes(current_user), safety_plan_url=notices.safety_plan_url())
+                           strikes=notices.strikes(current_user), safety_plan_url=notices.safety_plan_url(),
+                           care_offers=care.offers_by_notice(current_user), care_form=CsrfForm())
     notices.mark_read(current_user)
     return page
+
+
+@bp.post("/follow-ups")
+@login_required
+def follow_ups_accept():
+    """Yes to the team's check-ins offered with a notice."""
+    if CsrfForm().validate_on_submit():
+        raw = request.form.get("item_id", "")
+        try:
+            care.accept(current_user, int(raw) if raw.isdigit() else raw)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash("Thank you. Someone from the team will check in with you tomorrow and in a week. You can stop "
+                  "this any time.", "info")
+    return redirect(url_for("members.notices_page"))
+
+
+@bp.post("/follow-ups/stop")
+@login_required
+def follow_ups_stop():
+    if CsrfForm().validate_on_submit():
+        stopped = care.stop(current_user)
+        flash("Done: no more check-ins will be sent." if stopped else "There were no check-ins to stop.", "info")
+    return redirect(request.form.get("back") == "settings" and url_for("members.settings")
+                    or url_for("members.notices_page"))
+
+
+@bp.get("/guidelines")
+def guidelines_page():
+    found = load_guidelines()
+    return render_template("guidelines.html", guidelines=found, html=render_markdown(found["text"]),
+                           needs=current_user.is_authenticated and services.needs_guidelines(current_user),
+                           accept_form=CsrfForm())
+
+
+@bp.post("/guidelines/accept")
+@login_required
+def guidelines_accept():
+    if CsrfForm().validate_on_submit():
+        raw = request.form.get("version", "")
+        try:
+            services.accept_guidelines(current_user, int(raw) if raw.isdigit() else None)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("members.guidelines_page"))
+        flash("Thank you for reading the guidelines.", "info")
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/moderation/members/<handle>/trust")
@@ -429,4 +487,10 @@ def notice_count():
             count = notices.unread_count(current_user)
         except Exception:  # noqa: BLE001 - the header must render even when the database is struggling
             db.session.rollback()
-    return {"unread_notices": count}
+    needs = False
+    if current_user.is_authenticated:
+        try:
+            needs = services.needs_guidelines(current_user)
+        except Exception:  # noqa: BLE001 - the header must render even when the database is struggling
+            db.session.rollback()
+    return {"unread_notices": count, "guidelines_needed": needs}

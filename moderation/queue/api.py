@@ -6,7 +6,7 @@ from community.members.models import Member
 from community.paging import parse_page
 from community.web import ApiError, json_body, require, token_required
 from community.write_limits import write_limit
-from moderation import audit, authors
+from moderation import audit, authors, care
 from moderation.queue import messages, services, workspace
 from moderation.queue.content import adapter_for
 from moderation.resources import for_region
@@ -96,6 +96,7 @@ def item(item_id):
                     "resources": for_region(author.region if author else None),
                     "revisions": [_revision_to_dict(r) for r in services.revisions(found)],
                     "notes": [services.note_to_dict(n) for n in services.notes_for(found)],
+                    "follow_ups": [care.to_dict(r) for r in care.for_item(found)],
                     "history": [item_to_dict(i) for i in services.author_history(found)],
                     # The author's private conversation with staff: their replies show on the item they answer.
                     "conversation": [messages.message_to_dict(m) for m in messages.thread(author)] if author else []})
@@ -103,6 +104,17 @@ def item(item_id):
 
 def _revision_to_dict(version: dict) -> dict:
     return {**version, "written_at": iso(version["written_at"]), "replaced_at": iso(version["replaced_at"])}
+
+
+@bp.patch("/follow-ups/<int:followup_id>")
+@token_required("staff")
+def follow_up(followup_id):
+    """A moderator personalises one caring check-in: {"body": "..."} (null or "" = the admin's template)."""
+    data = json_body()
+    if "body" not in data:
+        raise ApiError("missing_field", "body is required (null goes back to the template).", field="body")
+    row = care.personalise(g.api_member, care.get_followup(followup_id), data["body"])
+    return jsonify({"follow_up": care.to_dict(row)})
 
 
 @bp.post("/items/<int:item_id>/claim")

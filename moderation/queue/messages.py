@@ -94,7 +94,7 @@ def message_to_dict(msg: StaffMessage) -> dict:
     from_member = msg.sender_id == msg.member_id
     return {"id": msg.id, "body": msg.body, "created_at": iso(msg.created_at),
             "from": "member" if from_member else "staff", "sender": msg.sender.handle if msg.sender else None,
-            "queue_item_id": msg.queue_item_id, "read_at": iso(msg.read_at)}
+            "queue_item_id": msg.queue_item_id, "read_at": iso(msg.read_at), "kind": msg.kind}
 
 
 def thread(member: Member) -> list[StaffMessage]:

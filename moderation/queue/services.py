@@ -17,6 +17,7 @@ from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from community.paging import page_of
 from moderation import audit, authors, notices, signals
+from moderation.care import offer as offer_follow_ups
 from moderation.models import Appeal, QueueItem, StaffMessage, StaffNote
 from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
@@ -576,7 +577,10 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
             _resolve(item, moderator, "suspend")
     # A notice to the author for every decision, and a strike for a removal/warning for abuse (enough strikes
     # within the admin's window raise a suspension proposal).
-    notices.for_decision(item, content, author, moderator, action, note, days)
+    notice = notices.for_decision(item, content, author, moderator, action, note, days)
+    if (notice is not None and notice.kind == "support" and item.status == "resolved"
+            and item.kind != "someone_else" and item.content_type in ("post", "message")):
+        offer_follow_ups(item, author, moderator, notice)  # caring check-ins, opt-in (moderation/care.py)
     strike = notices.record_strike(item, content, author, moderator, action, note)
     if strike is not None and strike.kind == "removal":
         _propose_suspension(author)

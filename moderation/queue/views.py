@@ -12,6 +12,7 @@ from community.members.models import Member
 from community.paging import parse_page
 from community.web import role_required
 from community.write_limits import write_limit
+from moderation import care
 from moderation.queue import messages, services, workspace
 from moderation.queue.cards import card_fields
 from moderation.resources import for_region
@@ -141,8 +142,27 @@ def item(item_id):
                            in_crisis=services.in_crisis,
                            decision_form=DecisionForm(version=found.version),
                            message_form=MessageForm(), claim_form=ClaimForm(), note_form=NoteForm(),
-                           notes=services.notes_for(found),
+                           notes=services.notes_for(found), follow_ups=care.for_item(found),
+                           care_text=care.text_of, note_csrf=NoteForm,
                            messages=services.conversation(found.author) if found.author else [])
+
+
+@bp.post("/follow-ups/<int:followup_id>")
+@staff_required
+def follow_up(followup_id):
+    """Personalise one caring check-in (an empty text goes back to the admin's template)."""
+    row = care.get_followup(followup_id)
+    item_id = request.form.get("item_id", "")
+    if NoteForm().validate_on_submit():
+        try:
+            care.personalise(current_user, row, request.form.get("body", ""))
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash("Check-in saved.", "info")
+    target = url_for("queue.item", item_id=int(item_id)) if item_id.isdigit() else url_for("queue.queue")
+    return redirect(target + "#follow-ups")
 
 
 @bp.post("/items/<int:item_id>/claim")

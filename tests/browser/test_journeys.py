@@ -262,6 +262,7 @@ def test_journey_1_newcomer_signs_up_keeps_code_sets_region_posts_and_replies(se
     assert re.fullmatch(r"[A-Za-z0-9_-]{3,24}", handle), f"no suggested handle: {handle!r}"
     page.fill("#password", "a-long-enough-passphrase")
     page.fill("#confirm", "a-long-enough-passphrase")
+    page.check("#accept_guidelines")
     shot(page, "1-signup")
     page.get_by_role("button", name=re.compile("Join|Sign up|Create", re.I)).click()
 
@@ -575,3 +576,36 @@ def test_journey_6_a_crisis_message_to_the_moderators_gets_help_at_once_and_reac
     assert "Reply sent" in flash(mod)
     visit(page, server.url("/messages"))
     assert "Please call 999 now" in page.locator("ol.conversation").inner_text()
+
+
+def test_journey_7_late_at_night_a_long_stretch_brings_a_gentle_break_nudge(server, browser):
+    """The break nudge runs on the member's own clock: after BREAK_NUDGE_MINUTES (45) of continuous use between 23:00
+    and 05:00 it appears, "Not now" dismisses it; the same stretch in the afternoon brings nothing."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    handle = server.member()
+    shown = {}
+    for label, hour in (("night", 1), ("day", 14)):
+        context = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="Europe/London")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.clock.install(time=datetime(2026, 12, 2, hour, 0, tzinfo=ZoneInfo("Europe/London")))
+        sign_in(page, server, handle)
+        visit(page, server.url("/boards"))
+        nudge = page.locator("#break-nudge")
+        assert nudge.is_hidden()
+        page.clock.run_for("20:00")
+        assert nudge.is_hidden()  # 20 minutes is not a long stretch
+        page.clock.run_for("27:00")
+        shown[label] = nudge.is_visible()
+        if shown[label]:
+            axe_check(page)
+            assert "Haven will still be here tomorrow" in nudge.inner_text()
+            assert page.locator("a.help-now").is_visible()  # help is never covered
+            page.locator("[data-dismiss-nudge]").click()
+            assert nudge.is_hidden()
+            page.clock.run_for("05:00")
+            assert nudge.is_hidden()  # dismissed: not asked again straight away
+        context.close()
+    assert shown == {"night": True, "day": False}

@@ -68,7 +68,8 @@ def test_csrf_rejects_page_forms_without_token(app_factory, make_member):
         make_member("csrf-member")
     client = app.test_client()
     for url, data in (("/login", {"handle": "csrf-member", "password": PASSWORD}),
-                      ("/signup", {"handle": "csrf-new", "password": PASSWORD, "confirm": PASSWORD}),
+                      ("/signup", {"handle": "csrf-new", "password": PASSWORD, "confirm": PASSWORD,
+                                   "accept_guidelines": "y"}),
                       ("/login", {"handle": "csrf-member", "password": PASSWORD, "csrf_token": "forged"})):
         response = client.post(url, data=data)
         assert response.status_code == 400 and response.mimetype == "text/html"

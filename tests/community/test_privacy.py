@@ -30,7 +30,7 @@ def test_no_ip_or_user_agent_is_stored(any_app, ctl):
     api.environ_base.update(environ)
 
     assert pages.post("/signup", data={"handle": "page-person", "password": PASSWORD, "confirm": PASSWORD,
-                                       "region": "GB"}).status_code == 302
+                                       "region": "GB", "accept_guidelines": "y"}).status_code == 302
     assert pages.post("/login", data={"handle": "page-person", "password": "wrong-password"}).status_code == 200
     login(pages, "page-person")
     assert pages.post("/b/anxiety/new", data={"title": "From a page", "body": "page words"}).status_code == 302

@@ -74,6 +74,12 @@ def build_world(app) -> HWorld:
     db.session.commit()
     from moderation.queue.messages import send_to_staff
     send_to_staff(w.people["target"], "a question for the moderators")  # a conversation for the inbox rows
+    from moderation.models import CareFollowUp
+    followup = CareFollowUp(member_id=w.people["member"].id, item_id=w.ids["item_id"],
+                            moderator_id=w.people["moderator"].id, delay_days=7, status="offered")
+    db.session.add(followup)
+    db.session.commit()
+    w.ids["followup_id"] = followup.id
     w.ids["room"] = "open-lounge"
     w.ids["target_handle"] = w.people["target"].handle
     w.ids["target2_handle"] = w.people["target2"].handle

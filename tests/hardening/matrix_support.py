@@ -14,7 +14,8 @@ ARG_FOR_RULE = {
     "/api/v1/me/blocks/<handle>": {"handle": "target2_handle"},
 }
 DEFAULT_ARGS = {"post_id": "post_id", "thread_id": "thread_id", "item_id": "item_id", "resource_id": "resource_id",
-                "entry_id": "entry_id", "member_id": "target_id", "handle": "target_handle"}
+                "entry_id": "entry_id", "member_id": "target_id", "handle": "target_handle",
+                "followup_id": "followup_id"}
 LITERAL_ARGS = {"fmt": "json", "filename": "css/site.css", "token_id": 999999}  # no such token: revoking it is a no-op
 
 # Calls that end or change the caller's own session (or remove a fixture object) go last, in this order, so
@@ -39,6 +40,8 @@ BODIES = {
     ("/p/<int:post_id>/report", "POST"): lambda w: {"reason": "harassment", "note": "n"},
     ("/p/<int:post_id>/delete", "POST"): lambda w: {"submit": "Delete"},
     ("/messages", "POST"): lambda w: {"body": "hello staff"},
+    ("/api/v1/moderation/follow-ups/<int:followup_id>", "PATCH"): lambda w: {"body": "thinking of you"},
+    ("/moderation/follow-ups/<int:followup_id>", "POST"): lambda w: {"body": "thinking of you"},
     ("/api/v1/me/messages", "POST"): lambda w: {"body": "hello staff"},
     ("/api/v1/moderation/inbox/<int:member_id>/messages", "POST"): lambda w: {"body": "a reply"},
     ("/moderation/inbox/<int:member_id>", "POST"): lambda w: {"body": "a reply"},

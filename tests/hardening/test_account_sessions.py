@@ -89,7 +89,8 @@ def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(any_app, make_me
 
 def test_recovery_code_is_never_in_the_cookie_and_is_shown_once(app):
     browser = app.test_client()
-    r = browser.post("/signup", data={"handle": "keeps-a-code", "password": PASSWORD, "confirm": PASSWORD, "region": ""})
+    r = browser.post("/signup", data={"handle": "keeps-a-code", "password": PASSWORD, "confirm": PASSWORD, "region": "",
+                                      "accept_guidelines": "y"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/welcome")
     raw = _cookie(browser)
     decoded = app.session_interface.get_signing_serializer(app).loads(raw)

@@ -139,7 +139,7 @@ def test_signups_are_limited(app_factory, storage):
             assert client.post("/api/v1/members", json={"password": PASSWORD}).status_code == 201
         assert_api_429(client.post("/api/v1/members", json={"password": PASSWORD}))
         assert_page_429(client.post("/signup", data={"handle": "late-comer", "password": PASSWORD,
-                                                     "confirm": PASSWORD}))
+                                                     "confirm": PASSWORD, "accept_guidelines": "y"}))
         # A different client can still join.
         assert client.post("/api/v1/members", json={"password": PASSWORD},
                            environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 201

@@ -21,7 +21,7 @@ def test_api_signup_returns_member_recovery_code_and_working_token(any_app):
     assert response.status_code == 201
     body = response.get_json()
     assert set(body) == {"member", "recovery_code", "token"}
-    assert set(body["member"]) == {"id", "handle", "role", "region"}
+    assert set(body["member"]) == {"id", "handle", "role", "region", "guidelines_version", "break_nudge"}
     assert body["member"]["handle"] == "brave-heron"
     assert body["member"]["role"] == "member"
     assert body["member"]["region"] == "GB"
@@ -128,7 +128,7 @@ def test_signup_page_suggests_handle_and_region(app, client):
 
 def test_signup_page_flow_shows_recovery_code_once(app, client):
     response = client.post("/signup", data={"handle": "hazel-finch", "password": PASSWORD, "confirm": PASSWORD,
-                                            "region": "GB"})
+                                            "region": "GB", "accept_guidelines": "y"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/welcome")
     welcome = client.get("/welcome").get_data(as_text=True)
     codes = CODE_RE.findall(welcome)
@@ -142,7 +142,8 @@ def test_signup_page_mismatched_passwords_and_taken_handle(app, client, make_mem
     make_member("taken-one")
     page = client.post("/signup", data={"handle": "fresh-one", "password": PASSWORD, "confirm": PASSWORD + "x"})
     assert page.status_code == 200 and b"The passwords differ." in page.data
-    page = client.post("/signup", data={"handle": "Taken-One", "password": PASSWORD, "confirm": PASSWORD})
+    page = client.post("/signup", data={"handle": "Taken-One", "password": PASSWORD, "confirm": PASSWORD,
+                                        "accept_guidelines": "y"})
     assert page.status_code == 200 and b"That handle is taken" in page.data
     assert b'value="Taken-One"' in page.data  # what was typed is kept
     assert services.find_by_handle("fresh-one") is None

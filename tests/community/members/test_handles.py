@@ -48,7 +48,8 @@ def test_reserved_handle_through_the_api_gives_a_clear_message(app):
 
 
 def test_reserved_handle_on_the_signup_page_is_shown_beside_the_form(app, client):
-    page = client.post("/signup", data={"handle": "support", "password": PASSWORD, "confirm": PASSWORD})
+    page = client.post("/signup", data={"handle": "support", "password": PASSWORD, "confirm": PASSWORD,
+                                        "accept_guidelines": "y"})
     assert page.status_code == 200
     assert b"mistaken for staff" in page.data
     assert services.find_by_handle("support") is None
