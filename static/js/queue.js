@@ -72,6 +72,16 @@
     var before = oldCard.querySelector("details[data-card-text]");
     var after = card.querySelector("details[data-card-text]");
     if (before && after) { after.open = before.open; }
+    // ...and whatever was ticked or typed inside the card (a selection checkbox, a quick note) stays too.
+    oldCard.querySelectorAll("input[name], textarea[name], select[name]").forEach(function (field) {
+      var twin = Array.prototype.filter.call(card.querySelectorAll("[name]"), function (other) {
+        return other.name === field.name && other.tagName === field.tagName &&
+          (field.type !== "checkbox" && field.type !== "radio" || other.value === field.value);
+      })[0];
+      if (!twin) { return; }
+      if (field.type === "checkbox" || field.type === "radio") { twin.checked = field.checked; }
+      else { twin.value = field.value; }
+    });
     var focused = oldCard.contains(document.activeElement) ? document.activeElement : null;
     return focused ? (focused.tagName === "SUMMARY" ? "summary" : focused.tagName === "A" ? "a" : null) : null;
   }
