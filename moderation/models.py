@@ -58,6 +58,12 @@ class QueueItem(db.Model):
     resolved_at = db.Column(db.DateTime, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Response times. One item per content is re-opened when the content needs a human again (an appeal, new
+    # reports): `opened_at` is when it last opened (created_at the first time), and the first moderator to see it
+    # (item page or item API) and to claim it after that opening are recorded once each.
+    opened_at = db.Column(db.DateTime, nullable=True, default=utcnow, index=True)
+    first_seen_at = db.Column(db.DateTime, nullable=True)
+    first_claimed_at = db.Column(db.DateTime, nullable=True)
 
     claimed_by = db.relationship("Member", foreign_keys=[claimed_by_id])
     author = db.relationship("Member", foreign_keys=[author_id])
@@ -94,6 +100,19 @@ class Appeal(db.Model):
     text = db.Column(db.Text, nullable=False)
     original_decision = db.Column(db.JSON, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class CannedReply(db.Model):
+    """A ready-made staff message an admin keeps (title + body); a moderator picks one, edits it, then sends it."""
+
+    __tablename__ = "canned_replies"
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(120), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 # --- watched words, notices and strikes ---------------------------------------------------------------------

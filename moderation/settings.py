@@ -179,3 +179,52 @@ def save_care_templates(changes) -> tuple[dict, dict]:
         db.session.add(row)
     row.value = after
     return before, after
+
+
+# --- response-time targets ----------------------------------------------------------------------------------
+# Minutes from an item opening to its decision, per priority; None = no target. An open item past its target is
+# marked overdue on the queue (and counted in its header).
+RESPONSE_TARGETS_KEY = "response_targets"
+RESPONSE_TARGET_DEFAULTS = {"urgent": 5, "high": 15, "normal": 24 * 60, "low": 72 * 60}
+RESPONSE_TARGET_MAX = 30 * 24 * 60  # thirty days
+
+
+def validate_response_targets(changes) -> dict:
+    if not isinstance(changes, dict):
+        raise ValueError("send an object of priority: minutes (or null for no target)")
+    unknown = set(changes) - set(RESPONSE_TARGET_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown priority(ies): {', '.join(sorted(map(str, unknown)))}; "
+                         f"choose from {', '.join(RESPONSE_TARGET_DEFAULTS)}")
+    out = {}
+    for key, value in changes.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 1 <= value <= RESPONSE_TARGET_MAX):
+            raise ValueError(f"{key} must be a whole number of minutes from 1 to {RESPONSE_TARGET_MAX}, "
+                             "or null for no target")
+        out[key] = value
+    return out
+
+
+def load_response_targets() -> dict:
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == RESPONSE_TARGETS_KEY))
+    values = dict(RESPONSE_TARGET_DEFAULTS)
+    if row is not None and isinstance(row.value, dict):
+        try:
+            values.update(validate_response_targets({k: v for k, v in row.value.items()
+                                                     if k in RESPONSE_TARGET_DEFAULTS}))
+        except ValueError:
+            pass  # a bad stored value never hides the queue: the defaults apply
+    return values
+
+
+def save_response_targets(changes) -> tuple[dict, dict]:
+    """Validate and store; returns (before, after). Caller audits and commits."""
+    before = load_response_targets()
+    after = {**before, **validate_response_targets(changes)}
+    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == RESPONSE_TARGETS_KEY))
+    if row is None:
+        row = ModerationSetting(key=RESPONSE_TARGETS_KEY)
+        db.session.add(row)
+    row.value = after
+    return before, after

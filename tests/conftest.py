@@ -218,6 +218,11 @@ def _reseed_resources():
     from moderation.resources.models import Resource
     for entry in DEFAULT_RESOURCES:
         db.session.add(Resource(**{"languages": "en", "audiences": "everyone", "description": "", **entry}))
+    # The canned replies migration 0012 seeds (tests edit them too).
+    from moderation.models import CannedReply
+    from moderation.queue.canned_defaults import DEFAULT_CANNED_REPLIES
+    for i, (title, body) in enumerate(DEFAULT_CANNED_REPLIES):
+        db.session.add(CannedReply(title=title, body=body, position=i))
 
 
 @pytest.fixture

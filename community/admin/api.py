@@ -8,8 +8,9 @@ from community.extensions import db, iso
 from moderation import audit, watched
 from moderation.resources.services import (InvalidResource, create_resource, get_resource, list_resources,
                                            resource_to_dict, set_active, update_resource)
-from moderation.settings import (load_care_templates, load_guidelines, load_safety, save_care_templates,
-                                 save_guidelines, save_safety)
+from moderation.queue import canned
+from moderation.settings import (load_care_templates, load_guidelines, load_response_targets, load_safety,
+                                 save_care_templates, save_guidelines, save_response_targets, save_safety)
 from community.chat.services import create_room, room_by_slug, room_to_dict, rooms as all_rooms, update_room
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -169,3 +170,44 @@ def put_care_templates():
     audit.record(g.api_member, "care.templates", target="care_templates", before=before, after=after)
     db.session.commit()
     return jsonify({"care_templates": after})
+@bp.get("/response-targets")
+@token_required("admin")
+def get_response_targets():
+    return jsonify({"response_targets": load_response_targets()})
+
+
+@bp.patch("/response-targets")
+@token_required("admin")
+def patch_response_targets():
+    """{"urgent"?: minutes, "high"?: ..., "normal"?: ..., "low"?: minutes or null (no target)}."""
+    try:
+        before, after = save_response_targets(json_body())
+    except ValueError as exc:
+        raise ApiError("invalid_response_targets", str(exc), status=422) from None
+    audit.record(g.api_member, "policy.response_targets", target="response_targets", before=before, after=after)
+    db.session.commit()
+    return jsonify({"response_targets": after})
+
+
+@bp.post("/canned-replies")
+@token_required("admin")
+def add_canned_reply():
+    data = json_body()
+    reply = canned.create(g.api_member, data.get("title"), data.get("body"), data.get("position"))
+    return jsonify({"canned_reply": canned.to_dict(reply)}), 201
+
+
+@bp.put("/canned-replies/<int:reply_id>")
+@token_required("admin")
+def put_canned_reply(reply_id):
+    data = json_body()
+    reply = canned.update(g.api_member, canned.get(reply_id), data.get("title"), data.get("body"),
+                          data.get("position"))
+    return jsonify({"canned_reply": canned.to_dict(reply)})
+
+
+@bp.delete("/canned-replies/<int:reply_id>")
+@token_required("admin")
+def delete_canned_reply(reply_id):
+    canned.delete(g.api_member, canned.get(reply_id))
+    return "", 204

@@ -25,8 +25,10 @@ from moderation.resources.io import (DirectoryChanged, ImportRejected, confirm_i
 from moderation.resources.models import KINDS
 from moderation.resources.services import (create_resource, EDITABLE, get_resource, is_stale, list_resources,
     needing_verification, set_active, STALE_AFTER_DAYS, update_resource, verify_resource)
-from moderation.settings import (SAFETY_DEFAULTS, load_care_templates, load_guidelines, load_safety, load_thresholds,
-                                 save_care_templates, save_guidelines, save_safety, save_thresholds)
+from moderation.settings import (RESPONSE_TARGET_DEFAULTS, SAFETY_DEFAULTS, load_care_templates, load_guidelines,
+                                 load_response_targets, load_safety, load_thresholds, save_care_templates,
+                                 save_guidelines, save_response_targets, save_safety, save_thresholds)
+from moderation.queue import canned
 from community.members.services import get_member
 from community.admin.services import change_role, lift_suspension, search_members, suspended_members, suspension_history
 from community.chat.services import create_room, room_by_slug, rooms as all_rooms, update_room
@@ -106,7 +108,81 @@ def thresholds():
             flash("Thresholds saved.", "info")
             return redirect(url_for("admin.thresholds"))
     return render_template("admin/thresholds.html", form=form, current=current.as_dict(),
-                           defaults=Thresholds().as_dict())
+                           defaults=Thresholds().as_dict(), targets=load_response_targets(),
+                           target_defaults=RESPONSE_TARGET_DEFAULTS)
+
+
+@bp.post("/response-targets")
+@admin_required
+def response_targets():
+    """Per-priority response-time targets in minutes; an empty box means no target for that priority."""
+    if CsrfForm().validate_on_submit():
+        try:
+            changes = {}
+            for priority in RESPONSE_TARGET_DEFAULTS:
+                raw = request.form.get(priority, "").strip()
+                try:
+                    changes[priority] = int(raw) if raw else None
+                except ValueError:
+                    raise ValueError(f"{priority} must be a whole number of minutes (or empty for no target)") \
+                        from None
+            before, after = save_response_targets(changes)
+        except ValueError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc}", "error")
+        else:
+            audit.record(current_user, "policy.response_targets", target="response_targets", before=before,
+                         after=after)
+            db.session.commit()
+            flash("Response-time targets saved.", "info")
+    return redirect(url_for("admin.thresholds") + "#response-targets")
+
+
+# --- canned replies for staff messages ----------------------------------------------------------------------------
+
+@bp.route("/canned-replies", methods=["GET", "POST"])
+@admin_required
+def canned_replies():
+    form = CsrfForm()
+    typed = {"title": "", "body": ""}
+    status = 200
+    if form.validate_on_submit():
+        typed = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+        try:
+            reply = canned.create(current_user, typed["title"], typed["body"])
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = 400
+        else:
+            flash(f"Added \u201c{reply.title}\u201d.", "info")
+            return redirect(url_for("admin.canned_replies"))
+    return render_template("admin/canned_replies.html", form=form, replies=canned.replies(), typed=typed,
+                           title_max=canned.TITLE_MAX, body_max=canned.BODY_MAX), status
+
+
+@bp.post("/canned-replies/<int:reply_id>")
+@admin_required
+def canned_reply_update(reply_id):
+    if CsrfForm().validate_on_submit():
+        reply = canned.get(reply_id)
+        try:
+            canned.update(current_user, reply, request.form.get("title", ""), request.form.get("body", ""))
+        except ServiceError as err:
+            db.session.rollback()
+            flash(f"Not saved: {err.message}", "error")
+        else:
+            flash("Saved.", "info")
+    return redirect(url_for("admin.canned_replies") + f"#reply-{reply_id}")
+
+
+@bp.post("/canned-replies/<int:reply_id>/delete")
+@admin_required
+def canned_reply_delete(reply_id):
+    if CsrfForm().validate_on_submit():
+        canned.delete(current_user, canned.get(reply_id))
+        flash("Removed.", "info")
+    return redirect(url_for("admin.canned_replies"))
 
 
 @bp.get("/audit")

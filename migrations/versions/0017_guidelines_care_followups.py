@@ -1,13 +1,13 @@
 """community guidelines accepted by members, the break nudge switch, and caring follow-ups after a crisis
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

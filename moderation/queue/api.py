@@ -7,7 +7,7 @@ from community.paging import parse_page
 from community.web import ApiError, json_body, require, token_required
 from community.write_limits import write_limit
 from moderation import audit, authors, care
-from moderation.queue import messages, services, workspace
+from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
 from moderation.queue.content import adapter_for
 from moderation.resources import for_region
 from moderation.settings import load_thresholds, save_thresholds
@@ -32,9 +32,10 @@ def _reports_by_post(post_ids) -> dict:
     return found
 
 
-def item_to_dict(item, reports_by_post: dict | None = None) -> dict:
+def item_to_dict(item, reports_by_post: dict | None = None, targets: dict | None = None) -> dict:
     """A queue item as moderators see it (API and the live staff room). `reports_by_post`: the reports of a list
-    of items, loaded at once (otherwise this item's are loaded here)."""
+    of items, loaded at once (otherwise this item's are loaded here); `targets`: the response-time targets, loaded
+    once for a list (otherwise here)."""
     adapter = adapter_for(item.content_type)
     content = adapter.load(item.content_id)
     claimant = services.active_claimant(item)
@@ -50,6 +51,9 @@ def item_to_dict(item, reports_by_post: dict | None = None) -> dict:
         "claimed_by": claimant.handle if claimant else None, "claimed_until": iso(item.claimed_until)
         if claimant else None, "version": item.version, "resolution": item.resolution,
         "created_at": iso(item.created_at), "post": None, "message": None,
+        # Response times: opened_at, first_seen_at, first_claimed_at, resolved_at, response_target_minutes,
+        # overdue (true/false) and overdue_minutes.
+        **response_times.timing_dict(item, response_times.targets() if targets is None else targets),
     }
     if content is not None:
         body[{"post": "post", "message": "message"}.get(item.content_type, item.content_type)] = adapter.to_dict(content)
@@ -81,7 +85,8 @@ def queue():
     items = list(found.items)
     loaded = services.preload(items)  # noqa: F841 - keeps the rows in the session while the items are listed
     reports = _reports_by_post([i.content_id for i in items if i.content_type == "post"])
-    return jsonify({"items": [item_to_dict(i, reports) for i in items], "counts": services.counts(),
+    targets = response_times.targets()
+    return jsonify({"items": [item_to_dict(i, reports, targets) for i in items], "counts": services.counts(),
                     "total": found.total, "pages": found.pages, "page": found.page, "per_page": found.per_page})
 
 
@@ -89,6 +94,7 @@ def queue():
 @token_required("staff")
 def item(item_id):
     found = services.get_item(item_id)
+    response_times.mark_seen(found)  # the first moderator to open it: the time to a first human
     author = found.author
     return jsonify({"item": item_to_dict(found),
                     "author": {"handle": author.handle, "region": author.region,
@@ -97,7 +103,9 @@ def item(item_id):
                     "revisions": [_revision_to_dict(r) for r in services.revisions(found)],
                     "notes": [services.note_to_dict(n) for n in services.notes_for(found)],
                     "follow_ups": [care.to_dict(r) for r in care.for_item(found)],
-                    "history": [item_to_dict(i) for i in services.author_history(found)],
+                    # The member's case history, newest first: earlier items, decisions, notices, appeals,
+                    # strikes and staff messages (moderation/queue/history.py).
+                    "history": history.to_dicts(history.case_history(found)),
                     # The author's private conversation with staff: their replies show on the item they answer.
                     "conversation": [messages.message_to_dict(m) for m in messages.thread(author)] if author else []})
 
@@ -210,6 +218,33 @@ def patch_thresholds():
                  after=after.as_dict())
     db.session.commit()
     return jsonify({"thresholds": after.as_dict()})
+
+
+@bp.get("/stats")
+@token_required("staff")
+def get_stats():
+    """The dashboard's figures over the last `days=` days (1-366, default 30); never per moderator."""
+    return jsonify({"stats": stats.dashboard(stats.parse_days(request.args.get("days")))})
+
+
+@bp.get("/canned-replies")
+@token_required("staff")
+def canned_replies():
+    return jsonify({"canned_replies": [canned.to_dict(r) for r in canned.replies()]})
+
+
+@bp.post("/bulk")
+@token_required("staff")
+def bulk_decision():
+    """{"item_ids": [...], "action": "approve"|"remove", "note"?}: low-risk items only; refused whole (nothing
+    applied) when any item may be about a person at risk or is not a bulk kind."""
+    data = json_body()
+    note = require(data, "note", optional=True)
+    if note is not None and (not isinstance(note, str) or len(note) > services.MESSAGE_MAX):
+        raise ApiError("invalid_note", f"note must be text of at most {services.MESSAGE_MAX} characters.")
+    results = bulk.decide(g.api_member, data.get("item_ids"), data.get("action"), note=note)
+    return jsonify({"action": data.get("action"), "results": results,
+                    "done": sum(1 for r in results if r["done"])})
 
 
 # --- the moderator's workspace (moderation/queue/workspace.py) ---------------------------------------------------

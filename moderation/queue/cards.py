@@ -8,7 +8,7 @@ from flask import current_app
 
 from community.extensions import iso
 from moderation.models import QueueItem
-from moderation.queue import services, workspace
+from moderation.queue import bulk, response_times, services, workspace
 
 
 def card_text(content) -> str:
@@ -21,13 +21,17 @@ def card_text(content) -> str:
     return ""
 
 
-def card_fields(item: QueueItem, prefs=None) -> dict:
-    """What one card shows, as plain values (the template does no thinking)."""
+def card_fields(item: QueueItem, prefs=None, targets: dict | None = None) -> dict:
+    """What one card shows, as plain values (the template does no thinking). `targets`: the response targets
+    (response_times.targets(), read once per list)."""
     content = services.content_of(item)
     holder = services.active_claimant(item)
+    targets = response_times.targets() if targets is None else targets
     return {"item": item, "content": content, "text": card_text(content), "holder": holder,
             "why": workspace.why_line(item, content), "collapsed": workspace.collapsed(item, prefs),
-            "intent": workspace.is_intent(item), "created": iso(item.created_at), "updated": iso(item.updated_at)}
+            "intent": workspace.is_intent(item), "created": iso(item.created_at), "updated": iso(item.updated_at),
+            "opened": iso(response_times.opened(item)), "target": targets.get(item.priority),
+            "overdue": response_times.overdue_minutes(item, targets), "bulk": bulk.eligible(item, content)}
 
 
 def render_card(item: QueueItem) -> str:

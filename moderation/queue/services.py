@@ -18,6 +18,7 @@ from community.members.models import Member
 from community.paging import page_of
 from moderation import audit, authors, notices, signals
 from moderation.care import offer as offer_follow_ups
+from moderation.queue import response_times
 from moderation.models import Appeal, QueueItem, StaffMessage, StaffNote
 from moderation.outcomes import KEPT_PRIVATE
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
@@ -73,8 +74,9 @@ def _get_or_create(content_type: str, content_id: int, author_id: int | None, **
     item = item_for(content_type, content_id)
     if item is not None:
         return item, False
+    now = utcnow()
     item = QueueItem(content_type=content_type, content_id=content_id, author_id=author_id, version=0,
-                     report_count=0, created_at=utcnow(), **fields)
+                     report_count=0, created_at=now, opened_at=now, **fields)
     try:
         with db.session.begin_nested():
             db.session.add(item)
@@ -108,6 +110,8 @@ def raise_for(content_type: str, content_id: int, author_id: int | None, verdict
     item.reasons = list(dict.fromkeys([*(item.reasons or []), *verdict.reasons])) if still_open \
         else list(verdict.reasons)
     item.scores = verdict.scores or None
+    if not created and item.status != "open":
+        response_times.reopened(item)
     item.status, item.resolution, item.resolved_at, item.resolved_by_id = "open", None, None, None
     db.session.flush()
     _touch(item)
@@ -145,6 +149,7 @@ def add_report(post, report, hold_votes: int | None = None, author_is_staff: boo
                        .values(report_count=func.coalesce(QueueItem.report_count, 0) + 1))
     db.session.refresh(item)
     if not created and item.status != "open":
+        response_times.reopened(item)
         item.kind, item.priority, item.status = "report", HIGH if severe else NORMAL, "open"
         item.resolution = item.resolved_at = item.resolved_by_id = None
     elif not created and severe and RANKS[item.priority] > RANKS[HIGH]:
@@ -316,6 +321,9 @@ def counts() -> dict:
     oldest = db.session.scalar(select(func.min(QueueItem.created_at)).where(QueueItem.status == "open",
                                                                            QueueItem.priority == URGENT))
     result["oldest_urgent_at"] = iso(oldest)
+    # Open items past their priority's response-time target (moderation/queue/response_times.py).
+    result["overdue"] = db.session.scalar(select(func.count(QueueItem.id)).where(
+        response_times.overdue_condition(response_times.targets()))) or 0
     return result
 
 
@@ -388,6 +396,8 @@ def claim(item: QueueItem, moderator: Member) -> QueueItem:
         raise _conflict(item, "This item has already been decided.")
     item.claimed_by_id = moderator.id
     item.claimed_until = utcnow() + timedelta(minutes=_claim_minutes())
+    if item.first_claimed_at is None:
+        item.first_claimed_at = utcnow()
     _touch(item)
     audit.record(moderator, "queue.claim", target=f"queue:{item.id}")
     db.session.commit()
@@ -602,6 +612,7 @@ def _propose_suspension(member: Member) -> None:
                                  report_count=0, version=0, created_at=utcnow())
     if existing is None:
         db.session.add(item)
+    response_times.reopened(item, item.created_at if existing is None else None)
     item.kind, item.priority, item.status = "suspension_proposal", HIGH, "open"
     item.rank = _rank(HIGH, 0)
     item.reasons = [reason]
@@ -729,6 +740,9 @@ def appeal(member: Member, content_type: str, content_id: int, text) -> tuple[Ap
         item = QueueItem(content_type=content_type, content_id=content_id, author_id=member.id, report_count=0,
                          version=0, created_at=utcnow())
         db.session.add(item)
+        response_times.reopened(item, item.created_at)
+    elif item.status != "open":
+        response_times.reopened(item)
     item.kind, item.priority, item.status = "appeal", priority, "open"
     item.rank = _rank(priority, item.report_count or 0)
     crisis_reasons = ["appeal_text:crisis", *verdict.reasons] if is_crisis(verdict) else []

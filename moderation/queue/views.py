@@ -13,7 +13,7 @@ from community.paging import parse_page
 from community.web import role_required
 from community.write_limits import write_limit
 from moderation import care
-from moderation.queue import messages, services, workspace
+from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
 from moderation.queue.cards import card_fields
 from moderation.resources import for_region
 
@@ -36,6 +36,38 @@ class DecisionForm(FlaskForm):
 class MessageForm(FlaskForm):
     body = TextAreaField("Private message to the author", validators=[Length(min=1, max=2000)])
     submit = SubmitField("Send message")
+
+
+def _chosen_reply(into: str):
+    """The canned reply a "Use" button asked for (`?reply=<id>&into=message|note`; it works without JavaScript),
+    when it is meant for this box."""
+    if request.method != "GET" or (request.args.get("into") or "message") != into:
+        return None
+    return canned.find(request.args.get("reply"))
+
+
+def _message_form(form_class=None):
+    """The staff message form, filled with the chosen canned reply's text for the moderator to edit first."""
+    form = (form_class or MessageForm)()
+    chosen = _chosen_reply("message")
+    if chosen is not None and not form.body.data:
+        form.body.data = chosen.body
+    return form
+
+
+def _decision_form(item):
+    """The decision form; its note (the message a reach-out sends) can start from a canned reply too."""
+    form = DecisionForm(version=item.version)
+    chosen = _chosen_reply("note")
+    if chosen is not None:
+        form.note.data = chosen.body
+    return form
+
+
+class BulkForm(FlaskForm):
+    """Several low-risk items decided at once (moderation/queue/bulk.py): first a confirmation page, then done."""
+    action = SelectField(choices=[("approve", "approve (publish / restore)"), ("remove", "remove (or keep removed)")])
+    confirm = HiddenField()
 
 
 class ClaimForm(FlaskForm):
@@ -71,6 +103,20 @@ class WorkspaceSettingsForm(FlaskForm):
 
 
 staff_required = role_required("staff")
+
+
+@bp.app_template_filter("minutes_text")
+def minutes_text(minutes):
+    """7 -> "7 min", 135 -> "2 h 15 min" (the queue's "overdue by ..." and the admin's targets)."""
+    return response_times.duration_text(minutes)
+
+
+@bp.app_template_filter("seconds_text")
+def seconds_text(seconds):
+    """A duration in seconds, for the stats page: "45 s", "7 min", "2 h 15 min"; "–" for none."""
+    if seconds is None:
+        return "\u2013"
+    return f"{int(seconds)} s" if seconds < 60 else response_times.duration_text(seconds / 60)
 
 
 @bp.app_context_processor
@@ -114,17 +160,20 @@ def queue():
     items = list(found.items)
     template = "moderation/_queue_list.html" if args.get("partial") else "moderation/queue.html"
     prefs = workspace.preferences_for(current_user)
+    targets = response_times.targets()
     return render_template(template, items=items, loaded=services.preload(items), counts=services.counts(),
                            status=status, wanted=wanted, pagination=found, kinds=services.KINDS,
-                           priorities=services.PRIORITIES, prefs=prefs, card_fields=card_fields,
+                           priorities=services.PRIORITIES, prefs=prefs, targets=targets,
+                           card_fields=lambda item, prefs=prefs: card_fields(item, prefs, targets),
                            my_claims=len(workspace.my_claims(current_user)), hand_off_form=HandOffForm(),
-                           break_state=workspace.stretch(prefs))
+                           break_state=workspace.stretch(prefs), bulk_form=BulkForm())
 
 
 @bp.get("/items/<int:item_id>")
 @staff_required
 def item(item_id):
     found = services.get_item(item_id)
+    response_times.mark_seen(found)  # the first moderator to open it: the time to a first human
     if found.kind == messages.KIND and found.author is not None:
         messages.mark_read_by_staff(found.author)
     content = services.content_of(found)
@@ -140,10 +189,12 @@ def item(item_id):
                            revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
                            in_crisis=services.in_crisis,
-                           decision_form=DecisionForm(version=found.version),
-                           message_form=MessageForm(), claim_form=ClaimForm(), note_form=NoteForm(),
-                           notes=services.notes_for(found), follow_ups=care.for_item(found),
-                           care_text=care.text_of, note_csrf=NoteForm,
+                           follow_ups=care.for_item(found), care_text=care.text_of, note_csrf=NoteForm,
+                           decision_form=_decision_form(found),
+                           message_form=_message_form(), claim_form=ClaimForm(), note_form=NoteForm(),
+                           canned_replies=canned.replies(), case_history=history.case_history(found),
+                           overdue=response_times.overdue_minutes(found, response_times.targets()),
+                           notes=services.notes_for(found),
                            messages=services.conversation(found.author) if found.author else [])
 
 
@@ -270,7 +321,7 @@ def inbox():
 @staff_required
 def inbox_thread(member_id):
     member = messages.get_member(member_id)
-    form = ReplyForm()
+    form = _message_form(ReplyForm)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -290,6 +341,59 @@ def inbox_thread(member_id):
     messages.mark_read_by_staff(member)
     template = "moderation/_inbox_thread.html" if request.args.get("partial") else "moderation/inbox_thread.html"
     return render_template(template, member=member, summary=summary, messages=found, form=form,
+                           found=for_region(member.region), canned_replies=canned.replies()), status
+
+
+# --- bulk decisions, the stats dashboard ------------------------------------------------------------------------
+
+@bp.post("/bulk")
+@staff_required
+def bulk_decision():
+    """Ticked items and an action -> a page to confirm them (nothing done yet); confirmed -> each item decided
+    (and audited) on its own. Refused whole, with the reason, when any item is not for bulk decisions."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        flash("Choose an action for the ticked items.", "error")
+        return redirect(url_for("queue.queue"))
+    try:
+        ids = [int(v) for v in request.form.getlist("item_ids")]
+    except ValueError:
+        ids = []
+    if not ids:
+        flash("Tick the items to decide together first.", "error")
+        return redirect(url_for("queue.queue"))
+    try:
+        if form.confirm.data != "yes":
+            items = bulk.check(current_user, ids, form.action.data)
+            return render_template("moderation/bulk_confirm.html", items=items, form=form,
+                                   loaded=services.preload(items), content_of=services.content_of,
+                                   action=form.action.data)
+        results = bulk.decide(current_user, ids, form.action.data)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("queue.queue"))
+    done = sum(1 for r in results if r["done"])
+    flash(f"Done: {form.action.data} on {done} item{'' if done == 1 else 's'}.", "info")
+    for r in results:
+        if not r["done"]:
+            flash(f"Item {r['id']} was not changed: {r['error']['message']}", "error")
+    return redirect(url_for("queue.queue"))
+
+
+@bp.get("/stats")
+@staff_required
+def stats_page():
+    try:
+        days = stats.parse_days(request.args.get("days"))
+        status = 200
+    except ServiceError as err:
+        flash(err.message + f" Showing the last {stats.DEFAULT_DAYS} days.", "error")
+        days, status = stats.DEFAULT_DAYS, 400
+    return render_template("moderation/stats.html", stats=stats.dashboard(days), days=days,
+                           priorities=stats.PRIORITIES), status
+
+
                            found=for_region(member.region)), status
 
 

@@ -68,6 +68,13 @@ def build_world(app) -> HWorld:
     w.ids["entry_id"] = watched.add(w.people["admin"], "zebra-crossing", "flag").id
     w.ids["entry2_id"] = watched.add(w.people["admin"], "pelican-crossing", "flag").id
     db.session.commit()
+    from moderation.queue import canned
+    w.ids["reply_id"] = canned.create(w.people["admin"], "Matrix reply", "Thank you for writing.").id
+    w.ids["reply2_id"] = canned.create(w.people["admin"], "Matrix reply 2", "Thanks again.").id
+    w.scores.toxic("awfulword", 0.99)  # removed at once: a low auto_removed spot-check, decidable in bulk
+    r = client.post(f"/api/v1/threads/{w.ids['thread_id']}/posts", json={"body": "awfulword reply"}, headers=h)
+    assert r.get_json()["post"]["status"] == "removed", r.get_json()
+    w.ids["bulk_item_id"] = item_for("post", r.get_json()["post"]["id"]).id
     from community.members import blocks
     blocks.block(w.people["member"], w.people["target"].handle)
     blocks.block(w.people["member"], w.people["target2"].handle)

@@ -11,11 +11,13 @@ ARG_FOR_RULE = {
     # The page and the API each delete their own copy, so the second does not find the first one's work done.
     "/api/v1/posts/<int:post_id>": {"post_id": "post2_id"},
     "/api/v1/admin/watched-words/<int:entry_id>": {"entry_id": "entry2_id"},
+    # The page and the API each delete their own canned reply.
+    "/api/v1/admin/canned-replies/<int:reply_id>": {"reply_id": "reply2_id"},
     "/api/v1/me/blocks/<handle>": {"handle": "target2_handle"},
 }
 DEFAULT_ARGS = {"post_id": "post_id", "thread_id": "thread_id", "item_id": "item_id", "resource_id": "resource_id",
                 "entry_id": "entry_id", "member_id": "target_id", "handle": "target_handle",
-                "followup_id": "followup_id"}
+                "followup_id": "followup_id", "reply_id": "reply_id"}
 LITERAL_ARGS = {"fmt": "json", "filename": "css/site.css", "token_id": 999999}  # no such token: revoking it is a no-op
 
 # Calls that end or change the caller's own session (or remove a fixture object) go last, in this order, so
@@ -33,6 +35,15 @@ BODIES = {
     ("/api/v1/moderation/items/<int:item_id>/notes", "POST"): lambda w: {"body": "an internal note"},
     ("/moderation/items/<int:item_id>/notes", "POST"): lambda w: {"body": "an internal note", "about": "item"},
     ("/api/v1/moderation/items/<int:item_id>/decision", "POST"): lambda w: {"action": "approve", "version": 99},
+    # A low-risk item (a spot-check of an automatic removal): moderators may decide it in bulk.
+    ("/api/v1/moderation/bulk", "POST"): lambda w: {"item_ids": [w.ids["bulk_item_id"]], "action": "remove"},
+    ("/moderation/bulk", "POST"): lambda w: {"item_ids": [str(w.ids["bulk_item_id"])], "action": "remove"},
+    ("/api/v1/admin/canned-replies", "POST"): lambda w: {"title": "A reply", "body": "Thank you for writing."},
+    ("/api/v1/admin/canned-replies/<int:reply_id>", "PUT"): lambda w: {"title": "A reply", "body": "Thanks."},
+    ("/admin/canned-replies", "POST"): lambda w: {"title": "", "body": "kept"},
+    ("/admin/canned-replies/<int:reply_id>", "POST"): lambda w: {"title": "A reply", "body": "Thanks."},
+    ("/api/v1/admin/response-targets", "PATCH"): lambda w: {"urgent": 5},
+    ("/admin/response-targets", "POST"): lambda w: {"urgent": "5", "high": "15", "normal": "1440", "low": "4320"},
     ("/b/<slug>/new", "POST"): lambda w: {"title": "A fresh title", "body": "a quiet new thread"},
     ("/t/<int:thread_id>/reply", "POST"): lambda w: {"body": "a quiet reply"},
     ("/p/<int:post_id>/edit", "POST"): lambda w: {"body": "an edited quiet body"},

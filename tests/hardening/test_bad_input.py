@@ -76,6 +76,11 @@ JSON_BODIES = {
     ("/api/v1/admin/safety-settings", "PATCH"):
         lambda w: _get(w, "/api/v1/admin/safety-settings")["safety_settings"],
     ("/api/v1/admin/watched-words", "POST"): {"pattern": "otter-crossing", "action": "flag", "regex": False},
+    ("/api/v1/admin/response-targets", "PATCH"): {"urgent": 5, "high": 15, "normal": 1440, "low": 4320},
+    ("/api/v1/admin/canned-replies", "POST"): {"title": "A reply", "body": "Thank you for writing.", "position": 3},
+    ("/api/v1/admin/canned-replies/<int:reply_id>", "PUT"): {"title": "A reply", "body": "Thanks.", "position": 2},
+    ("/api/v1/moderation/bulk", "POST"): lambda w: {"item_ids": [w.ids["bulk_item_id"]], "action": "remove",
+                                                    "note": "checked"},
     ("/api/v1/admin/rooms", "POST"): {"slug": "a-new-room", "name": "A new room", "description": "for tests"},
     ("/api/v1/admin/rooms/<slug>", "PATCH"): _room,
     ("/api/v1/admin/resources", "POST"): _resource,

@@ -114,8 +114,9 @@ def _queue(n: int) -> None:
             kind = "post"
         db.session.add(content)
         db.session.flush()
-        db.session.add(QueueItem(content_type=kind, content_id=content.id, author_id=author.id, kind="toxicity",
-                                 priority="normal", rank=2, status="open", reasons=["test"], version=1,
+        # Every other one a spot-check of an automatic removal: its card carries the bulk checkbox.
+        db.session.add(QueueItem(content_type=kind, content_id=content.id, author_id=author.id,
+                                 kind="auto_removed" if i % 4 == 2 else "toxicity", priority="normal", rank=2, status="open", reasons=["test"], version=1,
                                  report_count=0, created_at=now + timedelta(seconds=i),
                                  claimed_by_id=authors[-1].id if i % 3 == 0 else None,
                                  claimed_until=now + timedelta(minutes=5) if i % 3 == 0 else None))
@@ -231,7 +232,7 @@ def test_queue_page_and_api(app, people):
                 ("queue api, filtered", _statements(
                     staff, "/api/v1/moderation/queue?kind=toxicity,report&claimed=none&per_page=4",
                     people["staff_headers"]))]
-    _same(build, urls)
+    print(_same(build, urls))
 
 
 def test_chat_history_page_and_api(app, people):
@@ -242,3 +243,47 @@ def test_chat_history_page_and_api(app, people):
                 ("history", _statements(member, f"/chat/{slug}/history")),
                 ("api", _statements(member, f"/api/v1/rooms/{slug}/messages", people["viewer_headers"]))]
     _same(lambda n: _chat(n, _member(people["viewer"])).slug, urls)
+
+
+def _case_history(n: int) -> int:
+    """One member with n of every kind of case-history entry (earlier items, notices, appeals, strikes, staff
+    messages) and a held post now in the queue; returns that item's id."""
+    from moderation.models import Appeal, Notice, StaffMessage, Strike
+    author = _authors(1)[0]
+    board = db.session.scalar(select(Board).order_by(Board.id))
+    now = utcnow()
+    staff_id = db.session.scalar(select(Member.id).where(Member.role == "moderator").order_by(Member.id))
+    for i in range(n):
+        content_id = 500_000 + i + 1000 * n
+        db.session.add(QueueItem(content_type="post", content_id=content_id, author_id=author.id, kind="report",
+                                 priority="normal", rank=2, status="resolved", resolution="approve", reasons=[],
+                                 version=2, report_count=1, created_at=now - timedelta(days=i + 1),
+                                 opened_at=now - timedelta(days=i + 1), resolved_at=now - timedelta(hours=i + 1),
+                                 resolved_by_id=staff_id))
+        db.session.add(Notice(member_id=author.id, kind="approved", title=f"notice {i}", body="b"))
+        db.session.add(Appeal(content_type="post", content_id=content_id, member_id=author.id, text=f"appeal {i}"))
+        db.session.add(Strike(member_id=author.id, kind="warning", reason="report"))
+        db.session.add(StaffMessage(member_id=author.id, sender_id=staff_id, body=f"message {i}"))
+    thread = Thread(board_id=board.id, author_id=author.id, title="now", status=HELD, created_at=now,
+                    last_activity_at=now)
+    post = Post(thread=thread, author_id=author.id, is_opening=True, status=HELD, hold_reason="toxicity",
+                body="held post now")
+    db.session.add(post)
+    db.session.flush()
+    item = QueueItem(content_type="post", content_id=post.id, author_id=author.id, kind="toxicity",
+                     priority="normal", rank=2, status="open", reasons=["test"], version=1, report_count=0,
+                     created_at=now, opened_at=now, first_seen_at=now)
+    db.session.add(item)
+    db.session.commit()
+    return item.id
+
+
+def test_item_page_and_api_with_a_long_case_history(app, people):
+    _anon, _signed_in, staff = _clients(app, people)
+
+    def urls(item_id):
+        return [("item page", _statements(staff, f"/moderation/items/{item_id}")),
+                ("item api", _statements(staff, f"/api/v1/moderation/items/{item_id}", people["staff_headers"])),
+                ("stats page", _statements(staff, "/moderation/stats")),
+                ("stats api", _statements(staff, "/api/v1/moderation/stats?days=30", people["staff_headers"]))]
+    print(_same(_case_history, urls))
