@@ -394,9 +394,6 @@ def stats_page():
                            priorities=stats.PRIORITIES), status
 
 
-                           found=for_region(member.region)), status
-
-
 # --- the moderator's workspace: preferences, hand-off of every claim, breaks (moderation/queue/workspace.py) -------
 
 @bp.route("/workspace", methods=["GET", "POST"])
