@@ -155,6 +155,11 @@
       var badge = live.querySelector("[data-count='" + name + "']");
       if (badge && typeof counts[name] === "number") { badge.textContent = counts[name] + " " + name; }
     });
+    var overdue = live.querySelector("[data-overdue-count]");
+    if (overdue && typeof counts.overdue === "number") {
+      overdue.setAttribute("data-overdue-count", counts.overdue);
+      overdue.textContent = counts.overdue + " overdue";
+    }
   }
 
   function leave(existing, item) {
