@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from moderation import policy
+from moderation import notices, policy
 from moderation.models import QueueItem
 from moderation.queue import services as queue
 from moderation.queue.content import adapter_for
@@ -34,7 +34,10 @@ def apply(verdict: Verdict, content_type: str, content) -> QueueItem | None:
     """Store a new text's verdict on its (flushed) content and raise the queue item the verdict asks for."""
     adapter = adapter_for(content_type)
     adapter.set_status(content, verdict.status, hold_reason=verdict.hold_reason, note=None, verdict=verdict.record())
-    return queue.raise_for(content_type, content.id, adapter.author_id(content), verdict)
+    item = queue.raise_for(content_type, content.id, adapter.author_id(content), verdict)
+    if verdict.masked and verdict.status == policy.PUBLISHED:
+        notices.for_masked(adapter.author_id(content), content_type, content.id)
+    return item
 
 
 def apply_edit(verdict: Verdict, content_type: str, content, *, status: str, hold_reason: str | None,
@@ -51,4 +54,6 @@ def apply_edit(verdict: Verdict, content_type: str, content, *, status: str, hol
         # The hold stays as it was; the content keeps what the screen said about its new text.
         adapter.set_status(content, status, hold_reason=hold_reason, note=None, verdict=verdict.record())
     queue.after_edit(content_type, content.id, adapter.author_id(content), verdict, kept=kept is not None)
+    if verdict.masked and kept is None and verdict.status == policy.PUBLISHED:
+        notices.for_masked(adapter.author_id(content), content_type, content.id)
     return verdict if kept is None else replace(verdict, **kept)

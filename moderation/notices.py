@@ -42,9 +42,17 @@ RULES = {
     "unscreened": "Our automatic check couldn't run, so a moderator looked.",
     "appeal": "Your appeal was reviewed.",
     "check_in": "A moderator checked in.",
+    "method_details": "Safe messaging: no details of how to hurt or kill yourself (means, amounts, places, steps).",
+    "encouragement": "Never encourage or dare anyone to hurt or kill themselves.",
 }
+MASKED_TITLE = "Some details in your post were hidden for safety"
+MASKED_BODY = ("Your post is up, and people can reply. We hid the sentences that describe a way of hurting or "
+               "killing yourself (which means, how much, where, or how): reading those can put someone who is "
+               "struggling at risk. The rest of what you wrote is there as you wrote it. You can edit the post, "
+               "and a moderator will look at it too. If things feel hard right now, help is on the help page.")
 # Queue kinds whose removal is not for abuse and so never a strike.
-NO_STRIKE_KINDS = {"self_harm", "someone_else", "check_in", "suspension_proposal", "appeal", "new_account"}
+NO_STRIKE_KINDS = {"self_harm", "someone_else", "check_in", "suspension_proposal", "appeal", "new_account",
+                   "method_details"}
 
 
 def _is_self_harm(item, content) -> bool:
@@ -66,6 +74,14 @@ def _add(member: Member, item, kind: str, title: str, body: str, rule: str | Non
     notice = Notice(member_id=member.id, kind=kind, title=title, body=body, rule=rule, moderator_note=note,
                     appeal_url=appeal_url, content_type=item.content_type if item else None,
                     content_id=item.content_id if item else None)
+    db.session.add(notice)
+    return notice
+
+
+def for_masked(member_id: int, content_type: str, content_id: int) -> Notice:
+    """At screening: the author is told why part of their post is hidden (and that they may edit it)."""
+    notice = Notice(member_id=member_id, kind="masked", title=MASKED_TITLE, body=MASKED_BODY,
+                    rule=RULES["method_details"], content_type=content_type, content_id=content_id)
     db.session.add(notice)
     return notice
 
@@ -125,6 +141,14 @@ def for_decision(item, content, author: Member | None, moderator: Member, action
                   "safety plan is there for you.")
         return _add(author, item, "support", title, body, None, note, None)
     rule = RULES.get(item.kind, "The community guidelines.")
+    if action == "lift_mask":
+        return _add(author, item, "approved", f"Your {what} is shown in full",
+                    f"A moderator read the details that were hidden in your {what} and decided they can be shown.",
+                    rule, note, None)
+    if action == "approve" and item.kind == "method_details":
+        return _add(author, item, "approved", f"Your {what} stays up",
+                    f"A moderator reviewed your {what}: it stays visible, with the details hidden for safety.",
+                    rule, note, None)
     if action == "approve":
         return _add(author, item, "approved", f"Your {what} was approved",
                     f"A moderator reviewed your {what} and it is visible to everyone now.", rule, note, None)

@@ -45,6 +45,11 @@ def member_view(content_type: str, content) -> dict:
     what = "post" if content_type == "post" else "message"
     appealed = appeal_state(content_type, content.id) if status != "held" else None
     view = {"state": "visible", "label": None, "explanation": None, "can_appeal": False, "appeal": appealed}
+    if status == "published" and getattr(content, "original_body", None) is not None:
+        view.update(state="visible", label="some details hidden for safety",
+                    explanation=f"Your {what} is up, with the sentences that describe a way of hurting yourself "
+                                "(which means, how much, where or how) hidden, because reading them can put someone "
+                                "who is struggling at risk. You can edit it; a moderator will look too.")
     if status == "held":
         view.update(state="waiting", label="waiting for review",
                     explanation=(f"Your {what} is safe: a moderator will read it soon, and it stays visible to you "
@@ -54,6 +59,17 @@ def member_view(content_type: str, content) -> dict:
         view.update(state="private", label="kept private",
                     explanation=f"A moderator read this and kept it private: only you and the moderators can see "
                                 f"it. You haven't done anything wrong. They have written to you in your messages.")
+    elif status == "removed" and reason == "pact":
+        view.update(state="removed", label="removed from public view",
+                    explanation=f"We took this {what} down because it asked someone to end their life together. "
+                                "You haven't done anything wrong by feeling this way, and you're not in trouble: a "
+                                "moderator will reach out. If you might act on these thoughts, please call one of "
+                                "the numbers on the help page now.")
+    elif status == "removed" and reason in ("encouragement", "method_details") and not content.moderator_note:
+        why = ("it encouraged or dared someone to hurt or end their life" if reason == "encouragement" else
+               "it described a way of hurting or killing yourself, on a thread about someone at risk")
+        view.update(state="removed", label="removed", explanation=f"Our automatic screening took this {what} down "
+                    f"because {why}. If you think that's wrong, you can appeal once.", can_appeal=appealed is None)
     elif status == "removed":
         if reason == "self_harm":
             why = (f"A moderator took this {what} out of public view (for example because it described a way to "

@@ -13,18 +13,25 @@ The rules, in the order they are applied:
    with their region's numbers. The author's own crisis (rule 1) always wins over it.
 4. `concern` -> published, plus a normal-priority "check in" item so a moderator can reach out.
 5. Otherwise published.
-6. Edits (`edit_keeps`): an edit screened clean lifts only a classifier's own hold (toxicity, or text that could not
+6. Safe messaging (`safe_messaging`, after rules 1-5; moderation/classifiers/method_details.py finds the
+   sentences): a suicide pact ("let's end it together") is removed, with an urgent self-harm item; encouragement
+   or instructions to self-harm ("you should just end it", dares) are removed, never only flagged. Method details
+   (means, amounts, places, steps, what "works"): a crisis post stays held, urgent; a chat message, a reply on a
+   protected thread or a retried text is held (removed, on a protected thread); any other post is published with
+   those sentences masked, with a `method_details` item. Text addressed to the moderators is never held or
+   removed for it (a pact there is read as a crisis).
+7. Edits (`edit_keeps`): an edit screened clean lifts only a classifier's own hold (toxicity, or text that could not
    be screened). A crisis hold waits for a moderator, at its most severe tier so far; so do holds people or admin
    rules made (reports, first-post approval, a watched word). A stricter verdict on the new text still applies.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from moderation.classifiers.base import TIERS, Scores
 
-POLICY_VERSION = "2026.11-1"
+POLICY_VERSION = "2026.12-1"  # rule 6, safe messaging
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 URGENT, HIGH, NORMAL, LOW = "urgent", "high", "normal", "low"
@@ -48,6 +55,9 @@ class Thresholds:
     self_harm_intent: float = 0.50
     # Member reports on one published post that hold it for review.
     reports_to_hold: int = 3
+    # The toxicity hold for replies on a protected thread (a person at risk's post published with support); the
+    # lower of this and toxicity_hold applies there.
+    protected_toxicity_hold: float = 0.50
 
     @classmethod
     def names(cls) -> list[str]:
@@ -206,3 +216,65 @@ def edit_keeps(status: str, hold_reason: str | None, earlier_tiers: list[str], n
     if new.hold_reason == "unscreened":
         return {"status": HELD}  # the hold stays; the author is shown support meanwhile
     return {"status": HELD, "hold_reason": hold_reason}
+
+
+# --- safe messaging (rule 6) ---------------------------------------------------------------------------------
+
+# Text addressed to the moderators: screened for urgency only, never held or removed.
+URGENCY_ONLY = ("staff_message", "appeal", "report_note")
+# Where method details are held rather than published masked: chat (a live line cannot be edited by its author
+# before others read it) and a re-screen of stored text (a person decides).
+HOLD_METHOD_DETAILS = ("chat_message", "retry")
+
+
+def for_protected(t: Thresholds) -> Thresholds:
+    """The thresholds for a reply on a protected thread: the lower toxicity hold."""
+    hold = min(t.protected_toxicity_hold, t.toxicity_hold)
+    return replace(t, toxicity_hold=hold)
+
+
+def _higher(a: str | None, b: str) -> str:
+    return b if a is None or PRIORITY_ORDER.get(b, 9) < PRIORITY_ORDER.get(a, 9) else a
+
+
+def safe_messaging(d: Decision, *, method_reasons: list[str], encouragement: bool, pact: bool, context: str,
+                   protected: bool = False) -> tuple[Decision, bool]:
+    """Rule 6 on top of rules 1-5. Returns the decision and whether the stored text is masked (its method-details
+    sentences replaced). `method_reasons`: "method_details:<kind>" for each kind found (empty: none)."""
+    found = bool(method_reasons)
+    extra = [*method_reasons, *(["encouragement"] if encouragement else []), *(["pact"] if pact else [])]
+    if not extra:
+        return d, False
+    reasons = list(dict.fromkeys([*d.reasons, *extra]))
+    if context in URGENCY_ONLY:
+        if pact and d.hold_reason != "self_harm":
+            d = crisis_first(d, "intent", ["pact"])
+        return replace(d, reasons=list(dict.fromkeys([*d.reasons, *extra]))), False
+    if pact:
+        # Proposing to die together: the author is at risk (urgent), and whoever it was said to as well (the forum
+        # raises their item). Never left up, never only flagged.
+        tier = "intent"
+        return Decision(status=REMOVED, tier=tier, hold_reason="pact", priority=URGENT, queue_kind="self_harm",
+                        reasons=list(dict.fromkeys([f"self_harm:{tier}", *reasons])), someone_else=None), found
+    if encouragement:
+        crisis = d.hold_reason == "self_harm"
+        return Decision(status=REMOVED, tier=d.tier, hold_reason="encouragement",
+                        priority=d.priority if crisis else HIGH,
+                        queue_kind="self_harm" if crisis else "encouragement", reasons=reasons), found
+    if not found:
+        return replace(d, reasons=reasons), False
+    if d.hold_reason == "self_harm":
+        return replace(d, priority=URGENT, reasons=reasons), True
+    if d.status == REMOVED:
+        return replace(d, reasons=reasons), True
+    if protected:
+        return Decision(status=REMOVED, tier=d.tier, hold_reason="method_details", priority=HIGH,
+                        queue_kind="method_details", reasons=reasons, someone_else=d.someone_else), True
+    if context in HOLD_METHOD_DETAILS:
+        return Decision(status=HELD, tier=d.tier, hold_reason="method_details", priority=HIGH,
+                        queue_kind="method_details", reasons=reasons, someone_else=d.someone_else), True
+    if d.status == HELD:
+        return replace(d, reasons=reasons), True  # its own hold stands; the stored text is masked all the same
+    kind = d.queue_kind if d.queue_kind == "someone_else" else "method_details"
+    priority = _higher(d.priority, HIGH if d.tier == "concern" else NORMAL)
+    return replace(d, queue_kind=kind, priority=priority, reasons=reasons), True

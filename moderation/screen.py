@@ -23,7 +23,7 @@ from flask import current_app
 from community.async_mode import native_executor
 from community.errors import ServiceError
 from moderation import audit, authors, first_pass, policy, scheduling, watched
-from moderation.classifiers import registry
+from moderation.classifiers import method_details, registry
 from moderation.classifiers.base import Scores
 from moderation.settings import load_safety, load_thresholds
 
@@ -79,6 +79,21 @@ class Verdict:
     watched: list[dict] = field(default_factory=list)
     # "danger" | "worried" when the author is worried about another person (policy rule 3), else None.
     someone_else: str | None = None
+    # Safe messaging (policy rule 6, moderation/classifiers/method_details.py): the sentences that describe a method
+    # (as written), whether the stored text is masked, encouragement to self-harm, a suicide pact, and whether the
+    # text was screened as a reply on a protected thread.
+    method_details: list[str] = field(default_factory=list)
+    masked: bool = False
+    encouragement: bool = False
+    pact: bool = False
+    protected: bool = False
+
+    def apply_mask(self, text: str | None) -> str | None:
+        """The text as others read it: each sentence with method details replaced by "[details removed for
+        safety]" when the verdict masks (the caller keeps the original for moderators)."""
+        if not self.masked or not text:
+            return text
+        return method_details.mask(text, method_details.look(text, sensitive=self.protected))
 
     def apply_censor(self, text: str) -> str:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
@@ -103,7 +118,7 @@ def _score_both(backends, texts: list[str]) -> tuple[list[Scores], list[Scores]]
     return tox, sh
 
 
-def screen_many(texts: list[str], *, author=None, context: str = "post") -> list[Verdict]:
+def screen_many(texts: list[str], *, author=None, context: str = "post", protected: bool = False) -> list[Verdict]:
     """Screen a batch (one classifier call each). `author` is the writer's AuthorFacts (or the member row the
     registered directory reads them from, moderation/authors.py), or None.
 
@@ -112,17 +127,42 @@ def screen_many(texts: list[str], *, author=None, context: str = "post") -> list
     app = current_app._get_current_object()
     texts = list(texts)
     first = [first_pass.look(text) for text in texts]  # bounded, never waits: runs before anything can time out
+    methods = [method_details.look(text, sensitive=protected) if isinstance(text, str) else
+               method_details.MethodFindings() for text in texts]  # deterministic too
     backends = registry.backends(app)  # loading (and warming up) happens once per process, outside the time limit
     thresholds = current_thresholds()
+    if protected:
+        thresholds = policy.for_protected(thresholds)
     names = {
         "toxicity": f"{backends.toxicity.name}@{backends.toxicity.version}",
         "self_harm": f"{backends.self_harm.name}@{backends.self_harm.version}",
     }
     verdicts = _classify(app, backends, texts, names, thresholds, context, author)
-    for verdict, seen in zip(verdicts, first):
+    for verdict, seen, found, text in zip(verdicts, first, methods, texts):
         if seen.crisis:
             _crisis_first(verdict, seen)
+        _safe_messaging(verdict, found, text, context, protected)
     return _after_classifiers(verdicts, texts, author, context)
+
+
+def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text: str, context: str,
+                    protected: bool) -> None:
+    """Policy rule 6: method details masked or held, encouragement and pacts removed."""
+    verdict.protected = protected
+    method_reasons = [r for r in found.reasons() if r.startswith("method_details:")]
+    decision, masked = policy.safe_messaging(
+        policy.Decision(status=verdict.status, tier=verdict.tier, hold_reason=verdict.hold_reason,
+                        priority=verdict.priority, queue_kind=verdict.queue_kind, reasons=verdict.reasons,
+                        someone_else=verdict.someone_else),
+        method_reasons=method_reasons, encouragement=bool(found.encouragement), pact=bool(found.pact),
+        context=context, protected=protected)
+    verdict.status, verdict.tier, verdict.hold_reason = decision.status, decision.tier, decision.hold_reason
+    verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
+    verdict.someone_else = decision.someone_else
+    verdict.masked = masked
+    verdict.encouragement, verdict.pact = bool(found.encouragement), bool(found.pact)
+    verdict.method_details = [text[start:end] for start, end in found.sentences]
+
 
 
 def _classify(app, backends, texts, names, thresholds, context, author) -> list[Verdict]:
@@ -219,7 +259,7 @@ def _apply_watched(verdict: Verdict, matches, context: str) -> None:
     flags = [m for m in matches if m.action == "flag" and not m.timed_out]
     # Refuse only when no classifier saw any self-harm risk and screening itself worked: a person in crisis (even
     # "concern") or unscreened text is held for a human instead. A re-screen of stored text never refuses.
-    refusable = verdict.hold_reason not in ("self_harm", "unscreened") and verdict.tier == "none"
+    refusable = verdict.hold_reason not in ("self_harm", "unscreened", "pact") and verdict.tier == "none"
     if verdict.someone_else is not None:
         return  # worried about someone else: never refused or held; its urgent/high item shows the words matched
     if blocks and refusable and context not in NEVER_REFUSED:
@@ -261,8 +301,10 @@ def screen_handle(handle: str, *, member=None) -> None:
                  after={"handle": handle, "patterns": [m.pattern for m in matches]})
 
 
-def screen(text: str, *, author=None, context: str = "post") -> Verdict:
-    return screen_many([text], author=author, context=context)[0]
+def screen(text: str, *, author=None, context: str = "post", protected: bool = False) -> Verdict:
+    """`protected`: a reply on a protected thread (a person at risk's post published with support): the lower
+    toxicity hold, and a bare "do it" or any method talk removes it."""
+    return screen_many([text], author=author, context=context, protected=protected)[0]
 
 
 def _failed(error: str, names: dict, context: str) -> Verdict:

@@ -21,6 +21,7 @@ from community.members.models import Member
 from community.rendering import RENDERER_VERSION
 from moderation import audit
 from moderation.apply import apply
+from moderation.queue import services as queue
 from moderation.queue.content import adapter_for
 from moderation.resources import support_for_verdict
 from moderation.resources.services import support_for_refused_text
@@ -246,6 +247,8 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     db.session.add(message)
     db.session.flush()
     apply(verdict, "message", message)  # status, hold, queue item; a published message goes to its room
+    if verdict.pact:
+        _pact_partners(room, author, body, verdict, message)
     if message.status == HELD:
         realtime.chat_held(message)
     # A crisis (held) or worry for someone else (published): help for the author alone, at once.
@@ -258,6 +261,23 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     # reload of the whole row in a new transaction for every message.
     set_committed_value(message, "status", status)
     return message
+
+
+_MENTION = re.compile(r"@([A-Za-z0-9_-]{2,40})")
+
+
+def _pact_partners(room: ChatRoom, author: Member, body: str, verdict, message: ChatMessage) -> None:
+    """A suicide pact proposed to members named with @handle: each is at risk too, so their latest message in the
+    room gets an urgent self-harm item (the author's own removed message has its urgent item already)."""
+    handles = {h.lower() for h in _MENTION.findall(body)} - {author.handle.lower()}
+    if not handles:
+        return
+    for member in db.session.scalars(select(Member).where(func.lower(Member.handle).in_(handles))):
+        latest = db.session.scalar(select(ChatMessage).where(ChatMessage.room_id == room.id,
+                                                             ChatMessage.author_id == member.id)
+                                   .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(1))
+        if latest is not None:
+            queue.raise_pact_partner("message", latest.id, member.id, verdict, f"message:{message.id}")
 
 
 def history(room: ChatRoom, viewer: Member | None, before=None, limit: int = PAGE_SIZE) -> list[ChatMessage]:

@@ -25,6 +25,8 @@ def thread_to_dict(thread) -> dict:
         "status": thread.status, "created_at": iso(thread.created_at),
         "last_activity_at": iso(thread.last_activity_at), "post_count": thread.post_count,
         "url": url_for("forum.thread", thread_id=thread.id),
+        # Replies screened in the stricter protected mode, and who may reply (open | trusted | closed).
+        "protected": bool(thread.protected), "reply_mode": thread.reply_mode or "open",
     }
 
 
@@ -45,8 +47,12 @@ def post_to_dict(post, viewer=None, page=None) -> dict:
         "url": url_for("forum.thread", thread_id=post.thread_id,
                        page=page or services.page_of_post(post, viewer)) + f"#post-{post.id}",
         # What the author is told about it (the same words as the thread page and /p/<id>/held).
-        "member_view": member_view("post", post) if not deleted and post.status != PUBLISHED and viewer is not None
-        and (viewer.id == post.author_id or viewer.is_staff) else None,
+        "member_view": member_view("post", post) if not deleted and (post.status != PUBLISHED
+                                                                      or post.original_body is not None)
+        and viewer is not None and (viewer.id == post.author_id or viewer.is_staff) else None,
+        # Method details in `body` are replaced by "[details removed for safety]" (moderators read the original on
+        # the queue item).
+        "masked": not deleted and post.original_body is not None,
     }
 
 
@@ -119,6 +125,17 @@ def thread(thread_id):
                         **_page_meta(pagination)})
     page = services.validate_page(request.args.get("page"))
     return page_cache.page_for(viewer, f"thread:{thread_id}", page, "json", render)
+
+
+@bp.patch("/threads/<int:thread_id>")
+@token_required()
+@write_limit("edit")
+def update_thread(thread_id):
+    """{"reply_mode": "open" | "trusted" | "closed"}: the author or a moderator chooses who may reply."""
+    found = services.get_thread(thread_id, g.api_member)
+    data = json_body()
+    thread = services.set_reply_mode(g.api_member, found, require(data, "reply_mode"))
+    return jsonify({"thread": thread_to_dict(thread)})
 
 
 @bp.post("/threads/<int:thread_id>/posts")

@@ -43,3 +43,9 @@ class AppealForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Yes, delete it")
+
+
+class ReplyModeForm(FlaskForm):
+    reply_mode = SelectField("Who can reply", choices=[("open", "Everyone"), ("trusted", "Trusted members only"),
+                                                       ("closed", "No one (replies closed)")])
+    submit = SubmitField("Save")

@@ -6,6 +6,7 @@ from community.extensions import db, utcnow
 from community.rendering import RENDERER_VERSION, render_stored
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
+REPLY_MODES = ("open", "trusted", "closed")
 REPORT_REASONS = ("harassment", "self_harm_risk", "spam", "misinformation", "other")
 
 
@@ -33,6 +34,10 @@ class Thread(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     post_count = db.Column(db.Integer, nullable=False, default=0)  # published, not deleted
+    # Protected: a post about a person at risk was published with support, so replies are screened more strictly
+    # (moderation.screen(protected=True)). Who may reply: open | trusted (trusted members and staff) | closed.
+    protected = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    reply_mode = db.Column(db.String(8), nullable=False, default="open", server_default="open")
 
     board = db.relationship("Board")
     author = db.relationship("Member")
@@ -54,6 +59,9 @@ class Post(db.Model):
     html_plain = db.Column(db.Text, nullable=True)
     html_version = db.Column(db.String(32), nullable=True, index=True)
     content_warning = db.Column(db.String(100), nullable=True)
+    # The text as written when `body` has method details masked ("[details removed for safety]"): moderators read
+    # it (collapsed) and may lift the mask; everyone else reads `body`.
+    original_body = db.Column(db.Text, nullable=True)
     status = db.Column(db.String(16), nullable=False, default=HELD, index=True)
     hold_reason = db.Column(db.String(32), nullable=True)  # self_harm | toxicity | unscreened | reports | ...
     # The screen's verdict that set `status`: scores, classifier names and versions, policy version, reasons.

@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from community.extensions import db, get_row, is_row_id, iso, utcnow
 from community.forum import services
-from community.forum.models import PUBLISHED, Post, Report, Thread
+from community.forum.models import PUBLISHED, Post, Report, Thread, store_html
 from community.forum.api import post_to_dict
 
 
@@ -43,7 +43,16 @@ class PostContent:
         if status == PUBLISHED and not was_public:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
+            services.protect_if_at_risk(post)  # a person at risk's post published with support: protected replies
         services.recount(post.thread)
+
+    def lift_mask(self, post):
+        """A moderator shows the text as written (method details no longer masked). Returns whether it was masked."""
+        if post.original_body is None:
+            return False
+        post.body, post.original_body = post.original_body, None
+        store_html(post)
+        return True
 
     def revisions(self, post):
         return services.revisions_of(post)
@@ -53,6 +62,11 @@ class PostContent:
         data["thread_title"] = post.thread.title
         data["board"] = post.thread.board.slug
         data["author_joined_at"] = iso(post.author.created_at)
+        # Staff only (the queue): the text as written when method details are masked in `body`.
+        data["original_body"] = post.original_body
+        data["masked"] = post.original_body is not None
+        data["thread_protected"] = bool(post.thread.protected)
+        data["reply_mode"] = post.thread.reply_mode
         return data
 
 

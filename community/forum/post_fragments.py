@@ -6,7 +6,7 @@ member who is not its author, not staff and has not muted a word in it. A fragme
 every input `forum/_post.html` reads: the post's id, status, dates, content warning and stored HTML (the trusted
 or the plain one, whichever this author gets), the author's handle and deletion, whether the viewer's muted words
 hide it, the viewer's relation to it (author, staff, another member, not signed in) and, for the author, the
-moderator's note. Any change to any of those is a different key, so nothing is invalidated and nothing stale is
+moderator's note, and whether method details are masked (the author and staff see a banner). Any change to any of those is a different key, so nothing is invalidated and nothing stale is
 shown; old keys fall out of the LRU. Posts that carry an author-only status (held, removed: outcomes.member_view,
 which reads appeals) are always rendered afresh.
 
@@ -93,7 +93,7 @@ def render_post(post: Post, viewer, can_edit, can_delete) -> Markup:
     author = post.author
     key = (request.script_root, post.id, post.status, post.created_at, post.edited_at, post.deleted_at is not None,
            post.content_warning, html, post.author_id, author.handle, author.deleted_at is not None, filtered,
-           relation, post.moderator_note if relation == "author" else None)
+           relation, post.moderator_note if relation == "author" else None, post.original_body is not None)
     found = _fragments.get(key)
     if found is None:
         found = _render(post, viewer, can_edit, can_delete, filtered)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import defer, joinedload
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db, get_row, in_batches, is_row_id, utcnow
-from community.forum.models import (PUBLISHED, REMOVED, REPORT_REASONS, Board, Post, PostRevision, Report, Thread,
-                                    store_html)
+from community.forum.models import (PUBLISHED, REMOVED, REPLY_MODES, REPORT_REASONS, Board, Post, PostRevision,
+                                    Report, Thread, store_html)
 from community.members import trust
 from community.members.models import Member
 from community.paging import page_of, parse_page
@@ -253,15 +253,69 @@ def create_thread(author: Member, board: Board, title, body, content_warning=Non
                                context="forum_thread")
     title, body = verdict.apply_censor(title), verdict.apply_censor(body)  # censor watched words: stored censored
     cw = verdict.apply_censor(cw) if cw else cw
+    title, cw = verdict.apply_mask(title), verdict.apply_mask(cw)
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, title=title, created_at=now, last_activity_at=now)
-    post = Post(thread=thread, author_id=author.id, is_opening=True, body=body, content_warning=cw, created_at=now)
+    post = Post(thread=thread, author_id=author.id, is_opening=True, content_warning=cw, created_at=now)
+    _set_body(post, body, verdict)
     store_html(post)
     db.session.add_all([thread, post])
     db.session.flush()
     apply(verdict, "post", post)  # status, hold, queue item (and the thread's counts, through the adapter)
+    protect_if_at_risk(post, verdict)
     db.session.commit()
     return thread, post, verdict
+
+
+def _set_body(post: Post, body: str, verdict) -> None:
+    """What others read (`body`, method details masked when the verdict says so) and, when masked, the text as
+    written (`original_body`, for moderators)."""
+    shown = verdict.apply_mask(body)
+    post.body = shown
+    post.original_body = body if shown != body else None
+
+
+def protect_if_at_risk(post: Post, verdict=None) -> None:
+    """A post about a person at risk (their own crisis, or worry for someone else) that is published: its thread's
+    replies are screened in the stricter protected mode from now on."""
+    if post.status != PUBLISHED:
+        return
+    record = post.verdict or {}
+    tier = getattr(verdict, "tier", None) or record.get("tier")
+    someone_else = getattr(verdict, "someone_else", None) or record.get("someone_else")
+    if tier in ("ideation", "intent") or someone_else or record.get("hold_reason") == "self_harm":
+        post.thread.protected = True
+
+
+def require_can_reply(member: Member, thread: Thread) -> None:
+    """The thread's reply mode: `trusted` lets only trusted members (and staff, and the thread's author) reply,
+    `closed` only staff and the author."""
+    mode = thread.reply_mode or "open"
+    if mode == "open" or member.is_staff or member.id == thread.author_id:
+        return
+    if mode == "closed":
+        raise Forbidden("replies_closed", "Replies to this thread are closed. You can still read it, and help is "
+                                          "always on the help page.")
+    if not is_trusted(member):
+        raise Forbidden("trusted_only", "Only trusted members can reply to this thread for now, to keep the person "
+                                        "who wrote it safe. You can still read it.")
+
+
+def set_reply_mode(actor: Member, thread: Thread, mode) -> Thread:
+    """The author or a moderator chooses who may reply (open | trusted | closed); a moderator's change is
+    audited."""
+    if mode not in REPLY_MODES:
+        raise ServiceError("invalid_reply_mode", f"reply_mode must be one of: {', '.join(REPLY_MODES)}.",
+                           field="reply_mode")
+    if actor.id != thread.author_id and not actor.is_staff:
+        raise Forbidden("forbidden", "Only the thread's author or a moderator can change who may reply.")
+    before = thread.reply_mode
+    thread.reply_mode = mode
+    if actor.id != thread.author_id:
+        audit.record(actor, "thread.reply_mode", target=f"thread:{thread.id}", before={"reply_mode": before},
+                     after={"reply_mode": mode})
+    db.session.commit()
+    return thread
 
 
 def create_reply(author: Member, thread: Thread, body, content_warning=None):
@@ -269,16 +323,25 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None):
     _require_can_post(author)
     if not can_view_thread(author, thread):
         raise NotFound("thread_not_found", "That thread doesn't exist or isn't visible to you.")
+    require_can_reply(author, thread)
     body = _text(body, "body", min_len=1, max_len=BODY_MAX, label="Your reply")
     cw = _content_warning(content_warning)
-    verdict = screening.screen(text_to_screen(body, content_warning=cw), author=author, context="forum_reply")
+    verdict = screening.screen(text_to_screen(body, content_warning=cw), author=author, context="forum_reply",
+                               protected=bool(thread.protected))
     body = verdict.apply_censor(body)
-    cw = verdict.apply_censor(cw) if cw else cw
-    post = Post(thread_id=thread.id, author_id=author.id, body=body, content_warning=cw, created_at=utcnow())
+    cw = verdict.apply_mask(verdict.apply_censor(cw) if cw else cw)
+    post = Post(thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow())
+    _set_body(post, body, verdict)
     store_html(post)
     db.session.add(post)
     db.session.flush()
     apply(verdict, "post", post)  # a published reply lifts its thread to the top
+    if verdict.pact and thread.author_id != author.id:
+        # A pact proposed to the person who started the thread: they are at risk too.
+        opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+        if opening is not None:
+            queue.raise_pact_partner("post", opening.id, thread.author_id, verdict, f"post:{post.id}")
+    protect_if_at_risk(post, verdict)
     db.session.commit()
     return post, verdict
 
@@ -295,14 +358,17 @@ def edit_post(editor: Member, post: Post, body, content_warning=...):
     if post.status == REMOVED:
         raise Conflict("post_removed", "A removed post can't be edited; you can appeal the decision instead.")
     text = text_to_screen(body, title=post.thread.title if post.is_opening else None, content_warning=cw)
-    verdict = screening.screen(text, author=editor, context="forum_edit")
+    verdict = screening.screen(text, author=editor, context="forum_edit",
+                               protected=bool(post.thread.protected and not post.is_opening))
     body = verdict.apply_censor(body)
-    cw = verdict.apply_censor(cw) if cw else cw
+    cw = verdict.apply_mask(verdict.apply_censor(cw) if cw else cw)
     now = utcnow()  # the old text was replaced when the new one was written
     earlier = [post.verdict, *db.session.scalars(select(PostRevision.verdict).where(PostRevision.post_id == post.id))]
-    db.session.add(PostRevision(post_id=post.id, body=post.body, content_warning=post.content_warning,
-                                verdict=post.verdict, created_at=now))
-    post.body, post.content_warning, post.edited_at = body, cw, now
+    # Moderators read every version as it was written (the original of a masked text).
+    db.session.add(PostRevision(post_id=post.id, body=post.original_body or post.body,
+                                content_warning=post.content_warning, verdict=post.verdict, created_at=now))
+    _set_body(post, body, verdict)
+    post.content_warning, post.edited_at = cw, now
     store_html(post)
     shown = apply_edit(verdict, "post", post, status=post.status, hold_reason=post.hold_reason, earlier=earlier)
     db.session.commit()
@@ -318,7 +384,8 @@ def revisions_of(post: Post) -> list[dict]:
     for number, row in enumerate(rows, start=1):
         versions.append(_version(number, row.body, row.content_warning, written, row.created_at, row.verdict))
         written = row.created_at
-    versions.append(_version(len(rows) + 1, post.body, post.content_warning, written, None, post.verdict))
+    versions.append(_version(len(rows) + 1, post.original_body or post.body, post.content_warning, written, None,
+                             post.verdict))
     return versions
 
 

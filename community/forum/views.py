@@ -9,7 +9,7 @@ from community.forum import forms, post_fragments, services
 from community.forum.models import PUBLISHED
 from moderation import outcomes
 from moderation.resources import for_member, support_for_verdict
-from moderation.resources.services import CONCERN_MESSAGE, safety_plan_link
+from moderation.resources.services import CONCERN_MESSAGE, MASKED_MESSAGE, safety_plan_link
 from moderation.queue.services import appeal as make_appeal
 from community.members.trust import is_trusted, new_account_limit
 
@@ -50,7 +50,9 @@ def _after_write(post, verdict):
             return redirect(url_for("forum.helping_someone", post_id=post.id))
         if support.get("resources") is not None:
             return redirect(url_for("forum.held", post_id=post.id))
-    if post.status == PUBLISHED and verdict.tier == "concern":
+    if post.status == PUBLISHED and verdict.masked:
+        flash(MASKED_MESSAGE, "support")
+    elif post.status == PUBLISHED and verdict.tier == "concern":
         flash(f"Posted. {CONCERN_MESSAGE}", "support")  # rendered with a link to the help page
     elif post.status == PUBLISHED:
         flash("Posted.", "info")
@@ -124,8 +126,20 @@ def _render_thread(found, viewer, reply_form, status: int = 200):
 
     def render_post(post):
         return post_fragments.render_post(post, viewer, can_edit, can_delete)
+    mode_form = None
+    if viewer is not None and (viewer.id == found.author_id or viewer.is_staff):
+        mode_form = forms.ReplyModeForm(reply_mode=found.reply_mode)
+    can_reply = viewer is not None and _may_reply(viewer, found)
     return render_template("forum/thread.html", thread=found, pagination=pagination, reply_form=reply_form,
-                           render_post=render_post), status
+                           render_post=render_post, mode_form=mode_form, can_reply=can_reply), status
+
+
+def _may_reply(viewer, found) -> bool:
+    try:
+        services.require_can_reply(viewer, found)
+    except ServiceError:
+        return False
+    return True
 
 
 @bp.post("/t/<int:thread_id>/reply")
@@ -144,6 +158,27 @@ def reply(thread_id):
             return _after_write(post, verdict)
     # Re-show the thread with the reply form still holding what was typed, and the reason it wasn't sent.
     return _render_thread(found, _viewer(), form, status=400)
+
+
+@bp.post("/t/<int:thread_id>/reply-mode")
+@login_required
+@write_limit("edit")
+def reply_mode(thread_id):
+    """The thread's author or a moderator chooses who may reply: everyone, trusted members only, or no one."""
+    found = services.get_thread(thread_id, current_user)
+    if current_user.id != found.author_id and not current_user.is_staff:
+        abort(403)
+    form = forms.ReplyModeForm()
+    if form.validate_on_submit():
+        try:
+            services.set_reply_mode(current_user, found, form.reply_mode.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash({"open": "Everyone can reply again.", "trusted": "Only trusted members can reply now.",
+                   "closed": "Replies are closed."}[found.reply_mode], "info")
+    return redirect(url_for("forum.thread", thread_id=found.id))
 
 
 @bp.get("/p/<int:post_id>/held")

@@ -1,13 +1,13 @@
 """moderator preferences: keep text collapsed, opt-in alerts, and the stretch of queue work for break reminders
 
 Revision ID: 0013
-Revises: 0017
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,8 @@ class ContentAdapter(Protocol):
     # Optional: every version of editable content, original first ({"number", "body", "content_warning",
     # "written_at", "replaced_at", "current", "screened"}); content that cannot be edited has none.
     def revisions(self, obj) -> list[dict]: ...
+    # Optional: show the text as written where method details were masked (True when something was masked).
+    def lift_mask(self, obj) -> bool: ...
 
 
 _adapters: dict[str, ContentAdapter] = {}

@@ -30,7 +30,7 @@ from moderation.urgency import is_crisis, screen_for_urgency, support, urgency
 RANKS = {URGENT: 0, HIGH: 1, "reported": 2, NORMAL: 3, LOW: 4}
 # Decision names are a contract: extend, never rename. "reach_out" and "publish_with_support" are the choices for
 # a person at risk; "approve" stays valid everywhere (for a crisis item it publishes, like publish_with_support).
-ACTIONS = ("approve", "remove", "escalate", "warn", "suspend", "reach_out", "publish_with_support")
+ACTIONS = ("approve", "remove", "escalate", "warn", "suspend", "reach_out", "publish_with_support", "lift_mask")
 # What a moderator may do with an item about a person at risk (their own crisis, or worry for someone else):
 # never punish them for it.
 CARE_KINDS = ("self_harm", "someone_else")
@@ -168,6 +168,14 @@ def add_report(post, report, hold_votes: int | None = None, author_is_staff: boo
     return item
 
 
+def raise_pact_partner(content_type: str, content_id: int, member_id: int, verdict, source: str) -> QueueItem | None:
+    """A suicide pact proposed to a member (e.g. in a reply to their thread): they are at risk too, so their own
+    content (`content_type`, `content_id`) gets an urgent self-harm item naming where the pact was proposed."""
+    return raise_for(content_type, content_id, member_id,
+                     replace(verdict, queue_kind="self_harm", priority=URGENT,
+                             reasons=["pact:proposed_to_this_member", f"pact:in:{source}"]))
+
+
 def raise_report_note_crisis(item: QueueItem, report, verdict) -> QueueItem:
     """A report's note that reads as a crisis. For a `self_harm_risk` report the note is about the post's author:
     the post's item rises to the verdict's priority. Otherwise the reporter may be the one at risk: a self-harm
@@ -216,7 +224,7 @@ def items(status: str = "open", limit: int = QUEUE_PAGE, page: int = 1) -> list[
 
 # Every kind of queue item; "reports" is accepted for "report" in filters.
 KINDS = ("self_harm", "someone_else", "member_message", "toxicity", "report", "unscreened", "check_in", "appeal",
-         "new_account", "watched_word", "auto_removed", "suspension_proposal")
+         "new_account", "watched_word", "auto_removed", "suspension_proposal", "method_details", "encouragement")
 PRIORITIES = (URGENT, HIGH, NORMAL, LOW)
 CLAIMED = ("any", "me", "none")
 PER_PAGE_MAX = 200
@@ -528,7 +536,14 @@ def decide(item: QueueItem, moderator: Member, action, *, version, note=None, da
     if appeal_record is not None and action != "escalate":
         _check_appeal_decider(appeal_record, moderator)
 
-    if action in ("approve", "publish_with_support"):
+    if action == "lift_mask":
+        lift = getattr(adapter, "lift_mask", None)
+        if content is None or lift is None or not lift(content):
+            raise ServiceError("not_masked", "Nothing in this content is masked.", status=422, field="action")
+        before["masked"] = True
+        # The item stays open: lifting the mask is one step, publishing or removing is the decision.
+        item.reasons = list(dict.fromkeys([*(item.reasons or []), f"mask_lifted_by:{moderator.handle}"]))
+    elif action in ("approve", "publish_with_support"):
         if content is not None:
             adapter.set_status(content, "published", hold_reason=None, note=note)
         if note and author is not None:
@@ -639,9 +654,10 @@ def is_care_item(item: QueueItem, content=None) -> bool:
 
 def actions_for(item: QueueItem, content=None) -> tuple[str, ...]:
     """The decisions a moderator is offered for this item (the API also accepts "approve" for a care item)."""
+    masked = ("lift_mask",) if getattr(content, "original_body", None) is not None else ()
     if is_care_item(item, content):
-        return CARE_CHOICES
-    return ("approve", "remove", "escalate", "warn", "suspend")
+        return (*CARE_CHOICES, *masked)
+    return ("approve", "remove", "escalate", "warn", "suspend", *masked)
 
 
 def appeal_of(item: QueueItem) -> Appeal | None:

@@ -21,7 +21,8 @@ bp = Blueprint("queue", __name__, url_prefix="/moderation")
 
 # What the flash after a decision says (the older names say themselves). Which text is collapsed behind one click:
 # moderation/queue/workspace.py (`collapsed`), the same rule on every card and page.
-DONE = {"reach_out": "reached out and kept private", "publish_with_support": "published with support"}
+DONE = {"reach_out": "reached out and kept private", "publish_with_support": "published with support",
+        "lift_mask": "lifted the mask: the text is shown as written"}
 
 
 class DecisionForm(FlaskForm):

@@ -27,14 +27,16 @@ from moderation.queue import services
 # Kinds whose text is distressing or abusive by nature: collapsed by default, everywhere (queue card, item page,
 # revisions, appeal text, member messages). Other kinds are collapsed too when anything on the item signals risk.
 DISTRESSING_KINDS = frozenset({"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed", "check_in",
-                               "appeal", "member_message", "report", "watched_word"})
+                               "appeal", "member_message", "report", "watched_word", "method_details",
+                               "encouragement"})
 RISK_SCORE = 0.5  # a toxicity or self-harm score at or above this collapses the text of any kind
 # The first words of a why-line for an item not raised for a self-harm tier (which says it instead).
 KIND_LABELS = {"toxicity": "held for toxicity", "auto_removed": "removed automatically (to spot-check)",
                "report": "reported by members", "check_in": "check in", "member_message": "message to the moderators",
                "appeal": "appeal", "unscreened": "held unscreened", "new_account": "new account",
                "watched_word": "watched word", "suspension_proposal": "strikes reached the threshold",
-               "someone_else": "worried about someone else"}
+               "someone_else": "worried about someone else", "method_details": "method details (masked)",
+               "encouragement": "encouragement to self-harm"}
 PREFERENCES = ("keep_collapsed", "alert_sound", "alert_notification")
 SNOOZE_MINUTES = 15
 

@@ -38,6 +38,9 @@ HOW_TO_HELP = [
     "Look after yourself too: this is a lot to carry.",
 ]
 CONCERN_MESSAGE = "It sounds like things are heavy right now. If you'd like to talk to someone, help is here."
+MASKED_MESSAGE = ("Posted, with some details hidden for safety: we hid the sentences that describe a way of hurting "
+                  "or killing yourself (which means, how much, where or how), because reading them can put someone "
+                  "who is struggling at risk. Everything else is there as you wrote it, and you can edit the post.")
 
 
 def resource_to_dict(r: Resource) -> dict:
@@ -98,9 +101,11 @@ def support_for_verdict(verdict, member) -> dict:
     """What the author is shown at once beside their post or message, given the screen's verdict."""
     if verdict is None:
         return {}
-    if verdict.hold_reason in ("self_harm", "unscreened"):
+    crisis_related = verdict.hold_reason in ("pact", "method_details") or (
+        verdict.hold_reason == "encouragement" and verdict.tier in ("ideation", "intent"))
+    if verdict.hold_reason in ("self_harm", "unscreened") or crisis_related:
         found = for_member(member)
-        if verdict.hold_reason == "self_harm":
+        if verdict.hold_reason == "self_harm" or crisis_related:
             message = SUPPORT_MESSAGE
         else:
             message = WAITING_MESSAGE.format(thing="message" if "chat" in (verdict.context or "") else "post")
@@ -111,6 +116,8 @@ def support_for_verdict(verdict, member) -> dict:
         return {"support_message": SOMEONE_ELSE_MESSAGE, "resources": found["resources"],
                 "emergency": found["emergency"], "help_url": "/help#someone-else", "about": "someone_else",
                 "someone_else": verdict.someone_else, "guidance": list(HOW_TO_HELP), **_region_fields(found)}
+    if getattr(verdict, "masked", False) and verdict.status == "published":
+        return {"masked": True, "notice": MASKED_MESSAGE, "support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     if verdict.tier == "concern":
         return {"support": {"message": CONCERN_MESSAGE, "help_url": "/help"}}
     return {}

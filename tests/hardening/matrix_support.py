@@ -29,6 +29,8 @@ BODIES = {
     ("/api/v1/boards/<slug>/threads", "POST"): lambda w: {"title": "A fresh title", "body": "a quiet new thread"},
     ("/api/v1/threads/<int:thread_id>/posts", "POST"): lambda w: {"body": "a quiet reply"},
     ("/api/v1/posts/<int:post_id>", "PATCH"): lambda w: {"body": "an edited quiet body"},
+    ("/api/v1/threads/<int:thread_id>", "PATCH"): lambda w: {"reply_mode": "open"},
+    ("/t/<int:thread_id>/reply-mode", "POST"): lambda w: {"reply_mode": "open"},
     ("/api/v1/posts/<int:post_id>/appeal", "POST"): lambda w: {"text": "please look again"},
     ("/api/v1/reports", "POST"): lambda w: {"post_id": w.ids["post_id"], "reason": "harassment"},
     ("/api/v1/moderation/items/<int:item_id>/messages", "POST"): lambda w: {"body": "a note"},

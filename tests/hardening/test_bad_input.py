@@ -50,6 +50,7 @@ JSON_BODIES = {
                                                 "content_warning": "a gentle note"},
     ("/api/v1/threads/<int:thread_id>/posts", "POST"): {"body": "a quiet reply", "content_warning": "a note"},
     ("/api/v1/posts/<int:post_id>", "PATCH"): {"body": "an edited quiet body", "content_warning": "a note"},
+    ("/api/v1/threads/<int:thread_id>", "PATCH"): {"reply_mode": "open"},
     ("/api/v1/posts/<int:post_id>/appeal", "POST"): {"text": "please look again"},
     ("/api/v1/reports", "POST"): lambda w: {"post_id": w.ids["post_id"], "reason": "harassment", "note": "a note"},
     ("/api/v1/members", "POST"): {"handle": "fresh-otter-11", "password": "a-good-password", "region": "GB"},

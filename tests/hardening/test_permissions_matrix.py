@@ -155,6 +155,8 @@ TABLE = {
     ("/api/v1/rooms/<slug>/messages", "GET"): TOKEN,
     ("/api/v1/threads/<int:thread_id>", "GET"): PUBLIC,
     ("/api/v1/threads/<int:thread_id>/posts", "POST"): ("401", "ok", "ok", "403", "ok", "ok"),
+    # Who may reply: the thread's author or staff.
+    ("/api/v1/threads/<int:thread_id>", "PATCH"): ("401", "ok", "403", "403", "ok", "ok"),
     ("/api/v1/tokens", "POST"): PUBLIC_FORM,
     ("/api/v1/tokens/current", "DELETE"): TOKEN,
     ("/b/<slug>", "GET"): PUBLIC,
@@ -227,6 +229,7 @@ TABLE = {
     ("/static/<path:filename>", "GET"): PUBLIC,
     ("/t/<int:thread_id>", "GET"): PUBLIC,
     ("/t/<int:thread_id>/reply", "POST"): ("login", "ok", "ok", "suspended", "ok", "ok"),
+    ("/t/<int:thread_id>/reply-mode", "POST"): ("login", "ok", "403", "403", "ok", "ok"),
     ("/welcome", "GET"): SIGNED_IN,
 }
 

@@ -108,7 +108,7 @@ def test_bad_threshold_values_are_400_and_change_nothing(w, change):
     assert error["code"] == "invalid_thresholds" and isinstance(error["message"], str) and error["message"]
     assert w.client.get("/api/v1/moderation/thresholds", headers=ah).get_json()["thresholds"] == \
         {"toxicity_hold": 0.8, "toxicity_remove": 0.97, "toxicity_severe": 0.5, "self_harm_concern": 0.5,
-         "self_harm_ideation": 0.5, "self_harm_intent": 0.5, "reports_to_hold": 3}
+         "self_harm_ideation": 0.5, "self_harm_intent": 0.5, "reports_to_hold": 3, "protected_toxicity_hold": 0.5}
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "policy.thresholds")) is None
 
 

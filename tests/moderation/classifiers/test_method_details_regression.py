@@ -1,0 +1,44 @@
+"""Regression floors on the method-details evaluation sets (moderation/eval/method_details_m1.csv, _m2.csv), written
+by two independent writers. Nothing was tuned on their rows (only aggregate figures were ever printed; see
+bench/RESULTS.md for what was seen when). Floors sit a little below the figures measured with the shipped weights,
+so a broken rule or a bad retrain fails. The held and look-alike figures also move with the self-harm heads."""
+import csv
+
+import pytest
+
+from moderation.method_evaluation import evaluate
+from tests.support import ROOT
+
+EVAL = ROOT / "moderation" / "eval"
+
+# Measured 2026-12-01 (weights 2026-12-01+6b6a8459f963.*), bench/method_details.py: {figure: (op, floor)}.
+FLOORS = {
+    "method_details_m1.csv": {
+        "held_recall": (">=", 0.72),  # measured 0.800
+        "masked_recall": (">=", 0.06),  # measured 0.094
+        "removed_recall": (">=", 0.60),  # measured 0.700
+        "lookalikes_passed": (">=", 0.72),  # measured 0.800
+        "detector_false": ("<=", 0.05),  # measured 0.013
+    },
+    "method_details_m2.csv": {
+        "held_recall": (">=", 0.80),  # measured 0.870
+        "masked_recall": (">=", 0.13),  # measured 0.167
+        "removed_recall": (">=", 0.40),  # measured 0.500
+        "lookalikes_passed": (">=", 0.70),  # measured 0.767
+        "detector_false": ("<=", 0.05),  # measured 0.000
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_method_details_floors(models, name):
+    path = EVAL / name
+    if not path.exists():
+        pytest.skip(f"evaluation set {name} not present")
+    toxicity, self_harm, _ = models
+    with open(path, encoding="utf-8") as fh:
+        figures = evaluate(csv.DictReader(fh), toxicity, self_harm)
+    print(name, {k: v for k, v in figures.items() if isinstance(v, float)})  # aggregates only, never texts
+    failed = [(k, figures[k], op, f) for k, (op, f) in FLOORS[name].items()
+              if figures[k] is None or not (figures[k] >= f if op == ">=" else figures[k] <= f)]
+    assert not failed, failed
