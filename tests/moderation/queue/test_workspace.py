@@ -365,6 +365,10 @@ def test_hand_off_my_claims_releases_them_all_with_one_note(aw, via):
     if via == "api":
         assert_error(aw.client.post("/api/v1/moderation/me/claims/release", json={"note": "x" * 2001}, headers=mh),
                      400, "note_too_long")
+        assert_error(aw.client.post("/api/v1/moderation/me/claims/release", json={"note": 7}, headers=mh),
+                     400, "invalid_type")
+        assert_error(aw.client.post("/api/v1/moderation/me/claims/release", data="[]", headers={
+            **mh, "Content-Type": "application/json"}), 400)
         assert [i for i in items[:2] if _item(aw, i).claimed_by_id == mod.id] == items[:2]  # nothing released
         r = aw.client.post("/api/v1/moderation/me/claims/release", json={"note": note}, headers=mh)
         assert r.status_code == 200
