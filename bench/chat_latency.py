@@ -151,6 +151,9 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug
 """
 
 
+ANCHOR_EXTRA_PATH = ""  # --anchor-path
+
+
 class Servers:
     def __init__(self, n: int, db_url: str, redis_url: str | None, backend: str, server: str, tmp: Path,
                  threads: int, root: Path = ROOT):
@@ -160,7 +163,8 @@ class Servers:
         env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "PRIVACY_HMAC_KEY": "bench",
                "RATELIMIT_ENABLED": "false", "CHAT_RATE_LIMIT": "1000000/1 second", "SITE_URL": "",
                "MODERATION_TOXICITY_BACKEND": backend, "MODERATION_SELF_HARM_BACKEND": backend,
-               "PYTHONPATH": str(root), "HAVEN_BACKGROUND_JOBS": "1", "UNSCREENED_RETRY_SECONDS": "3600",
+               "PYTHONPATH": os.pathsep.join([str(root), *([ANCHOR_EXTRA_PATH] if root != ROOT and ANCHOR_EXTRA_PATH
+                                                           else [])]), "HAVEN_BACKGROUND_JOBS": "1", "UNSCREENED_RETRY_SECONDS": "3600",
                "SOCKETIO_CHANNEL": f"haven-bench-{uuid.uuid4().hex[:8]}"}
         env.pop("REDIS_URL", None)
         env.pop("RATELIMIT_STORAGE_URI", None)
@@ -511,6 +515,9 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10, help="saturation: messages per sender")
     parser.add_argument("--anchor", help="also run the saturation phase on this commit's code, in the same run")
+    parser.add_argument("--anchor-path", help="a directory added to the anchor servers' PYTHONPATH, for packages "
+                                              "the anchor's code imports that this environment no longer installs "
+                                              "(0a56458 imports pycountry: pip install --target DIR pycountry)")
     parser.add_argument("--backend", default="embedded", help="embedded (default), lexicon, detoxify")
     parser.add_argument("--server", choices=["gunicorn", "gunicorn-threads", "werkzeug"], default="gunicorn",
                         help="gunicorn: the production command (Dockerfile CMD); gunicorn-threads: the old "
@@ -521,6 +528,8 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="use a SQLite file even if PostgreSQL is reachable")
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
+    global ANCHOR_EXTRA_PATH
+    ANCHOR_EXTRA_PATH = args.anchor_path or ""
 
     def stop(signum, frame):  # SIGTERM as Ctrl-C: the finally blocks kill the servers and drop the database
         raise KeyboardInterrupt

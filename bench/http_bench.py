@@ -10,7 +10,8 @@ What it does, in one run (every server on loopback, every phase bounded in time)
    (`wsgi:app`, the default embedded screening models, RATELIMIT_ENABLED=false), warms it up, then loads it with
    wrk for
      - read:  GET /t/<id>          the thread page (HTML, 20 posts, anonymous reader: the page cache serves it)
-     - read signed in: the same page with a signed-in member's session cookie (personal, never cached)
+     - read signed in: the same page with a signed-in member's session cookie (personal: kept for that reader and
+                       browser session alone, community/page_cache.py reader_page)
      - post:  POST /api/v1/threads/<id>/posts   a reply through the API, every body different, so each request is
               screened by both classifiers, stored and broadcast, exactly as a member's post is; 16 members
               take turns writing them (one member may only have a few posts waiting for screening at once);
@@ -260,7 +261,8 @@ def session_cookie(server: Server, db: Database) -> str:
     if r.status_code != 302:
         raise RuntimeError(f"bench login failed: {r.status_code} {r.text[:300]}")
     check = browser.get(f"{server.url}/t/{db.thread_id}", timeout=30)
-    if "X-Page-Cache" in check.headers or "Sign in</a> to reply" in check.text:
+    # (A signed-in page may come from the reader's own page cache, never from the anonymous one.)
+    if "Sign in</a> to reply" in check.text or 'name="csrf_token"' not in check.text:
         raise RuntimeError("bench session is not signed in")
     return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
 

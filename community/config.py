@@ -73,6 +73,9 @@ def from_environment(instance_path: str) -> dict:
         "DETOXIFY_CHECKPOINT": env.get("DETOXIFY_CHECKPOINT") or None,
         "DETOXIFY_CONFIG_DIR": env.get("DETOXIFY_CONFIG_DIR") or None,
         "MODERATION_TIMEOUT": float(env.get("MODERATION_TIMEOUT", "2.0")),
+        # Screening calls waiting at the same moment are merged into one classifier call of at most this many texts
+        # (moderation/batching.py); 1 scores every call on its own.
+        "MODERATION_BATCH_TEXTS": int(env.get("MODERATION_BATCH_TEXTS", "4")),
         # API tokens end this many days after they were made, or after this many days unused.
         "API_TOKEN_LIFETIME_DAYS": float(env.get("API_TOKEN_LIFETIME_DAYS", "90")),
         "API_TOKEN_IDLE_DAYS": float(env.get("API_TOKEN_IDLE_DAYS", "14")),
@@ -82,6 +85,9 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "60")),
         # Rendered posts kept in-process for signed-in thread pages (community/forum/post_fragments.py); 0 = off.
         "POST_FRAGMENT_CACHE_SIZE": int(env.get("POST_FRAGMENT_CACHE_SIZE", "2000")),
+        # Signed-in members' thread and board pages, each kept for its reader and browser session alone, in-process
+        # (community/page_cache.py reader_page): how many pages at most (0 = off); PAGE_CACHE_SECONDS bounds their age.
+        "READER_PAGE_CACHE_SIZE": int(env.get("READER_PAGE_CACHE_SIZE", "500")),
         # Periodic work (moderation/jobs.py): "thread" runs it in each serving process (the embedded default);
         # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
         "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),

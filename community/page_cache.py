@@ -9,12 +9,27 @@ an author's automatic trust rising with age, which turns their links from plain 
 
 Storage: in-process (a bounded LRU) by default; Redis when REDIS_URL is set, so that every web process and the
 background worker see the same generations. A Redis failure never fails a page: it is rendered as if uncached.
-Signed-in views are never cached (blocks, mutes, the viewer's own held posts).
+
+Signed-in members' pages (`reader_page`) are personal (blocks, muted words, their own held posts, the header's
+counts, the reply form's CSRF token), so each is kept for its reader alone, in the process that rendered it (a
+bounded LRU, READER_PAGE_CACHE_SIZE; sticky sessions keep a reader on one process), under a key of:
+- the member and a digest of their session's CSRF seed, so a page is only ever served to the browser session whose
+  token it carries (another session of the same member has another seed: another key);
+- the site's and the thread's (board's) generations, as for anonymous pages;
+- the member's own generation, bumped by every commit that writes a row pointing at them through a foreign key to
+  `members` (their blocks and muted words, notices, messages from the moderators, appeals, queue items about their
+  posts...) or their own member row (role, suspension, handle, trust);
+- the PERSONAL generation, bumped by every bulk statement (`session.execute(update(...))`, `query(...).delete()`)
+  that no row event can attribute to one member: every reader's pages are then rendered afresh (bulk statements on
+  posts, threads, boards or members also bump the site's generation, for the anonymous pages).
+Staff pages (the queue counts in their header change with any item) and pages shown with a flash message are never
+kept; the same PAGE_CACHE_SECONDS bounds the rest.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +37,7 @@ from collections import OrderedDict
 from flask import Response, current_app, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 from community.forum.models import Board, Post, Thread
 from community.members.models import Member
 
@@ -29,11 +45,19 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 2000
 SITE = "site"
+PERSONAL = "personal"  # every signed-in reader's pages: bumped by bulk statements
 _MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role")
+# Tables whose rows change nothing a member's forum page shows: neither their row events nor their bulk statements
+# bump a generation.
+_UNSHOWN_TABLES = frozenset({"audit_log", "api_tokens", "member_sessions", "staff_notes", "chat_messages",
+                             "chat_mutes", "chat_rooms", "released_handles", "resources", "safety_plans"})
+_SHARED_TABLES = frozenset({"posts", "threads", "boards", "members"})  # also on anonymous pages
+_WRITE_TEXT = re.compile(r"\s*(insert|update|delete|truncate|replace|merge)\b", re.IGNORECASE)
 
 
 class _Memory:
-    def __init__(self):
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
         self.lock = threading.Lock()
         self.pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self.generations: dict[str, int] = {}
@@ -62,7 +86,7 @@ class _Memory:
         with self.lock:
             self.pages[key] = (time.monotonic() + seconds, body)
             self.pages.move_to_end(key)
-            while len(self.pages) > MAX_ENTRIES:
+            while len(self.pages) > self.max_entries:
                 self.pages.popitem(last=False)
 
 
@@ -104,11 +128,63 @@ def _seconds(app) -> int:
 
 
 def page_for(viewer, scope: str, page: int, fmt: str, render):
-    """A thread or board page (`fmt` "html" or "json"): rendered for a signed-in viewer (their page is personal:
-    blocks, mutes, their own held posts), from the cache for everyone else."""
+    """A thread or board page (`fmt` "html" or "json"): kept for this signed-in viewer alone (their page is
+    personal: blocks, mutes, their own held posts), shared by everyone else. A signed-in JSON view (an API token,
+    no session) is rendered every time."""
     if viewer is not None:
-        return render()
+        return reader_page(viewer, scope, f"{page}:{fmt}", render) if fmt == "html" else render()
     return anonymous_page(scope, f"{page}:{fmt}", render)
+
+
+def _reader_pages(app) -> _Memory:
+    pages = app.extensions.get("reader_pages")
+    if pages is None:
+        pages = _Memory(int(app.config.get("READER_PAGE_CACHE_SIZE") or 0))
+        app.extensions["reader_pages"] = pages
+    return pages
+
+
+def _csrf_seed(app) -> str | None:
+    """A digest of the session's CSRF seed, the secret every CSRF token in this session's pages is signed from
+    (Flask-WTF keeps it in the session), or None while the session has none yet. "off" when CSRF is disabled."""
+    if not app.config.get("WTF_CSRF_ENABLED", True):
+        return "off"
+    raw = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not isinstance(raw, str) or not raw:
+        return None
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def reader_page(viewer, scope: str, variant: str, render):
+    """A signed-in member's HTML page of `scope` ("thread:<id>", "board:<id>"), kept for them and this browser
+    session alone; rendered (render() -> response) when anything it may show has changed (see the module's text).
+    Staff pages and pages with a flash message are never kept."""
+    app = current_app._get_current_object()
+    seconds = _seconds(app)
+    pages = _reader_pages(app)
+    if seconds <= 0 or pages.max_entries <= 0 or viewer.is_staff or session.get("_flashes"):
+        return render()
+    try:
+        stamp = ".".join(str(n) for n in _store(app).generations_of([SITE, PERSONAL, scope, f"member:{viewer.id}"]))
+    except Exception:  # noqa: BLE001 - a cache outage is a slower page, never a failed one
+        log.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
+        return render()
+    # Generations are read before rendering: a write committed meanwhile bumps them, so what is stored under this
+    # stamp is never older than the stamp says.
+    prefix = f"{viewer.id}:{request.script_root}:{scope}:{stamp}:{variant}:"
+    seed = _csrf_seed(app)
+    if seed is not None:
+        body = pages.get(prefix + seed)
+        if body is not None:
+            response = Response(body, mimetype="text/html")
+            response.headers["X-Page-Cache"] = "hit"
+            return response
+    response = app.make_response(render())
+    seed = _csrf_seed(app)  # the render may have given the session its seed
+    if response.status_code == 200 and seed is not None and not session.get("_flashes"):
+        pages.set(prefix + seed, response.get_data(), seconds)
+    response.headers["X-Page-Cache"] = "miss"
+    return response
 
 
 def anonymous_page(scope: str, variant: str, render):
@@ -182,15 +258,74 @@ def _before_flush(session, flush_context, instances):
         _touched(session)
 
 
+_member_columns: dict = {}
+
+
+def _member_keys(mapper) -> tuple[str, ...]:
+    """The attributes of a mapped class that hold a member's id (a foreign key to members.id)."""
+    keys = _member_columns.get(mapper)
+    if keys is None:
+        keys = tuple(prop.key for prop in mapper.column_attrs
+                     if any(fk.target_fullname == "members.id" for column in prop.columns
+                            for fk in getattr(column, "foreign_keys", ())))
+        _member_columns[mapper] = keys
+    return keys
+
+
+def _members_touched(session: Session, names: set[str]) -> None:
+    """member:<id> for every member a written row points at (old and new values), and for written member rows."""
+    for objs, deleted in ((session.new, False), (session.dirty, False), (session.deleted, True)):
+        for obj in objs:
+            state = inspect(obj)
+            if isinstance(obj, Member):
+                if obj.id is not None:
+                    names.add(f"member:{obj.id}")
+                continue
+            if state.mapper.local_table.name in _UNSHOWN_TABLES:
+                continue  # chat messages, audit rows, tokens...: nothing a forum page shows (no bump, no Redis trip)
+            keys = _member_keys(state.mapper)
+            unknown = False
+            for key in keys:
+                if key in state.expired_attributes or key not in state.dict:
+                    unknown = True  # not loaded (a row deleted after a commit expired it): whose it was is unknown
+                    continue
+                history = state.attrs[key].history
+                for value in (*history.added, *history.unchanged, *history.deleted):
+                    if isinstance(value, int):
+                        names.add(f"member:{value}")
+            if unknown and (deleted or obj in session.dirty):
+                names.add(PERSONAL)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
-    # New rows have their ids now.
+    # New rows have their ids (and the foreign keys set through relationships) now; the lists are still the flush's.
     names = session.info.setdefault("page_cache_touched", set())
     for obj in session.new:
         if isinstance(obj, Post) and obj.thread_id is not None:
             names.add(f"thread:{obj.thread_id}")
         elif isinstance(obj, Thread) and obj.id is not None:
             names.update({f"thread:{obj.id}", f"board:{obj.board_id}"})
+    _members_touched(session, names)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state):
+    """A bulk INSERT/UPDATE/DELETE (or a written text statement) changes rows no flush event sees: every reader's
+    pages, and for posts, threads, boards and members the anonymous pages too, are rendered afresh."""
+    statement = state.statement
+    if getattr(statement, "is_dml", False):
+        table = getattr(getattr(statement, "table", None), "name", None)
+    elif isinstance(statement, TextClause) and _WRITE_TEXT.match(statement.text):
+        table = None
+    else:
+        return
+    if table in _UNSHOWN_TABLES:
+        return
+    names = state.session.info.setdefault("page_cache_touched", set())
+    names.add(PERSONAL)
+    if table is None or table in _SHARED_TABLES:
+        names.add(SITE)
 
 
 # Names gathered in a transaction that rolls back stay for the next commit: an extra invalidation is only a miss.

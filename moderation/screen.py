@@ -22,7 +22,7 @@ from flask import current_app
 
 from community.async_mode import native_executor
 from community.errors import ServiceError
-from moderation import audit, authors, first_pass, policy, scheduling, watched
+from moderation import audit, authors, batching, first_pass, policy, scheduling, watched
 from moderation.classifiers import method_details, registry
 from moderation.classifiers.base import Scores
 from moderation.settings import load_safety, load_thresholds
@@ -61,6 +61,29 @@ def _priority_pool() -> scheduling.PriorityPool:
 
 def _in_native_thread(fn, *args):
     return _screening_executor().submit(fn, *args).result()
+
+
+# One merger per set of loaded classifiers (moderation/batching.py): screening calls waiting at the same moment
+# share one classifier call.
+_coalescers: dict[int, tuple[object, batching.Coalescer]] = {}
+
+
+def _coalescer(app, backends) -> batching.Coalescer:
+    found = _coalescers.get(id(backends))
+    if found is None or found[0] is not backends:
+        with _pools_lock:
+            found = _coalescers.get(id(backends))
+            if found is None or found[0] is not backends:
+                # A call past a quarter of the time limit (at most 0.5 s) counts as stalled: others go beside it.
+                merged = batching.Coalescer(lambda texts: _in_native_thread(_score_both, backends, texts),
+                                            max_texts=app.config.get("MODERATION_BATCH_TEXTS", 4),
+                                            stall_seconds=min(0.5, app.config.get("MODERATION_TIMEOUT", 2.0) / 4))
+                found = _coalescers[id(backends)] = (backends, merged)
+    return found[1]
+
+
+def _merged_score(coalescer: batching.Coalescer, texts: list[str]):
+    return coalescer.run(texts)
 
 
 @dataclass
@@ -168,8 +191,8 @@ def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text
 def _classify(app, backends, texts, names, thresholds, context, author) -> list[Verdict]:
     priority = scheduling.BACKGROUND if context in BACKGROUND_CONTEXTS else scheduling.URGENT
     try:
-        future = _priority_pool().submit(_in_native_thread, _score_both, backends, list(texts), priority=priority,
-                              owner=getattr(authors.facts(author), "id", None))
+        future = _priority_pool().submit(_merged_score, _coalescer(app, backends), list(texts), priority=priority,
+                                         owner=getattr(authors.facts(author), "id", None))
     except scheduling.Busy:
         if context in BACKGROUND_CONTEXTS:
             raise ServiceError("screening_busy", "We're still checking your last changes. Please wait a moment and "

@@ -44,7 +44,7 @@ class PostContent:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
             services.protect_if_at_risk(post)  # a person at risk's post published with support: protected replies
-        services.recount(post.thread)
+        services.recount(post.thread, opening_changed=bool(post.is_opening))
 
     def lift_mask(self, post):
         """A moderator shows the text as written (method details no longer masked). Returns whether it was masked."""

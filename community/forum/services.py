@@ -228,7 +228,9 @@ def screened_text(post: Post) -> str:
                           content_warning=post.content_warning)
 
 
-def recount(thread: Thread) -> None:
+def recount(thread: Thread, *, opening_changed: bool = True) -> None:
+    """The thread's published-post count, and its status from its opening post's (unless only a reply changed:
+    then the opening post, and so the thread's status, are as they were)."""
     if thread.id is not None:
         # Lock the thread row first (PostgreSQL; SQLite's writer already holds the database), so two replies
         # committing at once cannot both count without the other, and re-read the count: when the new value equals
@@ -238,6 +240,8 @@ def recount(thread: Thread) -> None:
     thread.post_count = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.status == PUBLISHED,
                                           Post.deleted_at.is_(None))) or 0
+    if not opening_changed:
+        return
     opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is not None:
         thread.status = PUBLISHED if opening.status == PUBLISHED and opening.deleted_at is None else opening.status

@@ -107,10 +107,13 @@ def new_thread(slug):
 @bp.route("/t/<int:thread_id>", methods=["GET"])
 def thread(thread_id):
     viewer = _viewer()
-    if viewer is not None:
-        return _render_thread(services.get_thread(thread_id, viewer), viewer, forms.ReplyForm())
-    # Anonymous readers share one rendering (no reply form, so no CSRF token in the page or the session).
     page = services.validate_page(request.args.get("page"))
+    if viewer is not None:
+        # Kept for this reader and browser session alone (their blocks, mutes, own held posts, CSRF token).
+        return page_cache.reader_page(viewer, f"thread:{thread_id}", f"{page}:html",
+                                      lambda: _render_thread(services.get_thread(thread_id, viewer), viewer,
+                                                             forms.ReplyForm()))
+    # Anonymous readers share one rendering (no reply form, so no CSRF token in the page or the session).
     return page_cache.anonymous_page(f"thread:{thread_id}", f"{page}:html",
                                      lambda: _render_thread(services.get_thread(thread_id, None), None, None))
 

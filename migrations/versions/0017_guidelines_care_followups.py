@@ -13,12 +13,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("guidelines_version", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("guidelines_accepted_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("break_nudge", sa.Boolean(), nullable=False, server_default=sa.true()))
-    with op.batch_alter_table("staff_messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("kind", sa.String(length=24), nullable=True))
+    # Plain ADD COLUMN (no batch copy): on SQLite a copy would DROP TABLE members, which other rows reference.
+    op.add_column("members", sa.Column("guidelines_version", sa.Integer(), nullable=True))
+    op.add_column("members", sa.Column("guidelines_accepted_at", sa.DateTime(), nullable=True))
+    op.add_column("members", sa.Column("break_nudge", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("staff_messages", sa.Column("kind", sa.String(length=24), nullable=True))
     op.create_table(
         "care_followups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,9 +59,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_care_followups_item_id"))
         batch_op.drop_index(batch_op.f("ix_care_followups_member_id"))
     op.drop_table("care_followups")
-    with op.batch_alter_table("staff_messages", schema=None) as batch_op:
-        batch_op.drop_column("kind")
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("break_nudge")
-        batch_op.drop_column("guidelines_accepted_at")
-        batch_op.drop_column("guidelines_version")
+    _drop_columns("staff_messages", "kind")
+    _drop_columns("members", "break_nudge", "guidelines_accepted_at", "guidelines_version")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """SQLite drops a plain column in place (3.35+): a batch copy would DROP TABLE members, which rows in other
+    tables still reference (foreign keys are on), and fail."""
+    if op.get_bind().dialect.name == "sqlite":
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.drop_column(column)

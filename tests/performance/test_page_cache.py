@@ -98,10 +98,14 @@ def _journey(app, make_member, token_for):
     body = _get(reader, pages[0])[1]
     assert f'id="post-{linked["id"]}"' in body and 'href="https://example.org/guide"' not in body
 
-    # Signed-in views are personal: never served from the cache.
+    # Signed-in views are personal: never served from the shared cache, only from the reader's own
+    # (tests/performance/test_reader_pages.py), and never the anonymous page.
     login(writer, author.handle)
-    assert writer.get(f"/t/{thread_id}").headers.get("X-Page-Cache") is None
-    assert writer.get(f"/t/{thread_id}").headers.get("X-Page-Cache") is None
+    anonymous_body = _get(reader, pages[0])[1]
+    assert _get(reader, pages[0])[0] == "hit"
+    state, body = _get(writer, pages[0])
+    assert state == "miss" and body != anonymous_body and "Sign in</a> to reply" not in body
+    assert _get(writer, pages[0]) == ("hit", body)
     assert reader.get(f"/api/v1/threads/{thread_id}", headers=headers).headers.get("X-Page-Cache") is None
 
 
