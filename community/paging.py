@@ -46,6 +46,7 @@ class _FlatPagination(SelectPagination):
 
 
 def page_of(select, *, order: tuple, reverse: tuple, page: int, per_page: int):
-    """A Pagination of `select` ordered by `order`; `reverse` is the same order reversed (column.desc() for asc)."""
+    """A Pagination of `select` ordered by `order`; `reverse` is the same order reversed (column.desc() for asc).
+    Callers bound `per_page` themselves (Flask-SQLAlchemy's own cap of 100 would silently halve a 200-item page)."""
     return _FlatPagination(select=select.order_by(*order), session=db.session(), reverse=reverse, page=page,
-                           per_page=per_page, error_out=False, count=True)
+                           per_page=per_page, max_per_page=None, error_out=False, count=True)

@@ -26,7 +26,9 @@ from community.members.models import Member
 from moderation import signals
 from moderation.queue import messages
 from moderation.queue.api import item_to_dict
+from moderation.queue.cards import render_card
 from moderation.queue.services import counts
+from moderation.queue.workspace import is_intent
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +130,19 @@ def subscribe() -> None:
 
 
 def queue_changed(item) -> None:
+    """`queue_item` {"item", "counts", "card", "intent"}: the item as the API shows it, the open counts, the item's
+    queue card rendered once (moderation/queue/cards.py: the queue page inserts or updates it in place, in its
+    filter's order) and whether it is an open urgent crisis (intent) item that must not sit unseen."""
+    def payload():
+        return [(QUEUE_ITEM, {"item": item_to_dict(item), "counts": counts(), "card": render_card(item),
+                              "intent": is_intent(item)}, STAFF_ROOM)]
+
     def build():
         if not has_request_context():
             # CLI / periodic jobs (e.g. `moderation retry`): item_to_dict builds URLs, which needs a request.
             with current_app.test_request_context():
-                return [(QUEUE_ITEM, {"item": item_to_dict(item), "counts": counts()}, STAFF_ROOM)]
-        return [(QUEUE_ITEM, {"item": item_to_dict(item), "counts": counts()}, STAFF_ROOM)]
+                return payload()
+        return payload()
     after_commit(build)
 
 

@@ -186,6 +186,22 @@ class StaffNote(db.Model):
     author = db.relationship("Member", foreign_keys=[author_id])
 
 
+class ModeratorPreference(db.Model):
+    """One moderator's workspace: how their queue looks and alerts them (all off by default), and the stretch of
+    continuous queue work the break reminder measures (moderation/queue/workspace.py)."""
+
+    __tablename__ = "moderator_preferences"
+
+    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    keep_collapsed = db.Column(db.Boolean, nullable=False, default=False)  # every text collapsed, whatever its kind
+    alert_sound = db.Column(db.Boolean, nullable=False, default=False)  # a soft chime for a new intent item
+    alert_notification = db.Column(db.Boolean, nullable=False, default=False)  # a browser notification for one
+    stretch_started_at = db.Column(db.DateTime, nullable=True)  # first activity of the current stretch
+    last_active_at = db.Column(db.DateTime, nullable=True)
+    break_snoozed_until = db.Column(db.DateTime, nullable=True)  # "remind me later"
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
 class CareFollowUp(db.Model):
     """A caring check-in from the team, offered when a self-harm item is resolved (moderation/care.py).
 

@@ -17,7 +17,7 @@ from community.members import blocks, safety_plan, sessions
 from community.members.models import ApiToken, Member
 from community import realtime
 from community.members.services import _hasher, _verify, release_handle
-from moderation.models import Appeal, Notice, QueueItem, StaffMessage
+from moderation.models import Appeal, ModeratorPreference, Notice, QueueItem, StaffMessage
 from moderation import audit
 from community.members.safety_plan import SafetyPlan
 from community.forum.models import Post, PostRevision, Reaction, Report, Thread, ThreadState
@@ -122,6 +122,7 @@ def delete_account(member: Member, password) -> None:
     db.session.query(Reaction).filter_by(member_id=member.id).delete()
     db.session.query(ThreadState).filter_by(member_id=member.id).delete()
     db.session.query(Notice).filter_by(member_id=member.id).delete()
+    db.session.query(ModeratorPreference).filter_by(member_id=member.id).delete()
     db.session.query(ApiToken).filter_by(member_id=member.id).delete()
     release_handle(member, member.handle)
     member.handle, member.handle_key = DELETED_HANDLE, f"deleted:{member.id}"

@@ -7,12 +7,21 @@ from community.paging import parse_page
 from community.web import ApiError, json_body, require, token_required
 from community.write_limits import write_limit
 from moderation import audit, authors, care
-from moderation.queue import bulk, canned, history, messages, response_times, services, stats
+from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
 from moderation.queue.content import adapter_for
 from moderation.resources import for_region
 from moderation.settings import load_thresholds, save_thresholds
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
+
+
+@bp.after_request
+def count_queue_work(response):
+    """A staff member's use of the moderation API is queue work too (moderation/queue/workspace.py)."""
+    member = g.get("api_member")
+    if member is not None and member.is_staff:
+        workspace.touch_activity(member)
+    return response
 
 
 def _reports_by_post(post_ids) -> dict:
@@ -52,6 +61,7 @@ def item_to_dict(item, reports_by_post: dict | None = None, targets: dict | None
     body["appeal"] = appeal_to_dict(appeal) if appeal is not None else None
     body["actions"] = list(services.actions_for(item, content))  # the choices offered (the API also takes approve)
     body["author"] = authors.summary(item.author)  # how new the author is: handle, joined_at, published_posts, trusted
+    body["why"] = workspace.why_line(item, content)  # the queue card's one line: rules, model and score, reports, wait
     return body
 
 
@@ -235,3 +245,44 @@ def bulk_decision():
     results = bulk.decide(g.api_member, data.get("item_ids"), data.get("action"), note=note)
     return jsonify({"action": data.get("action"), "results": results,
                     "done": sum(1 for r in results if r["done"])})
+
+
+# --- the moderator's workspace (moderation/queue/workspace.py) ---------------------------------------------------
+
+@bp.get("/me/workspace")
+@token_required("staff")
+def my_workspace():
+    """{"preferences", "stretch", "claims"}: my own preferences, my current stretch of queue work (and whether the
+    break reminder is due) and the ids of the items I hold claims on."""
+    prefs = workspace.preferences_for(g.api_member)
+    return jsonify({"preferences": workspace.preferences_dict(prefs), "stretch": workspace.stretch(prefs),
+                    "claims": [i.id for i in workspace.my_claims(g.api_member)]})
+
+
+@bp.patch("/me/preferences")
+@token_required("staff")
+def my_preferences():
+    """Body: any of {"keep_collapsed", "alert_sound", "alert_notification"}: true/false (all false by default)."""
+    return jsonify({"preferences": workspace.save_preferences(g.api_member, json_body())})
+
+
+@bp.post("/me/claims/release")
+@token_required("staff")
+def hand_off_my_claims():
+    """Release every claim I hold; optional body {"note": "..."}: one hand-off note, left on each item."""
+    note = require(json_body(), "note", optional=True) if request.data else None
+    released = workspace.hand_off_claims(g.api_member, note)
+    return jsonify({"released": [item_to_dict(i) for i in released]})
+
+
+@bp.get("/workspace-settings")
+@token_required("admin")
+def get_workspace_settings():
+    return jsonify({"workspace_settings": workspace.load_workspace()})
+
+
+@bp.patch("/workspace-settings")
+@token_required("admin")
+def patch_workspace_settings():
+    """Body: {"break_reminder_minutes": 0-1440 (0 = off), "break_gap_minutes": 1-240}; audited."""
+    return jsonify({"workspace_settings": workspace.save_workspace(g.api_member, json_body())})

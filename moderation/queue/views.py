@@ -1,10 +1,10 @@
 """The moderators' queue pages (staff only). Same service functions as the API."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from community.errors import ServiceError
 from community.extensions import db
@@ -13,16 +13,16 @@ from community.paging import parse_page
 from community.web import role_required
 from community.write_limits import write_limit
 from moderation import care
-from moderation.queue import bulk, canned, history, messages, response_times, services, stats
+from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
+from moderation.queue.cards import card_fields
 from moderation.resources import for_region
 
 bp = Blueprint("queue", __name__, url_prefix="/moderation")
 
-# Categories whose text is blurred behind one click by default: moderators read distressing content by choice.
-# What the flash after a decision says (the older names say themselves).
+# What the flash after a decision says (the older names say themselves). Which text is collapsed behind one click:
+# moderation/queue/workspace.py (`collapsed`), the same rule on every card and page.
 DONE = {"reach_out": "reached out and kept private", "publish_with_support": "published with support",
         "lift_mask": "lifted the mask: the text is shown as written"}
-DISTRESSING = {"self_harm", "someone_else", "toxicity", "unscreened", "auto_removed", "method_details", "encouragement"}
 
 
 class DecisionForm(FlaskForm):
@@ -84,6 +84,25 @@ class NoteForm(FlaskForm):
     about = SelectField("About", choices=[("item", "this item"), ("member", "this member (on all their items)")])
 
 
+class HandOffForm(FlaskForm):
+    note = TextAreaField("Hand-off note for whoever picks them up (optional)", validators=[Length(max=2000)])
+
+
+class PreferencesForm(FlaskForm):
+    keep_collapsed = BooleanField("Always keep text collapsed, whatever its kind (I open each one myself)")
+    alert_sound = BooleanField("Play a soft chime when a new crisis (intent) item arrives")
+    alert_notification = BooleanField("Show a browser notification when a new crisis (intent) item arrives "
+                                      "(it never contains the member's words)")
+
+
+class WorkspaceSettingsForm(FlaskForm):
+    break_reminder_minutes = IntegerField("Remind moderators to take a break after this many minutes of "
+                                          "continuous queue work (0 = never)",
+                                          validators=[InputRequired(), NumberRange(0, 24 * 60)])
+    break_gap_minutes = IntegerField("A gap of more than this many minutes counts as a break",
+                                     validators=[InputRequired(), NumberRange(1, 240)])
+
+
 staff_required = role_required("staff")
 
 
@@ -101,6 +120,31 @@ def seconds_text(seconds):
     return f"{int(seconds)} s" if seconds < 60 else response_times.duration_text(seconds / 60)
 
 
+@bp.app_context_processor
+def workspace_context():
+    """For every staff page: the moderator's own alert preferences (the header badge's JavaScript reads them)."""
+    if not getattr(current_user, "is_authenticated", False) or not current_user.is_staff:
+        return {}
+    try:
+        prefs = workspace.preferences_for(current_user)
+    except Exception:  # noqa: BLE001 - the header must render even when the database is struggling
+        db.session.rollback()
+        prefs = None
+    return {"workspace_prefs": workspace.preferences_dict(prefs)}
+
+
+@bp.before_request
+def count_queue_work():
+    """Every moderation page a moderator opens or action they take is queue work (workspace.py explains the
+    measure the break reminder uses)."""
+    if getattr(current_user, "is_authenticated", False) and current_user.is_staff:
+        workspace.touch_activity(current_user)
+
+
+def _break_state():
+    return workspace.stretch(workspace.preferences_for(current_user))
+
+
 @bp.get("/queue")
 @staff_required
 def queue():
@@ -116,16 +160,14 @@ def queue():
     found = services.filtered(status, wanted, current_user, page=parse_page(args.get("page")), per_page=per_page)
     items = list(found.items)
     template = "moderation/_queue_list.html" if args.get("partial") else "moderation/queue.html"
+    prefs = workspace.preferences_for(current_user)
     targets = response_times.targets()
     return render_template(template, items=items, loaded=services.preload(items), counts=services.counts(),
                            status=status, wanted=wanted, pagination=found, kinds=services.KINDS,
-                           priorities=services.PRIORITIES,
-                           distressing=DISTRESSING, content_of=services.content_of,
-                           claimant=services.active_claimant,
-                           overdue_by=lambda item: response_times.overdue_minutes(item, targets),
-                           response_targets=targets,
-                           bulk_eligible=lambda item: bulk.eligible(item, services.content_of(item)),
-                           bulk_form=BulkForm())
+                           priorities=services.PRIORITIES, prefs=prefs, targets=targets,
+                           card_fields=lambda item, prefs=prefs: card_fields(item, prefs, targets),
+                           my_claims=len(workspace.my_claims(current_user)), hand_off_form=HandOffForm(),
+                           break_state=workspace.stretch(prefs), bulk_form=BulkForm())
 
 
 @bp.get("/items/<int:item_id>")
@@ -138,13 +180,16 @@ def item(item_id):
     content = services.content_of(found)
     appeal = services.appeal_of(found)
     decider_id = (appeal.original_decision or {}).get("decided_by") if appeal is not None else None
+    prefs = workspace.preferences_for(current_user)
     return render_template("moderation/item.html", item=found, content=content,
                            care=services.is_care_item(found, content), appeal=appeal,
+                           collapse=workspace.collapsed(found, prefs), why=workspace.why_line(found, content),
+                           break_state=workspace.stretch(prefs),
                            original_decider=db.session.get(Member, decider_id) if decider_id else None,
                            claimant=services.active_claimant(found), history=services.author_history(found),
                            revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
-                           distressing=DISTRESSING, in_crisis=services.in_crisis,
+                           in_crisis=services.in_crisis,
                            follow_ups=care.for_item(found), care_text=care.text_of, note_csrf=NoteForm,
                            decision_form=_decision_form(found),
                            message_form=_message_form(), claim_form=ClaimForm(), note_form=NoteForm(),
@@ -348,3 +393,92 @@ def stats_page():
         days, status = stats.DEFAULT_DAYS, 400
     return render_template("moderation/stats.html", stats=stats.dashboard(days), days=days,
                            priorities=stats.PRIORITIES), status
+
+
+# --- the moderator's workspace: preferences, hand-off of every claim, breaks (moderation/queue/workspace.py) -------
+
+@bp.route("/workspace", methods=["GET", "POST"])
+@staff_required
+def workspace_page():
+    """Each moderator's own preferences (all off by default); for admins also the break reminder's settings."""
+    prefs = workspace.preferences_for(current_user)
+    form = PreferencesForm(data=workspace.preferences_dict(prefs))
+    status = 200
+    if request.method == "POST":
+        form = PreferencesForm()
+        if form.validate_on_submit():
+            workspace.save_preferences(current_user, {name: bool(getattr(form, name).data)
+                                                      for name in workspace.PREFERENCES})
+            flash("Your workspace preferences are saved.", "info")
+            return redirect(url_for("queue.workspace_page"))
+        status = 400
+    settings = workspace.load_workspace()
+    return render_template("moderation/workspace.html", form=form, settings=settings,
+                           settings_form=WorkspaceSettingsForm(data=settings), defaults=workspace.WORKSPACE_DEFAULTS,
+                           break_state=workspace.stretch(prefs, settings=settings),
+                           my_claims=workspace.my_claims(current_user), hand_off_form=HandOffForm()), status
+
+
+@bp.post("/workspace/settings")
+@role_required("admin")
+def workspace_settings():
+    form = WorkspaceSettingsForm()
+    if form.validate_on_submit():
+        try:
+            workspace.save_workspace(current_user, {"break_reminder_minutes": form.break_reminder_minutes.data,
+                                                    "break_gap_minutes": form.break_gap_minutes.data})
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash("Break reminder settings saved.", "info")
+        return redirect(url_for("queue.workspace_page"))
+    flash("Not saved: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")
+    return render_template("moderation/workspace.html", form=PreferencesForm(
+        data=workspace.preferences_dict(workspace.preferences_for(current_user))), settings=workspace.load_workspace(),
+        settings_form=form, defaults=workspace.WORKSPACE_DEFAULTS, break_state=_break_state(),
+        my_claims=workspace.my_claims(current_user), hand_off_form=HandOffForm()), 400
+
+
+@bp.post("/claims/release")
+@staff_required
+def hand_off_claims():
+    """Release every claim I hold, with one optional hand-off note (shown first on each item)."""
+    form = HandOffForm()
+    back = request.form.get("next") or ""
+    target = back if back.startswith("/moderation/") and not back.startswith("//") else url_for("queue.queue")
+    if form.validate_on_submit():
+        try:
+            released = workspace.hand_off_claims(current_user, form.note.data or None)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            if not released:
+                flash("You held no claims.", "info")
+            else:
+                flash(f"Released {len(released)} claim{'' if len(released) == 1 else 's'}."
+                      + (" Your hand-off note is the first thing the next moderator sees on each."
+                         if form.note.data else ""), "info")
+    else:
+        flash("A hand-off note can be at most 2000 characters.", "error")
+    return redirect(target)
+
+
+@bp.post("/break")
+@staff_required
+def snooze_break():
+    """"Remind me later": the break reminder waits SNOOZE_MINUTES (a real break resets the stretch anyway)."""
+    if ClaimForm().validate_on_submit():
+        workspace.snooze_break(current_user)
+        flash(f"I'll remind you again in {workspace.SNOOZE_MINUTES} minutes. Thank you for what you do.", "info")
+    back = request.form.get("next") or ""
+    return redirect(back if back.startswith("/moderation/") and not back.startswith("//") else url_for("queue.queue"))
+
+
+@bp.post("/activity")
+@staff_required
+def activity():
+    """The moderation pages' heartbeat while their tab is visible and in use (counted by count_queue_work above):
+    answers the break reminder's state so the page can show it without a reload."""
+    return jsonify({"stretch": _break_state()})  # CSRFProtect checked the X-CSRFToken header

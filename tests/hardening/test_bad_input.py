@@ -26,7 +26,8 @@ NO_BODY = {("/api/v1/moderation/items/<int:item_id>/claim", "POST"),
            ("/api/v1/threads/<int:thread_id>/follow", "POST"),
            ("/api/v1/posts/<int:post_id>/reactions/<kind>", "POST"),
            # No body marks everything read; a body's "ids" are checked in tests/community/notifications.
-           ("/api/v1/notifications/read", "POST")}
+           ("/api/v1/notifications/read", "POST"),
+           ("/api/v1/moderation/me/claims/release", "POST")}
 
 
 def _get(w, url, role="admin"):
@@ -85,6 +86,9 @@ JSON_BODIES = {
     ("/api/v1/admin/response-targets", "PATCH"): {"urgent": 5, "high": 15, "normal": 1440, "low": 4320},
     ("/api/v1/admin/canned-replies", "POST"): {"title": "A reply", "body": "Thank you for writing.", "position": 3},
     ("/api/v1/admin/canned-replies/<int:reply_id>", "PUT"): {"title": "A reply", "body": "Thanks.", "position": 2},
+    ("/api/v1/moderation/me/preferences", "PATCH"): {"keep_collapsed": False, "alert_sound": False,
+                                                      "alert_notification": False},
+    ("/api/v1/moderation/workspace-settings", "PATCH"): {"break_reminder_minutes": 60, "break_gap_minutes": 10},
     ("/api/v1/moderation/bulk", "POST"): lambda w: {"item_ids": [w.ids["bulk_item_id"]], "action": "remove",
                                                     "note": "checked"},
     ("/api/v1/admin/rooms", "POST"): {"slug": "a-new-room", "name": "A new room", "description": "for tests"},
