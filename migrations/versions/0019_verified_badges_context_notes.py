@@ -15,12 +15,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("verified_label", sa.String(length=80), nullable=True))
-        batch_op.add_column(sa.Column("verified_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("context_note", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("context_note_at", sa.DateTime(), nullable=True))
+    # Plain ADD COLUMN (no batch copy): on SQLite a copy would rebuild members/posts, which other rows reference
+    # (and lose the search triggers on posts).
+    op.add_column("members", sa.Column("verified_label", sa.String(length=80), nullable=True))
+    op.add_column("members", sa.Column("verified_at", sa.DateTime(), nullable=True))
+    op.add_column("posts", sa.Column("context_note", sa.Text(), nullable=True))
+    op.add_column("posts", sa.Column("context_note_at", sa.DateTime(), nullable=True))
 
 
 def _drop_columns(table: str, *columns: str) -> None:
