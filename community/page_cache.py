@@ -50,7 +50,9 @@ PERSONAL = "personal"  # every signed-in reader's pages: bumped by bulk statemen
 _MEMBER_FIELDS = ("handle", "deleted_at", "trust_level", "role", "verified_label")
 # Tables whose rows change nothing a member's forum page shows: neither their row events nor their bulk statements
 # bump a generation.
-_UNSHOWN_TABLES = frozenset({"audit_log", "api_tokens", "member_sessions", "staff_notes", "chat_messages",
+# thread_states (read positions and follows) bump explicitly instead (community/forum/follows.py, reads_changed):
+# reading a thread must not make the page just rendered stale for its own reader.
+_UNSHOWN_TABLES = frozenset({"thread_states", "audit_log", "api_tokens", "member_sessions", "staff_notes", "chat_messages",
                              "chat_mutes", "chat_rooms", "released_handles", "resources", "safety_plans"})
 _SHARED_TABLES = frozenset({"posts", "threads", "boards", "members"})  # also on anonymous pages
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|truncate|replace|merge)\b", re.IGNORECASE)
@@ -166,7 +168,10 @@ def reader_page(viewer, scope: str, variant: str, render):
     if seconds <= 0 or pages.max_entries <= 0 or viewer.is_staff or session.get("_flashes"):
         return render()
     try:
-        stamp = ".".join(str(n) for n in _store(app).generations_of([SITE, PERSONAL, scope, f"member:{viewer.id}"]))
+        names = [SITE, PERSONAL, scope, f"member:{viewer.id}"]
+        if scope.startswith("board:"):
+            names.append(f"reads:{viewer.id}")  # a board's "new" tags follow every thread the member reads
+        stamp = ".".join(str(n) for n in _store(app).generations_of(names))
     except Exception:  # noqa: BLE001 - a cache outage is a slower page, never a failed one
         log.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
         return render()
@@ -216,6 +221,19 @@ def anonymous_page(scope: str, variant: str, render):
             log.warning("page cache unavailable; not storing %s", request.path, exc_info=True)
     response.headers["X-Page-Cache"] = "miss"
     return response
+
+
+def reads_changed(member_id: int, *, page_changes: bool) -> None:
+    """After a commit that moved a member's read position or follow (community/forum/follows.py): their board pages
+    (the "new" tags) render afresh; their thread pages only when what the thread page shows changed too
+    (`page_changes`: the "new since your last visit" markers it showed, or the follow button). A first visit, which
+    showed no markers, keeps the page it just rendered."""
+    if not has_app_context():
+        return
+    names = {f"reads:{member_id}"}
+    if page_changes:
+        names.add(f"member:{member_id}")
+    bump(current_app._get_current_object(), names)
 
 
 def bump(app, names) -> None:

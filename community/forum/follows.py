@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
 
+from community import page_cache
 from community.extensions import db, utcnow
 from community.forum.models import PUBLISHED, Post, Thread, ThreadState
 from community.members.models import Member
@@ -47,6 +48,7 @@ def set_following(member: Member, thread: Thread, following: bool) -> ThreadStat
     found = _state_for_write(member, thread)
     found.following, found.follow_source, found.updated_at = bool(following), CHOSEN, utcnow()
     db.session.commit()
+    page_cache.reads_changed(member.id, page_changes=True)  # the follow button
     return found
 
 
@@ -64,10 +66,16 @@ def mark_read(member: Member | None, thread: Thread, posts) -> None:
         return
     found = _state_for_write(member, thread)
     if found.last_read_at is None or newest > found.last_read_at:
+        # The page showed "new since your last visit" markers (others' posts after the old position; a first visit
+        # shows none): once read, they go, so the reader's kept thread page must render afresh.
+        had_markers = found.last_read_at is not None and any(
+            p.author_id != member.id and p.deleted_at is None and p.created_at > found.last_read_at for p in posts)
         found.last_read_at, found.updated_at = newest, utcnow()
         db.session.commit()
+        page_cache.reads_changed(member.id, page_changes=had_markers)
     elif found.id is None:
         db.session.commit()
+        page_cache.reads_changed(member.id, page_changes=False)
 
 
 def first_unread(member: Member, thread: Thread, visibility) -> Post | None:
