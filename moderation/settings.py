@@ -14,8 +14,22 @@ from moderation.policy import Thresholds
 THRESHOLDS_KEY = "thresholds"
 
 
+def setting_row(key: str) -> ModerationSetting | None:
+    """The stored setting `key` (one row of moderation_settings), or None."""
+    return db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == key))
+
+
+def store_setting(key: str, value) -> None:
+    """Keep `value` under `key` (the caller audits and commits)."""
+    row = setting_row(key)
+    if row is None:
+        row = ModerationSetting(key=key)
+        db.session.add(row)
+    row.value = value
+
+
 def load_thresholds() -> Thresholds:
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == THRESHOLDS_KEY))
+    row = setting_row(THRESHOLDS_KEY)
     defaults = Thresholds()
     if row is None or not isinstance(row.value, dict):
         return defaults
@@ -33,11 +47,7 @@ def save_thresholds(changes: dict) -> tuple[Thresholds, Thresholds]:
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     after = replace(before, **changes).validated()
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == THRESHOLDS_KEY))
-    if row is None:
-        row = ModerationSetting(key=THRESHOLDS_KEY)
-        db.session.add(row)
-    row.value = after.as_dict()
+    store_setting(THRESHOLDS_KEY, after.as_dict())
     return before, after
 
 
@@ -53,7 +63,7 @@ SAFETY_DEFAULTS = {
 
 
 def load_safety() -> dict:
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == SAFETY_KEY))
+    row = setting_row(SAFETY_KEY)
     values = dict(SAFETY_DEFAULTS)
     if row is not None and isinstance(row.value, dict):
         try:
@@ -86,11 +96,7 @@ def save_safety(changes: dict) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
     before = load_safety()
     after = {**before, **validate_safety(changes)}
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == SAFETY_KEY))
-    if row is None:
-        row = ModerationSetting(key=SAFETY_KEY)
-        db.session.add(row)
-    row.value = after
+    store_setting(SAFETY_KEY, after)
     return before, after
 
 
@@ -103,7 +109,7 @@ DEFAULT_GUIDELINES = (Path(__file__).with_name("guidelines_default.md")).read_te
 
 
 def load_guidelines() -> dict:
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == GUIDELINES_KEY))
+    row = setting_row(GUIDELINES_KEY)
     value = row.value if row is not None and isinstance(row.value, dict) else {}
     text, version = value.get("text"), value.get("version")
     if not isinstance(text, str) or not text.strip() or not isinstance(version, int):
@@ -121,11 +127,7 @@ def save_guidelines(text) -> tuple[dict, dict]:
         raise ValueError("The guidelines contain a character that cannot be stored.")
     before = load_guidelines()
     after = {"text": text.replace("\r\n", "\n"), "version": before["version"] + 1, "updated_at": iso(utcnow())}
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == GUIDELINES_KEY))
-    if row is None:
-        row = ModerationSetting(key=GUIDELINES_KEY)
-        db.session.add(row)
-    row.value = after
+    store_setting(GUIDELINES_KEY, after)
     return before, after
 
 
@@ -144,7 +146,7 @@ CARE_DEFAULTS = {
 
 
 def load_care_templates() -> dict:
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == CARE_KEY))
+    row = setting_row(CARE_KEY)
     values = dict(CARE_DEFAULTS)
     if row is not None and isinstance(row.value, dict):
         values.update({k: v for k, v in row.value.items()
@@ -173,11 +175,7 @@ def save_care_templates(changes) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
     before = load_care_templates()
     after = {**before, **validate_care_templates(changes)}
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == CARE_KEY))
-    if row is None:
-        row = ModerationSetting(key=CARE_KEY)
-        db.session.add(row)
-    row.value = after
+    store_setting(CARE_KEY, after)
     return before, after
 
 
@@ -207,7 +205,7 @@ def validate_response_targets(changes) -> dict:
 
 
 def load_response_targets() -> dict:
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == RESPONSE_TARGETS_KEY))
+    row = setting_row(RESPONSE_TARGETS_KEY)
     values = dict(RESPONSE_TARGET_DEFAULTS)
     if row is not None and isinstance(row.value, dict):
         try:
@@ -222,9 +220,5 @@ def save_response_targets(changes) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
     before = load_response_targets()
     after = {**before, **validate_response_targets(changes)}
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == RESPONSE_TARGETS_KEY))
-    if row is None:
-        row = ModerationSetting(key=RESPONSE_TARGETS_KEY)
-        db.session.add(row)
-    row.value = after
+    store_setting(RESPONSE_TARGETS_KEY, after)
     return before, after

@@ -7,11 +7,10 @@ moderation_settings under "reactions".
 from __future__ import annotations
 
 from flask import has_request_context, request
-from sqlalchemy import select
 
 from community.errors import ServiceError
 from community.extensions import db
-from moderation.models import ModerationSetting
+from moderation.settings import setting_row, store_setting
 
 KEY = "reactions"
 # kind -> (default label, how a batch reads in a notification: "3 people sent a hug")
@@ -29,7 +28,7 @@ def load() -> dict[str, dict]:
     """{kind: {"kind", "label", "enabled", "verb"}} in the fixed order (read once per request)."""
     if has_request_context() and "haven.reaction_kinds" in request.environ:
         return request.environ["haven.reaction_kinds"]
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == KEY))
+    row = setting_row(KEY)
     stored = row.value if row is not None and isinstance(row.value, dict) else {}
     out = {}
     for kind, (label, verb) in DEFAULTS.items():
@@ -69,11 +68,7 @@ def save(changes) -> tuple[dict, dict]:
             if not isinstance(change["enabled"], bool):
                 raise ServiceError("invalid_settings", f"'{kind}.enabled' must be true or false.", field=kind)
             stored[kind]["enabled"] = change["enabled"]
-    row = db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == KEY))
-    if row is None:
-        row = ModerationSetting(key=KEY)
-        db.session.add(row)
-    row.value = stored
+    store_setting(KEY, stored)
     db.session.flush()
     if has_request_context():
         request.environ.pop("haven.reaction_kinds", None)

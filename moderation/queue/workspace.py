@@ -20,8 +20,9 @@ from community.errors import Forbidden, ServiceError
 from community.extensions import db, iso, utcnow
 from community.members.models import Member
 from moderation import audit
-from moderation.models import ModerationSetting, ModeratorPreference, QueueItem
+from moderation.models import ModeratorPreference, QueueItem
 from moderation.policy import URGENT
+from moderation.settings import setting_row, store_setting
 from moderation.queue import services
 
 # Kinds whose text is distressing or abusive by nature: collapsed by default, everywhere (queue card, item page,
@@ -216,7 +217,7 @@ def save_preferences(member: Member, changes: dict) -> dict:
 # --- the admin's workspace settings -------------------------------------------------------------------------------
 
 def load_workspace() -> dict:
-    row = db.session.get(ModerationSetting, WORKSPACE_KEY)
+    row = setting_row(WORKSPACE_KEY)
     values = dict(WORKSPACE_DEFAULTS)
     if row is not None and isinstance(row.value, dict):
         try:
@@ -247,11 +248,7 @@ def save_workspace(admin: Member, changes: dict) -> dict:
         raise Forbidden("forbidden", "Only admins can change the workspace settings.")
     before = load_workspace()
     after = {**before, **validate_workspace(changes)}
-    row = db.session.get(ModerationSetting, WORKSPACE_KEY)
-    if row is None:
-        row = ModerationSetting(key=WORKSPACE_KEY, value=after)
-        db.session.add(row)
-    row.value = after
+    store_setting(WORKSPACE_KEY, after)
     audit.record(admin, "policy.workspace", target=WORKSPACE_KEY, before=before, after=after)
     db.session.commit()
     return after
