@@ -79,7 +79,8 @@ def queue():
     """The queue, narrowed by `kind=`, `priority=` (comma-separated), `claimed=me|none|any`, paged by `page=` and
     `per_page=` (1-200, default 200): {"items", "counts", "total", "pages", "page", "per_page"}."""
     args = request.args
-    wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"))
+    wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"), args.get("age"),
+                                    args.get("board"), args.get("room"))
     found = services.filtered(args.get("status", "open"), wanted, g.api_member, page=parse_page(args.get("page")),
                               per_page=services.parse_per_page(args.get("per_page"), services.QUEUE_PAGE))
     items = list(found.items)

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db, get_row, iso, utcnow
+from community.chat.models import ChatMessage, ChatRoom
+from community.forum.models import Board, Post, Thread
 from community.members.models import Member
 from community.paging import page_of
 from moderation import audit, authors, notices, signals
@@ -230,21 +232,34 @@ CLAIMED = ("any", "me", "none")
 PER_PAGE_MAX = 200
 
 
+AGES = {"15m": 15, "1h": 60, "4h": 240, "24h": 24 * 60, "7d": 7 * 24 * 60}  # waiting at least this long
+
+
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which items a moderator wants to see: kinds and priorities (empty = all), and whose claim."""
+    """Which items a moderator wants to see: kinds and priorities (empty = all), whose claim, how long they have
+    waited at least (`age`, a key of AGES), and on which board (forum posts) or in which chat room (messages)."""
     kinds: tuple = ()
     priorities: tuple = ()
     claimed: str = "any"
+    age: str = ""
+    board: str = ""
+    room: str = ""
 
     @property
     def active(self) -> bool:
-        return bool(self.kinds or self.priorities or self.claimed != "any")
+        return bool(self.kinds or self.priorities or self.claimed != "any" or self.age or self.board or self.room)
+
+    @property
+    def narrowed(self) -> bool:
+        """Narrowed by what a live card does not carry (age, board): the page cannot place new items itself."""
+        return bool(self.age or self.board)
 
     def query_args(self) -> dict:
         """The filter as URL arguments (pages keep it in the address, so it can be shared and the back button works)."""
         return {k: v for k, v in (("kind", ",".join(self.kinds)), ("priority", ",".join(self.priorities)),
-                                  ("claimed", "" if self.claimed == "any" else self.claimed)) if v}
+                                  ("claimed", "" if self.claimed == "any" else self.claimed), ("age", self.age),
+                                  ("board", self.board), ("room", self.room)) if v}
 
 
 def _listed(raw, allowed, name, aliases=None) -> tuple:
@@ -263,14 +278,29 @@ def _listed(raw, allowed, name, aliases=None) -> tuple:
     return tuple(values)
 
 
-def parse_filter(kind=None, priority=None, claimed=None) -> QueueFilter:
-    """A QueueFilter from URL arguments (`kind=self_harm,report`, `priority=urgent`, `claimed=me|none|any`), or 400
-    invalid_filter naming what was wrong."""
+def _slug(raw, name: str, model) -> str:
+    if raw in (None, ""):
+        return ""
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if not value or len(value) > 40 or "\x00" in value or db.session.scalar(
+            select(model.id).where(model.slug == value)) is None:
+        raise ServiceError("invalid_filter", f"There is no {name} '{str(raw)[:40]}'.", field=name)
+    return value
+
+
+def parse_filter(kind=None, priority=None, claimed=None, age=None, board=None, room=None) -> QueueFilter:
+    """A QueueFilter from URL arguments (`kind=self_harm,report`, `priority=urgent`, `claimed=me|none|any`,
+    `age=15m|1h|4h|24h|7d`, `board=<slug>`, `room=<slug>`), or 400 invalid_filter naming what was wrong."""
     claimed = (claimed or "any").strip().lower() if isinstance(claimed, str) or claimed is None else claimed
     if claimed not in CLAIMED:
         raise ServiceError("invalid_filter", "claimed must be me, none or any.", field="claimed")
+    age = (age or "").strip().lower() if isinstance(age, str) or age is None else age
+    if age and age not in AGES:
+        raise ServiceError("invalid_filter", f"age must be one of {', '.join(AGES)} (waiting at least that long).",
+                           field="age")
     return QueueFilter(kinds=_listed(kind, KINDS, "kind", {"reports": "report"}),
-                       priorities=_listed(priority, PRIORITIES, "priority"), claimed=claimed)
+                       priorities=_listed(priority, PRIORITIES, "priority"), claimed=claimed, age=age,
+                       board=_slug(board, "board", Board), room=_slug(room, "room", ChatRoom))
 
 
 def parse_per_page(raw, default: int = 50) -> int:
@@ -284,6 +314,13 @@ def parse_per_page(raw, default: int = 50) -> int:
         raise ServiceError("invalid_per_page", f"per_page must be a whole number from 1 to {PER_PAGE_MAX}.",
                            field="per_page")
     return value
+
+
+def filter_places() -> tuple[dict, dict]:
+    """({board slug: name}, {room slug: name}) for the queue page's board and room filters."""
+    boards = dict(db.session.execute(select(Board.slug, Board.name).order_by(Board.name)).all())
+    rooms = dict(db.session.execute(select(ChatRoom.slug, ChatRoom.name).order_by(ChatRoom.name)).all())
+    return boards, rooms
 
 
 def filtered(status: str, wanted: QueueFilter, moderator: Member, *, page: int = 1, per_page: int = 50):
@@ -304,6 +341,17 @@ def filtered(status: str, wanted: QueueFilter, moderator: Member, *, page: int =
     elif wanted.claimed == "none":
         query = query.where(or_(QueueItem.claimed_by_id.is_(None), QueueItem.claimed_until.is_(None),
                                 QueueItem.claimed_until <= now))
+    if wanted.age:
+        began = func.coalesce(QueueItem.opened_at, QueueItem.created_at)
+        query = query.where(began <= now - timedelta(minutes=AGES[wanted.age]))
+    if wanted.board:
+        query = query.where(QueueItem.content_type == "post", QueueItem.content_id.in_(
+            select(Post.id).join(Thread, Post.thread_id == Thread.id).join(Board, Thread.board_id == Board.id)
+            .where(Board.slug == wanted.board)))
+    if wanted.room:
+        query = query.where(QueueItem.content_type == "message", QueueItem.content_id.in_(
+            select(ChatMessage.id).join(ChatRoom, ChatMessage.room_id == ChatRoom.id)
+            .where(ChatRoom.slug == wanted.room)))
     if status == "open":
         order = (QueueItem.rank.asc(), QueueItem.created_at.asc(), QueueItem.id.asc())
         reverse = (QueueItem.rank.desc(), QueueItem.created_at.desc(), QueueItem.id.desc())

@@ -152,7 +152,8 @@ def queue():
     status = args.get("status", "open")
     status = status if status in ("open", "resolved", "all") else "open"
     try:
-        wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"))
+        wanted = services.parse_filter(args.get("kind"), args.get("priority"), args.get("claimed"), args.get("age"),
+                                    args.get("board"), args.get("room"))
         per_page = services.parse_per_page(args.get("per_page"), services.QUEUE_PAGE)
     except ServiceError as err:
         flash(err.message, "error")  # said at the top; the whole queue is shown meanwhile
@@ -167,7 +168,8 @@ def queue():
                            priorities=services.PRIORITIES, prefs=prefs, targets=targets,
                            card_fields=lambda item, prefs=prefs: card_fields(item, prefs, targets),
                            my_claims=len(workspace.my_claims(current_user)), hand_off_form=HandOffForm(),
-                           break_state=workspace.stretch(prefs), bulk_form=BulkForm())
+                           break_state=workspace.stretch(prefs), bulk_form=BulkForm(), ages=services.AGES,
+                           places=services.filter_places() if not args.get("partial") else ({}, {}))
 
 
 @bp.get("/items/<int:item_id>")

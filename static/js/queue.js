@@ -17,6 +17,8 @@
     kinds: d.kinds ? d.kinds.split(",") : [],
     priorities: d.priorities ? d.priorities.split(",") : [],
     claimed: d.claimed || "any",
+    room: d.room || "",
+    narrowed: d.narrowed === "1",  // waiting time or board: a live card cannot tell, so new items are only counted
     me: d.me || ""
   };
   var page = parseInt(d.page || "1", 10), perPage = parseInt(d.perPage || "200", 10);
@@ -30,6 +32,8 @@
     if (filter.priorities.length && filter.priorities.indexOf(item.priority) < 0) { return false; }
     if (filter.claimed === "me" && item.claimed_by !== filter.me) { return false; }
     if (filter.claimed === "none" && item.claimed_by) { return false; }
+    if (filter.room && !(item.message && item.message.room === filter.room)) { return false; }
+    if (filter.narrowed) { return false; }
     return true;
   }
 
@@ -122,8 +126,10 @@
     }
     if (elsewhere.count) {
       cueElsewhere.textContent = plural(elsewhere.count, "new item") + (elsewhere.urgent ? " (" + elsewhere.urgent +
-        " urgent)" : "") + " outside this view: change or clear the filters, or open another page, to see " +
-        (elsewhere.count === 1 ? "it" : "them") + ".";
+        " urgent)" : "") + (filter.narrowed ? " since this page was loaded: reload to see whether " +
+        (elsewhere.count === 1 ? "it matches" : "they match") + " these filters." :
+        " outside this view: change or clear the filters, or open another page, to see " +
+        (elsewhere.count === 1 ? "it" : "them") + ".");
       cueElsewhere.hidden = false;
     }
   }

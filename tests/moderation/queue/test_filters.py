@@ -85,3 +85,43 @@ def test_the_queue_page_keeps_its_filters_in_the_address(queue_world, make_membe
     bad = page_client.get("/moderation/queue?kind=nonsense")
     assert bad.status_code == 200 and "Unknown kind" in bad.get_data(as_text=True)  # said, and the whole queue shown
     assert set(KINDS) >= {"self_harm", "someone_else", "member_message", "report", "appeal", "auto_removed"}
+
+
+def test_age_board_and_room_filters(any_app, make_member, token_for):
+    """How long items have waited at least, and on which board (forum posts) or in which room (chat), through the
+    API and the page (the page keeps the filters in its address and in its form)."""
+    from community.chat.services import send
+    from tests.moderation.conftest import World
+    w = World(any_app)
+    _m, mh = w.person(role="moderator")
+    _a, ah = w.person()
+    w.scores.toxic("you utter clown", 0.85)
+    anxious = w.thread(ah, "you utter clown", board="anxiety")["post"]
+    other_board = next(b["slug"] for b in w.client.get("/api/v1/boards").get_json()["boards"] if b["slug"] != "anxiety")
+    elsewhere = w.thread(ah, "you utter clown", board=other_board)["post"]
+    room = any_app.test_client().get("/api/v1/rooms").get_json()["rooms"][0]["slug"]
+    author = w.member()
+    message = send(room, author, "you utter clown")
+    old = w.item_for_post(anxious["id"])
+    old.created_at = old.opened_at = utcnow() - timedelta(hours=5)
+    db.session.commit()
+
+    def ids(query):
+        r = w.client.get(f"/api/v1/moderation/queue?{query}", headers=mh)
+        assert r.status_code == 200, r.get_json()
+        return {(i["content_type"], (i["post"] or i["message"] or {}).get("id")) for i in r.get_json()["items"]}
+
+    assert ids("board=anxiety") == {("post", anxious["id"])}
+    assert ids(f"board={other_board}") == {("post", elsewhere["id"])}
+    assert ids(f"room={room}") == {("message", message.id)}
+    assert ids("age=4h") == {("post", anxious["id"])}
+    assert ids("age=24h") == set()
+    assert ids("age=4h&board=anxiety&kind=toxicity") == {("post", anxious["id"])}
+    for bad in ("age=3h", "board=no-such-board", f"room={'x' * 50}", "room=%20"):
+        assert_error(w.client.get(f"/api/v1/moderation/queue?{bad}", headers=mh), 400, "invalid_filter")
+    from tests.conftest import login
+    page_client = any_app.test_client()
+    login(page_client, _m.handle)
+    page = page_client.get("/moderation/queue?age=4h&board=anxiety").get_data(as_text=True)
+    assert '<option value="4h" selected' in page and '<option value="anxiety" selected' in page
+    assert 'data-narrowed="1"' in page and "1 item" in page
