@@ -91,8 +91,12 @@ def seed() -> dict:
         return row
 
     def claim(row, minutes):
+        """A claim as the claim service leaves it: an audit entry, and the item's first claim time."""
+        at = row.created_at + timedelta(minutes=minutes)
         db.session.add(AuditEntry(actor_id=moderator.id, action="queue.claim", target=f"queue:{row.id}",
-                                  created_at=row.created_at + timedelta(minutes=minutes)))
+                                  created_at=at))
+        if row.first_claimed_at is None or at < row.first_claimed_at:
+            row.first_claimed_at = at
 
     def resolved(minutes, resolution, by=moderator):
         return {"status": "resolved", "resolution": resolution, "resolved_at": MARCH + timedelta(minutes=minutes),
