@@ -10,7 +10,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member
 from community.paging import parse_page
-from community.web import role_required
+from community.web import CsrfForm, role_required
 from community.write_limits import write_limit
 from moderation import care
 from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
@@ -192,7 +192,7 @@ def item(item_id):
                            revisions=services.revisions(found),
                            found=for_region(found.author.region if found.author else None),
                            in_crisis=services.in_crisis,
-                           follow_ups=care.for_item(found), care_text=care.text_of, note_csrf=NoteForm,
+                           follow_ups=care.for_item(found), care_text=care.text_of, note_csrf=CsrfForm,
                            decision_form=_decision_form(found),
                            message_form=_message_form(), claim_form=ClaimForm(), note_form=NoteForm(),
                            canned_replies=canned.replies(), case_history=history.case_history(found),
@@ -207,7 +207,7 @@ def follow_up(followup_id):
     """Personalise one caring check-in (an empty text goes back to the admin's template)."""
     row = care.get_followup(followup_id)
     item_id = request.form.get("item_id", "")
-    if NoteForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         try:
             care.personalise(current_user, row, request.form.get("body", ""))
         except ServiceError as err:

@@ -154,3 +154,25 @@ def test_admins_edit_the_templates_moderators_cannot(aw):
     care.send_due(utcnow() + timedelta(days=2))
     bodies = [m["body"] for m in w.client.get("/api/v1/me/messages", headers=h).get_json()["messages"]]
     assert "Hello from us, how are you?" in bodies
+
+
+def test_a_moderator_personalises_a_check_in_on_the_item_page(w):
+    member, h, mh, item_id = _resolved_crisis(w)
+    moderator = next(m for m in db.session.scalars(select(CareFollowUp)) if m.delay_days == 1)
+    from community.members.models import Member
+    staff = db.session.get(Member, moderator.moderator_id)
+    browser = w.app.test_client()
+    login(browser, staff.handle)
+    page = browser.get(f"/moderation/items/{item_id}").get_data(as_text=True)
+    assert "Caring check-ins" in page, page[page.find("<main"):][:1500]
+    r = browser.post(f"/moderation/follow-ups/{moderator.id}", data={"item_id": str(item_id),
+                                                                     "body": "Thinking of you today, Sam."})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/moderation/items/{item_id}#follow-ups")
+    db.session.expire_all()
+    assert db.session.get(CareFollowUp, moderator.id).body == "Thinking of you today, Sam."
+    too_long = browser.post(f"/moderation/follow-ups/{moderator.id}", data={"item_id": str(item_id),
+                                                                            "body": "x" * 2001},
+                            follow_redirects=True)
+    assert "at most 2,000 characters" in too_long.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CareFollowUp, moderator.id).body == "Thinking of you today, Sam."
