@@ -110,13 +110,16 @@ class Verdict:
     encouragement: bool = False
     pact: bool = False
     protected: bool = False
+    # Spans of the screened text the self-harm classifier judged to be method details (merged with the rules'
+    # findings into `method_details` by screen_many).
+    method_spans: list = field(default_factory=list)
 
     def apply_mask(self, text: str | None) -> str | None:
         """The text as others read it: each sentence with method details replaced by "[details removed for
         safety]" when the verdict masks (the caller keeps the original for moderators)."""
         if not self.masked or not text:
             return text
-        return method_details.mask(text, method_details.look(text, sensitive=self.protected))
+        return method_details.mask_sentences(text, self.method_details)
 
     def apply_censor(self, text: str) -> str:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
@@ -164,6 +167,8 @@ def screen_many(texts: list[str], *, author=None, context: str = "post", protect
     for verdict, seen, found, text in zip(verdicts, first, methods, texts):
         if seen.crisis:
             _crisis_first(verdict, seen)
+        if verdict.method_spans and isinstance(text, str):
+            found = method_details.with_learned(found, text, verdict.method_spans)
         _safe_messaging(verdict, found, text, context, protected)
     return _after_classifiers(verdicts, texts, author, context)
 
@@ -226,7 +231,7 @@ def _classify(app, backends, texts, names, thresholds, context, author) -> list[
             someone_else=decision.someone_else,
             scores={"toxicity": round(tox.score, 4), "toxicity_labels": _rounded(tox.labels),
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
-            classifiers=names, context=context,
+            classifiers=names, context=context, method_spans=[tuple(span) for span in sh.method_spans],
         ))
     return verdicts
 

@@ -368,6 +368,38 @@ def look(text: str, *, sensitive: bool = False) -> MethodFindings:
     return found
 
 
+def with_learned(found: MethodFindings, text: str, spans) -> MethodFindings:
+    """`found` (the rules' findings in `text`) plus the sentences a learned judgement called method details
+    (`Scores.method_spans`, spans of the same `sentence_spans`), kind `described`. The rules' look-alike contexts
+    cancel a learned sentence as they cancel their own (a prescriber, first aid, climbing, ...)."""
+    have = set(found.sentences)
+    added = []
+    for start, end in spans or ():
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            continue  # not a span of this text: ignored rather than trusted
+        if (start, end) in have or any(a < end and start < b for a, b in found.sentences):
+            continue
+        norm = normalise(text[start:end])
+        alike = _lookalike(norm)
+        if alike and not OWN_INTENT.search(norm):
+            found.lookalikes.append(alike)
+            continue
+        added.append((start, end))
+    if added:
+        pairs = sorted([*zip(found.sentences, found.kinds), *((span, "described") for span in added)])
+        found.sentences = [span for span, _ in pairs]
+        found.kinds = [kind for _, kind in pairs]
+    return found
+
+
+def mask_sentences(text: str, sentences) -> str:
+    """`text` with each of `sentences` (as written, e.g. a verdict's `method_details`) replaced by MASK wherever it
+    stands: a post screened as one text (title, body, warning) is stored field by field."""
+    for sentence in sorted({s.strip() for s in sentences or () if s and s.strip()}, key=len, reverse=True):
+        text = text.replace(sentence, MASK)
+    return text
+
+
 def mask(text: str, findings: MethodFindings | None = None) -> str:
     """`text` with each sentence that carries method details replaced by MASK (the rest kept as written)."""
     findings = findings if findings is not None else look(text)
