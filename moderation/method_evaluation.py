@@ -28,7 +28,7 @@ def outcome(text: str, tox, sh, t: policy.Thresholds, context: str = "forum_thre
     seen = first_pass.look(text)
     if seen.crisis:
         d = policy.crisis_first(d, seen.tier, seen.reasons)
-    found = method_details.with_learned(method_details.look(text), text, sh.method_spans)
+    found = method_details.with_learned(method_details.look(text), text, sh.spans)
     d, masked = policy.safe_messaging(d, method_reasons=[r for r in found.reasons() if r.startswith("method_")],
                                       encouragement=bool(found.encouragement), pact=bool(found.pact), context=context)
     if d.status == policy.PUBLISHED:
@@ -57,7 +57,7 @@ def evaluate(rows: Iterable[dict], toxicity, self_harm, thresholds: policy.Thres
         by_context.setdefault(ctx, Counter())["n"] += 1
         by_context[ctx]["as_expected"] += got == expected
         labelled = str(row.get("method_details", "")).strip() == "1"
-        found = method_details.with_learned(method_details.look(row["text"]), row["text"], b.method_spans).found
+        found = method_details.with_learned(method_details.look(row["text"]), row["text"], b.spans).found
         detected[("labelled" if labelled else "unlabelled", found)] += 1
 
     def recall(expected: str, contexts=None) -> float | None:

@@ -110,9 +110,9 @@ class Verdict:
     encouragement: bool = False
     pact: bool = False
     protected: bool = False
-    # Spans of the screened text the self-harm classifier judged to be method details (merged with the rules'
-    # findings into `method_details` by screen_many).
-    method_spans: list = field(default_factory=list)
+    # Spans of the screened text the self-harm classifier judged to carry method details, encouragement or a pact
+    # ({label: [(start, end)]}, Scores.spans), merged with the rules' findings by screen_many.
+    learned_spans: dict = field(default_factory=dict)
 
     def apply_mask(self, text: str | None) -> str | None:
         """The text as others read it: each sentence with method details replaced by "[details removed for
@@ -167,8 +167,8 @@ def screen_many(texts: list[str], *, author=None, context: str = "post", protect
     for verdict, seen, found, text in zip(verdicts, first, methods, texts):
         if seen.crisis:
             _crisis_first(verdict, seen)
-        if verdict.method_spans and isinstance(text, str):
-            found = method_details.with_learned(found, text, verdict.method_spans)
+        if verdict.learned_spans and isinstance(text, str):
+            found = method_details.with_learned(found, text, verdict.learned_spans)
         _safe_messaging(verdict, found, text, context, protected)
     return _after_classifiers(verdicts, texts, author, context)
 
@@ -231,7 +231,7 @@ def _classify(app, backends, texts, names, thresholds, context, author) -> list[
             someone_else=decision.someone_else,
             scores={"toxicity": round(tox.score, 4), "toxicity_labels": _rounded(tox.labels),
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
-            classifiers=names, context=context, method_spans=[tuple(span) for span in sh.method_spans],
+            classifiers=names, context=context, learned_spans=_spans(sh),
         ))
     return verdicts
 
@@ -340,6 +340,12 @@ def _failed(error: str, names: dict, context: str) -> Verdict:
     return Verdict(status=decision.status, tier=decision.tier, hold_reason=decision.hold_reason,
                    priority=decision.priority, queue_kind=decision.queue_kind, reasons=decision.reasons,
                    classifiers=names, context=context)
+
+
+def _spans(scores: Scores) -> dict:
+    spans = scores.spans if isinstance(scores.spans, dict) else {}
+    return {str(k): [tuple(s) for s in v if isinstance(s, (tuple, list)) and len(s) == 2]
+            for k, v in spans.items() if isinstance(v, (list, tuple)) and v}
 
 
 def _rounded(labels: dict) -> dict:

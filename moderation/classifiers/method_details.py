@@ -368,16 +368,20 @@ def look(text: str, *, sensitive: bool = False) -> MethodFindings:
     return found
 
 
-def with_learned(found: MethodFindings, text: str, spans) -> MethodFindings:
-    """`found` (the rules' findings in `text`) plus the sentences a learned judgement called method details
-    (`Scores.method_spans`, spans of the same `sentence_spans`), kind `described`. The rules' look-alike contexts
-    cancel a learned sentence as they cancel their own (a prescriber, first aid, climbing, ...)."""
-    have = set(found.sentences)
+def _valid(spans, text: str) -> list[tuple[int, int]]:
+    """Spans of `text` only: anything else a backend returns is ignored rather than trusted."""
+    return [(a, b) for a, b in (spans or ()) if isinstance(a, int) and isinstance(b, int) and 0 <= a < b <= len(text)]
+
+
+def with_learned(found: MethodFindings, text: str, spans: dict | None) -> MethodFindings:
+    """`found` (the rules' findings in `text`) plus what learned judgements found (`Scores.spans`: {"method_details",
+    "encouragement", "pact": [(start, end)]}, spans of the same `sentence_spans` or the whole text). A learned method
+    sentence gets kind `described`, and the rules' look-alike contexts cancel it as they cancel their own (a
+    prescriber, first aid, climbing, ...)."""
+    spans = spans if isinstance(spans, dict) else {}
     added = []
-    for start, end in spans or ():
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-            continue  # not a span of this text: ignored rather than trusted
-        if (start, end) in have or any(a < end and start < b for a, b in found.sentences):
+    for start, end in _valid(spans.get("method_details"), text):
+        if any(a < end and start < b for a, b in [*found.sentences, *added]):
             continue
         norm = normalise(text[start:end])
         alike = _lookalike(norm)
@@ -389,6 +393,9 @@ def with_learned(found: MethodFindings, text: str, spans) -> MethodFindings:
         pairs = sorted([*zip(found.sentences, found.kinds), *((span, "described") for span in added)])
         found.sentences = [span for span, _ in pairs]
         found.kinds = [kind for _, kind in pairs]
+    for name in ("encouragement", "pact"):
+        have = getattr(found, name)
+        have.extend(span for span in _valid(spans.get(name), text) if span not in have)
     return found
 
 

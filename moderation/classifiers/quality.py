@@ -55,20 +55,30 @@ def _manifest(weights_dir) -> dict | None:
         return None
 
 
-def _method_figures(weights_dir, version: str) -> list[dict]:
-    """The method-details head's leave-one-writer-out figures (method_details.json), when it is that version."""
+SAFE_MESSAGING_FIGURES = (
+    ("method_details", "recall", "Method-details sentences found, writers the head never read (mean)"),
+    ("method_details", "false", "Sentences without method details taken for them, writers the head never read (mean)"),
+    ("encouragement", "recall", "Encouragement to self-harm found, writers the head never read (mean)"),
+    ("encouragement", "false", "Posts without encouragement taken for it, writers the head never read (mean)"),
+    ("pact", "recall", "Suicide pacts found, writers the head never read (mean)"),
+)
+
+
+def _safe_messaging_figures(weights_dir, version: str) -> list[dict]:
+    """The safe-messaging heads' leave-one-writer-out figures (safe_messaging.json), when they are that version."""
     try:
-        report = json.loads((Path(weights_dir) if weights_dir else WEIGHTS_DIR).joinpath("method_details.json")
+        report = json.loads((Path(weights_dir) if weights_dir else WEIGHTS_DIR).joinpath("safe_messaging.json")
                             .read_text())
     except (OSError, ValueError):
         return []
-    writers = list((report.get("leave_one_writer_out") or {}).values()) if report.get("version") == version else []
+    if report.get("version") != version:
+        return []
     out = []
-    for key, label in (("recall", "Method-details sentences found, writers the head never read (mean)"),
-                       ("false", "Sentences without method details taken for them, writers the head never read (mean)")):
-        values = [w[key] for w in writers if isinstance(w.get(key), (int, float))]
+    for label, key, text in SAFE_MESSAGING_FIGURES:
+        writers = ((report.get("labels") or {}).get(label) or {}).get("leave_one_writer_out") or {}
+        values = [w[key] for w in writers.values() if isinstance(w.get(key), (int, float))]
         if values:
-            out.append({"label": label, "value": round(sum(values) / len(values), 3)})
+            out.append({"label": text, "value": round(sum(values) / len(values), 3)})
     return out
 
 
@@ -76,15 +86,15 @@ def published_figures(slot: str, name: str, version: str, weights_dir=None) -> d
     """{"figures": [{"label", "value"}], "source"} for the classifier `name`@`version` in `slot`."""
     if name.startswith("haven-embedded"):
         manifest = _manifest(weights_dir)
-        base, _, method_version = str(version).partition("+md.")  # "<heads>+md.<method-details head>"
+        base, _, safe_version = str(version).partition("+sm.")  # "<heads>+sm.<safe-messaging heads>"
         if manifest is None or str(manifest.get("version")) != base:
             return {"figures": [], "source": "No figures are published for this model version."}
         metrics = manifest.get("metrics") or {}
         figures = [{"label": label, "value": metrics[section][key]}
                    for section, key, label in MANIFEST_FIGURES.get(slot, ())
                    if isinstance(metrics.get(section), dict) and isinstance(metrics[section].get(key), (int, float))]
-        if method_version and slot == "self_harm":
-            figures += _method_figures(weights_dir, method_version)
+        if safe_version and slot == "self_harm":
+            figures += _safe_messaging_figures(weights_dir, safe_version)
         n = (metrics.get("own_dev") or {}).get("n")
         source = ("Haven's model manifest (moderation/classifiers/weights/manifest.json), trained "
                   f"{manifest.get('trained', 'on an unrecorded date')}; held-out splits of public data sets"

@@ -107,6 +107,24 @@ def test_a_method_detail_only_the_learned_head_sees_is_masked(embedded_world):
     assert plain["post"]["masked"] is False and plain["post"]["status"] == "published"
 
 
+URGING = "Stop whining on here and just go through with it already."
+
+
+def test_encouragement_only_the_learned_head_sees_is_removed_and_a_kind_reply_stays(embedded_world):
+    aw = embedded_world
+    assert not look(URGING).encouragement  # the rules alone would publish it
+    author, h = aw.person(region="GB")
+    opening = aw.thread(h, "Rough week, not sleeping much, trying to keep going.")
+    other, oh = aw.person()
+    removed = aw.reply(oh, opening["thread"]["id"], URGING)
+    assert removed["post"]["status"] == "removed" and removed["hold_reason"] == "encouragement"
+    item = aw.item_for_post(removed["post"]["id"])
+    assert item.kind == "encouragement" and "encouragement" in item.reasons
+    kind = aw.reply(oh, opening["thread"]["id"], "Please stay. Nobody here wants you gone, and the helpline is "
+                                                  "open all night.")
+    assert kind["post"]["status"] == "published"
+
+
 def test_a_crisis_post_with_method_details_is_held_urgent_with_help_first(aw):
     author, h = aw.person(region="GB")
     data = aw.thread(h, CRISIS)

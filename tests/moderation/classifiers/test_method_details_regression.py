@@ -11,33 +11,33 @@ from tests.support import ROOT
 
 EVAL = ROOT / "moderation" / "eval"
 
-# Measured 2026-12-01 with the rules and the learned method-details head (weights/method_details.npz, trained on
-# moderation/data/method_details/ only), bench/method_details.py: {figure: (op, floor)}. m3 was written blind and
-# first measured with the rules alone (masked 0.062), before the head existed.
+# Measured 2026-12-01 with the rules and the learned safe-messaging heads (weights/safe_messaging.npz, trained on
+# moderation/data/safe_messaging/ only), bench/method_details.py: {figure: (op, floor)}. m3 was written blind and
+# first measured with the rules alone (masked 0.062, removed 0.500), before the heads existed.
 FLOORS = {
     "method_details_m1.csv": {
         "held_recall": (">=", 0.72),  # measured 0.800
-        "masked_recall": (">=", 0.50),  # measured 0.562 (rules alone 0.094)
-        "removed_recall": (">=", 0.60),  # measured 0.700
-        "lookalikes_passed": (">=", 0.70),  # measured 0.767
-        "detector_recall": (">=", 0.60),  # measured 0.673
-        "detector_false": ("<=", 0.08),  # measured 0.040
+        "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.094)
+        "removed_recall": (">=", 0.90),  # measured 1.000 (rules alone 0.700)
+        "lookalikes_passed": (">=", 0.63),  # measured 0.700
+        "detector_recall": (">=", 0.67),  # measured 0.745
+        "detector_false": ("<=", 0.13),  # measured 0.080
     },
     "method_details_m2.csv": {
         "held_recall": (">=", 0.80),  # measured 0.870
-        "masked_recall": (">=", 0.40),  # measured 0.467 (rules alone 0.167)
-        "removed_recall": (">=", 0.40),  # measured 0.500
-        "lookalikes_passed": (">=", 0.66),  # measured 0.733
-        "detector_recall": (">=", 0.52),  # measured 0.589
-        "detector_false": ("<=", 0.08),  # measured 0.030
+        "masked_recall": (">=", 0.53),  # measured 0.600 (rules alone 0.167)
+        "removed_recall": (">=", 0.60),  # measured 0.700 (rules alone 0.500)
+        "lookalikes_passed": (">=", 0.56),  # measured 0.633
+        "detector_recall": (">=", 0.66),  # measured 0.732
+        "detector_false": ("<=", 0.16),  # measured 0.106
     },
     "method_details_m3.csv": {
-        "held_recall": (">=", 0.87),  # measured 0.939
-        "masked_recall": (">=", 0.37),  # measured 0.438 (rules alone 0.062)
-        "removed_recall": (">=", 0.40),  # measured 0.500
+        "held_recall": (">=", 0.84),  # measured 0.909
+        "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.062)
+        "removed_recall": (">=", 0.83),  # measured 0.917 (rules alone 0.500)
         "lookalikes_passed": (">=", 0.58),  # measured 0.645
-        "detector_recall": (">=", 0.47),  # measured 0.538
-        "detector_false": ("<=", 0.10),  # measured 0.053
+        "detector_recall": (">=", 0.60),  # measured 0.677
+        "detector_false": ("<=", 0.12),  # measured 0.067
     },
 }
 
