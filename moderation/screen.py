@@ -119,7 +119,9 @@ class Verdict:
         safety]" when the verdict masks (the caller keeps the original for moderators)."""
         if not self.masked or not text:
             return text
-        return method_details.mask_sentences(text, self.method_details)
+        # The fields are censored before they are masked: a sentence with a censored word is matched censored too.
+        return method_details.mask_sentences(text, [*self.method_details,
+                                                    *(self.apply_censor(s) for s in self.method_details)])
 
     def apply_censor(self, text: str) -> str:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
@@ -183,7 +185,8 @@ def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text
                         priority=verdict.priority, queue_kind=verdict.queue_kind, reasons=verdict.reasons,
                         someone_else=verdict.someone_else),
         method_reasons=method_reasons, encouragement=bool(found.encouragement), pact=bool(found.pact),
-        context=context, protected=protected)
+        context=context, protected=protected,
+        suspected=tuple(name for name in ("encouragement", "pact") if getattr(found, f"suspected_{name}")))
     verdict.status, verdict.tier, verdict.hold_reason = decision.status, decision.tier, decision.hold_reason
     verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
     verdict.someone_else = decision.someone_else

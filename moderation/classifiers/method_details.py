@@ -231,6 +231,10 @@ class MethodFindings:
     encouragement: list[tuple[int, int]] = field(default_factory=list)
     pact: list[tuple[int, int]] = field(default_factory=list)
     lookalikes: list[str] = field(default_factory=list)  # look-alike contexts that cancelled a sentence
+    # Encouragement or a pact that only a learned judgement sees (the rules did not): held for a person, never
+    # removed on a model's word alone (kind replies such as "we'll get through this together" look alike).
+    suspected_encouragement: list[tuple[int, int]] = field(default_factory=list)
+    suspected_pact: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -243,6 +247,10 @@ class MethodFindings:
             out.append("encouragement")
         if self.pact:
             out.append("pact")
+        if self.suspected_encouragement and not self.encouragement:
+            out.append("encouragement:suspected")
+        if self.suspected_pact and not self.pact:
+            out.append("pact:suspected")
         return out
 
 
@@ -394,8 +402,8 @@ def with_learned(found: MethodFindings, text: str, spans: dict | None) -> Method
         found.sentences = [span for span, _ in pairs]
         found.kinds = [kind for _, kind in pairs]
     for name in ("encouragement", "pact"):
-        have = getattr(found, name)
-        have.extend(span for span in _valid(spans.get(name), text) if span not in have)
+        if not getattr(found, name):  # the rules' finding stands on its own; the learned one is a suspicion
+            getattr(found, f"suspected_{name}").extend(_valid(spans.get(name), text))
     return found
 
 

@@ -30,6 +30,9 @@ LABELS = ("method_details", "encouragement", "pact")
 SENTENCE_LABELS = ("method_details",)  # judged on sentences only; the others on the post and its sentences
 MAX_UNITS = 40  # sentences a post is judged on by the heads (the rules read every sentence); evenly sampled beyond
 MIN_CHARS = 12  # shorter fragments ("ok.", "idk") carry nothing on their own
+# Encouragement and pacts are short replies; in a longer post each extra sentence is one more chance of a false
+# finding, so beyond this many sentences only the whole post is judged for them.
+POST_SENTENCES = 6
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,11 @@ class SafeMessagingHeads:
         whole text's probabilities, `sentences` the units'."""
         best, spans = {}, {}
         for j, label in enumerate(LABELS):
-            per = sentences[:, j] if len(units) else np.zeros(0)
+            by_sentence = label in SENTENCE_LABELS or len(units) <= POST_SENTENCES
+            per = sentences[:, j] if len(units) and by_sentence else np.zeros(0)
             whole = None if (label in SENTENCE_LABELS or post is None) else float(post[j])
             best[label] = float(max([*per.tolist(), *([whole] if whole is not None else [])], default=0.0))
-            found = [span for span, p in zip(units, per) if p >= self.thresholds[j]]
+            found = [span for span, p in zip(units[:len(per)], per) if p >= self.thresholds[j]]
             if not found and whole is not None and whole >= self.thresholds[j] and text.strip():
                 start = len(text) - len(text.lstrip())
                 found = [(start, len(text.rstrip()))]

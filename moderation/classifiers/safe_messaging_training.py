@@ -20,7 +20,8 @@ as weak negatives for every label so the heads learn the finding, not the regist
 by leave-one-writer-out on the labelled files alone (each writer scored by a head fitted without them): the
 regularisation C from a small grid by the held-out writers' average precision, then the threshold as the lowest
 probability at which the held-out writers' share of negatives taken for the label stays at or under its
-TARGET_FALSE (pooled). The evaluation sets (moderation/eval/method_details_m*.csv) are never read. Deterministic:
+TARGET_FALSE (pooled): negative sentences for method details (a mask is per sentence), negative posts for
+encouragement and pacts (a post is held when the post or any of its sentences is found). The evaluation sets (moderation/eval/method_details_m*.csv) are never read. Deterministic:
 the encoder is deterministic and liblinear runs with a fixed seed.
 """
 from __future__ import annotations
@@ -55,9 +56,11 @@ class Units:
     y: list[int] = field(default_factory=list)
     w: list[float] = field(default_factory=list)
     writer: list[str] = field(default_factory=list)  # file stem, or "" for the added ordinary posts (always trained on)
+    post: list[str] = field(default_factory=list)  # the post each unit comes from ("<writer>:<row>")
 
-    def add(self, text: str, label: int, weight: float, writer: str) -> None:
+    def add(self, text: str, label: int, weight: float, writer: str, post: str = "") -> None:
         self.texts.append(text), self.y.append(label), self.w.append(weight), self.writer.append(writer)
+        self.post.append(post)
 
     def arrays(self):
         return np.asarray(self.y, np.int64), np.asarray(self.w, np.float64), np.asarray(self.writer)
@@ -105,7 +108,8 @@ def load_units(data_dir: Path = DATA, short_posts: Path | None = SHORT_POSTS) ->
     out = {label: Units() for label in heads.LABELS}
     md = out["method_details"]
     for path in sorted(Path(data_dir).glob("*.csv")):
-        for row in _rows(path):
+        for n, row in enumerate(_rows(path)):
+            key = f"{path.stem}:{n}"
             text, detail = row.get("text") or "", row.get("detail_sentence") or ""
             if not text.strip():
                 continue
@@ -116,16 +120,16 @@ def load_units(data_dir: Path = DATA, short_posts: Path | None = SHORT_POSTS) ->
             spans = heads.units(text)
             for name in ("encouragement", "pact"):
                 positive = _flag(row, name)
-                out[name].add(clean_text(text), int(positive), 1.0, path.stem)
-                if len(spans) < 2:
+                out[name].add(clean_text(text), int(positive), 1.0, path.stem, key)
+                if len(spans) < 2 or len(spans) > heads.POST_SENTENCES:
                     continue
                 if not positive:
                     for a, b in spans:
-                        out[name].add(clean_text(text[a:b]), 0, W_WEAK, path.stem)
+                        out[name].add(clean_text(text[a:b]), 0, W_WEAK, path.stem, key)
                 elif not has_md:  # the marked sentence is the urging or the proposal
                     hit = _marked(spans, text, detail)
                     if hit is not None:
-                        out[name].add(clean_text(text[spans[hit][0]:spans[hit][1]]), 1, 1.0, path.stem)
+                        out[name].add(clean_text(text[spans[hit][0]:spans[hit][1]]), 1, 1.0, path.stem, key)
     if short_posts is not None:
         for path in sorted(Path(short_posts).glob("short_posts*.csv")):
             ordinary = [r for r in _rows(path) if r.get("tier") == "none" and str(r.get("toxic", "0")) == "0"]
@@ -198,6 +202,21 @@ def data_hash(data_dir: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def per_post(u: Units, y, writer, p):
+    """Each post's label, writer and highest held-out probability (over the post and its sentences): a post is
+    removed or held when any of them is found, so its thresholds and figures are read per post."""
+    order = list(dict.fromkeys(k for k in u.post if k))
+    index = {k: i for i, k in enumerate(order)}
+    py, pw, pp = np.zeros(len(order), np.int64), np.empty(len(order), object), np.full(len(order), -np.inf)
+    for k, label, who, q in zip(u.post, y, writer, p):
+        if not k or np.isnan(q):
+            continue
+        i = index[k]
+        py[i], pw[i], pp[i] = max(py[i], label), who, max(pp[i], q)
+    keep = np.isfinite(pp)
+    return py[keep], pw[keep].astype(str), pp[keep]
+
+
 def _fit_label(label: str, u: Units, encoder, seed: int, log: Callable) -> tuple[np.ndarray, float, float, dict]:
     y, w, writer = u.arrays()
     writers = sorted(set(writer.tolist()) - {""})
@@ -213,11 +232,17 @@ def _fit_label(label: str, u: Units, encoder, seed: int, log: Callable) -> tuple
         by_c[C] = (float(np.mean([_average_precision(y[writer == n], p[writer == n]) for n in judged])), p)
     C = max(C_GRID, key=lambda c: (round(by_c[c][0], 6), -c))
     p = by_c[C][1]
-    mine = writer != ""
-    threshold = _threshold(y[mine], p[mine], TARGET_FALSE[label])
+    if label in heads.SENTENCE_LABELS:
+        mine = writer != ""
+        threshold = _threshold(y[mine], p[mine], TARGET_FALSE[label])
+        lowo, unit = figures(y, writer, p, threshold), "sentences"
+    else:
+        py, pw, pp = per_post(u, y, writer, p)
+        threshold = _threshold(py, pp, TARGET_FALSE[label])
+        lowo, unit = figures(py, pw, pp, threshold), "posts"
     coef, b = _fit(E, y, w, C, seed)
     report = {"C": C, "threshold": round(threshold, 4), "target_false": TARGET_FALSE[label], "units": int(len(y)),
-              "positives": int(y.sum()), "leave_one_writer_out": figures(y, writer, p, threshold)}
+              "positives": int(y.sum()), "figures_per": unit, "leave_one_writer_out": lowo}
     log(f"{label}: {len(y)} units ({int(y.sum())} positive), C={C}, threshold {threshold:.3f}, "
         f"leave-one-writer-out average precision {by_c[C][0]:.3f}")
     return coef, b, threshold, report

@@ -70,7 +70,7 @@ def test_method_details_are_masked_and_a_moderator_can_lift_the_mask(aw):
     aw.decide(sh, item.id, "lift_mask", status=422)  # nothing left to lift
 
 
-# No amount, no harm word: only the learned method-details head (moderation/classifiers/method_head.py) sees it.
+# No amount, no harm word: only the learned method-details head (moderation/classifiers/safe_messaging_head.py) sees it.
 DESCRIBED = ("Two years clean from self-harm today. Back then I kept a blade taped under my desk drawer. Therapy "
              "helped so much and I am proud of myself.")
 DESCRIBED_SENTENCE = "Back then I kept a blade taped under my desk drawer."
@@ -107,19 +107,36 @@ def test_a_method_detail_only_the_learned_head_sees_is_masked(embedded_world):
     assert plain["post"]["masked"] is False and plain["post"]["status"] == "published"
 
 
+def test_a_censored_word_inside_a_method_sentence_does_not_stop_the_mask(aw):
+    from moderation import watched
+
+    staff, _ = aw.person(role="admin")
+    watched.add(staff, "damn", "censor")
+    db.session.commit()
+    author, h = aw.person(region="GB")
+    body = RECOVERY.replace("enough to die.", "enough to die, damn it.")
+    post = aw.thread(h, body, title="What helped me")["post"]
+    assert post["status"] == "published" and post["masked"] is True
+    assert "tablets" not in post["body"] and MASK in post["body"] and "glad I called a helpline" in post["body"]
+    assert aw.post(post["id"]).original_body is not None
+
+
 URGING = "Stop whining on here and just go through with it already."
 
 
-def test_encouragement_only_the_learned_head_sees_is_removed_and_a_kind_reply_stays(embedded_world):
+def test_encouragement_only_the_learned_head_sees_is_held_for_a_person_and_a_kind_reply_stays(embedded_world):
     aw = embedded_world
     assert not look(URGING).encouragement  # the rules alone would publish it
     author, h = aw.person(region="GB")
     opening = aw.thread(h, "Rough week, not sleeping much, trying to keep going.")
     other, oh = aw.person()
-    removed = aw.reply(oh, opening["thread"]["id"], URGING)
-    assert removed["post"]["status"] == "removed" and removed["hold_reason"] == "encouragement"
-    item = aw.item_for_post(removed["post"]["id"])
-    assert item.kind == "encouragement" and "encouragement" in item.reasons
+    held = aw.reply(oh, opening["thread"]["id"], URGING)
+    # A model's suspicion alone never removes: out of public view until a moderator has read it.
+    # (The toxicity screen may hold it first; the suspicion is on the item either way.)
+    assert held["post"]["status"] == "held" and held["hold_reason"] in ("encouragement", "toxicity")
+    item = aw.item_for_post(held["post"]["id"])
+    assert "encouragement:suspected" in item.reasons and item.priority in ("high", "urgent")
+    assert URGING not in aw.client.get(f"/t/{opening['thread']['id']}").get_data(as_text=True)
     kind = aw.reply(oh, opening["thread"]["id"], "Please stay. Nobody here wants you gone, and the helpline is "
                                                   "open all night.")
     assert kind["post"]["status"] == "published"

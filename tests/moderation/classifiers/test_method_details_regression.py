@@ -18,7 +18,9 @@ FLOORS = {
     "method_details_m1.csv": {
         "held_recall": (">=", 0.72),  # measured 0.800
         "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.094)
-        "removed_recall": (">=", 0.90),  # measured 1.000 (rules alone 0.700)
+        "removed_recall": (">=", 0.60),  # measured 0.700 (the rules; a learned suspicion holds instead)
+        "hidden_recall": (">=", 0.90),  # measured 1.000 (rules alone 0.800)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
         "lookalikes_passed": (">=", 0.63),  # measured 0.700
         "detector_recall": (">=", 0.67),  # measured 0.745
         "detector_false": ("<=", 0.13),  # measured 0.080
@@ -26,15 +28,19 @@ FLOORS = {
     "method_details_m2.csv": {
         "held_recall": (">=", 0.80),  # measured 0.870
         "masked_recall": (">=", 0.53),  # measured 0.600 (rules alone 0.167)
-        "removed_recall": (">=", 0.60),  # measured 0.700 (rules alone 0.500)
+        "removed_recall": (">=", 0.40),  # measured 0.500
+        "hidden_recall": (">=", 0.70),  # measured 0.800 (rules alone 0.800)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
         "lookalikes_passed": (">=", 0.56),  # measured 0.633
         "detector_recall": (">=", 0.66),  # measured 0.732
         "detector_false": ("<=", 0.16),  # measured 0.106
     },
     "method_details_m3.csv": {
-        "held_recall": (">=", 0.84),  # measured 0.909
+        "held_recall": (">=", 0.87),  # measured 0.939
         "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.062)
-        "removed_recall": (">=", 0.83),  # measured 0.917 (rules alone 0.500)
+        "removed_recall": (">=", 0.40),  # measured 0.500
+        "hidden_recall": (">=", 0.75),  # measured 0.833 (rules alone 0.667)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
         "lookalikes_passed": (">=", 0.58),  # measured 0.645
         "detector_recall": (">=", 0.60),  # measured 0.677
         "detector_false": ("<=", 0.12),  # measured 0.067

@@ -79,8 +79,13 @@ def test_learned_sentences_are_merged_in_order_and_lookalikes_still_cancel():
     merged = with_learned(rules, text, {"method_details": [spans[2], spans[3]]})  # the rules' sentence stays theirs
     assert merged.sentences == [spans[2], spans[3]] and merged.kinds == ["described", "quantity"]
     urged = with_learned(MethodFindings(), text, {"encouragement": [spans[0]], "pact": [(0, len(text))]})
-    assert urged.encouragement == [spans[0]] and urged.pact == [(0, len(text))]
-    assert urged.reasons() == ["encouragement", "pact"] and not urged.sentences
+    # A learned finding is a suspicion (held for a person), never a rules finding (removed).
+    assert urged.suspected_encouragement == [spans[0]] and urged.suspected_pact == [(0, len(text))]
+    assert not urged.encouragement and not urged.pact
+    assert urged.reasons() == ["encouragement:suspected", "pact:suspected"] and not urged.sentences
+    rules = MethodFindings(encouragement=[spans[1]])
+    both = with_learned(rules, text, {"encouragement": [spans[0]]})
+    assert both.encouragement == [spans[1]] and not both.suspected_encouragement and both.reasons() == ["encouragement"]
     assert not with_learned(MethodFindings(), text, None).reasons()
 
 
