@@ -59,6 +59,32 @@ def download_models(models, dest):
         click.echo(f"stored {path}")
 
 
+@moderation_cli.command("train-safe-messaging")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Default: moderation/data/safe_messaging (one labelled CSV per writer)")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Default: the shipped weights folder (moderation/classifiers/weights)")
+@click.option("--seed", default=0, show_default=True)
+def train_safe_messaging(data_dir, out_dir, seed):
+    """Fit the method-details, encouragement and pact heads on the labelled posts (deterministic; no torch)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise click.ClickException("Training needs scikit-learn, which serving does not install: "
+                                   "pip install -r requirements-train.txt (README, \"Screening backends\").") from None
+    from moderation.classifiers import safe_messaging_training
+    from moderation.classifiers.encoder import Encoder
+    data = Path(data_dir) if data_dir else safe_messaging_training.DATA
+    if not data.is_dir() or not any(data.glob("*.csv")):
+        raise click.ClickException(f"No labelled safe-messaging files in {data}. Pass --data with their folder.")
+    out = Path(out_dir) if out_dir else Path(safe_messaging_training.__file__).resolve().parent / "weights"
+    try:
+        report = safe_messaging_training.train(Encoder(), data, out, seed=seed, log=click.echo)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(report, indent=2))
+
+
 @moderation_cli.command("train")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=str(DEFAULT_DATA), show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,

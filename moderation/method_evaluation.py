@@ -28,9 +28,11 @@ def outcome(text: str, tox, sh, t: policy.Thresholds, context: str = "forum_thre
     seen = first_pass.look(text)
     if seen.crisis:
         d = policy.crisis_first(d, seen.tier, seen.reasons)
-    found = method_details.look(text)
+    found = method_details.with_learned(method_details.look(text), text, sh.spans)
     d, masked = policy.safe_messaging(d, method_reasons=[r for r in found.reasons() if r.startswith("method_")],
-                                      encouragement=bool(found.encouragement), pact=bool(found.pact), context=context)
+                                      encouragement=bool(found.encouragement), pact=bool(found.pact), context=context,
+                                      suspected=tuple(n for n in ("encouragement", "pact")
+                                                      if getattr(found, f"suspected_{n}")))
     if d.status == policy.PUBLISHED:
         return "masked" if masked else "published"
     return d.status
@@ -57,7 +59,7 @@ def evaluate(rows: Iterable[dict], toxicity, self_harm, thresholds: policy.Thres
         by_context.setdefault(ctx, Counter())["n"] += 1
         by_context[ctx]["as_expected"] += got == expected
         labelled = str(row.get("method_details", "")).strip() == "1"
-        found = method_details.look(row["text"]).found
+        found = method_details.with_learned(method_details.look(row["text"]), row["text"], b.spans).found
         detected[("labelled" if labelled else "unlabelled", found)] += 1
 
     def recall(expected: str, contexts=None) -> float | None:
@@ -76,6 +78,13 @@ def evaluate(rows: Iterable[dict], toxicity, self_harm, thresholds: policy.Thres
         "held_recall": recall("held"),
         "masked_recall": recall("masked"),
         "removed_recall": recall("removed"),
+        # Out of public view at once: removed, or held for a moderator (a learned suspicion of encouragement or a
+        # pact is held, not removed).
+        "hidden_recall": _share(sum(confusion.get("removed", Counter())[o] for o in ("removed", "held")),
+                                sum(confusion.get("removed", Counter()).values())),
+        # Posts that should have been published (or masked) that were removed: the costliest mistake for a writer.
+        "wrongly_removed": _share(sum(confusion.get(e, Counter())["removed"] for e in ("published", "masked")),
+                                  sum(sum(confusion.get(e, Counter()).values()) for e in ("published", "masked"))),
         "published_passed": recall("published"),
         "lookalikes_passed": recall("published", ("lookalike",)),
         "detector_recall": _share(detected[("labelled", True)],
@@ -93,7 +102,8 @@ def format_figures(name: str, f: dict) -> str:
     lines = [f"{name}: {f['n']} posts",
              f"  crisis with method details held   {f['held_recall']}",
              f"  method details masked             {f['masked_recall']}",
-             f"  encouragement / pacts removed     {f['removed_recall']}",
+             f"  encouragement / pacts removed     {f['removed_recall']} (removed or held: {f['hidden_recall']})",
+             f"  published or masked posts removed {f['wrongly_removed']}",
              f"  look-alikes passed (published)    {f['lookalikes_passed']}",
              f"  all expected-published passed     {f['published_passed']}",
              f"  detector: labelled method posts found {f['detector_recall']}, unlabelled found {f['detector_false']}",

@@ -238,11 +238,15 @@ def _higher(a: str | None, b: str) -> str:
 
 
 def safe_messaging(d: Decision, *, method_reasons: list[str], encouragement: bool, pact: bool, context: str,
-                   protected: bool = False) -> tuple[Decision, bool]:
+                   protected: bool = False, suspected: tuple[str, ...] = ()) -> tuple[Decision, bool]:
     """Rule 6 on top of rules 1-5. Returns the decision and whether the stored text is masked (its method-details
-    sentences replaced). `method_reasons`: "method_details:<kind>" for each kind found (empty: none)."""
+    sentences replaced). `method_reasons`: "method_details:<kind>" for each kind found (empty: none).
+    `suspected`: "encouragement" and/or "pact" seen by a learned judgement only (not the rules): the text is held
+    for a person (a pact at high priority, as a self-harm item), never removed on a model's word alone."""
+    suspected = tuple(s for s in suspected if s in ("encouragement", "pact"))
     found = bool(method_reasons)
-    extra = [*method_reasons, *(["encouragement"] if encouragement else []), *(["pact"] if pact else [])]
+    extra = [*method_reasons, *(["encouragement"] if encouragement else []), *(["pact"] if pact else []),
+             *(f"{s}:suspected" for s in suspected)]
     if not extra:
         return d, False
     reasons = list(dict.fromkeys([*d.reasons, *extra]))
@@ -261,6 +265,15 @@ def safe_messaging(d: Decision, *, method_reasons: list[str], encouragement: boo
         return Decision(status=REMOVED, tier=d.tier, hold_reason="encouragement",
                         priority=d.priority if crisis else HIGH,
                         queue_kind="self_harm" if crisis else "encouragement", reasons=reasons), found
+    if suspected and d.status == PUBLISHED:
+        # A suspicion, not a finding: out of public view until a moderator has read it, with help shown to an
+        # author at any risk (moderation/resources); the item says what was suspected.
+        pact_suspected = "pact" in suspected
+        d = Decision(status=HELD, tier=d.tier, hold_reason="pact" if pact_suspected else "encouragement",
+                     priority=HIGH, queue_kind="self_harm" if pact_suspected else "encouragement", reasons=reasons,
+                     someone_else=d.someone_else)
+    elif suspected and d.status == HELD:
+        d = replace(d, priority=_higher(d.priority, HIGH))  # held already (e.g. for toxicity): read it sooner
     if not found:
         return replace(d, reasons=reasons), False
     if d.hold_reason == "self_harm":

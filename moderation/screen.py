@@ -110,13 +110,18 @@ class Verdict:
     encouragement: bool = False
     pact: bool = False
     protected: bool = False
+    # Spans of the screened text the self-harm classifier judged to carry method details, encouragement or a pact
+    # ({label: [(start, end)]}, Scores.spans), merged with the rules' findings by screen_many.
+    learned_spans: dict = field(default_factory=dict)
 
     def apply_mask(self, text: str | None) -> str | None:
         """The text as others read it: each sentence with method details replaced by "[details removed for
         safety]" when the verdict masks (the caller keeps the original for moderators)."""
         if not self.masked or not text:
             return text
-        return method_details.mask(text, method_details.look(text, sensitive=self.protected))
+        # The fields are censored before they are masked: a sentence with a censored word is matched censored too.
+        return method_details.mask_sentences(text, [*self.method_details,
+                                                    *(self.apply_censor(s) for s in self.method_details)])
 
     def apply_censor(self, text: str) -> str:
         """The text as it is stored and shown: every `censor` watched word replaced with ****."""
@@ -164,6 +169,8 @@ def screen_many(texts: list[str], *, author=None, context: str = "post", protect
     for verdict, seen, found, text in zip(verdicts, first, methods, texts):
         if seen.crisis:
             _crisis_first(verdict, seen)
+        if verdict.learned_spans and isinstance(text, str):
+            found = method_details.with_learned(found, text, verdict.learned_spans)
         _safe_messaging(verdict, found, text, context, protected)
     return _after_classifiers(verdicts, texts, author, context)
 
@@ -178,7 +185,8 @@ def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text
                         priority=verdict.priority, queue_kind=verdict.queue_kind, reasons=verdict.reasons,
                         someone_else=verdict.someone_else),
         method_reasons=method_reasons, encouragement=bool(found.encouragement), pact=bool(found.pact),
-        context=context, protected=protected)
+        context=context, protected=protected,
+        suspected=tuple(name for name in ("encouragement", "pact") if getattr(found, f"suspected_{name}")))
     verdict.status, verdict.tier, verdict.hold_reason = decision.status, decision.tier, decision.hold_reason
     verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
     verdict.someone_else = decision.someone_else
@@ -226,7 +234,7 @@ def _classify(app, backends, texts, names, thresholds, context, author) -> list[
             someone_else=decision.someone_else,
             scores={"toxicity": round(tox.score, 4), "toxicity_labels": _rounded(tox.labels),
                     "self_harm": round(sh.score, 4), "self_harm_labels": _rounded(sh.labels)},
-            classifiers=names, context=context,
+            classifiers=names, context=context, learned_spans=_spans(sh),
         ))
     return verdicts
 
@@ -335,6 +343,12 @@ def _failed(error: str, names: dict, context: str) -> Verdict:
     return Verdict(status=decision.status, tier=decision.tier, hold_reason=decision.hold_reason,
                    priority=decision.priority, queue_kind=decision.queue_kind, reasons=decision.reasons,
                    classifiers=names, context=context)
+
+
+def _spans(scores: Scores) -> dict:
+    spans = scores.spans if isinstance(scores.spans, dict) else {}
+    return {str(k): [tuple(s) for s in v if isinstance(s, (tuple, list)) and len(s) == 2]
+            for k, v in spans.items() if isinstance(v, (list, tuple)) and v}
 
 
 def _rounded(labels: dict) -> dict:

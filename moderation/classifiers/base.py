@@ -28,11 +28,16 @@ class Scores:
     labels:  sub-scores in 0..1. Toxicity: any of TOXICITY_LABELS. Self-harm: "concern", "ideation", "intent"
              (each the probability that the text is at *least* that tier).
     reasons: short human-readable signals a moderator can read ("explicit plan: 'wrote my note'"); may be empty.
+    spans:   safe-messaging findings by label ("method_details", "encouragement", "pact"): the (start, end) spans
+             of the scored text a backend judges to carry them (method details are masked or held, encouragement
+             and pacts removed). Only backends with such judgements fill it (the embedded self-harm classifier);
+             the rules in method_details.py run whatever it says.
     """
 
     score: float
     labels: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 @runtime_checkable

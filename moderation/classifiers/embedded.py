@@ -41,6 +41,7 @@ import numpy as np
 
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
 from moderation.classifiers import languages as _languages
+from moderation.classifiers import safe_messaging_head
 from moderation.classifiers import rules as _rules
 from moderation.classifiers.heads import other_logits, sh_logits, tox_logits
 from moderation.classifiers import someone_else as _someone_else
@@ -216,7 +217,10 @@ class _Engine:
         if has_tower(self.heads):
             self.tower = self.encoder.load_tower(self.heads)  # ONNX session (serving) or torch module (training)
             self.heads = {k: v for k, v in self.heads.items() if not k.startswith(TOWER_PREFIX)}
+        self.safe_heads = safe_messaging_head.load(weights_dir)  # None: safe messaging is left to the rules
         self.version = str(self.manifest.get("version", "unknown"))
+        if self.safe_heads is not None:
+            self.version = f"{self.version}+sm.{self.safe_heads.version}"
         self._results: OrderedDict[str, tuple[Scores, Scores]] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
@@ -241,12 +245,23 @@ class _Engine:
         sents = [sentences(c) for c in cleaned]
         flat = [s for ss in sents for s in ss]
         allt = cleaned + flat
+        # The safe-messaging heads read the rules' sentences (so a mask covers what was judged); a sentence already
+        # in the batch (a one-sentence post, or a sentence the self-harm heads read too) is not encoded twice.
+        units = [safe_messaging_head.units(t) if self.safe_heads is not None else [] for t in texts]
+        unit_texts = [[self._clean(t[a:b]) for a, b in u] for t, u in zip(texts, units)]
+        row = {}
+        for j, t in enumerate(allt):
+            row.setdefault(t, j)
+        for t in (t for ts in unit_texts for t in ts):
+            if t not in row:
+                row[t] = len(allt)
+                allt.append(t)
         if self.tower is not None:
             E_all, T_all = embed_texts(lambda parts: self.encoder.encode_with_tower(parts, self.tower), allt)
             T = T_all[:len(cleaned)]
         else:
             E_all, T = embed_texts(self.encoder.encode, allt), None
-        E, E_s = E_all[:len(cleaned)], E_all[len(cleaned):]
+        E, E_s = E_all[:len(cleaned)], E_all[len(cleaned):len(cleaned) + len(flat)]
         h = self.heads
         tox = tox_logits(h, E, ngram_rows(cleaned), T)
         sh = self._sh(E)
@@ -254,12 +269,18 @@ class _Engine:
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])
         other = other_logits(h, E)
+        safe_post = self.safe_heads.probabilities(E) if self.safe_heads is not None else None
         out, k = [], 0
         for i, t in enumerate(texts):
             n = len(sents[i])
-            out.append(combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i]),
-                               sent_logits=sh_s[k:k + n] if n else None, sent_texts=sents[i],
-                               other_logits=None if other is None else other[i]))
+            tox_scores, sh_scores = combine(t, float(tox[i]), sh[i], h, float(ident[i]), float(insult[i]),
+                                            sent_logits=sh_s[k:k + n] if n else None, sent_texts=sents[i],
+                                            other_logits=None if other is None else other[i])
+            if self.safe_heads is not None:
+                per = self.safe_heads.probabilities(E_all[[row[u] for u in unit_texts[i]]]) if units[i] else None
+                best, sh_scores.spans = self.safe_heads.judge(t, units[i], safe_post[i], per)
+                sh_scores.labels.update({label: _p(p) for label, p in best.items()})
+            out.append((tox_scores, sh_scores))
             k += n
         return out
 
@@ -292,7 +313,8 @@ class _Engine:
 
 
 def _copy(s: Scores) -> Scores:  # callers may mutate what they get; never hand out the cached object
-    return Scores(score=s.score, labels=dict(s.labels), reasons=list(s.reasons))
+    return Scores(score=s.score, labels=dict(s.labels), reasons=list(s.reasons),
+                  spans={k: list(v) for k, v in s.spans.items()})
 
 
 class EmbeddedToxicity:

@@ -231,6 +231,10 @@ class MethodFindings:
     encouragement: list[tuple[int, int]] = field(default_factory=list)
     pact: list[tuple[int, int]] = field(default_factory=list)
     lookalikes: list[str] = field(default_factory=list)  # look-alike contexts that cancelled a sentence
+    # Encouragement or a pact that only a learned judgement sees (the rules did not): held for a person, never
+    # removed on a model's word alone (kind replies such as "we'll get through this together" look alike).
+    suspected_encouragement: list[tuple[int, int]] = field(default_factory=list)
+    suspected_pact: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -243,6 +247,10 @@ class MethodFindings:
             out.append("encouragement")
         if self.pact:
             out.append("pact")
+        if self.suspected_encouragement and not self.encouragement:
+            out.append("encouragement:suspected")
+        if self.suspected_pact and not self.pact:
+            out.append("pact:suspected")
         return out
 
 
@@ -366,6 +374,45 @@ def look(text: str, *, sensitive: bool = False) -> MethodFindings:
         found.sentences.append((start, end))
         found.kinds.append(kind)
     return found
+
+
+def _valid(spans, text: str) -> list[tuple[int, int]]:
+    """Spans of `text` only: anything else a backend returns is ignored rather than trusted."""
+    return [(a, b) for a, b in (spans or ()) if isinstance(a, int) and isinstance(b, int) and 0 <= a < b <= len(text)]
+
+
+def with_learned(found: MethodFindings, text: str, spans: dict | None) -> MethodFindings:
+    """`found` (the rules' findings in `text`) plus what learned judgements found (`Scores.spans`: {"method_details",
+    "encouragement", "pact": [(start, end)]}, spans of the same `sentence_spans` or the whole text). A learned method
+    sentence gets kind `described`, and the rules' look-alike contexts cancel it as they cancel their own (a
+    prescriber, first aid, climbing, ...)."""
+    spans = spans if isinstance(spans, dict) else {}
+    added = []
+    for start, end in _valid(spans.get("method_details"), text):
+        if any(a < end and start < b for a, b in [*found.sentences, *added]):
+            continue
+        norm = normalise(text[start:end])
+        alike = _lookalike(norm)
+        if alike and not OWN_INTENT.search(norm):
+            found.lookalikes.append(alike)
+            continue
+        added.append((start, end))
+    if added:
+        pairs = sorted([*zip(found.sentences, found.kinds), *((span, "described") for span in added)])
+        found.sentences = [span for span, _ in pairs]
+        found.kinds = [kind for _, kind in pairs]
+    for name in ("encouragement", "pact"):
+        if not getattr(found, name):  # the rules' finding stands on its own; the learned one is a suspicion
+            getattr(found, f"suspected_{name}").extend(_valid(spans.get(name), text))
+    return found
+
+
+def mask_sentences(text: str, sentences) -> str:
+    """`text` with each of `sentences` (as written, e.g. a verdict's `method_details`) replaced by MASK wherever it
+    stands: a post screened as one text (title, body, warning) is stored field by field."""
+    for sentence in sorted({s.strip() for s in sentences or () if s and s.strip()}, key=len, reverse=True):
+        text = text.replace(sentence, MASK)
+    return text
 
 
 def mask(text: str, findings: MethodFindings | None = None) -> str:

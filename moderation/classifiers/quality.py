@@ -55,16 +55,46 @@ def _manifest(weights_dir) -> dict | None:
         return None
 
 
+SAFE_MESSAGING_FIGURES = (
+    ("method_details", "recall", "Method-details sentences found, writers the head never read (mean)"),
+    ("method_details", "false", "Sentences without method details taken for them, writers the head never read (mean)"),
+    ("encouragement", "recall", "Encouragement to self-harm found, writers the head never read (mean)"),
+    ("encouragement", "false", "Posts without encouragement taken for it, writers the head never read (mean)"),
+    ("pact", "recall", "Suicide pacts found, writers the head never read (mean)"),
+)
+
+
+def _safe_messaging_figures(weights_dir, version: str) -> list[dict]:
+    """The safe-messaging heads' leave-one-writer-out figures (safe_messaging.json), when they are that version."""
+    try:
+        report = json.loads((Path(weights_dir) if weights_dir else WEIGHTS_DIR).joinpath("safe_messaging.json")
+                            .read_text())
+    except (OSError, ValueError):
+        return []
+    if report.get("version") != version:
+        return []
+    out = []
+    for label, key, text in SAFE_MESSAGING_FIGURES:
+        writers = ((report.get("labels") or {}).get(label) or {}).get("leave_one_writer_out") or {}
+        values = [w[key] for w in writers.values() if isinstance(w.get(key), (int, float))]
+        if values:
+            out.append({"label": text, "value": round(sum(values) / len(values), 3)})
+    return out
+
+
 def published_figures(slot: str, name: str, version: str, weights_dir=None) -> dict:
     """{"figures": [{"label", "value"}], "source"} for the classifier `name`@`version` in `slot`."""
     if name.startswith("haven-embedded"):
         manifest = _manifest(weights_dir)
-        if manifest is None or str(manifest.get("version")) != str(version):
+        base, _, safe_version = str(version).partition("+sm.")  # "<heads>+sm.<safe-messaging heads>"
+        if manifest is None or str(manifest.get("version")) != base:
             return {"figures": [], "source": "No figures are published for this model version."}
         metrics = manifest.get("metrics") or {}
         figures = [{"label": label, "value": metrics[section][key]}
                    for section, key, label in MANIFEST_FIGURES.get(slot, ())
                    if isinstance(metrics.get(section), dict) and isinstance(metrics[section].get(key), (int, float))]
+        if safe_version and slot == "self_harm":
+            figures += _safe_messaging_figures(weights_dir, safe_version)
         n = (metrics.get("own_dev") or {}).get("n")
         source = ("Haven's model manifest (moderation/classifiers/weights/manifest.json), trained "
                   f"{manifest.get('trained', 'on an unrecorded date')}; held-out splits of public data sets"

@@ -102,7 +102,7 @@ def support_for_verdict(verdict, member) -> dict:
     if verdict is None:
         return {}
     crisis_related = verdict.hold_reason in ("pact", "method_details") or (
-        verdict.hold_reason == "encouragement" and verdict.tier in ("ideation", "intent"))
+        verdict.hold_reason == "encouragement" and verdict.tier in ("concern", "ideation", "intent"))
     if verdict.hold_reason in ("self_harm", "unscreened") or crisis_related:
         found = for_member(member)
         if verdict.hold_reason == "self_harm" or crisis_related:

@@ -73,3 +73,26 @@ def test_protected_thresholds_take_the_lower_hold():
     assert policy.for_protected(t).toxicity_hold == 0.5
     low = policy.Thresholds(toxicity_hold=0.4)
     assert policy.for_protected(low).toxicity_hold == 0.4
+
+
+def test_a_learned_suspicion_of_encouragement_or_a_pact_holds_and_never_removes():
+    from moderation.policy import HELD, PUBLISHED, Decision, safe_messaging
+
+    published = Decision(status=PUBLISHED, tier="none", hold_reason=None, priority=None, queue_kind=None, reasons=[])
+    d, masked = safe_messaging(published, method_reasons=[], encouragement=False, pact=False, context="forum_reply",
+                               suspected=("encouragement",))
+    assert (d.status, d.hold_reason, d.queue_kind, d.priority) == (HELD, "encouragement", "encouragement", "high")
+    assert "encouragement:suspected" in d.reasons and not masked
+    d, _ = safe_messaging(published, method_reasons=[], encouragement=False, pact=False, context="chat_message",
+                          suspected=("encouragement", "pact"))
+    assert (d.status, d.hold_reason, d.queue_kind) == (HELD, "pact", "self_harm")  # a pact: a self-harm item
+    # A crisis hold stays what it is; the suspicion is added to its reasons.
+    crisis = Decision(status=HELD, tier="intent", hold_reason="self_harm", priority="urgent", queue_kind="self_harm",
+                      reasons=["self_harm:intent"])
+    d, _ = safe_messaging(crisis, method_reasons=[], encouragement=False, pact=False, context="forum_reply",
+                          suspected=("pact",))
+    assert (d.status, d.hold_reason, d.priority) == (HELD, "self_harm", "urgent") and "pact:suspected" in d.reasons
+    # Staff messages: urgency only, nothing hidden.
+    d, _ = safe_messaging(published, method_reasons=[], encouragement=False, pact=False, context="staff_message",
+                          suspected=("encouragement",))
+    assert d.status == PUBLISHED and "encouragement:suspected" in d.reasons

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from community.extensions import db
 from moderation.classifiers.base import Scores
-from moderation.classifiers.method_details import MASK
+from moderation.classifiers.method_details import MASK, look
+from moderation.classifiers.embedded import load_embedded
+from moderation.classifiers.registry import set_backends
 from moderation.models import AuditEntry, Notice, QueueItem
+from tests.moderation.conftest import World
 
 RECOVERY = ("Two years ago I was in a really dark place. Back then I had read that 60 of my tablets would be enough "
             "to die. I'm so glad I called a helpline instead, and things are better now.")
@@ -29,7 +32,7 @@ def test_method_details_are_masked_and_a_moderator_can_lift_the_mask(aw):
     author, h = aw.person(region="GB")
     data = aw.thread(h, RECOVERY, title="What helped me")
     post = data["post"]
-    assert post["status"] == "published" and post["masked"] is True
+    assert post["status"] == "published" and post["masked"] is True, data.get("hold_reason")
     assert MASK in post["body"] and "tablets" not in post["body"] and "glad I called a helpline" in post["body"]
     assert data["masked"] is True and "hidden for safety" in data["notice"]
     # Others (signed out) read the masked text, in the JSON and in the stored HTML.
@@ -65,6 +68,78 @@ def test_method_details_are_masked_and_a_moderator_can_lift_the_mask(aw):
     assert entry is not None and entry.actor_id == staff.id and entry.before["masked"] is True
     assert aw.item_for_post(post["id"]).status == "open"  # lifting is a step; the decision is still to make
     aw.decide(sh, item.id, "lift_mask", status=422)  # nothing left to lift
+
+
+# No amount, no harm word: only the learned method-details head (moderation/classifiers/safe_messaging_head.py) sees it.
+DESCRIBED = ("Two years clean from self-harm today. Back then I kept a blade taped under my desk drawer. Therapy "
+             "helped so much and I am proud of myself.")
+DESCRIBED_SENTENCE = "Back then I kept a blade taped under my desk drawer."
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    return load_embedded()
+
+
+@pytest.fixture
+def embedded_world(any_app, shipped_models):
+    """A World on SQLite and PostgreSQL screened by the shipped embedded models (the others here use fakes)."""
+    world = World(any_app)
+    set_backends(any_app, *shipped_models)  # after World, which installs the fakes
+    return world
+
+
+def test_a_method_detail_only_the_learned_head_sees_is_masked(embedded_world):
+    aw = embedded_world
+    assert not look(DESCRIBED).found  # the rules alone would publish it as written
+    author, h = aw.person(region="GB")
+    data = aw.thread(h, DESCRIBED, title="Recovery milestone")
+    post = data["post"]
+    assert post["status"] == "published" and post["masked"] is True, data.get("hold_reason")
+    assert DESCRIBED_SENTENCE not in post["body"] and "proud of myself" in post["body"]
+    page = aw.client.get(f"/t/{post['thread_id']}").get_data(as_text=True)
+    assert "taped" not in page and "details removed for safety" in page
+    assert aw.post(post["id"]).original_body == DESCRIBED
+    item = aw.item_for_post(post["id"])
+    assert item.kind == "method_details" and "method_details:described" in item.reasons
+    # An ordinary post with the same words around it is left alone.
+    plain = aw.thread(h, "Two years clean from self-harm today. Therapy helped so much and I am proud of myself.")
+    assert plain["post"]["masked"] is False and plain["post"]["status"] == "published"
+
+
+def test_a_censored_word_inside_a_method_sentence_does_not_stop_the_mask(aw):
+    from moderation import watched
+
+    staff, _ = aw.person(role="admin")
+    watched.add(staff, "damn", "censor")
+    db.session.commit()
+    author, h = aw.person(region="GB")
+    body = RECOVERY.replace("enough to die.", "enough to die, damn it.")
+    post = aw.thread(h, body, title="What helped me")["post"]
+    assert post["status"] == "published" and post["masked"] is True
+    assert "tablets" not in post["body"] and MASK in post["body"] and "glad I called a helpline" in post["body"]
+    assert aw.post(post["id"]).original_body is not None
+
+
+URGING = "Stop whining on here and just go through with it already."
+
+
+def test_encouragement_only_the_learned_head_sees_is_held_for_a_person_and_a_kind_reply_stays(embedded_world):
+    aw = embedded_world
+    assert not look(URGING).encouragement  # the rules alone would publish it
+    author, h = aw.person(region="GB")
+    opening = aw.thread(h, "Rough week, not sleeping much, trying to keep going.")
+    other, oh = aw.person()
+    held = aw.reply(oh, opening["thread"]["id"], URGING)
+    # A model's suspicion alone never removes: out of public view until a moderator has read it.
+    # (The toxicity screen may hold it first; the suspicion is on the item either way.)
+    assert held["post"]["status"] == "held" and held["hold_reason"] in ("encouragement", "toxicity")
+    item = aw.item_for_post(held["post"]["id"])
+    assert "encouragement:suspected" in item.reasons and item.priority in ("high", "urgent")
+    assert URGING not in aw.client.get(f"/t/{opening['thread']['id']}").get_data(as_text=True)
+    kind = aw.reply(oh, opening["thread"]["id"], "Please stay. Nobody here wants you gone, and the helpline is "
+                                                  "open all night.")
+    assert kind["post"]["status"] == "published"
 
 
 def test_a_crisis_post_with_method_details_is_held_urgent_with_help_first(aw):

@@ -30,7 +30,12 @@ def test_loads_offline_without_network(models):
     assert toxicity.kind == TOXICITY and self_harm.kind == SELF_HARM
     assert toxicity.name == "haven-embedded-toxicity" and self_harm.name == "haven-embedded-self-harm"
     manifest = json.loads((WEIGHTS / "manifest.json").read_text())
-    assert toxicity.version == self_harm.version == manifest["version"]
+    assert toxicity.version == self_harm.version
+    # The heads' version, then the safe-messaging heads' when the weights have them (safe_messaging_head.py).
+    base, _, safe = toxicity.version.partition("+sm.")
+    assert base == manifest["version"]
+    if (WEIGHTS / "safe_messaging.json").exists():
+        assert safe == json.loads((WEIGHTS / "safe_messaging.json").read_text())["version"]
     import numpy as np
 
     from moderation.classifiers.training import weights_hash
@@ -62,7 +67,9 @@ def test_batch_scores_are_valid_and_in_order(models):
         check_scores(a, "toxicity")
         check_scores(b, "self_harm")
         # The tiers, plus the someone_else labels (moderation/classifiers/someone_else.py) the policy reads.
-        assert set(b.labels) == {"concern", "ideation", "intent", "someone_else", "someone_else_danger"}
+        assert set(b.labels) == {"concern", "ideation", "intent", "someone_else", "someone_else_danger",
+                                 *(["method_details", "encouragement", "pact"]
+                                   if (WEIGHTS / "safe_messaging.npz").exists() else [])}
         assert b.labels["concern"] >= b.labels["ideation"] >= b.labels["intent"]
         assert set(a.labels) <= {"insult", "threat", "identity_attack", "obscene", "severe_toxicity"}
     # order: the abusive text is the most toxic, the crisis text the most at risk

@@ -1,5 +1,5 @@
-"""Regression floors on the frozen evaluation sets (moderation/eval/frozen_w1.csv, frozen_w2.csv): posts by two
-writers new to the project who never saw a model output. Nothing is trained, tuned or written as a rule from these
+"""Regression floors on the frozen evaluation sets (moderation/eval/frozen_w1.csv, frozen_w2.csv, frozen_w3.csv):
+posts by three writers new to the project who never saw a model output. Nothing is trained, tuned or written as a rule from these
 sets, and only aggregate and per-category figures are printed (never a text), so the figures stay honest. Floors sit
 a little below the figures measured for the shipped weights and rules (bench/RESULTS.md, measured once, after
 training), so a bad retrain or a broken rule fails."""
@@ -38,6 +38,17 @@ OVERALL = {
         "self_harm_ece": ("<=", 0.08),  # measured 0.059
         "toxicity_ece": ("<=", 0.045),  # measured 0.025
     },
+    # A sixth writer (men 35-70, stoic voice), measured once with the same weights after it arrived.
+    "frozen_w3.csv": {
+        "held_for_self_harm": (">=", 0.66),  # measured 0.689
+        "false_holds": ("<=", 0.22),  # measured 0.192
+        "intent_ranked_intent": (">=", 0.61),  # measured 0.644
+        "abuse_as_crisis": ("<=", 0.06),  # measured 0.030
+        "toxicity_auc": (">=", 0.92),  # measured 0.943
+        "someone_else_found": (">=", 0.19),  # measured 0.232
+        "self_harm_ece": ("<=", 0.08),  # measured 0.057
+        "toxicity_ece": ("<=", 0.065),  # measured 0.043
+    },
 }
 PER_GROUP = {
     "frozen_w1.csv": {
@@ -73,6 +84,14 @@ PER_GROUP = {
         ("lang:es", "false_holds"): ("<=", 0.0),
         ("lang:fr", "false_holds"): ("<=", 0.0),
         ("lang:pt", "false_holds"): ("<=", 0.0),
+    },
+    "frozen_w3.csv": {
+        ("algospeak", "held_for_self_harm"): (">=", 0.70),  # measured 0.750
+        ("supportive", "false_holds"): ("<=", 0.12),  # measured 0.077
+        ("banter", "false_holds"): ("<=", 0.13),  # measured 0.097
+        ("other_language", "toxicity_auc"): (">=", 0.90),  # measured 0.927
+        ("other_language", "false_holds"): ("<=", 0.12),  # measured 0.091
+        ("other_language", "held_for_self_harm"): (">=", 0.19),  # measured 0.238
     },
 }
 

@@ -1,5 +1,5 @@
-"""Regression floors on the method-details evaluation sets (moderation/eval/method_details_m1.csv, _m2.csv), written
-by two independent writers. Nothing was tuned on their rows (only aggregate figures were ever printed; see
+"""Regression floors on the method-details evaluation sets (moderation/eval/method_details_m1.csv, _m2.csv, _m3.csv),
+written by three independent writers. Nothing was tuned on their rows (only aggregate figures were ever printed; see
 bench/RESULTS.md for what was seen when). Floors sit a little below the figures measured with the shipped weights,
 so a broken rule or a bad retrain fails. The held and look-alike figures also move with the self-harm heads."""
 import csv
@@ -11,21 +11,39 @@ from tests.support import ROOT
 
 EVAL = ROOT / "moderation" / "eval"
 
-# Measured 2026-12-01 (weights 2026-12-01+6b6a8459f963.*), bench/method_details.py: {figure: (op, floor)}.
+# Measured 2026-12-01 with the rules and the learned safe-messaging heads (weights/safe_messaging.npz, trained on
+# moderation/data/safe_messaging/ only), bench/method_details.py: {figure: (op, floor)}. m3 was written blind and
+# first measured with the rules alone (masked 0.062, removed 0.500), before the heads existed.
 FLOORS = {
     "method_details_m1.csv": {
         "held_recall": (">=", 0.72),  # measured 0.800
-        "masked_recall": (">=", 0.06),  # measured 0.094
-        "removed_recall": (">=", 0.60),  # measured 0.700
-        "lookalikes_passed": (">=", 0.72),  # measured 0.800
-        "detector_false": ("<=", 0.05),  # measured 0.013
+        "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.094)
+        "removed_recall": (">=", 0.60),  # measured 0.700 (the rules; a learned suspicion holds instead)
+        "hidden_recall": (">=", 0.90),  # measured 1.000 (rules alone 0.800)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
+        "lookalikes_passed": (">=", 0.63),  # measured 0.700
+        "detector_recall": (">=", 0.67),  # measured 0.745
+        "detector_false": ("<=", 0.13),  # measured 0.080
     },
     "method_details_m2.csv": {
         "held_recall": (">=", 0.80),  # measured 0.870
-        "masked_recall": (">=", 0.13),  # measured 0.167
+        "masked_recall": (">=", 0.53),  # measured 0.600 (rules alone 0.167)
         "removed_recall": (">=", 0.40),  # measured 0.500
-        "lookalikes_passed": (">=", 0.70),  # measured 0.767
-        "detector_false": ("<=", 0.05),  # measured 0.000
+        "hidden_recall": (">=", 0.70),  # measured 0.800 (rules alone 0.800)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
+        "lookalikes_passed": (">=", 0.56),  # measured 0.633
+        "detector_recall": (">=", 0.66),  # measured 0.732
+        "detector_false": ("<=", 0.16),  # measured 0.106
+    },
+    "method_details_m3.csv": {
+        "held_recall": (">=", 0.87),  # measured 0.939
+        "masked_recall": (">=", 0.55),  # measured 0.625 (rules alone 0.062)
+        "removed_recall": (">=", 0.40),  # measured 0.500
+        "hidden_recall": (">=", 0.75),  # measured 0.833 (rules alone 0.667)
+        "wrongly_removed": ("<=", 0.02),  # measured 0.000
+        "lookalikes_passed": (">=", 0.58),  # measured 0.645
+        "detector_recall": (">=", 0.60),  # measured 0.677
+        "detector_false": ("<=", 0.12),  # measured 0.067
     },
 }
 

@@ -28,3 +28,15 @@ def test_no_figures_for_another_version_or_an_unknown_backend(tmp_path):
     assert unknown["figures"] == [] and "No figures" in unknown["source"]
     detox = published_figures("toxicity", "detoxify-original", "x")
     assert detox["figures"][0]["value"] == 0.9864 and "detoxify" in detox["source"]
+
+
+def test_the_safe_messaging_heads_publish_their_unseen_writer_figures_for_their_own_version():
+    manifest = json.loads((WEIGHTS_DIR / "manifest.json").read_text())
+    report = json.loads((WEIGHTS_DIR / "safe_messaging.json").read_text())
+    running = f"{manifest['version']}+sm.{report['version']}"
+    labels = {f["label"]: f["value"] for f in published_figures("self_harm", "haven-embedded-self-harm", running)["figures"]}
+    recalls = [w["recall"] for w in report["labels"]["method_details"]["leave_one_writer_out"].values()]
+    found = [v for k, v in labels.items() if k.startswith("Method-details sentences found")]
+    assert found == [round(sum(recalls) / len(recalls), 3)]
+    other = published_figures("self_harm", "haven-embedded-self-harm", f"{manifest['version']}+sm.other")["figures"]
+    assert other and not any(f["label"].startswith("Method-details") for f in other)  # the heads' figures stay
