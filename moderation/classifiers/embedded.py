@@ -233,20 +233,14 @@ class _Engine:
         self.encoder.forward_calls = calls  # warm-up is not a text anyone asked about
 
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
-        from moderation.classifiers.features import embed_texts, ngram_rows, sentences
+        from moderation.classifiers.features import embed_posts, ngram_rows, sentences
 
         cleaned = [self._clean(t) for t in texts]
-        # Every post and every sentence of a multi-sentence post go through the encoder in one call; a text's own
-        # verdict does not depend on what else is in the batch (each row is padded and masked on its own).
+        # The posts go through the encoder (and the tower), the sentences of multi-sentence posts through the encoder
+        # alone; a text's own verdict does not depend on what else is in the batch (each row is masked on its own).
         sents = [sentences(c) for c in cleaned]
         flat = [s for ss in sents for s in ss]
-        allt = cleaned + flat
-        if self.tower is not None:
-            E_all, T_all = embed_texts(lambda parts: self.encoder.encode_with_tower(parts, self.tower), allt)
-            T = T_all[:len(cleaned)]
-        else:
-            E_all, T = embed_texts(self.encoder.encode, allt), None
-        E, E_s = E_all[:len(cleaned)], E_all[len(cleaned):]
+        E, E_s, T = embed_posts(self.encoder, self.tower, cleaned, flat)
         h = self.heads
         tox = tox_logits(h, E, ngram_rows(cleaned), T)
         sh = self._sh(E)
