@@ -363,18 +363,29 @@ class OnnxSessions:
             return self._session.run(outputs, feeds)
 
 
+RELEASE_EVERY = 32  # word-embedding lookups between two drops of the mapped file's pages (TrunkSession)
+
+
 class TrunkSession:
     """The word-embedding lookup happens here, in numpy, on the memory-mapped file: its 30,522 x 384 matrix (47 MB,
-    half the model) is then never copied into ONNX Runtime; only the rows texts actually use become resident, as
-    file pages shared by every process on the machine."""
+    half the model) is then never copied into ONNX Runtime. The rows a lookup reads are copied out at once, and
+    every RELEASE_EVERY lookups the mapped pages are dropped from this process again: a page fault maps the pages
+    around the one it needs too, so without that the resident set grew by ~20 MB of the matrix over the first
+    thousand posts (file pages shared by every process, but counted in each one's resident memory)."""
 
     def __init__(self, base: BaseModel):
         self.word = base.embeddings["word_embeddings.weight"]
+        self._release = base.release_pages
+        self._lookups = 0
         model, weights = trunk_graph(base)
         self.sessions = OnnxSessions(model, weights, after_make=base.release_pages)
 
     def _feeds(self, ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
-        return {"word_embeddings": np.ascontiguousarray(self.word[ids], np.float32), "attention_mask": mask}
+        rows = np.ascontiguousarray(self.word[ids], np.float32)  # a copy: the mapped pages are not needed after this
+        self._lookups += 1
+        if self._lookups % RELEASE_EVERY == 0:
+            self._release()
+        return {"word_embeddings": rows, "attention_mask": mask}
 
     def run(self, ids: np.ndarray, mask: np.ndarray, want_layer: int | None = None):
         """(sentence embeddings (n, d), hidden state entering layer `want_layer` or None)."""
