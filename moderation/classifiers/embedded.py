@@ -231,7 +231,7 @@ class _Engine:
         self._compute(["warming up the screening models, one short post", "a second, longer text " * 8])
         # The loader's temporaries (and the sessions' own, made on that first inference) go back to the OS; then one
         # more post, so that its working memory stays in malloc's free lists: otherwise the first post a person
-        # writes pays for fresh pages (measured: 3-7 ms more CPU than the second post, now 0-2 ms; ~4 MB resident).
+        # writes pays for fresh pages (measured: 3-7 ms more CPU than the second post, now 0-2 ms; ~1 MB resident).
         _return_freed_memory()
         self._compute(["and one more short post, the kind most posts are"])
         self.encoder.forward_calls = calls  # warm-up is not a text anyone asked about
