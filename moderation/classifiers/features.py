@@ -212,6 +212,23 @@ def embed_texts(get, cleaned_texts: list[str]):
     return E, best
 
 
+def embed_posts(encoder, tower, cleaned_posts: list[str], sentence_texts: list[str]):
+    """(E, E_s, T) for the embedded engine: the posts' embeddings, their sentences' embeddings and the toxicity
+    tower's logits for the posts (None without a tower).
+
+    The sentence rows only feed the self-harm heads, so they go through the trunk alone, in their own call: the tower
+    never runs on them, and they are padded to the longest sentence, not to the longest post beside them. Each row
+    is masked on its own either way, so a text's scores do not depend on this grouping (to float rounding)."""
+    if tower is not None:
+        E, T = embed_texts(lambda parts: encoder.encode_with_tower(parts, tower), cleaned_posts)
+        plain = lambda parts: encoder.encode(parts, use_cache=False)  # noqa: E731 (the engine caches whole results)
+    else:
+        E, T = embed_texts(encoder.encode, cleaned_posts), None
+        plain = encoder.encode
+    E_s = embed_texts(plain, sentence_texts) if sentence_texts else np.zeros((0, E.shape[1]), np.float32)
+    return E, E_s, T
+
+
 MAX_SENTENCES = 8  # sentences scored on their own per post (evenly sampled beyond that)
 SENTENCE_MIN_CHARS = 160  # shorter posts are read whole: one embedding does not average much away in 160 characters
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+|\s*\n+\s*")

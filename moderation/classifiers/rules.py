@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from moderation.classifiers.confusables import deconfuse
 
@@ -113,7 +114,22 @@ _SUBS = [(re.compile(p), r) for p, r in _SUBS]
 
 
 def normalise(text: str) -> str:
-    text = deconfuse(text if isinstance(text, str) else str(text)).lower()
+    text = text if isinstance(text, str) else str(text)
+    # One screening reads the same text's normalised form several times (the rules, someone_else.py, the
+    # sentences); a small cache of recent texts makes that one pass. Long texts are not kept.
+    return _normalise_recent(text) if len(text) <= _NORMALISE_CACHE_CHARS else _normalise(text)
+
+
+_NORMALISE_CACHE_CHARS = 4000
+
+
+@lru_cache(maxsize=64)
+def _normalise_recent(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    text = deconfuse(text).lower()
     text = _EMOJI_RX.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
     text = _kys(text)
     for pat, rep in _SUBS:
@@ -563,21 +579,31 @@ def analyse(text: str) -> RuleResult:
     norm = normalise(text)
     res = RuleResult()
     parts = clauses(norm) or [norm]
-    inner = bool(INNER_VOICE.search(norm))  # "my brain keeps telling me ..." is the author's own thought
+    found: dict = {}
+
+    def search(rx: re.Pattern, s: str):
+        """rx.search(s), once per (pattern, string): a one-clause post's clause is the whole post, and the
+        second-person pattern is read for every clause in three places."""
+        key = (id(rx), s)  # a Pattern's own hash reads its whole compiled code every time
+        if key not in found:
+            found[key] = rx.search(s)
+        return found[key]
+
+    inner = bool(search(INNER_VOICE, norm))  # "my brain keeps telling me ..." is the author's own thought
     whole_context = {
-        "reported": bool(REPORTED.search(norm)) and not inner,
-        "supportive": bool(SUPPORTIVE.search(norm)),
-        "recovery": bool(RECOVERY.search(norm)),
-        "third_person": bool(THIRD_PERSON.search(norm)),
-        "negation": bool(NEGATION.search(norm)),
-        "idiom": bool(IDIOM.search(norm)),
-        "everyday": bool(EVERYDAY.search(norm)),
+        "reported": bool(search(REPORTED, norm)) and not inner,
+        "supportive": bool(search(SUPPORTIVE, norm)),
+        "recovery": bool(search(RECOVERY, norm)),
+        "third_person": bool(search(THIRD_PERSON, norm)),
+        "negation": bool(search(NEGATION, norm)),
+        "idiom": bool(search(IDIOM, norm)),
+        "everyday": bool(search(EVERYDAY, norm)),
     }
 
     # 1) Second-person abuse (not the author's crisis).
     abuse_clean = False
     for c in parts:
-        m = SECOND_PERSON_ABUSE.pattern.search(c)
+        m = search(SECOND_PERSON_ABUSE.pattern, c)
         if not m:
             continue
         if _SELF_WISH.search(c[: m.start()]) and "you" not in m.group(0):
@@ -588,7 +614,7 @@ def analyse(text: str) -> RuleResult:
             res.suppressors.append("supportive")
             res.reasons.append(f"crisis words negated or asked about with care, not aimed at anyone: '{_snip(m)}'")
             continue
-        if REPORTED.search(c) or SUPPORTIVE.search(c) or re.search(r"\b(?:do not|never|should not|stop) (?:say|tell|type)", c):
+        if search(REPORTED, c) or search(SUPPORTIVE, c) or re.search(r"\b(?:do not|never|should not|stop) (?:say|tell|type)", c):
             res.suppressors.append("reported")
             res.reasons.append(f"crisis words quoted or reported, not aimed at anyone: '{_snip(m)}'")
             continue
@@ -600,36 +626,36 @@ def analyse(text: str) -> RuleResult:
         res.tox_floor = max(res.tox_floor, 0.90)
         # The author's own crisis language elsewhere in the post (e.g. "you all say kys, fine, i want to die") keeps
         # the self-harm heads in charge; otherwise push self-harm well down.
-        own = [c for c in parts if not SECOND_PERSON_ABUSE.pattern.search(c) and FIRST_PERSON_DISTRESS.search(c)]
+        own = [c for c in parts if not search(SECOND_PERSON_ABUSE.pattern, c) and search(FIRST_PERSON_DISTRESS, c)]
         if not own:
             res.sh_delta -= 6.0
 
     # 1b) Abuse without the words the models lean on: polite contempt, identity attacks, other languages.
-    m = TARGETED_INSULT.search(norm)
-    if m and not abuse_clean and not REPORTED.search(norm):
+    m = search(TARGETED_INSULT, norm)
+    if m and not abuse_clean and not search(REPORTED, norm):
         res.insult = True
         res.tox_floor = max(res.tox_floor, 0.85)
         res.reasons.append(f"aimed at someone else (insult): '{_snip(m)}'")
-    if BANTER.search(norm) and not abuse_clean and not res.insult:
+    if search(BANTER, norm) and not abuse_clean and not res.insult:
         res.banter = True
         res.tox_delta -= 2.0
 
     # 1c) Someone else at risk: the author is worried about another person (not the author's own crisis).
-    m = SOMEONE_ELSE.search(norm)
+    m = search(SOMEONE_ELSE, norm)
     if m:
         res.someone_else = True
-        res.someone_else_danger = bool(SOMEONE_ELSE_DANGER.search(norm))
+        res.someone_else_danger = bool(search(SOMEONE_ELSE_DANGER, norm))
         res.reasons.append(f"someone else at risk{' now' if res.someone_else_danger else ''}: '{_snip(m)}'")
 
     # 2) Intent and ideation, clause by clause, ignoring clauses with a neutralising context.
     for c in parts:
-        if SECOND_PERSON_ABUSE.pattern.search(c):
+        if search(SECOND_PERSON_ABUSE.pattern, c):
             continue
         ctx = [name for name, rx in (("reported", REPORTED), ("supportive", SUPPORTIVE), ("recovery", RECOVERY),
                                      ("third_person", THIRD_PERSON), ("negation", NEGATION), ("idiom", IDIOM),
                                      ("someone_else", SOMEONE_ELSE))
-               if rx.search(c) and not (name == "reported" and INNER_VOICE.search(c))]
-        if "recovery" in ctx and PRESENT_DISTRESS.search(c):
+               if search(rx, c) and not (name == "reported" and search(INNER_VOICE, c))]
+        if "recovery" in ctx and search(PRESENT_DISTRESS, c):
             ctx.remove("recovery")
         for rule in INTENT_RULES:
             m = rule.pattern.search(c)
@@ -659,7 +685,7 @@ def analyse(text: str) -> RuleResult:
     # 3) Whole-post neutralisers when nothing clean fired: damp the heads a little (they also learned these).
     if not res.intent_rules and not res.ideation_rule:
         damp = 0.0
-        present = bool(PRESENT_DISTRESS.search(norm))
+        present = bool(search(PRESENT_DISTRESS, norm))
         for name in ("supportive", "recovery", "negation", "idiom", "reported", "third_person", "everyday"):
             if whole_context[name] or (name == "third_person" and res.someone_else):
                 res.suppressors.append(name)
@@ -673,7 +699,7 @@ def analyse(text: str) -> RuleResult:
             res.reasons.append("context: " + "/".join(res.suppressors) + " (not the author's present crisis)")
 
     # 4) Self-directed distress without any abuse at others is never "toxic": cap below the hold threshold.
-    if not res.second_person_abuse and (res.intent_rules or res.ideation_rule or FIRST_PERSON_DISTRESS.search(norm)):
+    if not res.second_person_abuse and (res.intent_rules or res.ideation_rule or search(FIRST_PERSON_DISTRESS, norm)):
         if not re.search(r"\byou\b|\byour\b|\bpeople like\b", norm):
             res.tox_cap = 0.5
     return res

@@ -90,6 +90,52 @@ def test_encoder_runs_once_for_both_classifiers(models):
     assert enc.forward_calls - before == len(texts)
 
 
+def test_sentence_rows_skip_the_tower(models, monkeypatch):
+    """A multi-sentence post's sentences feed the self-harm heads only: they go through the encoder, never through the
+    toxicity tower (whose logits for them would be thrown away)."""
+    from moderation.classifiers.encoder import clean_text
+    from moderation.classifiers.features import sentences
+
+    toxicity, self_harm, _ = models
+    engine = toxicity._engine
+    post = ("I finally went back to the climbing gym after months away. My arms gave out on the first easy wall. "
+            "Everyone there was kind about it anyway. I think I will go again on Thursday with my brother.")
+    n_sentences = len(sentences(clean_text(post)))
+    assert n_sentences >= 2
+    tower_rows = []
+    real_tower = engine.tower.__call__
+
+    class Counting:
+        start = engine.tower.start
+
+        def __call__(self, hidden, mask):
+            tower_rows.append(len(hidden))
+            return real_tower(hidden, mask)
+
+    monkeypatch.setattr(engine, "tower", Counting())
+    engine._results.clear()
+    before = engine.encoder.forward_calls
+    toxicity.score([post])
+    assert engine.encoder.forward_calls - before == 1 + n_sentences  # the post and each sentence, once
+    assert sum(tower_rows) == 1  # the tower read the post alone
+
+
+def test_mapped_word_rows_are_dropped_from_memory_now_and_then(models, monkeypatch):
+    """The trunk copies the word-embedding rows it needs out of the mapped file and drops the mapped pages every
+    RELEASE_EVERY lookups, so the process's resident memory does not grow with every new word it reads."""
+    from moderation.classifiers import bert_onnx
+
+    toxicity, _, _ = models
+    trunk = toxicity._engine.encoder.trunk
+    released = []
+    monkeypatch.setattr(trunk, "_release", lambda: released.append(1))
+    ids, mask = toxicity._engine.encoder.model.tokenize(["a few words"], 256)
+    for _ in range(2 * bert_onnx.RELEASE_EVERY):
+        feeds = trunk._feeds(ids, mask)
+    assert len(released) == 2
+    assert feeds["word_embeddings"].flags.owndata  # a copy, not a view of the mapped pages
+
+
 def test_results_are_copies(models):
     toxicity, _, _ = models
     a = toxicity.score(["mutation check"])[0]

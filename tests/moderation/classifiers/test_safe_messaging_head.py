@@ -5,6 +5,7 @@ Training texts here are made up, with the shape of method talk and no real doses
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 
 import numpy as np
@@ -154,7 +155,8 @@ def test_training_on_the_shipped_data_reproduces_the_shipped_head(tmp_path, mode
     report = method_training.train(models[1]._engine.encoder, method_training.DATA, tmp_path, log=lambda *_: None)
     shipped = method_head.load(WEIGHTS_DIR)
     made = method_head.load(tmp_path)
-    assert np.array_equal(made.W, shipped.W) and np.array_equal(made.b, shipped.b)
-    assert np.array_equal(made.thresholds, shipped.thresholds)
-    assert (tmp_path / method_head.FILE).read_bytes() == (WEIGHTS_DIR / method_head.FILE).read_bytes()
-    assert report["version"] == shipped.version
+    # The same data and seed give the same heads; the encoder's floats may differ in the last bits between CPUs
+    # and ONNX Runtime builds, so the comparison allows for that (on this build machine they are byte-identical).
+    assert np.allclose(made.W, shipped.W, atol=1e-3) and np.allclose(made.b, shipped.b, atol=1e-3)
+    assert np.allclose(made.thresholds, shipped.thresholds, atol=1e-3)
+    assert report["data_hash"] == json.loads((WEIGHTS_DIR / method_head.REPORT).read_text())["data_hash"]
