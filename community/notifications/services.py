@@ -289,12 +289,9 @@ def _payloads(batch: list[Notification]) -> list[tuple[int, dict]]:
     ids = {n.id for n in batch if n.id is not None and n.member_id not in quiet}
     if not ids:
         return []
-    visible = set(db.session.scalars(select(Notification.id).where(Notification.id.in_(ids), _VISIBLE_TO_OWNER)))
+    visible = set(db.session.scalars(_VISIBLE_OF, {"ids": sorted(ids)}))
     counted = {n.member_id for n in batch if n.id in visible}
-    unread = dict(db.session.execute(
-        select(Notification.member_id, func.count(Notification.id))
-        .where(Notification.member_id.in_(counted), Notification.read_at.is_(None), _VISIBLE_TO_OWNER)
-        .group_by(Notification.member_id)).all()) if counted else {}
+    unread = dict(db.session.execute(_UNREAD_COUNTS, {"member_ids": sorted(counted)}).all()) if counted else {}
     return [(n.member_id, {"notification": to_dict(n), "unread": int(unread.get(n.member_id, 0))})
             for n in batch if n.id in visible]
 
@@ -333,10 +330,18 @@ def _visible_to(member_id):
     post_public = exists(select(Post.id).join(Thread, Thread.id == Post.thread_id).where(
         Post.id == Notification.post_id, Post.status == PUBLISHED, Post.deleted_at.is_(None),
         or_(Thread.status == PUBLISHED, Thread.author_id == member_id)))
-    blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
-    blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
-    actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None),
-                   and_(Notification.actor_id.notin_(blocked), Notification.actor_id.notin_(blocking)))
+    if member_id is Notification.member_id:
+        # Many members at once: a block either way between this row's member and actor, one index look-up each
+        # (a NOT IN list per row would be built again for every row).
+        not_blocked = and_(
+            ~exists(select(Block.id).where(Block.blocker_id == member_id, Block.blocked_id == Notification.actor_id)),
+            ~exists(select(Block.id).where(Block.blocker_id == Notification.actor_id, Block.blocked_id == member_id)))
+    else:
+        # One member: their blocks, read once for the whole statement.
+        blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
+        blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
+        not_blocked = and_(Notification.actor_id.notin_(blocked), Notification.actor_id.notin_(blocking))
+    actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None), not_blocked)
     return and_(or_(Notification.post_id.is_(None), post_public), actor_ok)
 
 
@@ -344,11 +349,16 @@ def _visible_clause(member_id: int):
     return and_(Notification.member_id == member_id, _visible_to(member_id))
 
 
-# Built once (building the clause cost more than running it): each notification's own member as the viewer, and
-# the unread count of one member.
-_VISIBLE_TO_OWNER = _visible_to(Notification.member_id)
+# Built once (building the clause cost more than running it): the unread count of one member, and for the live
+# pushes of a commit, which of their notifications show to their own members and those members' unread counts.
 _UNREAD_COUNT = select(func.count(Notification.id)).where(_visible_clause(bindparam("member_id")),
                                                          Notification.read_at.is_(None))
+_VISIBLE_TO_OWNER = _visible_to(Notification.member_id)
+_VISIBLE_OF = select(Notification.id).where(Notification.id.in_(bindparam("ids", expanding=True)), _VISIBLE_TO_OWNER)
+_UNREAD_COUNTS = (select(Notification.member_id, func.count(Notification.id))
+                  .where(Notification.member_id.in_(bindparam("member_ids", expanding=True)),
+                         Notification.read_at.is_(None), _VISIBLE_TO_OWNER)
+                  .group_by(Notification.member_id))
 
 
 def notifications_of(member: Member, *, unread_only: bool = False, limit: int = LIST_MAX) -> list[Notification]:
