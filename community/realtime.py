@@ -168,6 +168,17 @@ NOTIFICATION = "notification"
 NOTIFICATIONS_READ = "notifications_read"
 
 
+def listening(member_ids) -> set[int] | None:
+    """Of these members, those with a live connection now, when this process can tell: one process and no message
+    queue, so every connection is here. None when it cannot (processes sharing a message queue: a member may be
+    connected to another one)."""
+    manager = getattr(socketio.server, "manager", None)
+    if not hasattr(manager, "listening"):
+        return None
+    rooms = {member_room(m): m for m in member_ids}
+    return {rooms[room] for room in manager.listening(rooms)}
+
+
 def notifications(build) -> None:
     """After commit: `build()` -> [(member id, payload {"notification", "unread"})], one event to each member's room
     in that order (nothing for a member in their quiet hours, or for content that stopped being public before the

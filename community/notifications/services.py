@@ -280,6 +280,11 @@ def _push(notification: Notification) -> None:
 def _payloads(batch: list[Notification]) -> list[tuple[int, dict]]:
     """For each pushed notification, in order: nothing while its member is in their quiet hours (listed, not
     pushed) or once its content stopped being public; else (member id, {"notification", "unread"})."""
+    listening = realtime.listening({n.member_id for n in batch})
+    if listening is not None:
+        # One process holds every connection: members with none would be sent nothing, so nothing is prepared
+        # for them (their notifications are listed all the same).
+        batch = [n for n in batch if n.member_id in listening]
     if not batch:
         return []
     member_ids = {n.member_id for n in batch}

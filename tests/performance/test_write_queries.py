@@ -4,33 +4,47 @@ the live `notification` events of one commit are prepared together (quiet hours,
 unread count: three queries, not three each)."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from community.extensions import db
 from community.forum import services as forum
 from community.notifications.models import Notification
 from tests.performance.test_query_budget import counted
+from tests.support import received
 
 
 def _thread_with_followers(make_member, n: int, tag: str):
     author = make_member(f"author-{tag}")
     thread, _opening, _ = forum.create_thread(author, forum.get_board("off-topic"), f"Thread {tag}", "hello")
+    followers = [author]
     for i in range(n):
-        forum.create_reply(make_member(f"f{i}-{tag}"), thread, f"reply {i}")  # each one follows the thread now
-    return thread
+        followers.append(make_member(f"f{i}-{tag}"))
+        forum.create_reply(followers[-1], thread, f"reply {i}")  # each one follows the thread now
+    return thread, followers
 
 
-def test_a_reply_costs_the_same_statements_however_many_follow_its_thread(app, make_member, token_for):
+@pytest.mark.parametrize("online", [False, True], ids=["nobody-connected", "every-follower-connected"])
+def test_a_reply_costs_the_same_statements_however_many_follow_its_thread(app, make_member, token_for, connect,
+                                                                          online):
+    """Online: every follower has a live connection, so every notification is pushed with its member's count (one
+    process, no message queue: with nobody connected, nothing is prepared for anyone)."""
     budgets, told = {}, {}
     for n, tag in ((3, "small"), (9, "big")):
-        thread = _thread_with_followers(make_member, n, tag)
+        thread, followers = _thread_with_followers(make_member, n, tag)
+        sockets = [connect(m) for m in followers] if online else []
         headers = token_for(make_member(f"writer-{tag}"))
         client = app.test_client()
         client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "warming up"}, headers=headers)  # follows now
+        for s in sockets:
+            s.get_received()
         db.session.expire_all()
         with counted() as statements:
             r = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "one more reply"}, headers=headers)
         assert r.status_code == 201, r.data[:300]
+        pushed = [e for s in sockets for e in received(s, "notification")]
+        assert len(pushed) == (n + 1 if online else 0)
+        assert all(e["notification"]["post_id"] == r.get_json()["post"]["id"] for e in pushed)
         told[n] = db.session.scalar(select(db.func.count(Notification.id)).where(
             Notification.post_id == r.get_json()["post"]["id"]))
         # (SQLite has no multi-row INSERT ... RETURNING that keeps the rows' order, so SQLAlchemy sends the new
