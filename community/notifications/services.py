@@ -27,7 +27,7 @@ from community.extensions import db, iso, is_row_id, utcnow
 from community.forum import follows, reaction_kinds
 from community.forum.models import PUBLISHED, Post, Thread
 from community.members.blocks import Block
-from community.members.models import Member
+from community.members.models import ADMIN, MODERATOR, Member
 from community.notifications.models import (KINDS, MENTION, MODERATION, OPTIONAL_KINDS, REACTION, REPLY,
                                             Notification, NotificationSettings)
 from community.rendering import mentioned_handles
@@ -158,9 +158,11 @@ def _settings_of_many(member_ids) -> dict[int, NotificationSettings | None]:
     """{member id: their settings row, or None for a member who never changed them}, in one query (a get per
     member is a query each for every member without a row: most members)."""
     ids = set(member_ids)
-    found = {s.member_id: s for s in db.session.scalars(
-        select(NotificationSettings).where(NotificationSettings.member_id.in_(ids)))} if ids else {}
+    found = {s.member_id: s for s in db.session.scalars(_SETTINGS_OF, {"ids": sorted(ids)})} if ids else {}
     return {member_id: found.get(member_id) for member_id in ids}
+
+
+_SETTINGS_OF = select(NotificationSettings).where(NotificationSettings.member_id.in_(bindparam("ids", expanding=True)))
 
 
 # --- who may tell whom -------------------------------------------------------------------------------------------
@@ -170,14 +172,27 @@ def _blocked_pairs(member_id: int, others) -> set[int]:
     others = set(others)
     if not others:
         return set()
-    rows = db.session.execute(select(Block.blocker_id, Block.blocked_id).where(or_(
-        and_(Block.blocker_id == member_id, Block.blocked_id.in_(others)),
-        and_(Block.blocked_id == member_id, Block.blocker_id.in_(others))))).all()
+    rows = db.session.execute(_BLOCKS_BETWEEN, {"member_id": member_id, "others": sorted(others)}).all()
     return {b if a == member_id else a for a, b in rows}
+
+
+# Built once, as every statement of a reply's fan-out below: building them cost about as much as running them.
+_others = bindparam("others", expanding=True)
+_BLOCKS_BETWEEN = select(Block.blocker_id, Block.blocked_id).where(or_(
+    and_(Block.blocker_id == bindparam("member_id"), Block.blocked_id.in_(_others)),
+    and_(Block.blocked_id == bindparam("member_id"), Block.blocker_id.in_(_others))))
+_ALREADY_TOLD = select(Notification.member_id).where(Notification.post_id == bindparam("post_id"),
+                                                     Notification.kind.in_((REPLY, MENTION)))
+_READERS = select(Member.id, Member.deleted_at, Member.role).where(Member.id.in_(bindparam("ids", expanding=True)))
 
 
 def _can_see_thread(member: Member, thread: Thread) -> bool:
     return thread.status == PUBLISHED or member.is_staff or member.id == thread.author_id
+
+
+def _reader_can_see_thread(member_id: int, role: str, thread: Thread) -> bool:
+    """_can_see_thread for a reader read as (id, role) rather than as a whole member row."""
+    return thread.status == PUBLISHED or role in (MODERATOR, ADMIN) or member_id == thread.author_id
 
 
 # --- creating ----------------------------------------------------------------------------------------------------
@@ -193,8 +208,9 @@ def post_published(post: Post) -> None:
         # asks again after): the second pass would find every reader notified already.
         return
     thread = post.thread
-    already = set(db.session.scalars(select(Notification.member_id).where(
-        Notification.post_id == post.id, Notification.kind.in_((REPLY, MENTION)))))
+    # A post written in this transaction has no notifications but the ones made here (announced just above).
+    fresh = post.id is not None and post.id in db.session().info.get(_FRESH_POSTS, ())
+    already = set() if fresh else set(db.session.scalars(_ALREADY_TOLD, {"post_id": post.id}))
     mentioned = {}
     keys = mentioned_handles(post.body)[:50]
     if keys:
@@ -203,12 +219,13 @@ def post_published(post: Post) -> None:
     following = set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set()
     readers = set(mentioned) | following
     blocked = _blocked_pairs(post.author_id, readers)
-    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(readers)))} if readers else {}
+    members = {row.id: row for row in db.session.execute(_READERS, {"ids": sorted(readers)})} if readers else {}
     told = readers - blocked - already
     settings = _settings_of_many(told) if told else {}  # one query, not one per reader
     for member_id in sorted(told):
         member = members.get(member_id)
-        if member is None or member.deleted_at is not None or not _can_see_thread(member, thread):
+        if member is None or member.deleted_at is not None or not _reader_can_see_thread(member_id, member.role,
+                                                                                         thread):
             continue
         # A mention where mentions are wanted; else a reply for a follower who wants replies.
         if member_id in mentioned and _wants(member_id, MENTION, settings):
@@ -301,9 +318,18 @@ def _payloads(batch: list[Notification]) -> list[tuple[int, dict]]:
             for n in batch if n.id in visible]
 
 
-# session.info keys: the posts announced in this transaction, and the notifications it will push.
+# session.info keys: the posts announced in this transaction, the notifications it will push, and the posts it
+# wrote.
 _ANNOUNCED = "haven.notifications.announced"
 _PUSHES = "haven.notifications.pushes"
+_FRESH_POSTS = "haven.notifications.fresh_posts"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_fresh_posts(session, flush_context):
+    fresh = [obj.id for obj in session.new if isinstance(obj, Post) and obj.id is not None]
+    if fresh:
+        session.info.setdefault(_FRESH_POSTS, set()).update(fresh)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -311,6 +337,7 @@ def _forget_transaction(session, transaction):
     if transaction.parent is None:  # the outermost transaction ended (committed, rolled back or closed)
         session.info.pop(_ANNOUNCED, None)
         session.info.pop(_PUSHES, None)
+        session.info.pop(_FRESH_POSTS, None)
 
 
 @event.listens_for(Session, "before_flush")
