@@ -19,6 +19,11 @@ import time
 
 from sqlalchemy import event, exc
 
+try:
+    from psycopg.pq import TransactionStatus
+except ImportError:  # pragma: no cover - psycopg is only needed for PostgreSQL
+    TransactionStatus = None
+
 log = logging.getLogger(__name__)
 
 PING_IDLE_SECONDS = 1.0
@@ -50,12 +55,8 @@ def _in_transaction(dbapi_connection) -> bool:
         return bool(dbapi_connection.in_transaction)
     info = getattr(dbapi_connection, "info", None)  # psycopg 3
     status = getattr(info, "transaction_status", None)
-    if status is None:
-        return True
-    try:
-        from psycopg.pq import TransactionStatus
-    except ImportError:  # pragma: no cover - another driver: always roll back
-        return True
+    if status is None or TransactionStatus is None:
+        return True  # another driver: always roll back
     return status != TransactionStatus.IDLE
 
 
