@@ -95,10 +95,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.config.update(config)
     app.session_interface = _SessionInterface()
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
-    else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from community import db_pool
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
+        # Connections rolled back only when a transaction is open on them, and pinged only after sitting unused
+        # (community/db_pool.py), instead of a ping and a second rollback around every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_pool.engine_options(
+            url, {"connect_args": {"timeout": 15}} if url.startswith("sqlite") else {"pool_pre_ping": True})
+        app.extensions["haven_db_pool"] = True
     if app.config.get("TRUST_PROXY"):
         # Only when configured: otherwise a client could forge X-Forwarded-For to dodge rate limits.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -128,6 +132,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.extensions.pop("haven_db_pool", False):
+        from community import db_pool
+        with app.app_context():
+            db_pool.install(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

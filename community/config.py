@@ -76,6 +76,9 @@ def from_environment(instance_path: str) -> dict:
         # Screening calls waiting at the same moment are merged into one classifier call of at most this many texts
         # (moderation/batching.py); 1 scores every call on its own.
         "MODERATION_BATCH_TEXTS": int(env.get("MODERATION_BATCH_TEXTS", "4")),
+        # Screening keeps the thresholds, safety settings and watched words between changes (every commit that writes
+        # one is seen at once, moderation/config_cache.py); this bounds a change no commit event announces. 0 = off.
+        "MODERATION_CONFIG_CACHE_SECONDS": float(env.get("MODERATION_CONFIG_CACHE_SECONDS", "5")),
         # API tokens end this many days after they were made, or after this many days unused.
         "API_TOKEN_LIFETIME_DAYS": float(env.get("API_TOKEN_LIFETIME_DAYS", "90")),
         "API_TOKEN_IDLE_DAYS": float(env.get("API_TOKEN_IDLE_DAYS", "14")),

@@ -179,6 +179,12 @@ class _Guard(socketio.Manager):
 class LocalManager(_Guard):
     """One process, no message queue."""
 
+    def listening(self, rooms, namespace="/") -> set:
+        """Of these rooms, those with a connection: every connection of the site is in this process, so an event
+        to any other room would reach nobody."""
+        present = self.rooms.get(namespace) or {}
+        return {room for room in rooms if present.get(room)}
+
 
 class RedisManager(socketio.RedisManager, _Guard):
     """Several processes sharing Redis: PubSubManager publishes every emit and hands it to _Guard.emit on each

@@ -168,12 +168,23 @@ NOTIFICATION = "notification"
 NOTIFICATIONS_READ = "notifications_read"
 
 
-def notification(member_id: int, build) -> None:
-    """After commit: `build()` -> the payload {"notification", "unread"}, or None to send nothing (quiet hours, or
-    the content stopped being public before the commit)."""
+def listening(member_ids) -> set[int] | None:
+    """Of these members, those with a live connection now, when this process can tell: one process and no message
+    queue, so every connection is here. None when it cannot (processes sharing a message queue: a member may be
+    connected to another one)."""
+    manager = getattr(socketio.server, "manager", None)
+    if not hasattr(manager, "listening"):
+        return None
+    rooms = {member_room(m): m for m in member_ids}
+    return {rooms[room] for room in manager.listening(rooms)}
+
+
+def notifications(build) -> None:
+    """After commit: `build()` -> [(member id, payload {"notification", "unread"})], one event to each member's room
+    in that order (nothing for a member in their quiet hours, or for content that stopped being public before the
+    commit: the build leaves those out)."""
     def deferred():
-        payload = build()
-        return [(NOTIFICATION, payload, member_room(member_id))] if payload is not None else []
+        return [(NOTIFICATION, payload, member_room(member_id)) for member_id, payload in build()]
     after_commit(deferred)
 
 

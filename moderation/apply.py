@@ -2,7 +2,7 @@
 
     verdict = screen(text, author=facts, context="forum_reply")        # the one door in
     text = verdict.apply_censor(text)                                  # store what others may read
-    ... make and flush the row ...
+    ... make the row, add it to the session ...
     apply(verdict, "post", post)                                       # status, hold, queue item, live notice
 
 Forum posts and chat messages (and anything later with a content adapter, moderation/queue/content.py) go through
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from community.extensions import db
 from moderation import notices, policy
 from moderation.models import QueueItem
 from moderation.queue import services as queue
@@ -31,9 +32,15 @@ def _decision(verdict: Verdict) -> policy.Decision:
 
 
 def apply(verdict: Verdict, content_type: str, content) -> QueueItem | None:
-    """Store a new text's verdict on its (flushed) content and raise the queue item the verdict asks for."""
+    """Store a new text's verdict on its content and raise the queue item the verdict asks for. The content is in
+    the session, flushed or not: it is flushed here only when a queue item or a notice needs its id, so a new chat
+    message that needs neither is written once, with its verdict, at the caller's commit."""
     adapter = adapter_for(content_type)
     adapter.set_status(content, verdict.status, hold_reason=verdict.hold_reason, note=None, verdict=verdict.record())
+    if verdict.queue_kind is None and not (verdict.masked and verdict.status == policy.PUBLISHED):
+        return None  # no item and no notice (queue.raise_for asks for none either)
+    if content.id is None:
+        db.session.flush()
     item = queue.raise_for(content_type, content.id, adapter.author_id(content), verdict)
     if verdict.masked and verdict.status == policy.PUBLISHED:
         notices.for_masked(adapter.author_id(content), content_type, content.id)

@@ -22,7 +22,7 @@ from flask import current_app
 
 from community.async_mode import native_executor
 from community.errors import ServiceError
-from moderation import audit, authors, batching, first_pass, policy, scheduling, watched
+from moderation import audit, authors, batching, config_cache, first_pass, policy, scheduling, watched
 from moderation.classifiers import method_details, registry
 from moderation.classifiers.base import Scores
 from moderation.settings import load_safety, load_thresholds
@@ -270,7 +270,8 @@ def _after_classifiers(verdicts: list[Verdict], texts: list[str], author, contex
     """Watched words, then the optional first-post approval, on top of the classifiers' verdicts. Both can only
     make a verdict stricter: nothing a classifier held is ever published here, and a self-harm hold always stays a
     hold with resources (a `block` match never turns a person in crisis away)."""
-    entries = watched.words()
+    entries = config_cache.cached("watched_words", lambda: tuple(
+        config_cache.Entry(w.id, w.pattern, w.action, w.regex) for w in watched.words()))
     for verdict, text in zip(verdicts, texts):
         if entries:
             _apply_watched(verdict, watched.find(text, entries), context)
@@ -307,7 +308,7 @@ def first_post_approval(verdict: Verdict, author) -> None:
     facts = authors.facts(author)
     if verdict.status != policy.PUBLISHED or facts is None or facts.is_staff or verdict.someone_else is not None:
         return
-    if not load_safety()["new_account_first_post_approval"] or facts.trusted:
+    if not config_cache.cached("safety", load_safety)["new_account_first_post_approval"] or facts.trusted:
         return
     if facts.id is None or authors.published_posts(facts.id) > 0:
         return
@@ -356,4 +357,5 @@ def _rounded(labels: dict) -> dict:
 
 
 def current_thresholds() -> policy.Thresholds:
-    return load_thresholds()
+    """The thresholds screening uses now (read again after any change: moderation/config_cache.py)."""
+    return config_cache.cached("thresholds", load_thresholds)

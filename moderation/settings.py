@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from community.extensions import db, iso, utcnow
 from moderation.models import ModerationSetting
@@ -16,7 +16,11 @@ THRESHOLDS_KEY = "thresholds"
 
 def setting_row(key: str) -> ModerationSetting | None:
     """The stored setting `key` (one row of moderation_settings), or None."""
-    return db.session.scalar(select(ModerationSetting).where(ModerationSetting.key == key))
+    return db.session.scalar(_SETTING_ROW, {"key": key})
+
+
+# Built once: screening reads two settings for every text.
+_SETTING_ROW = select(ModerationSetting).where(ModerationSetting.key == bindparam("key"))
 
 
 def store_setting(key: str, value) -> None:

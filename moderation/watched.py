@@ -56,7 +56,10 @@ def compile_pattern(pattern: str, is_regex: bool):
 
 
 def words() -> list[WatchedWord]:
-    return list(db.session.scalars(select(WatchedWord).order_by(WatchedWord.id)))
+    return list(db.session.scalars(_WORDS))
+
+
+_WORDS = select(WatchedWord).order_by(WatchedWord.id)  # built once: every screened text reads the list
 
 
 def find(text: str, entries: list[WatchedWord] | None = None) -> list[Match]:

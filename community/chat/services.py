@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -248,6 +248,26 @@ def _check_rate(member: Member) -> None:
                            status=429)
 
 
+def _room_for_sending(slug, member: Member) -> tuple[ChatRoom, ChatMute | None]:
+    """open_room(slug) and active_mute(room, member) in one query: every message asks both."""
+    found = db.session.execute(_ROOM_AND_MUTE, {"slug": slug, "member_id": member.id, "now": utcnow()}).first() \
+        if isinstance(slug, str) and "\x00" not in slug else None
+    if found is None:
+        raise NotFound("unknown_room", "There is no chat room with that name.")
+    room, mute = found
+    if room.archived:
+        raise ServiceError("room_archived", "This room is archived: you can read it but not talk in it.")
+    return room, mute
+
+
+# The room, and the member's latest mute in it that has not ended (none: NULL), as active_mute orders them.
+_ROOM_AND_MUTE = (select(ChatRoom, ChatMute)
+                  .outerjoin(ChatMute, and_(ChatMute.room_id == ChatRoom.id,
+                                            ChatMute.member_id == bindparam("member_id"),
+                                            ChatMute.until > bindparam("now")))
+                  .where(ChatRoom.slug == bindparam("slug")).order_by(ChatMute.until.desc()).limit(1))
+
+
 def active_mute(room: ChatRoom, member: Member) -> ChatMute | None:
     return db.session.scalar(select(ChatMute).where(ChatMute.room_id == room.id, ChatMute.member_id == member.id,
                                                     ChatMute.until > utcnow()).order_by(ChatMute.until.desc()))
@@ -263,8 +283,7 @@ def send(room_slug, author: Member, body) -> ChatMessage:
         raise ServiceError("empty_body", "Write something first.")
     if len(body) > BODY_MAX:
         raise ServiceError("body_too_long", f"Messages can be at most {BODY_MAX} characters ({len(body)} sent).")
-    room = open_room(room_slug)
-    mute = active_mute(room, author)
+    room, mute = _room_for_sending(room_slug, author)
     if mute is not None:
         raise ServiceError("muted", f"A moderator has paused your messages in this room until "
                            f"{mute.until.strftime('%H:%M')} UTC.", status=403)
@@ -283,9 +302,11 @@ def send(room_slug, author: Member, body) -> ChatMessage:
     message = ChatMessage(room=room, author=author, body=body, status=HELD, created_at=utcnow())
     store_html(message)  # rendered once: the live event and every history page read it
     db.session.add(message)
-    db.session.flush()
-    apply(verdict, "message", message)  # status, hold, queue item; a published message goes to its room
+    # Status, hold, queue item; a published message goes to its room. A message that raises no item is written
+    # once, with its verdict, at the commit below (one INSERT, not an INSERT and an UPDATE).
+    apply(verdict, "message", message)
     if verdict.pact:
+        db.session.flush()  # the partners' items name this message
         _pact_partners(room, author, body, verdict, message)
     if message.status == HELD:
         realtime.chat_held(message)

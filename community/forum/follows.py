@@ -7,7 +7,7 @@ The read position is the creation time of the newest post the member was shown i
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from community import page_cache
 from community.extensions import db, utcnow
@@ -20,8 +20,14 @@ AUTO, CHOSEN = "auto", "member"
 def state(member: Member | None, thread: Thread) -> ThreadState | None:
     if member is None:
         return None
-    return db.session.scalar(select(ThreadState).where(ThreadState.member_id == member.id,
-                                                       ThreadState.thread_id == thread.id))
+    return db.session.scalar(_STATE, {"member_id": member.id, "thread_id": thread.id})
+
+
+# Built once (asked on every post and every signed-in thread page): building them cost about as much as running them.
+_STATE = select(ThreadState).where(ThreadState.member_id == bindparam("member_id"),
+                                   ThreadState.thread_id == bindparam("thread_id"))
+_FOLLOWERS = select(ThreadState.member_id).where(ThreadState.thread_id == bindparam("thread_id"),
+                                                 ThreadState.following.is_(True))
 
 
 def _state_for_write(member: Member, thread: Thread) -> ThreadState:
@@ -53,8 +59,7 @@ def set_following(member: Member, thread: Thread, following: bool) -> ThreadStat
 
 
 def followers(thread: Thread) -> list[int]:
-    return list(db.session.scalars(select(ThreadState.member_id).where(ThreadState.thread_id == thread.id,
-                                                                       ThreadState.following.is_(True))))
+    return list(db.session.scalars(_FOLLOWERS, {"thread_id": thread.id}))
 
 
 def mark_read(member: Member | None, thread: Thread, posts) -> None:

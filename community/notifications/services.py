@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import has_request_context, url_for
-from sqlalchemy import and_, event, exists, func, or_, select
+from sqlalchemy import and_, bindparam, event, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from community import realtime
@@ -27,7 +27,7 @@ from community.extensions import db, iso, is_row_id, utcnow
 from community.forum import follows, reaction_kinds
 from community.forum.models import PUBLISHED, Post, Thread
 from community.members.blocks import Block
-from community.members.models import Member
+from community.members.models import ADMIN, MODERATOR, Member
 from community.notifications.models import (KINDS, MENTION, MODERATION, OPTIONAL_KINDS, REACTION, REPLY,
                                             Notification, NotificationSettings)
 from community.rendering import mentioned_handles
@@ -148,9 +148,21 @@ def in_quiet_hours(found: NotificationSettings, now: datetime | None = None) -> 
     return start <= minute < end if start < end else (minute >= start or minute < end)
 
 
-def _wants(member_id: int, kind: str) -> bool:
-    found = db.session.get(NotificationSettings, member_id)
+def _wants(member_id: int, kind: str, settings: dict | None = None) -> bool:
+    """`settings`: {member id: their row or None} when the caller read many at once (post_published)."""
+    found = settings.get(member_id) if settings is not None else db.session.get(NotificationSettings, member_id)
     return found is None or kind not in (found.disabled or [])
+
+
+def _settings_of_many(member_ids) -> dict[int, NotificationSettings | None]:
+    """{member id: their settings row, or None for a member who never changed them}, in one query (a get per
+    member is a query each for every member without a row: most members)."""
+    ids = set(member_ids)
+    found = {s.member_id: s for s in db.session.scalars(_SETTINGS_OF, {"ids": sorted(ids)})} if ids else {}
+    return {member_id: found.get(member_id) for member_id in ids}
+
+
+_SETTINGS_OF = select(NotificationSettings).where(NotificationSettings.member_id.in_(bindparam("ids", expanding=True)))
 
 
 # --- who may tell whom -------------------------------------------------------------------------------------------
@@ -160,14 +172,27 @@ def _blocked_pairs(member_id: int, others) -> set[int]:
     others = set(others)
     if not others:
         return set()
-    rows = db.session.execute(select(Block.blocker_id, Block.blocked_id).where(or_(
-        and_(Block.blocker_id == member_id, Block.blocked_id.in_(others)),
-        and_(Block.blocked_id == member_id, Block.blocker_id.in_(others))))).all()
+    rows = db.session.execute(_BLOCKS_BETWEEN, {"member_id": member_id, "others": sorted(others)}).all()
     return {b if a == member_id else a for a, b in rows}
+
+
+# Built once, as every statement of a reply's fan-out below: building them cost about as much as running them.
+_others = bindparam("others", expanding=True)
+_BLOCKS_BETWEEN = select(Block.blocker_id, Block.blocked_id).where(or_(
+    and_(Block.blocker_id == bindparam("member_id"), Block.blocked_id.in_(_others)),
+    and_(Block.blocked_id == bindparam("member_id"), Block.blocker_id.in_(_others))))
+_ALREADY_TOLD = select(Notification.member_id).where(Notification.post_id == bindparam("post_id"),
+                                                     Notification.kind.in_((REPLY, MENTION)))
+_READERS = select(Member.id, Member.deleted_at, Member.role).where(Member.id.in_(bindparam("ids", expanding=True)))
 
 
 def _can_see_thread(member: Member, thread: Thread) -> bool:
     return thread.status == PUBLISHED or member.is_staff or member.id == thread.author_id
+
+
+def _reader_can_see_thread(member_id: int, role: str, thread: Thread) -> bool:
+    """_can_see_thread for a reader read as (id, role) rather than as a whole member row."""
+    return thread.status == PUBLISHED or role in (MODERATOR, ADMIN) or member_id == thread.author_id
 
 
 # --- creating ----------------------------------------------------------------------------------------------------
@@ -177,9 +202,15 @@ def post_published(post: Post) -> None:
     post: publishing again after a hold tells nobody twice. Caller commits."""
     if post.status != PUBLISHED or post.deleted_at is not None:
         return
+    announced = db.session().info.setdefault(_ANNOUNCED, set())
+    if post.id is not None and post.id in announced:
+        # Already told in this transaction (a new post is announced when its verdict is stored, and its writer
+        # asks again after): the second pass would find every reader notified already.
+        return
     thread = post.thread
-    already = set(db.session.scalars(select(Notification.member_id).where(
-        Notification.post_id == post.id, Notification.kind.in_((REPLY, MENTION)))))
+    # A post written in this transaction has no notifications but the ones made here (announced just above).
+    fresh = post.id is not None and post.id in db.session().info.get(_FRESH_POSTS, ())
+    already = set() if fresh else set(db.session.scalars(_ALREADY_TOLD, {"post_id": post.id}))
     mentioned = {}
     keys = mentioned_handles(post.body)[:50]
     if keys:
@@ -188,19 +219,24 @@ def post_published(post: Post) -> None:
     following = set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set()
     readers = set(mentioned) | following
     blocked = _blocked_pairs(post.author_id, readers)
-    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(readers)))} if readers else {}
-    for member_id in sorted(readers - blocked - already):
+    members = {row.id: row for row in db.session.execute(_READERS, {"ids": sorted(readers)})} if readers else {}
+    told = readers - blocked - already
+    settings = _settings_of_many(told) if told else {}  # one query, not one per reader
+    for member_id in sorted(told):
         member = members.get(member_id)
-        if member is None or member.deleted_at is not None or not _can_see_thread(member, thread):
+        if member is None or member.deleted_at is not None or not _reader_can_see_thread(member_id, member.role,
+                                                                                         thread):
             continue
         # A mention where mentions are wanted; else a reply for a follower who wants replies.
-        if member_id in mentioned and _wants(member_id, MENTION):
+        if member_id in mentioned and _wants(member_id, MENTION, settings):
             kind = MENTION
-        elif member_id in following and _wants(member_id, REPLY):
+        elif member_id in following and _wants(member_id, REPLY, settings):
             kind = REPLY
         else:
             continue
         _add(Notification(member_id=member_id, kind=kind, actor_id=post.author_id, post_id=post.id))
+    if post.id is not None:
+        announced.add(post.id)
 
 
 def reaction_added(post: Post, reactor: Member, kind: str) -> None:
@@ -243,17 +279,65 @@ def _add(notification: Notification) -> None:
 
 
 def _push(notification: Notification) -> None:
-    member_id = notification.member_id
+    """After commit: the `notification` event to the member's own room. Every push of one transaction is prepared
+    together (a reply notifies each follower of its thread), so the checks cost three queries, not three each."""
+    session = db.session()
+    batch = session.info.get(_PUSHES)
+    if batch is None:
+        batch = session.info[_PUSHES] = []
 
-    def build():
-        found = db.session.get(NotificationSettings, member_id)  # (flushes: the notification has its id now)
-        if found is not None and in_quiet_hours(found):
-            return None  # quiet hours: listed, not pushed
-        if notification.id is None or not _is_visible(notification):
-            return None
-        member = db.session.get(Member, member_id)
-        return {"notification": to_dict(notification), "unread": unread_count(member)}
-    realtime.notification(member_id, build)
+        def build():
+            if session.info.get(_PUSHES) is batch:
+                del session.info[_PUSHES]  # pushes queued from here on (a build's flush) start a batch of their own
+            return _payloads(batch)
+        realtime.notifications(build)
+    batch.append(notification)
+
+
+def _payloads(batch: list[Notification]) -> list[tuple[int, dict]]:
+    """For each pushed notification, in order: nothing while its member is in their quiet hours (listed, not
+    pushed) or once its content stopped being public; else (member id, {"notification", "unread"})."""
+    listening = realtime.listening({n.member_id for n in batch})
+    if listening is not None:
+        # One process holds every connection: members with none would be sent nothing, so nothing is prepared
+        # for them (their notifications are listed all the same).
+        batch = [n for n in batch if n.member_id in listening]
+    if not batch:
+        return []
+    member_ids = {n.member_id for n in batch}
+    settings = _settings_of_many(member_ids)  # (flushes: the notifications have their ids now)
+    now = utcnow()
+    quiet = {m for m, found in settings.items() if found is not None and in_quiet_hours(found, now)}
+    ids = {n.id for n in batch if n.id is not None and n.member_id not in quiet}
+    if not ids:
+        return []
+    visible = set(db.session.scalars(_VISIBLE_OF, {"ids": sorted(ids)}))
+    counted = {n.member_id for n in batch if n.id in visible}
+    unread = dict(db.session.execute(_UNREAD_COUNTS, {"member_ids": sorted(counted)}).all()) if counted else {}
+    return [(n.member_id, {"notification": to_dict(n), "unread": int(unread.get(n.member_id, 0))})
+            for n in batch if n.id in visible]
+
+
+# session.info keys: the posts announced in this transaction, the notifications it will push, and the posts it
+# wrote.
+_ANNOUNCED = "haven.notifications.announced"
+_PUSHES = "haven.notifications.pushes"
+_FRESH_POSTS = "haven.notifications.fresh_posts"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_fresh_posts(session, flush_context):
+    fresh = [obj.id for obj in session.new if isinstance(obj, Post) and obj.id is not None]
+    if fresh:
+        session.info.setdefault(_FRESH_POSTS, set()).update(fresh)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session, transaction):
+    if transaction.parent is None:  # the outermost transaction ended (committed, rolled back or closed)
+        session.info.pop(_ANNOUNCED, None)
+        session.info.pop(_PUSHES, None)
+        session.info.pop(_FRESH_POSTS, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -270,22 +354,43 @@ def _notices_join_the_list(session, flush_context, instances):
 
 # --- reading -----------------------------------------------------------------------------------------------------
 
-def _visible_clause(member_id: int):
-    # The post is public, in a thread the member can still open (a thread whose opening post is held later shows
-    # only to its author and staff).
+def _visible_to(member_id):
+    """What of the notifications of `member_id` (a value, a bound parameter, or the notification's own
+    member_id column for many members at once) may show: the post is public, in a thread the member can still open
+    (a thread whose opening post is held later shows only to its author and staff), and its actor and the member
+    have not blocked each other."""
     post_public = exists(select(Post.id).join(Thread, Thread.id == Post.thread_id).where(
         Post.id == Notification.post_id, Post.status == PUBLISHED, Post.deleted_at.is_(None),
         or_(Thread.status == PUBLISHED, Thread.author_id == member_id)))
-    blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
-    blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
-    actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None),
-                   and_(Notification.actor_id.notin_(blocked), Notification.actor_id.notin_(blocking)))
-    return and_(Notification.member_id == member_id, or_(Notification.post_id.is_(None), post_public), actor_ok)
+    if member_id is Notification.member_id:
+        # Many members at once: a block either way between this row's member and actor, one index look-up each
+        # (a NOT IN list per row would be built again for every row).
+        not_blocked = and_(
+            ~exists(select(Block.id).where(Block.blocker_id == member_id, Block.blocked_id == Notification.actor_id)),
+            ~exists(select(Block.id).where(Block.blocker_id == Notification.actor_id, Block.blocked_id == member_id)))
+    else:
+        # One member: their blocks, read once for the whole statement.
+        blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
+        blocking = select(Block.blocker_id).where(Block.blocked_id == member_id)
+        not_blocked = and_(Notification.actor_id.notin_(blocked), Notification.actor_id.notin_(blocking))
+    actor_ok = or_(Notification.kind == MODERATION, Notification.actor_id.is_(None), not_blocked)
+    return and_(or_(Notification.post_id.is_(None), post_public), actor_ok)
 
 
-def _is_visible(notification: Notification) -> bool:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.id == notification.id, _visible_clause(notification.member_id))) == 1
+def _visible_clause(member_id: int):
+    return and_(Notification.member_id == member_id, _visible_to(member_id))
+
+
+# Built once (building the clause cost more than running it): the unread count of one member, and for the live
+# pushes of a commit, which of their notifications show to their own members and those members' unread counts.
+_UNREAD_COUNT = select(func.count(Notification.id)).where(_visible_clause(bindparam("member_id")),
+                                                         Notification.read_at.is_(None))
+_VISIBLE_TO_OWNER = _visible_to(Notification.member_id)
+_VISIBLE_OF = select(Notification.id).where(Notification.id.in_(bindparam("ids", expanding=True)), _VISIBLE_TO_OWNER)
+_UNREAD_COUNTS = (select(Notification.member_id, func.count(Notification.id))
+                  .where(Notification.member_id.in_(bindparam("member_ids", expanding=True)),
+                         Notification.read_at.is_(None), _VISIBLE_TO_OWNER)
+                  .group_by(Notification.member_id))
 
 
 def notifications_of(member: Member, *, unread_only: bool = False, limit: int = LIST_MAX) -> list[Notification]:
@@ -301,8 +406,7 @@ def notifications_of(member: Member, *, unread_only: bool = False, limit: int = 
 def unread_count(member: Member | None) -> int:
     if member is None:
         return 0
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        _visible_clause(member.id), Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD_COUNT, {"member_id": member.id}) or 0
 
 
 def parse_ids(value) -> list[int] | None:

@@ -283,3 +283,30 @@ def test_chat_pages(app, client, make_member):
     assert 'name="viewport"' in html
     assert client.get("/chat/nope").status_code == 404
     assert client.get(f"/chat/{ROOM}/history?before=1").get_json()["messages"] == []
+
+
+def test_a_muted_member_is_told_the_latest_end_and_an_ended_mute_or_another_rooms_does_not_stop_them(
+        app, make_member, connect):
+    """The room and the sender's mutes are read together: the latest mute still running is the one named, and a
+    mute that has ended, or one in another room, changes nothing."""
+    from datetime import timedelta
+
+    from community.chat.models import ChatMute, ChatRoom
+    from community.extensions import utcnow
+    ash = make_member("ash")
+    room = db.session.scalar(db.select(ChatRoom).where(ChatRoom.slug == ROOM))
+    other = db.session.scalar(db.select(ChatRoom).where(ChatRoom.slug == "late-night"))
+    now = utcnow()
+    db.session.add_all([ChatMute(room_id=room.id, member_id=ash.id, until=now - timedelta(minutes=5)),
+                        ChatMute(room_id=other.id, member_id=ash.id, until=now + timedelta(hours=2))])
+    db.session.commit()
+    a = joined(connect, ash)
+    a.emit("send", {"room": ROOM, "body": "hello again"})
+    assert received(a, "message") and received(a, "error") == []
+    later, sooner = now + timedelta(minutes=90), now + timedelta(minutes=30)
+    db.session.add_all([ChatMute(room_id=room.id, member_id=ash.id, until=sooner),
+                        ChatMute(room_id=room.id, member_id=ash.id, until=later)])
+    db.session.commit()
+    a.emit("send", {"room": ROOM, "body": "and again"})
+    error = received(a, "error")[0]
+    assert error["code"] == "muted" and later.strftime("%H:%M") in error["message"]

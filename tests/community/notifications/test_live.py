@@ -105,6 +105,35 @@ def test_quiet_hours_push_nothing_but_still_list(app, people, thread, connect):
     assert len(received(alice_socket, "notification")) == 1
 
 
+def test_one_reply_pushes_each_follower_their_own_count_and_skips_the_quiet_and_the_blocked(app, people, thread,
+                                                                                           connect, make_member):
+    """The events of one commit are prepared together: each follower still gets their own unread count, a follower
+    in quiet hours gets nothing live (the notification is listed), a follower the writer blocked is not told, and a
+    count leaves out what a member blocked wrote, as the list does."""
+    from community.members import blocks
+    alice, bob, cara = people
+    dan, erin = make_member("dan"), make_member("erin")
+    for member in (cara, dan, erin):
+        forum.create_reply(member, thread, f"{member.handle} was here")  # each follows the thread now
+    forum.create_reply(bob, thread, "an earlier reply from bob")  # one unread for alice, cara, dan and erin
+    now = time.gmtime()
+    start, end = f"{(now.tm_hour - 1) % 24:02d}:{now.tm_min:02d}", f"{(now.tm_hour + 1) % 24:02d}:{now.tm_min:02d}"
+    notifications.update_settings(dan, {"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"})
+    blocks.block(erin, "bob")
+    blocks.block(alice, "cara")  # cara's reply stops counting for alice
+    notifications.mark_read(cara)
+    sockets = {m.handle: connect(m) for m in (alice, cara, dan, erin)}
+    for s in sockets.values():
+        s.get_received()
+    post, _ = forum.create_reply(bob, thread, "a reply for everyone")
+    got = {handle: received(s, "notification") for handle, s in sockets.items()}
+    assert [(g["notification"]["post_id"], g["unread"]) for g in got["alice"]] == [(post.id, 4)]
+    assert notifications.unread_count(alice) == 4
+    assert [(g["notification"]["post_id"], g["unread"]) for g in got["cara"]] == [(post.id, 1)]
+    assert got["dan"] == [] and [n.post_id for n in notifications.notifications_of(dan)][0] == post.id
+    assert got["erin"] == [] and post.id not in [n.post_id for n in notifications.notifications_of(erin)]
+
+
 # --- a real server process and real Socket.IO clients ----------------------------------------------------------------
 
 class Listener:

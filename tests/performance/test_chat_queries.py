@@ -1,0 +1,28 @@
+"""A chat message costs a fixed, small number of statements: the member's token, the room with the sender's mutes
+(one query), the screening settings and watched words, and the message written once with its verdict (no INSERT
+then UPDATE)."""
+from __future__ import annotations
+
+from community.chat.models import ChatMessage
+from community.extensions import db
+from tests.performance.test_query_budget import counted
+from tests.support import received
+
+ROOM = "open-lounge"
+
+
+def test_a_published_message_is_one_insert_and_a_fixed_few_reads(app, make_member, connect):
+    sender, reader = make_member("sender"), make_member("reader")
+    s, r = connect(sender, room=ROOM), connect(reader, room=ROOM)
+    s.emit("send", {"room": ROOM, "body": "warming up"})
+    s.get_received(), r.get_received()
+    with counted() as statements:
+        s.emit("send", {"room": ROOM, "body": "a calm evening to everyone"})
+    got = received(r, "message")
+    assert [m["body"] for m in got] == ["a calm evening to everyone"]
+    writes = [st.split("(")[0].split(" SET")[0].strip() for st in statements
+              if st.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == ["INSERT INTO chat_messages"], writes
+    assert len(statements) <= 6, statements  # token+member, room+mutes, thresholds, watched words, the INSERT
+    stored = db.session.get(ChatMessage, got[0]["id"])
+    assert stored.status == "published" and stored.verdict["classifiers"]
