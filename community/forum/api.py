@@ -118,15 +118,12 @@ def boards():
 
 @bp.get("/boards/<slug>/threads")
 def board_threads(slug):
-    board = services.get_board(slug)
     viewer = optional_member()
 
-    def render():
-        pagination = services.list_threads(board, viewer, request.args.get("page"))
+    def render(board, pagination):
         return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t, viewer) for t in pagination.items],
                         **_page_meta(pagination)})
-    page = services.validate_page(request.args.get("page"))
-    return page_cache.page_for(viewer, f"board:{board.id}", page, "json", render)
+    return services.board_page(slug, viewer, request.args.get("page"), "json", render)
 
 
 @bp.post("/boards/<slug>/threads")
@@ -180,22 +177,15 @@ def create_post(thread_id):
     return jsonify(_written(post, verdict, g.api_member)), 201
 
 
-@bp.post("/threads/<int:thread_id>/follow")
+@bp.route("/threads/<int:thread_id>/follow", methods=["POST", "DELETE"])
 @token_required()
 @write_limit("follow")
 def follow_thread(thread_id):
+    """POST follows the thread, DELETE stops following it."""
     found = services.get_thread(thread_id, g.api_member)
-    follows.set_following(g.api_member, found, True)
-    return jsonify({"thread_id": found.id, "following": True})
-
-
-@bp.delete("/threads/<int:thread_id>/follow")
-@token_required()
-@write_limit("follow")
-def unfollow_thread(thread_id):
-    found = services.get_thread(thread_id, g.api_member)
-    follows.set_following(g.api_member, found, False)
-    return jsonify({"thread_id": found.id, "following": False})
+    following = request.method == "POST"
+    follows.set_following(g.api_member, found, following)
+    return jsonify({"thread_id": found.id, "following": following})
 
 
 @bp.get("/threads/<int:thread_id>/follow")
@@ -220,22 +210,17 @@ def post_reactions(post_id):
     return jsonify(reactions.to_dict(services.get_post(post_id, viewer), viewer))
 
 
-@bp.post("/posts/<int:post_id>/reactions/<kind>")
+@bp.route("/posts/<int:post_id>/reactions/<kind>", methods=["POST", "DELETE"])
 @token_required()
 @write_limit("reaction")
-def add_reaction(post_id, kind):
+def reaction(post_id, kind):
+    """POST sends the reaction (201), DELETE takes it back (200)."""
     post = services.get_post(post_id, g.api_member)
+    if request.method == "DELETE":
+        reactions.remove(g.api_member, post, kind)
+        return jsonify(reactions.to_dict(post, g.api_member))
     reactions.add(g.api_member, post, kind)
     return jsonify(reactions.to_dict(post, g.api_member)), 201
-
-
-@bp.delete("/posts/<int:post_id>/reactions/<kind>")
-@token_required()
-@write_limit("reaction")
-def remove_reaction(post_id, kind):
-    post = services.get_post(post_id, g.api_member)
-    reactions.remove(g.api_member, post, kind)
-    return jsonify(reactions.to_dict(post, g.api_member))
 
 
 @bp.get("/posts/<int:post_id>")

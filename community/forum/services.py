@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import defer, joinedload
 
+from community import page_cache
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db, get_row, in_batches, is_row_id, iso, utcnow
 from community.forum.models import (PUBLISHED, REMOVED, REPLY_MODES, REPORT_REASONS, Board, Post, PostRevision,
@@ -135,6 +136,15 @@ def list_threads(board: Board, viewer: Member | None, page=1):
     return page_of(query, order=(Thread.last_activity_at.desc(), Thread.id.desc()),
                    reverse=(Thread.last_activity_at.asc(), Thread.id.asc()), page=validate_page(page),
                    per_page=THREADS_PER_PAGE)
+
+
+def board_page(slug, viewer: Member | None, raw_page, fmt: str, render):
+    """One page of a board's thread list for this viewer, the page (HTML) and the API (JSON) alike:
+    `render(board, pagination)`, kept as page_cache keeps board and thread pages."""
+    board = get_board(slug)
+    page = validate_page(raw_page)
+    return page_cache.page_for(viewer, f"board:{board.id}", page, fmt,
+                               lambda: render(board, list_threads(board, viewer, raw_page)))
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
