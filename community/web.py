@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
+from community.write_limits import write_limit
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -124,9 +125,13 @@ def bearer_token() -> str | None:
     return None
 
 
-def token_required(role: str | None = None):
-    """Decorator: the caller must present a valid token; `role` = "staff" or "admin" narrows it."""
+def token_required(role: str | None = None, *, write: str | None = None):
+    """Decorator: the caller must present a valid token; `role` = "staff" or "admin" narrows it. `write`: the kind
+    of write the endpoint does, counted against its budgets (community/write_limits.py) once the caller is known."""
     def decorate(view):
+        if write is not None:
+            view = write_limit(write)(view)
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             member = _member_for(bearer_token())
