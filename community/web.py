@@ -9,14 +9,16 @@ that carry nothing but the CSRF token.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from functools import wraps
 
-from flask import abort, g, jsonify, request
+from flask import abort, flash, g, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 from community.errors import ServiceError
+from community.extensions import db
 from community.write_limits import write_limit
 
 HTTP_CODES = {
@@ -47,6 +49,17 @@ def role_required(role: str):
 
 class CsrfForm(FlaskForm):
     """CSRF only: the buttons that approve, verify, delete, lift a suspension..."""
+
+
+@contextmanager
+def refusal_flashed():
+    """Around a page's write: a ServiceError raised in the block is rolled back and flashed as an error, and the
+    rest of the block (the "done" flash, say) is skipped."""
+    try:
+        yield
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
 
 
 class ApiError(ServiceError):
