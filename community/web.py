@@ -51,6 +51,28 @@ class CsrfForm(FlaskForm):
     """CSRF only: the buttons that approve, verify, delete, lift a suspension..."""
 
 
+def show_refusal(form, err: ServiceError) -> None:
+    """A page's refused write: rolled back, and the reason shown under the field it is about (else flashed)."""
+    db.session.rollback()
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        flash(err.message, "error")
+
+
+def submitted(form, write):
+    """What `write()` returns for a valid submitted form; None when the form was not sent, not valid, or the write
+    was refused (show_refusal)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return write()
+    except ServiceError as err:
+        show_refusal(form, err)
+        return None
+
+
 @contextmanager
 def refusal_flashed():
     """Around a page's write: a ServiceError raised in the block is rolled back and flashed as an error, and the

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.timeago import ago, exact
-from community.web import CsrfForm
+from community.web import CsrfForm, submitted
 from community.web import role_required
 from community.write_limits import write_limit
 from community import page_cache
@@ -39,31 +39,10 @@ def _new_limit(kind):
     return lambda: new_account_limit(kind)
 
 
-def _show_error(form, err: ServiceError):
-    db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
-
-
-def _submitted(form, write):
-    """What `write()` returns for a valid submitted form; None when the form was not sent, not valid, or the write
-    was refused (its ServiceError then shown on the form)."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        return write()
-    except ServiceError as err:
-        _show_error(form, err)
-        return None
-
-
 def _sent_for_review(post, form, template: str, thanks: str, send):
     """A report or an appeal about `post`: thanks and back to the thread; when its words read as a crisis, help on
     this same page, as for a held post."""
-    done = _submitted(form, send)
+    done = submitted(form, send)
     if not done:
         return render_template(template, post=post, form=form)
     _record, support = done
@@ -167,7 +146,7 @@ def board(slug):
 def new_thread(slug):
     found = services.get_board(slug)
     form = forms.ThreadForm()
-    done = _submitted(form, lambda: services.create_thread(current_user, found, form.title.data, form.body.data,
+    done = submitted(form, lambda: services.create_thread(current_user, found, form.title.data, form.body.data,
                                                            form.content_warning.data))
     if done:
         _thread, post, verdict = done
@@ -313,7 +292,7 @@ def react(post_id, kind):
 def reply(thread_id):
     found = services.get_thread(thread_id, current_user)
     form = forms.ReplyForm()
-    done = _submitted(form, lambda: services.create_reply(current_user, found, form.body.data,
+    done = submitted(form, lambda: services.create_reply(current_user, found, form.body.data,
                                                           form.content_warning.data, form.quote_post_id.data or None))
     if done:
         return _after_write(*done)
@@ -369,7 +348,7 @@ def _own_post(post_id: int):
 @_post_page("edit", "edit", may=services.can_edit)
 def edit(post):
     form = forms.EditForm(obj=post)
-    done = _submitted(form, lambda: services.edit_post(current_user, post, form.body.data, form.content_warning.data))
+    done = submitted(form, lambda: services.edit_post(current_user, post, form.body.data, form.content_warning.data))
     if done:
         return _after_write(*done, drafted=False)
     return render_template("forum/edit.html", post=post, form=form)
@@ -406,7 +385,7 @@ def context_note(post_id):
     post = services.get_post(post_id, current_user)
     form = forms.ContextNoteForm(data={"body": post.context_note} if request.method == "GET" else None)
     remove_form = forms.ConfirmForm()
-    if _submitted(form, lambda: services.set_context_note(current_user, post, form.body.data)):
+    if submitted(form, lambda: services.set_context_note(current_user, post, form.body.data)):
         flash("The note shows under the post now.", "info")
         return redirect(_post_url(post))
     return render_template("forum/context_note.html", post=post, form=form, remove_form=remove_form,
