@@ -52,13 +52,14 @@ class CsrfForm(FlaskForm):
 
 
 def show_refusal(form, err: ServiceError) -> None:
-    """A page's refused write: rolled back, and the reason shown under the field it is about (else flashed)."""
+    """A page's refused write: rolled back, and each reason shown under the field it is about, else flashed (an
+    error with `problems`, [(field, reason)], has several)."""
     db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
+    for name, why in getattr(err, "problems", None) or [(err.field, err.message)]:
+        if name and name in form:
+            form[name].errors = [*form[name].errors, why]
+        else:
+            flash(why, "error")
 
 
 def submitted(form, write):
