@@ -560,12 +560,8 @@ def set_context_note(moderator: Member, post: Post, body) -> Post:
         raise Forbidden("forbidden", "Only moderators can add a note to a post.")
     if post.deleted_at is not None:
         raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
-    body = _text(body, "body", min_len=1, max_len=CONTEXT_NOTE_MAX, label="The note")
-    before = {"context_note": post.context_note}
-    post.context_note, post.context_note_at = body, utcnow()
-    audit.record(moderator, "post.context_note", target=f"post:{post.id}", before=before,
-                 after={"context_note": body})
-    db.session.commit()
+    audit.set_stamped(moderator, "post.context_note", f"post:{post.id}", post, "context_note", "context_note_at",
+                      _text(body, "body", min_len=1, max_len=CONTEXT_NOTE_MAX, label="The note"))
     return post
 
 
@@ -575,10 +571,8 @@ def remove_context_note(moderator: Member, post: Post) -> bool:
         raise Forbidden("forbidden", "Only moderators can remove a note from a post.")
     if post.context_note is None:
         return False
-    audit.record(moderator, "post.context_note_removed", target=f"post:{post.id}",
-                 before={"context_note": post.context_note}, after={"context_note": None})
-    post.context_note = post.context_note_at = None
-    db.session.commit()
+    audit.set_stamped(moderator, "post.context_note_removed", f"post:{post.id}", post, "context_note",
+                      "context_note_at", None)
     return True
 
 

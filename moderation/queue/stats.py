@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
-from community.errors import ServiceError
 from community.extensions import db, iso, utcnow
+from community.paging import parse_whole
 from moderation.models import Appeal, QueueItem
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue import response_times
@@ -37,16 +37,7 @@ OUTCOMES = ("waiting", "accepted", "upheld", "other")
 
 def parse_days(raw) -> int:
     """`days=` from a query string: a whole number from 1 to 366 (default 30), else 400 invalid_days."""
-    if raw in (None, ""):
-        return DEFAULT_DAYS
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= MAX_DAYS:
-        raise ServiceError("invalid_days", f"days must be a whole number from 1 to {MAX_DAYS} "
-                           f"(got '{str(raw)[:20]}').", field="days")
-    return value
+    return parse_whole(raw, "days", DEFAULT_DAYS, MAX_DAYS, echo=True)
 
 
 def median(values: list[float]) -> float | None:
