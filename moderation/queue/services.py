@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, get_row, iso, utcnow
+from community.extensions import db, existing_row, iso, utcnow
 from community.chat.models import ChatMessage, ChatRoom
 from community.forum.models import Board, Post, Thread
 from community.members.models import Member
@@ -354,10 +354,7 @@ def filtered(status: str, wanted: QueueFilter, moderator: Member, *, page: int =
 
 def get_item(item_id) -> QueueItem:
     # Ids past a 32-bit integer would make PostgreSQL raise "out of range": they simply don't exist.
-    item = get_row(QueueItem, item_id)
-    if item is None:
-        raise NotFound("item_not_found", "No queue item with that id.")
-    return item
+    return existing_row(QueueItem, item_id, "item_not_found", "No queue item with that id.")
 
 
 def counts() -> dict:
