@@ -37,6 +37,15 @@ socketio = SocketIO()
 MAX_ROW_ID = 2**31 - 1
 
 
+class NamedPlace:
+    """A place members go to, a forum board or a chat room: its id, the short name in its address (slug), its name
+    and a line about it."""
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(40), nullable=False, unique=True)
+    name = db.Column(db.String(80), nullable=False)
+    description = db.Column(db.String(300), nullable=False, default="")
+
+
 def utcnow() -> datetime:
     """Naive UTC throughout: SQLite has no time zones, and one convention avoids comparing aware with naive."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
