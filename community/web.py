@@ -16,6 +16,8 @@ from flask import abort, flash, g, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from community.errors import ServiceError
 from community.extensions import db
@@ -49,6 +51,12 @@ def role_required(role: str):
 
 class CsrfForm(FlaskForm):
     """CSRF only: the buttons that approve, verify, delete, lift a suspension..."""
+
+
+class AppealForm(FlaskForm):
+    """The one appeal a removed post or chat message has (moderation.queue.services.appeal)."""
+    text = TextAreaField("Why should this decision change?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Send appeal")
 
 
 def show_refusal(form, err: ServiceError) -> None:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.timeago import ago, exact
-from community.web import CsrfForm, submitted
+from community.web import AppealForm, CsrfForm, submitted
 from community.web import role_required
 from community.write_limits import write_limit
 from community import page_cache
@@ -373,7 +373,7 @@ def report(post):
 
 @_post_page("appeal", "appeal")
 def appeal(post):
-    form = forms.AppealForm()
+    form = AppealForm()
     return _sent_for_review(post, form, "forum/appeal.html", "Your appeal is in. A moderator will review the decision.",
                             lambda: make_appeal(current_user, "post", post.id, form.text.data))
 
