@@ -60,11 +60,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_ready(base: str, proc, log: Path, deadline: float) -> None:
+def _wait_ready(base: str, proc, deadline: float, log: Path | None = None) -> None:
+    """`log`: the file the server writes to (else its stdout is a pipe)."""
     import requests
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text(errors='replace')[-3000:]}")
+            said = log.read_bytes() if log is not None else proc.stdout.read()
+            raise AssertionError(f"server exited: {said.decode(errors='replace')[-3000:]}")
         try:
             if requests.get(f"{base}/api/v1/rooms", timeout=1).status_code == 200:
                 return
@@ -151,7 +153,7 @@ def server(request, tmp_path_factory):
                                 stdout=out, stderr=subprocess.STDOUT)
     found = Server(f"http://127.0.0.1:{port}", database_url, request.param)
     try:
-        _wait_ready(found.base, proc, log, time.monotonic() + 90)
+        _wait_ready(found.base, proc, time.monotonic() + 90, log)
         yield found
     finally:
         found.close()
