@@ -11,6 +11,7 @@ import platform
 import re
 import socket
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_serving(url: str, proc, what: str, tail, timeout: float, deadline: float | None = None,
+                 pause: float = 0.2) -> None:
+    """Until `url` answers 200 (polled every `pause` s): RuntimeError with the server log's `tail()` when `proc`
+    exits first or `timeout` s pass (or the time.monotonic() `deadline` several servers share)."""
+    import requests
+    deadline = time.monotonic() + timeout if deadline is None else deadline
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited:\n{tail()}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} not ready in {timeout}s:\n{tail()}")
+        time.sleep(pause)
 
 
 def production_command(bind: str) -> list[str]:

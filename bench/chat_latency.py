@@ -41,7 +41,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import ROOT, ThrowawayDatabase, free_port, log, percentile, production_command  # noqa: E402
+from _support import (ROOT, ThrowawayDatabase, free_port, log, percentile, production_command,  # noqa: E402
+                      wait_serving)
 from _support import machine as basic_machine  # noqa: E402
 from socketio_load import Connection, Loop  # noqa: E402
 
@@ -190,21 +191,10 @@ class Servers:
         self.cmds = cmd
 
     def wait_ready(self, timeout: float) -> float:
-        import requests
         started = time.monotonic()
-        deadline = started + timeout
         for port, proc in zip(self.ports, self.procs):
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server on {port} exited:\n{self.tail(port)}")
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/api/v1/rooms", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server on {port} not ready in {timeout}s:\n{self.tail(port)}")
-                time.sleep(0.2)
+            wait_serving(f"http://127.0.0.1:{port}/api/v1/rooms", proc, f"server on {port}", lambda: self.tail(port),
+                         timeout, deadline=started + timeout)
         return time.monotonic() - started
 
     def tail(self, port: int) -> str:

@@ -42,7 +42,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import ROOT, ThrowawayDatabase, free_port, log  # noqa: E402
+from _support import ROOT, ThrowawayDatabase, free_port, log, wait_serving  # noqa: E402
 from _support import machine as basic_machine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -181,19 +181,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, path: str, timeout: float = 120) -> None:
-        import requests
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.tail()}")
-            try:
-                if requests.get(self.url + path, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready in {timeout}s:\n{self.tail()}")
-            time.sleep(0.2)
+        wait_serving(self.url + path, self.proc, "server", self.tail, timeout)
 
     def worker_pid(self) -> int:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()

@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import (ROOT, THREADED_COMMAND, ThrowawayDatabase, free_port, log, machine, percentile,  # noqa: E402
-                      production_command)
+                      production_command, wait_serving)
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -210,18 +210,9 @@ class Server:
                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float) -> float:
-        import requests
         started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited:\n{self.tail()}")
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"{self.label} not ready in {timeout}s:\n{self.tail()}")
+        wait_serving(f"http://127.0.0.1:{self.port}/healthz", self.proc, self.label, self.tail, timeout, pause=0.3)
+        return time.monotonic() - started
 
     def wait_models(self, timeout: float) -> float:
         """Until the process logs that its screening models are loaded and warm (moderation/jobs.py)."""

@@ -8,258 +8,267 @@ iso-codes data); when ISO adds or renames a country, regenerate it from a newer 
 """
 from __future__ import annotations
 
+# One country a line: "<code> <ISO short name>", then " | <common name>" where there is one.
+_TABLE = """
+AD Andorra
+AE United Arab Emirates
+AF Afghanistan
+AG Antigua and Barbuda
+AI Anguilla
+AL Albania
+AM Armenia
+AO Angola
+AQ Antarctica
+AR Argentina
+AS American Samoa
+AT Austria
+AU Australia
+AW Aruba
+AX Åland Islands
+AZ Azerbaijan
+BA Bosnia and Herzegovina
+BB Barbados
+BD Bangladesh
+BE Belgium
+BF Burkina Faso
+BG Bulgaria
+BH Bahrain
+BI Burundi
+BJ Benin
+BL Saint Barthélemy
+BM Bermuda
+BN Brunei Darussalam
+BO Bolivia, Plurinational State of | Bolivia
+BQ Bonaire, Sint Eustatius and Saba
+BR Brazil
+BS Bahamas
+BT Bhutan
+BV Bouvet Island
+BW Botswana
+BY Belarus
+BZ Belize
+CA Canada
+CC Cocos (Keeling) Islands
+CD Congo, The Democratic Republic of the
+CF Central African Republic
+CG Congo
+CH Switzerland
+CI Côte d'Ivoire
+CK Cook Islands
+CL Chile
+CM Cameroon
+CN China
+CO Colombia
+CR Costa Rica
+CU Cuba
+CV Cabo Verde
+CW Curaçao
+CX Christmas Island
+CY Cyprus
+CZ Czechia
+DE Germany
+DJ Djibouti
+DK Denmark
+DM Dominica
+DO Dominican Republic
+DZ Algeria
+EC Ecuador
+EE Estonia
+EG Egypt
+EH Western Sahara
+ER Eritrea
+ES Spain
+ET Ethiopia
+FI Finland
+FJ Fiji
+FK Falkland Islands (Malvinas)
+FM Micronesia, Federated States of
+FO Faroe Islands
+FR France
+GA Gabon
+GB United Kingdom
+GD Grenada
+GE Georgia
+GF French Guiana
+GG Guernsey
+GH Ghana
+GI Gibraltar
+GL Greenland
+GM Gambia
+GN Guinea
+GP Guadeloupe
+GQ Equatorial Guinea
+GR Greece
+GS South Georgia and the South Sandwich Islands
+GT Guatemala
+GU Guam
+GW Guinea-Bissau
+GY Guyana
+HK Hong Kong
+HM Heard Island and McDonald Islands
+HN Honduras
+HR Croatia
+HT Haiti
+HU Hungary
+ID Indonesia
+IE Ireland
+IL Israel
+IM Isle of Man
+IN India
+IO British Indian Ocean Territory
+IQ Iraq
+IR Iran, Islamic Republic of | Iran
+IS Iceland
+IT Italy
+JE Jersey
+JM Jamaica
+JO Jordan
+JP Japan
+KE Kenya
+KG Kyrgyzstan
+KH Cambodia
+KI Kiribati
+KM Comoros
+KN Saint Kitts and Nevis
+KP Korea, Democratic People's Republic of | North Korea
+KR Korea, Republic of | South Korea
+KW Kuwait
+KY Cayman Islands
+KZ Kazakhstan
+LA Lao People's Democratic Republic | Laos
+LB Lebanon
+LC Saint Lucia
+LI Liechtenstein
+LK Sri Lanka
+LR Liberia
+LS Lesotho
+LT Lithuania
+LU Luxembourg
+LV Latvia
+LY Libya
+MA Morocco
+MC Monaco
+MD Moldova, Republic of | Moldova
+ME Montenegro
+MF Saint Martin (French part)
+MG Madagascar
+MH Marshall Islands
+MK North Macedonia
+ML Mali
+MM Myanmar
+MN Mongolia
+MO Macao
+MP Northern Mariana Islands
+MQ Martinique
+MR Mauritania
+MS Montserrat
+MT Malta
+MU Mauritius
+MV Maldives
+MW Malawi
+MX Mexico
+MY Malaysia
+MZ Mozambique
+NA Namibia
+NC New Caledonia
+NE Niger
+NF Norfolk Island
+NG Nigeria
+NI Nicaragua
+NL Netherlands
+NO Norway
+NP Nepal
+NR Nauru
+NU Niue
+NZ New Zealand
+OM Oman
+PA Panama
+PE Peru
+PF French Polynesia
+PG Papua New Guinea
+PH Philippines
+PK Pakistan
+PL Poland
+PM Saint Pierre and Miquelon
+PN Pitcairn
+PR Puerto Rico
+PS Palestine, State of
+PT Portugal
+PW Palau
+PY Paraguay
+QA Qatar
+RE Réunion
+RO Romania
+RS Serbia
+RU Russian Federation
+RW Rwanda
+SA Saudi Arabia
+SB Solomon Islands
+SC Seychelles
+SD Sudan
+SE Sweden
+SG Singapore
+SH Saint Helena, Ascension and Tristan da Cunha
+SI Slovenia
+SJ Svalbard and Jan Mayen
+SK Slovakia
+SL Sierra Leone
+SM San Marino
+SN Senegal
+SO Somalia
+SR Suriname
+SS South Sudan
+ST Sao Tome and Principe
+SV El Salvador
+SX Sint Maarten (Dutch part)
+SY Syrian Arab Republic | Syria
+SZ Eswatini
+TC Turks and Caicos Islands
+TD Chad
+TF French Southern Territories
+TG Togo
+TH Thailand
+TJ Tajikistan
+TK Tokelau
+TL Timor-Leste
+TM Turkmenistan
+TN Tunisia
+TO Tonga
+TR Türkiye
+TT Trinidad and Tobago
+TV Tuvalu
+TW Taiwan, Province of China | Taiwan
+TZ Tanzania, United Republic of | Tanzania
+UA Ukraine
+UG Uganda
+UM United States Minor Outlying Islands
+US United States
+UY Uruguay
+UZ Uzbekistan
+VA Holy See (Vatican City State)
+VC Saint Vincent and the Grenadines
+VE Venezuela, Bolivarian Republic of | Venezuela
+VG Virgin Islands, British
+VI Virgin Islands, U.S.
+VN Viet Nam | Vietnam
+VU Vanuatu
+WF Wallis and Futuna
+WS Samoa
+YE Yemen
+YT Mayotte
+ZA South Africa
+ZM Zambia
+ZW Zimbabwe
+"""
+
+
+def _entry(line: str) -> tuple[str, tuple[str, str | None]]:
+    code, names = line[:2], line[3:].split(" | ")
+    return code, (names[0], names[1] if len(names) > 1 else None)
+
+
 # code -> (name, common name or None)
-COUNTRIES: dict[str, tuple[str, str | None]] = {
-    'AD': ('Andorra', None),
-    'AE': ('United Arab Emirates', None),
-    'AF': ('Afghanistan', None),
-    'AG': ('Antigua and Barbuda', None),
-    'AI': ('Anguilla', None),
-    'AL': ('Albania', None),
-    'AM': ('Armenia', None),
-    'AO': ('Angola', None),
-    'AQ': ('Antarctica', None),
-    'AR': ('Argentina', None),
-    'AS': ('American Samoa', None),
-    'AT': ('Austria', None),
-    'AU': ('Australia', None),
-    'AW': ('Aruba', None),
-    'AX': ('Åland Islands', None),
-    'AZ': ('Azerbaijan', None),
-    'BA': ('Bosnia and Herzegovina', None),
-    'BB': ('Barbados', None),
-    'BD': ('Bangladesh', None),
-    'BE': ('Belgium', None),
-    'BF': ('Burkina Faso', None),
-    'BG': ('Bulgaria', None),
-    'BH': ('Bahrain', None),
-    'BI': ('Burundi', None),
-    'BJ': ('Benin', None),
-    'BL': ('Saint Barthélemy', None),
-    'BM': ('Bermuda', None),
-    'BN': ('Brunei Darussalam', None),
-    'BO': ('Bolivia, Plurinational State of', 'Bolivia'),
-    'BQ': ('Bonaire, Sint Eustatius and Saba', None),
-    'BR': ('Brazil', None),
-    'BS': ('Bahamas', None),
-    'BT': ('Bhutan', None),
-    'BV': ('Bouvet Island', None),
-    'BW': ('Botswana', None),
-    'BY': ('Belarus', None),
-    'BZ': ('Belize', None),
-    'CA': ('Canada', None),
-    'CC': ('Cocos (Keeling) Islands', None),
-    'CD': ('Congo, The Democratic Republic of the', None),
-    'CF': ('Central African Republic', None),
-    'CG': ('Congo', None),
-    'CH': ('Switzerland', None),
-    'CI': ("Côte d'Ivoire", None),
-    'CK': ('Cook Islands', None),
-    'CL': ('Chile', None),
-    'CM': ('Cameroon', None),
-    'CN': ('China', None),
-    'CO': ('Colombia', None),
-    'CR': ('Costa Rica', None),
-    'CU': ('Cuba', None),
-    'CV': ('Cabo Verde', None),
-    'CW': ('Curaçao', None),
-    'CX': ('Christmas Island', None),
-    'CY': ('Cyprus', None),
-    'CZ': ('Czechia', None),
-    'DE': ('Germany', None),
-    'DJ': ('Djibouti', None),
-    'DK': ('Denmark', None),
-    'DM': ('Dominica', None),
-    'DO': ('Dominican Republic', None),
-    'DZ': ('Algeria', None),
-    'EC': ('Ecuador', None),
-    'EE': ('Estonia', None),
-    'EG': ('Egypt', None),
-    'EH': ('Western Sahara', None),
-    'ER': ('Eritrea', None),
-    'ES': ('Spain', None),
-    'ET': ('Ethiopia', None),
-    'FI': ('Finland', None),
-    'FJ': ('Fiji', None),
-    'FK': ('Falkland Islands (Malvinas)', None),
-    'FM': ('Micronesia, Federated States of', None),
-    'FO': ('Faroe Islands', None),
-    'FR': ('France', None),
-    'GA': ('Gabon', None),
-    'GB': ('United Kingdom', None),
-    'GD': ('Grenada', None),
-    'GE': ('Georgia', None),
-    'GF': ('French Guiana', None),
-    'GG': ('Guernsey', None),
-    'GH': ('Ghana', None),
-    'GI': ('Gibraltar', None),
-    'GL': ('Greenland', None),
-    'GM': ('Gambia', None),
-    'GN': ('Guinea', None),
-    'GP': ('Guadeloupe', None),
-    'GQ': ('Equatorial Guinea', None),
-    'GR': ('Greece', None),
-    'GS': ('South Georgia and the South Sandwich Islands', None),
-    'GT': ('Guatemala', None),
-    'GU': ('Guam', None),
-    'GW': ('Guinea-Bissau', None),
-    'GY': ('Guyana', None),
-    'HK': ('Hong Kong', None),
-    'HM': ('Heard Island and McDonald Islands', None),
-    'HN': ('Honduras', None),
-    'HR': ('Croatia', None),
-    'HT': ('Haiti', None),
-    'HU': ('Hungary', None),
-    'ID': ('Indonesia', None),
-    'IE': ('Ireland', None),
-    'IL': ('Israel', None),
-    'IM': ('Isle of Man', None),
-    'IN': ('India', None),
-    'IO': ('British Indian Ocean Territory', None),
-    'IQ': ('Iraq', None),
-    'IR': ('Iran, Islamic Republic of', 'Iran'),
-    'IS': ('Iceland', None),
-    'IT': ('Italy', None),
-    'JE': ('Jersey', None),
-    'JM': ('Jamaica', None),
-    'JO': ('Jordan', None),
-    'JP': ('Japan', None),
-    'KE': ('Kenya', None),
-    'KG': ('Kyrgyzstan', None),
-    'KH': ('Cambodia', None),
-    'KI': ('Kiribati', None),
-    'KM': ('Comoros', None),
-    'KN': ('Saint Kitts and Nevis', None),
-    'KP': ("Korea, Democratic People's Republic of", 'North Korea'),
-    'KR': ('Korea, Republic of', 'South Korea'),
-    'KW': ('Kuwait', None),
-    'KY': ('Cayman Islands', None),
-    'KZ': ('Kazakhstan', None),
-    'LA': ("Lao People's Democratic Republic", 'Laos'),
-    'LB': ('Lebanon', None),
-    'LC': ('Saint Lucia', None),
-    'LI': ('Liechtenstein', None),
-    'LK': ('Sri Lanka', None),
-    'LR': ('Liberia', None),
-    'LS': ('Lesotho', None),
-    'LT': ('Lithuania', None),
-    'LU': ('Luxembourg', None),
-    'LV': ('Latvia', None),
-    'LY': ('Libya', None),
-    'MA': ('Morocco', None),
-    'MC': ('Monaco', None),
-    'MD': ('Moldova, Republic of', 'Moldova'),
-    'ME': ('Montenegro', None),
-    'MF': ('Saint Martin (French part)', None),
-    'MG': ('Madagascar', None),
-    'MH': ('Marshall Islands', None),
-    'MK': ('North Macedonia', None),
-    'ML': ('Mali', None),
-    'MM': ('Myanmar', None),
-    'MN': ('Mongolia', None),
-    'MO': ('Macao', None),
-    'MP': ('Northern Mariana Islands', None),
-    'MQ': ('Martinique', None),
-    'MR': ('Mauritania', None),
-    'MS': ('Montserrat', None),
-    'MT': ('Malta', None),
-    'MU': ('Mauritius', None),
-    'MV': ('Maldives', None),
-    'MW': ('Malawi', None),
-    'MX': ('Mexico', None),
-    'MY': ('Malaysia', None),
-    'MZ': ('Mozambique', None),
-    'NA': ('Namibia', None),
-    'NC': ('New Caledonia', None),
-    'NE': ('Niger', None),
-    'NF': ('Norfolk Island', None),
-    'NG': ('Nigeria', None),
-    'NI': ('Nicaragua', None),
-    'NL': ('Netherlands', None),
-    'NO': ('Norway', None),
-    'NP': ('Nepal', None),
-    'NR': ('Nauru', None),
-    'NU': ('Niue', None),
-    'NZ': ('New Zealand', None),
-    'OM': ('Oman', None),
-    'PA': ('Panama', None),
-    'PE': ('Peru', None),
-    'PF': ('French Polynesia', None),
-    'PG': ('Papua New Guinea', None),
-    'PH': ('Philippines', None),
-    'PK': ('Pakistan', None),
-    'PL': ('Poland', None),
-    'PM': ('Saint Pierre and Miquelon', None),
-    'PN': ('Pitcairn', None),
-    'PR': ('Puerto Rico', None),
-    'PS': ('Palestine, State of', None),
-    'PT': ('Portugal', None),
-    'PW': ('Palau', None),
-    'PY': ('Paraguay', None),
-    'QA': ('Qatar', None),
-    'RE': ('Réunion', None),
-    'RO': ('Romania', None),
-    'RS': ('Serbia', None),
-    'RU': ('Russian Federation', None),
-    'RW': ('Rwanda', None),
-    'SA': ('Saudi Arabia', None),
-    'SB': ('Solomon Islands', None),
-    'SC': ('Seychelles', None),
-    'SD': ('Sudan', None),
-    'SE': ('Sweden', None),
-    'SG': ('Singapore', None),
-    'SH': ('Saint Helena, Ascension and Tristan da Cunha', None),
-    'SI': ('Slovenia', None),
-    'SJ': ('Svalbard and Jan Mayen', None),
-    'SK': ('Slovakia', None),
-    'SL': ('Sierra Leone', None),
-    'SM': ('San Marino', None),
-    'SN': ('Senegal', None),
-    'SO': ('Somalia', None),
-    'SR': ('Suriname', None),
-    'SS': ('South Sudan', None),
-    'ST': ('Sao Tome and Principe', None),
-    'SV': ('El Salvador', None),
-    'SX': ('Sint Maarten (Dutch part)', None),
-    'SY': ('Syrian Arab Republic', 'Syria'),
-    'SZ': ('Eswatini', None),
-    'TC': ('Turks and Caicos Islands', None),
-    'TD': ('Chad', None),
-    'TF': ('French Southern Territories', None),
-    'TG': ('Togo', None),
-    'TH': ('Thailand', None),
-    'TJ': ('Tajikistan', None),
-    'TK': ('Tokelau', None),
-    'TL': ('Timor-Leste', None),
-    'TM': ('Turkmenistan', None),
-    'TN': ('Tunisia', None),
-    'TO': ('Tonga', None),
-    'TR': ('Türkiye', None),
-    'TT': ('Trinidad and Tobago', None),
-    'TV': ('Tuvalu', None),
-    'TW': ('Taiwan, Province of China', 'Taiwan'),
-    'TZ': ('Tanzania, United Republic of', 'Tanzania'),
-    'UA': ('Ukraine', None),
-    'UG': ('Uganda', None),
-    'UM': ('United States Minor Outlying Islands', None),
-    'US': ('United States', None),
-    'UY': ('Uruguay', None),
-    'UZ': ('Uzbekistan', None),
-    'VA': ('Holy See (Vatican City State)', None),
-    'VC': ('Saint Vincent and the Grenadines', None),
-    'VE': ('Venezuela, Bolivarian Republic of', 'Venezuela'),
-    'VG': ('Virgin Islands, British', None),
-    'VI': ('Virgin Islands, U.S.', None),
-    'VN': ('Viet Nam', 'Vietnam'),
-    'VU': ('Vanuatu', None),
-    'WF': ('Wallis and Futuna', None),
-    'WS': ('Samoa', None),
-    'YE': ('Yemen', None),
-    'YT': ('Mayotte', None),
-    'ZA': ('South Africa', None),
-    'ZM': ('Zambia', None),
-    'ZW': ('Zimbabwe', None),
-}
+COUNTRIES: dict[str, tuple[str, str | None]] = dict(_entry(line) for line in _TABLE.strip().splitlines())
 
 
 def is_country(code) -> bool:

@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from community.errors import NotFound
 from community.privacy import client_fingerprint
 
 # A naming convention so Alembic can name (and later drop) constraints the same way on SQLite and PostgreSQL.
@@ -36,6 +37,15 @@ socketio = SocketIO()
 MAX_ROW_ID = 2**31 - 1
 
 
+class NamedPlace:
+    """A place members go to, a forum board or a chat room: its id, the short name in its address (slug), its name
+    and a line about it."""
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(40), nullable=False, unique=True)
+    name = db.Column(db.String(80), nullable=False)
+    description = db.Column(db.String(300), nullable=False, default="")
+
+
 def utcnow() -> datetime:
     """Naive UTC throughout: SQLite has no time zones, and one convention avoids comparing aware with naive."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -54,6 +64,14 @@ def is_row_id(value) -> bool:
 def get_row(model, value):
     """The `model` row with this id, or None (also for an id no row can have, which never reaches the database)."""
     return db.session.get(model, value) if is_row_id(value) else None
+
+
+def existing_row(model, value, code: str, message: str):
+    """The `model` row with this id, else NotFound(code, message)."""
+    row = get_row(model, value)
+    if row is None:
+        raise NotFound(code, message)
+    return row
 
 
 def in_batches(query, model, *, size: int = 500):

@@ -26,6 +26,21 @@ def parse_page(page) -> int:
     return number
 
 
+def parse_whole(raw, name: str, default: int, high: int, *, echo: bool = False) -> int:
+    """A query-string number from 1 to `high` (empty means `default`); anything else a clear 400 "invalid_<name>"
+    (`echo`: the message repeats what was sent, cut short)."""
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= high:
+        given = f" (got '{str(raw)[:20]}')" if echo else ""
+        raise ServiceError(f"invalid_{name}", f"{name} must be a whole number from 1 to {high}{given}.", field=name)
+    return value
+
+
 class _FlatPagination(SelectPagination):
     def _query_items(self) -> list:
         self._counted = super()._query_count()

@@ -9,14 +9,19 @@ that carry nothing but the CSRF token.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from functools import wraps
 
-from flask import abort, g, jsonify, request
+from flask import abort, flash, g, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from community.errors import ServiceError
+from community.extensions import db
+from community.write_limits import write_limit
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -46,6 +51,46 @@ def role_required(role: str):
 
 class CsrfForm(FlaskForm):
     """CSRF only: the buttons that approve, verify, delete, lift a suspension..."""
+
+
+class AppealForm(FlaskForm):
+    """The one appeal a removed post or chat message has (moderation.queue.services.appeal)."""
+    text = TextAreaField("Why should this decision change?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Send appeal")
+
+
+def show_refusal(form, err: ServiceError) -> None:
+    """A page's refused write: rolled back, and each reason shown under the field it is about, else flashed (an
+    error with `problems`, [(field, reason)], has several)."""
+    db.session.rollback()
+    for name, why in getattr(err, "problems", None) or [(err.field, err.message)]:
+        if name and name in form:
+            form[name].errors = [*form[name].errors, why]
+        else:
+            flash(why, "error")
+
+
+def submitted(form, write):
+    """What `write()` returns for a valid submitted form; None when the form was not sent, not valid, or the write
+    was refused (show_refusal)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return write()
+    except ServiceError as err:
+        show_refusal(form, err)
+        return None
+
+
+@contextmanager
+def refusal_flashed():
+    """Around a page's write: a ServiceError raised in the block is rolled back and flashed as an error, and the
+    rest of the block (the "done" flash, say) is skipped."""
+    try:
+        yield
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
 
 
 class ApiError(ServiceError):
@@ -124,9 +169,13 @@ def bearer_token() -> str | None:
     return None
 
 
-def token_required(role: str | None = None):
-    """Decorator: the caller must present a valid token; `role` = "staff" or "admin" narrows it."""
+def token_required(role: str | None = None, *, write: str | None = None):
+    """Decorator: the caller must present a valid token; `role` = "staff" or "admin" narrows it. `write`: the kind
+    of write the endpoint does, counted against its budgets (community/write_limits.py) once the caller is known."""
     def decorate(view):
+        if write is not None:
+            view = write_limit(write)(view)
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             member = _member_for(bearer_token())

@@ -38,7 +38,8 @@ def _member_key() -> str:
 
 
 def write_limit(kind: str):
-    """Decorator for a view or API endpoint that writes `kind` (place it under the auth decorator)."""
+    """Decorator for a view that writes `kind` (place it under the auth decorator; an API endpoint names it in
+    `token_required(write=kind)`)."""
     per_member = limiter.shared_limit(PER_MEMBER[kind], scope=f"write-{kind}", key_func=_member_key,
                                       methods=WRITE_METHODS)
     per_client = limiter.shared_limit(PER_CLIENT, scope="write-client", methods=WRITE_METHODS)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from community.errors import NotFound, ServiceError
-from community.extensions import db, get_row, iso, utcnow
+from community.extensions import db, existing_row, iso, utcnow
 from community.members.models import Member
 from moderation import audit, signals
 from moderation.models import CareFollowUp, Notice, QueueItem, StaffMessage
@@ -101,10 +101,7 @@ def stop(member: Member) -> int:
 
 
 def get_followup(followup_id) -> CareFollowUp:
-    row = get_row(CareFollowUp, followup_id)
-    if row is None:
-        raise NotFound("not_found", "No such follow-up.")
-    return row
+    return existing_row(CareFollowUp, followup_id, "not_found", "No such follow-up.")
 
 
 def personalise(moderator: Member, row: CareFollowUp, body) -> CareFollowUp:

@@ -18,9 +18,10 @@ from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from community.extensions import db, get_row, iso, utcnow
+from community.extensions import db, iso, utcnow
 from community.members.models import Member
 from moderation.models import Notice, Strike
+from moderation.queue.content import RecordContent
 from moderation.settings import load_safety
 
 HELP_URL = "/help"
@@ -245,23 +246,12 @@ def notice_to_dict(notice: Notice) -> dict:
 
 # --- the queue adapter for "member" items: suspension proposals raised by strikes -----------------------------
 
-class MemberContent:
-    content_type = "member"
-
-    def load(self, content_id):
-        return get_row(Member, content_id)
-
-    def author_id(self, member):
-        return member.id
-
-    def text(self, member):
-        return member.handle
+class MemberContent(RecordContent):
+    """Nothing to publish or remove: the moderator confirms with `suspend` or dismisses with `approve`."""
+    content_type, model, author_field, text_field = "member", Member, "id", "handle"
 
     def status(self, member):
         return "suspended" if member.is_suspended else "active"
-
-    def set_status(self, member, status, *, hold_reason, note, verdict=None):
-        """Nothing to publish or remove: the moderator confirms with `suspend` or dismisses with `approve`."""
 
     def to_dict(self, member):
         return {"handle": member.handle, "joined_at": iso(member.created_at),

@@ -32,6 +32,28 @@ def store_setting(key: str, value) -> None:
     row.value = value
 
 
+def stored_over_defaults(key: str, defaults: dict, validate, invalid=ValueError) -> dict:
+    """`defaults` with the stored setting `key` over them, as `validate` accepts it. A stored value it refuses
+    (raising `invalid`) leaves the defaults: a bad stored value never stops screening or breaks the queue."""
+    row = setting_row(key)
+    values = dict(defaults)
+    if row is not None and isinstance(row.value, dict):
+        try:
+            values.update(validate({k: v for k, v in row.value.items() if k in defaults}))
+        except invalid:
+            pass
+    return values
+
+
+def store_changes(key: str, load, validate, changes) -> tuple[dict, dict]:
+    """`changes`, as `validate` accepts them, stored under `key` over what `load()` gives; returns (before,
+    after). Caller audits and commits."""
+    before = load()
+    after = {**before, **validate(changes)}
+    store_setting(key, after)
+    return before, after
+
+
 def load_thresholds() -> Thresholds:
     row = setting_row(THRESHOLDS_KEY)
     defaults = Thresholds()
@@ -67,14 +89,7 @@ SAFETY_DEFAULTS = {
 
 
 def load_safety() -> dict:
-    row = setting_row(SAFETY_KEY)
-    values = dict(SAFETY_DEFAULTS)
-    if row is not None and isinstance(row.value, dict):
-        try:
-            values.update(validate_safety({k: v for k, v in row.value.items() if k in SAFETY_DEFAULTS}))
-        except ValueError:
-            pass
-    return values
+    return stored_over_defaults(SAFETY_KEY, SAFETY_DEFAULTS, validate_safety)
 
 
 def validate_safety(changes: dict) -> dict:
@@ -98,10 +113,7 @@ def validate_safety(changes: dict) -> dict:
 
 def save_safety(changes: dict) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
-    before = load_safety()
-    after = {**before, **validate_safety(changes)}
-    store_setting(SAFETY_KEY, after)
-    return before, after
+    return store_changes(SAFETY_KEY, load_safety, validate_safety, changes)
 
 
 # --- community guidelines -----------------------------------------------------------------------------------
@@ -177,10 +189,7 @@ def validate_care_templates(changes) -> dict:
 
 def save_care_templates(changes) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
-    before = load_care_templates()
-    after = {**before, **validate_care_templates(changes)}
-    store_setting(CARE_KEY, after)
-    return before, after
+    return store_changes(CARE_KEY, load_care_templates, validate_care_templates, changes)
 
 
 # --- response-time targets ----------------------------------------------------------------------------------
@@ -209,20 +218,9 @@ def validate_response_targets(changes) -> dict:
 
 
 def load_response_targets() -> dict:
-    row = setting_row(RESPONSE_TARGETS_KEY)
-    values = dict(RESPONSE_TARGET_DEFAULTS)
-    if row is not None and isinstance(row.value, dict):
-        try:
-            values.update(validate_response_targets({k: v for k, v in row.value.items()
-                                                     if k in RESPONSE_TARGET_DEFAULTS}))
-        except ValueError:
-            pass  # a bad stored value never hides the queue: the defaults apply
-    return values
+    return stored_over_defaults(RESPONSE_TARGETS_KEY, RESPONSE_TARGET_DEFAULTS, validate_response_targets)
 
 
 def save_response_targets(changes) -> tuple[dict, dict]:
     """Validate and store; returns (before, after). Caller audits and commits."""
-    before = load_response_targets()
-    after = {**before, **validate_response_targets(changes)}
-    store_setting(RESPONSE_TARGETS_KEY, after)
-    return before, after
+    return store_changes(RESPONSE_TARGETS_KEY, load_response_targets, validate_response_targets, changes)

@@ -15,8 +15,8 @@ import regex
 from flask import current_app
 from sqlalchemy import select
 
-from community.errors import NotFound, ServiceError
-from community.extensions import db, get_row, iso
+from community.errors import ServiceError
+from community.extensions import db, existing_row, iso
 from moderation import audit
 from moderation.models import WATCH_ACTIONS, WatchedWord
 
@@ -149,10 +149,7 @@ def add(actor, pattern, action, is_regex=False) -> WatchedWord:
 
 
 def get(entry_id) -> WatchedWord:
-    entry = get_row(WatchedWord, entry_id)
-    if entry is None:
-        raise NotFound("not_found", "No watched word with that id.")
-    return entry
+    return existing_row(WatchedWord, entry_id, "not_found", "No watched word with that id.")
 
 
 def remove(actor, entry: WatchedWord) -> None:

@@ -117,7 +117,7 @@ def unverify_member(handle):
     return "", 204
 
 
-# --- watched words and the safety settings ---------------------------------------------------------------------------
+# --- watched words ----------------------------------------------------------------------------------------------
 
 @bp.get("/watched-words")
 @token_required("admin")
@@ -140,22 +140,42 @@ def delete_watched_word(entry_id):
     return "", 204
 
 
-@bp.get("/safety-settings")
-@token_required("admin")
-def get_safety_settings():
-    return jsonify({"safety_settings": load_safety()})
+# --- settings an admin reads and changes whole: GET answers {name: setting}; the change (PATCH or PUT) validates,
+# stores and audits it and answers the whole new setting, or `invalid` (with `status`) saying what was wrong.
+
+SETTINGS = (
+    # (path, name, change method, load, save, audit action, audit target, invalid, status, endpoints)
+    ("/safety-settings", "safety_settings", "PATCH", load_safety, save_safety, "policy.safety", "safety",
+     "invalid_settings", 422, ("get_safety_settings", "patch_safety_settings")),
+    # {"day_1": "...", "day_7": "..."} (either or both): the words of the team's caring check-ins.
+    ("/care-templates", "care_templates", "PUT", load_care_templates, save_care_templates, "care.templates",
+     "care_templates", "invalid_care_templates", 400, ("care_templates", "put_care_templates")),
+    # {"urgent"?: minutes, "high"?: ..., "normal"?: ..., "low"?: minutes or null (no target)}.
+    ("/response-targets", "response_targets", "PATCH", load_response_targets, save_response_targets,
+     "policy.response_targets", "response_targets", "invalid_response_targets", 422,
+     ("get_response_targets", "patch_response_targets")),
+)
 
 
-@bp.patch("/safety-settings")
-@token_required("admin")
-def patch_safety_settings():
-    try:
-        before, after = save_safety(json_body())
-    except ValueError as exc:
-        raise ApiError("invalid_settings", str(exc), status=422) from None
-    audit.record(g.api_member, "policy.safety", target="safety", before=before, after=after)
-    db.session.commit()
-    return jsonify({"safety_settings": after})
+def _add_setting(path, name, change_method, load, save, action, target, invalid, status, endpoints) -> None:
+    def show():
+        return jsonify({name: load()})
+
+    def change():
+        try:
+            before, after = save(json_body())
+        except ValueError as exc:
+            raise ApiError(invalid, str(exc), status=status) from None
+        audit.record(g.api_member, action, target=target, before=before, after=after)
+        db.session.commit()
+        return jsonify({name: after})
+    show_endpoint, change_endpoint = endpoints
+    bp.add_url_rule(path, show_endpoint, token_required("admin")(show), methods=["GET"])
+    bp.add_url_rule(path, change_endpoint, token_required("admin")(change), methods=[change_method])
+
+
+for _setting in SETTINGS:
+    _add_setting(*_setting)
 
 
 def _kinds() -> list[dict]:
@@ -177,57 +197,20 @@ def patch_reaction_kinds():
     return jsonify({"reaction_kinds": _kinds()})
 
 
-# --- guidelines and caring check-in templates ------------------------------------------------------------------------
+# --- guidelines -------------------------------------------------------------------------------------------------
 
 @bp.put("/guidelines")
 @token_required("admin")
 def put_guidelines():
     """{"text": "Markdown"}: a new version of the community guidelines."""
-    data = json_body()
     try:
-        before, after = save_guidelines(data.get("text"))
+        before, after = save_guidelines(json_body().get("text"))
     except ValueError as exc:
         raise ApiError("invalid_guidelines", str(exc), field="text") from None
     audit.record(g.api_member, "guidelines.update", target="guidelines", before={"version": before["version"]},
                  after={"version": after["version"]})
     db.session.commit()
     return jsonify({"guidelines": load_guidelines()})
-
-
-@bp.get("/care-templates")
-@token_required("admin")
-def care_templates():
-    return jsonify({"care_templates": load_care_templates()})
-
-
-@bp.put("/care-templates")
-@token_required("admin")
-def put_care_templates():
-    """{"day_1": "...", "day_7": "..."} (either or both): the words of the team's caring check-ins."""
-    try:
-        before, after = save_care_templates(json_body())
-    except ValueError as exc:
-        raise ApiError("invalid_care_templates", str(exc)) from None
-    audit.record(g.api_member, "care.templates", target="care_templates", before=before, after=after)
-    db.session.commit()
-    return jsonify({"care_templates": after})
-@bp.get("/response-targets")
-@token_required("admin")
-def get_response_targets():
-    return jsonify({"response_targets": load_response_targets()})
-
-
-@bp.patch("/response-targets")
-@token_required("admin")
-def patch_response_targets():
-    """{"urgent"?: minutes, "high"?: ..., "normal"?: ..., "low"?: minutes or null (no target)}."""
-    try:
-        before, after = save_response_targets(json_body())
-    except ValueError as exc:
-        raise ApiError("invalid_response_targets", str(exc), status=422) from None
-    audit.record(g.api_member, "policy.response_targets", target="response_targets", before=before, after=after)
-    db.session.commit()
-    return jsonify({"response_targets": after})
 
 
 @bp.post("/canned-replies")

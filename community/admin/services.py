@@ -78,12 +78,8 @@ def set_verification(actor: Member, member: Member, label) -> Member:
         raise Forbidden("forbidden", "Only an admin can verify a member.")
     if member.deleted_at is not None:
         raise ServiceError("member_deleted", "That account has been deleted.", status=404)
-    label = _verified_label(label)
-    before = {"verified_label": member.verified_label}
-    member.verified_label, member.verified_at = label, utcnow()
-    audit.record(actor, "member.verify", target=f"member:{member.id}", before=before,
-                 after={"verified_label": label})
-    db.session.commit()
+    audit.set_stamped(actor, "member.verify", f"member:{member.id}", member, "verified_label", "verified_at",
+                      _verified_label(label))
     return member
 
 
@@ -93,10 +89,7 @@ def remove_verification(actor: Member, member: Member) -> bool:
         raise Forbidden("forbidden", "Only an admin can change a member's verification.")
     if not member.verified_label:
         return False
-    audit.record(actor, "member.unverify", target=f"member:{member.id}",
-                 before={"verified_label": member.verified_label}, after={"verified_label": None})
-    member.verified_label = member.verified_at = None
-    db.session.commit()
+    audit.set_stamped(actor, "member.unverify", f"member:{member.id}", member, "verified_label", "verified_at", None)
     return True
 
 

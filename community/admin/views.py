@@ -18,7 +18,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member, ROLES, verified_text
 from community.redirects import safe_target
-from community.web import CsrfForm, role_required
+from community.web import CsrfForm, role_required, submitted
 from moderation import audit, watched
 from moderation.models import WATCH_ACTIONS, AuditEntry
 from moderation.policy import Thresholds
@@ -314,14 +314,6 @@ def _resource_form_data(form: ResourceForm) -> dict:
     return {name: form[name].data for name in EDITABLE}
 
 
-def _show_problems(form: ResourceForm, exc) -> None:
-    for field_name, why in getattr(exc, "problems", [(None, exc.message)]):
-        if field_name and field_name in form:
-            form[field_name].errors = [*form[field_name].errors, why]
-        else:
-            flash(why, "error")
-
-
 @bp.get("/resources")
 @admin_required
 def resources():
@@ -336,34 +328,26 @@ def resources():
 @bp.route("/resources/new", methods=["GET", "POST"])
 @admin_required
 def resource_new():
-    form = _resource_form()
-    if form.validate_on_submit():
-        try:
-            r = create_resource(current_user, _resource_form_data(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_problems(form, exc)
-        else:
-            flash(f"Added {r.name}. It is unverified until someone checks it and marks it verified.", "info")
-            return redirect(url_for("admin.resources"))
-    return render_template("admin/resource_form.html", form=form, resource=None)
+    return _resource_page(None)
 
 
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @admin_required
 def resource_edit(resource_id):
-    r = get_resource(resource_id)
+    return _resource_page(get_resource(resource_id))
+
+
+def _resource_page(r):
+    """Adding (`r` None) or editing a resource: one form; once saved, back to the list."""
     form = _resource_form(r)
-    if form.validate_on_submit():
-        try:
-            update_resource(current_user, r, _resource_form_data(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_problems(form, exc)
-        else:
-            flash(f"Saved {r.name}.", "info")
-            return redirect(url_for("admin.resources"))
-    return render_template("admin/resource_form.html", form=form, resource=r, action_form=CsrfForm())
+    saved = submitted(form, lambda: update_resource(current_user, r, _resource_form_data(form)) if r is not None
+                      else create_resource(current_user, _resource_form_data(form)))
+    if not saved:
+        return render_template("admin/resource_form.html", form=form, resource=r,
+                               action_form=CsrfForm() if r is not None else None)
+    flash(f"Saved {r.name}." if r is not None else
+          f"Added {saved.name}. It is unverified until someone checks it and marks it verified.", "info")
+    return redirect(url_for("admin.resources"))
 
 
 @bp.post("/resources/<int:resource_id>/verify")

@@ -3,7 +3,6 @@ from flask import Blueprint, g, jsonify, request
 
 from community.extensions import iso
 from community.web import json_body, optional_member, require, token_required
-from community.write_limits import write_limit
 from moderation.queue.services import appeal as make_appeal
 from community.chat import services
 from community.chat.models import message_to_dict
@@ -36,8 +35,7 @@ def messages(slug):
 
 
 @bp.post("/messages/<int:message_id>/appeal")
-@token_required()
-@write_limit("appeal")
+@token_required(write="appeal")
 def appeal(message_id):
     """Appeal the removal of your chat message: the same one-time appeal (and the same answer) as a post's."""
     message = services.own_message(message_id, g.api_member)

@@ -1,20 +1,16 @@
 """Chat rooms, their messages, and per-room mutes."""
 from __future__ import annotations
 
-from community.extensions import db, iso, utcnow
+from community.extensions import NamedPlace, db, iso, utcnow
 from community.members.models import verification_to_dict
 from community.rendering import RENDERER_VERSION, render_markdown
 
 PUBLISHED, HELD, REMOVED = "published", "held", "removed"
 
 
-class ChatRoom(db.Model):
+class ChatRoom(NamedPlace, db.Model):
     __tablename__ = "chat_rooms"
 
-    id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(40), nullable=False, unique=True)
-    name = db.Column(db.String(80), nullable=False)
-    description = db.Column(db.String(300), nullable=False, default="")
     archived = db.Column(db.Boolean, nullable=False, default=False)
     position = db.Column(db.Integer, nullable=False, default=0)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

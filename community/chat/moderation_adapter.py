@@ -6,39 +6,24 @@ from sqlalchemy.orm import joinedload
 from community import realtime
 from community.chat.models import PUBLISHED, REMOVED, ChatMessage, message_to_dict
 from community.extensions import db, iso
+from moderation.queue.content import RowContent
 
 
-class MessageContent:
+class MessageContent(RowContent):
     content_type = "message"
-
-    def load(self, content_id):
-        return db.session.get(ChatMessage, content_id)
+    model = ChatMessage
 
     def load_many(self, content_ids):
         """Many messages in one query, with their rooms and authors (the queue page)."""
         return list(db.session.scalars(select(ChatMessage).where(ChatMessage.id.in_(list(content_ids))).options(
             joinedload(ChatMessage.author), joinedload(ChatMessage.room)))) if content_ids else []
 
-    def author_id(self, message):
-        return message.author_id
-
-    def text(self, message):
-        return message.body
-
-    def status(self, message):
-        return message.status
-
     def set_status(self, message, status, *, hold_reason, note, verdict=None):
         # A message seen for the first time (chat.services.send) is only announced when published: its author
         # learns of a hold or a removal from the send itself.
         new = message.verdict is None
         was = message.status
-        message.status = status
-        message.hold_reason = None if status == PUBLISHED else hold_reason
-        if note is not None:
-            message.moderator_note = note
-        if verdict is not None:
-            message.verdict = verdict
+        super().set_status(message, status, hold_reason=hold_reason, note=note, verdict=verdict)
         if status == PUBLISHED and was != PUBLISHED:
             realtime.chat_published(message)
         elif new:

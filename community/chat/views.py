@@ -2,11 +2,9 @@
 removed message (the same one-time appeal a removed post has)."""
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from community.errors import ServiceError
+from community.web import AppealForm
 from community.write_limits import write_limit
 from moderation.outcomes import member_view
 from moderation.queue.services import appeal as make_appeal
@@ -64,11 +62,6 @@ def history(slug):
     found = services.room_by_slug(slug)
     return jsonify(history_page(found, current_user._get_current_object(),
                                 services.parse_before(request.args.get("before"))))
-
-
-class AppealForm(FlaskForm):
-    text = TextAreaField("Why should this decision change?", validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField("Send appeal")
 
 
 @bp.route("/messages/<int:message_id>/appeal", methods=["GET", "POST"])

@@ -9,7 +9,6 @@ from community.members.blocks import blocked_ids, is_filtered
 from community.members.models import verification_to_dict
 from community.members.trust import is_trusted, new_account_limit
 from moderation.outcomes import member_view
-from community.write_limits import write_limit
 from moderation.queue.services import appeal as make_appeal
 from moderation.resources import support_for_verdict
 
@@ -118,20 +117,16 @@ def boards():
 
 @bp.get("/boards/<slug>/threads")
 def board_threads(slug):
-    board = services.get_board(slug)
     viewer = optional_member()
 
-    def render():
-        pagination = services.list_threads(board, viewer, request.args.get("page"))
+    def render(board, pagination):
         return jsonify({"board": board_to_dict(board), "threads": [thread_to_dict(t, viewer) for t in pagination.items],
                         **_page_meta(pagination)})
-    page = services.validate_page(request.args.get("page"))
-    return page_cache.page_for(viewer, f"board:{board.id}", page, "json", render)
+    return services.board_page(slug, viewer, request.args.get("page"), "json", render)
 
 
 @bp.post("/boards/<slug>/threads")
-@token_required()
-@write_limit("thread")
+@token_required(write="thread")
 @limiter.limit(_new_limit("thread"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_thread(slug):
     board = services.get_board(slug)
@@ -157,8 +152,7 @@ def thread(thread_id):
 
 
 @bp.patch("/threads/<int:thread_id>")
-@token_required()
-@write_limit("edit")
+@token_required(write="edit")
 def update_thread(thread_id):
     """{"reply_mode": "open" | "trusted" | "closed"}: the author or a moderator chooses who may reply."""
     found = services.get_thread(thread_id, g.api_member)
@@ -168,8 +162,7 @@ def update_thread(thread_id):
 
 
 @bp.post("/threads/<int:thread_id>/posts")
-@token_required()
-@write_limit("reply")
+@token_required(write="reply")
 @limiter.limit(_new_limit("reply"), key_func=lambda: f"member:{g.api_member.id}", exempt_when=_api_trusted)
 def create_post(thread_id):
     found = services.get_thread(thread_id, g.api_member)
@@ -180,22 +173,14 @@ def create_post(thread_id):
     return jsonify(_written(post, verdict, g.api_member)), 201
 
 
-@bp.post("/threads/<int:thread_id>/follow")
-@token_required()
-@write_limit("follow")
+@bp.route("/threads/<int:thread_id>/follow", methods=["POST", "DELETE"])
+@token_required(write="follow")
 def follow_thread(thread_id):
+    """POST follows the thread, DELETE stops following it."""
     found = services.get_thread(thread_id, g.api_member)
-    follows.set_following(g.api_member, found, True)
-    return jsonify({"thread_id": found.id, "following": True})
-
-
-@bp.delete("/threads/<int:thread_id>/follow")
-@token_required()
-@write_limit("follow")
-def unfollow_thread(thread_id):
-    found = services.get_thread(thread_id, g.api_member)
-    follows.set_following(g.api_member, found, False)
-    return jsonify({"thread_id": found.id, "following": False})
+    following = request.method == "POST"
+    follows.set_following(g.api_member, found, following)
+    return jsonify({"thread_id": found.id, "following": following})
 
 
 @bp.get("/threads/<int:thread_id>/follow")
@@ -220,22 +205,16 @@ def post_reactions(post_id):
     return jsonify(reactions.to_dict(services.get_post(post_id, viewer), viewer))
 
 
-@bp.post("/posts/<int:post_id>/reactions/<kind>")
-@token_required()
-@write_limit("reaction")
-def add_reaction(post_id, kind):
+@bp.route("/posts/<int:post_id>/reactions/<kind>", methods=["POST", "DELETE"])
+@token_required(write="reaction")
+def reaction(post_id, kind):
+    """POST sends the reaction (201), DELETE takes it back (200)."""
     post = services.get_post(post_id, g.api_member)
+    if request.method == "DELETE":
+        reactions.remove(g.api_member, post, kind)
+        return jsonify(reactions.to_dict(post, g.api_member))
     reactions.add(g.api_member, post, kind)
     return jsonify(reactions.to_dict(post, g.api_member)), 201
-
-
-@bp.delete("/posts/<int:post_id>/reactions/<kind>")
-@token_required()
-@write_limit("reaction")
-def remove_reaction(post_id, kind):
-    post = services.get_post(post_id, g.api_member)
-    reactions.remove(g.api_member, post, kind)
-    return jsonify(reactions.to_dict(post, g.api_member))
 
 
 @bp.get("/posts/<int:post_id>")
@@ -245,8 +224,7 @@ def get_post(post_id):
 
 
 @bp.patch("/posts/<int:post_id>")
-@token_required()
-@write_limit("edit")
+@token_required(write="edit")
 def edit_post(post_id):
     post = services.get_post(post_id, g.api_member)
     data = json_body()
@@ -258,16 +236,14 @@ def edit_post(post_id):
 
 
 @bp.delete("/posts/<int:post_id>")
-@token_required()
-@write_limit("delete")
+@token_required(write="delete")
 def delete_post(post_id):
     services.delete_post(g.api_member, services.get_post(post_id, g.api_member))
     return "", 204
 
 
 @bp.post("/reports")
-@token_required()
-@write_limit("report")
+@token_required(write="report")
 def report():
     data = json_body()
     post_id = require(data, "post_id", int)
@@ -279,8 +255,7 @@ def report():
 
 
 @bp.post("/posts/<int:post_id>/appeal")
-@token_required()
-@write_limit("appeal")
+@token_required(write="appeal")
 def appeal(post_id):
     data = json_body()
     record, support = make_appeal(g.api_member, "post", post_id, require(data, "text"))

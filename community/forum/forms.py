@@ -10,24 +10,32 @@ REASON_LABELS = {
 }
 
 
+def _body(label: str):
+    """A post's text, as every form that writes one takes it."""
+    return TextAreaField(label, validators=[DataRequired(), Length(max=10_000)])
+
+
+def _content_warning(label: str = "Content warning (optional)"):
+    return StringField(label, validators=[Optional(), Length(max=100)])
+
+
 class ThreadForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=150)])
-    body = TextAreaField("What's on your mind?", validators=[DataRequired(), Length(max=10_000)])
-    content_warning = StringField("Content warning (optional, e.g. \"self-harm mention\")",
-                                  validators=[Optional(), Length(max=100)])
+    body = _body("What's on your mind?")
+    content_warning = _content_warning("Content warning (optional, e.g. \"self-harm mention\")")
     submit = SubmitField("Post")
 
 
 class ReplyForm(FlaskForm):
     quote_post_id = HiddenField()
-    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=10_000)])
-    content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=100)])
+    body = _body("Your reply")
+    content_warning = _content_warning()
     submit = SubmitField("Reply")
 
 
 class EditForm(FlaskForm):
-    body = TextAreaField("Your post", validators=[DataRequired(), Length(max=10_000)])
-    content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=100)])
+    body = _body("Your post")
+    content_warning = _content_warning()
     submit = SubmitField("Save changes")
 
 
@@ -35,11 +43,6 @@ class ReportForm(FlaskForm):
     reason = SelectField("Why are you reporting this?", choices=[(r, REASON_LABELS[r]) for r in REPORT_REASONS])
     note = TextAreaField("Anything a moderator should know? (optional)", validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Send report")
-
-
-class AppealForm(FlaskForm):
-    text = TextAreaField("Why should this decision change?", validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField("Send appeal")
 
 
 class ConfirmForm(FlaskForm):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
 
-from community.extensions import db, utcnow
+from community.extensions import NamedPlace, db, utcnow
 from community.members.models import Member
 from community.rendering import RENDERER_VERSION, mentioned_handles, render_stored
 
@@ -11,13 +11,9 @@ REPLY_MODES = ("open", "trusted", "closed")
 REPORT_REASONS = ("harassment", "self_harm_risk", "spam", "misinformation", "other")
 
 
-class Board(db.Model):
+class Board(NamedPlace, db.Model):
     __tablename__ = "boards"
 
-    id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(40), nullable=False, unique=True)
-    name = db.Column(db.String(80), nullable=False)
-    description = db.Column(db.String(300), nullable=False, default="")
     position = db.Column(db.Integer, nullable=False, default=0)
 
 

@@ -3,18 +3,17 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from community.extensions import db, get_row, is_row_id, iso, utcnow
+from community.extensions import db, is_row_id, iso, utcnow
 from community.forum import services
 from community.forum.models import PUBLISHED, Post, Report, Thread, store_html
 from community.forum.api import post_to_dict
 from community.notifications import services as notifications
+from moderation.queue.content import RecordContent, RowContent
 
 
-class PostContent:
+class PostContent(RowContent):
     content_type = "post"
-
-    def load(self, content_id):
-        return get_row(Post, content_id)
+    model = Post
 
     def load_many(self, content_ids):
         """Many posts in one query, with their threads, boards and authors (the queue page)."""
@@ -24,23 +23,12 @@ class PostContent:
         services.prime_pages(posts, None)
         return posts
 
-    def author_id(self, post):
-        return post.author_id
-
     def text(self, post):
         return services.screened_text(post)
 
-    def status(self, post):
-        return post.status
-
     def set_status(self, post, status, *, hold_reason, note, verdict=None):
         was_public = post.status == PUBLISHED
-        post.status = status
-        post.hold_reason = None if status == PUBLISHED else hold_reason
-        if note is not None:
-            post.moderator_note = note
-        if verdict is not None:
-            post.verdict = verdict
+        super().set_status(post, status, hold_reason=hold_reason, note=note, verdict=verdict)
         if status == PUBLISHED and not was_public:
             # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
             post.thread.last_activity_at = utcnow()
@@ -73,25 +61,11 @@ class PostContent:
         return data
 
 
-class ReportContent:
-    """A report whose note reads as a crisis: the queue item is about the reporter (see report_post)."""
+class ReportContent(RecordContent):
+    """A report whose note reads as a crisis: the queue item is about the reporter (see report_post). A note to the
+    moderators: a decision resolves the item (reach out with a message)."""
 
-    content_type = "report"
-
-    def load(self, content_id):
-        return get_row(Report, content_id)
-
-    def author_id(self, report):
-        return report.reporter_id
-
-    def text(self, report):
-        return report.note or ""
-
-    def status(self, report):
-        return "submitted"  # a note to the moderators: never held, published or removed
-
-    def set_status(self, report, status, *, hold_reason, note, verdict=None):
-        """Nothing to publish or remove: a decision resolves the item (reach out with a message)."""
+    content_type, model, author_field, text_field, fixed_status = "report", Report, "reporter_id", "note", "submitted"
 
     def to_dict(self, report):
         return {"id": report.id, "post_id": report.post_id, "reason": report.reason, "note": report.note,

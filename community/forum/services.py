@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import defer, joinedload
 
+from community import page_cache
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
 from community.extensions import db, get_row, in_batches, is_row_id, iso, utcnow
 from community.forum.models import (PUBLISHED, REMOVED, REPLY_MODES, REPORT_REASONS, Board, Post, PostRevision,
@@ -135,6 +136,15 @@ def list_threads(board: Board, viewer: Member | None, page=1):
     return page_of(query, order=(Thread.last_activity_at.desc(), Thread.id.desc()),
                    reverse=(Thread.last_activity_at.asc(), Thread.id.asc()), page=validate_page(page),
                    per_page=THREADS_PER_PAGE)
+
+
+def board_page(slug, viewer: Member | None, raw_page, fmt: str, render):
+    """One page of a board's thread list for this viewer, the page (HTML) and the API (JSON) alike:
+    `render(board, pagination)`, kept as page_cache keeps board and thread pages."""
+    board = get_board(slug)
+    page = validate_page(raw_page)
+    return page_cache.page_for(viewer, f"board:{board.id}", page, fmt,
+                               lambda: render(board, list_threads(board, viewer, raw_page)))
 
 
 def get_thread(thread_id, viewer: Member | None) -> Thread:
@@ -550,12 +560,8 @@ def set_context_note(moderator: Member, post: Post, body) -> Post:
         raise Forbidden("forbidden", "Only moderators can add a note to a post.")
     if post.deleted_at is not None:
         raise NotFound("post_not_found", "That post doesn't exist or isn't visible to you.")
-    body = _text(body, "body", min_len=1, max_len=CONTEXT_NOTE_MAX, label="The note")
-    before = {"context_note": post.context_note}
-    post.context_note, post.context_note_at = body, utcnow()
-    audit.record(moderator, "post.context_note", target=f"post:{post.id}", before=before,
-                 after={"context_note": body})
-    db.session.commit()
+    audit.set_stamped(moderator, "post.context_note", f"post:{post.id}", post, "context_note", "context_note_at",
+                      _text(body, "body", min_len=1, max_len=CONTEXT_NOTE_MAX, label="The note"))
     return post
 
 
@@ -565,10 +571,8 @@ def remove_context_note(moderator: Member, post: Post) -> bool:
         raise Forbidden("forbidden", "Only moderators can remove a note from a post.")
     if post.context_note is None:
         return False
-    audit.record(moderator, "post.context_note_removed", target=f"post:{post.id}",
-                 before={"context_note": post.context_note}, after={"context_note": None})
-    post.context_note = post.context_note_at = None
-    db.session.commit()
+    audit.set_stamped(moderator, "post.context_note_removed", f"post:{post.id}", post, "context_note",
+                      "context_note_at", None)
     return True
 
 

@@ -1,10 +1,12 @@
+from functools import wraps
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from community.errors import ServiceError
 from community.extensions import db, limiter
 from community.timeago import ago, exact
-from community.web import CsrfForm
+from community.web import AppealForm, CsrfForm, submitted
 from community.web import role_required
 from community.write_limits import write_limit
 from community import page_cache
@@ -37,13 +39,32 @@ def _new_limit(kind):
     return lambda: new_account_limit(kind)
 
 
-def _show_error(form, err: ServiceError):
-    db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
+def _sent_for_review(post, form, template: str, thanks: str, send):
+    """A report or an appeal about `post`: thanks and back to the thread; when its words read as a crisis, help on
+    this same page, as for a held post."""
+    done = submitted(form, send)
+    if not done:
+        return render_template(template, post=post, form=form)
+    _record, support = done
+    if "support_message" in support:
+        return render_template(template, post=post, form=form, crisis=support, found=for_member(current_user))
+    flash(thanks, "info")
+    return redirect(url_for("forum.thread", thread_id=post.thread_id))
+
+
+def _post_page(action: str, limit: str, may=None):
+    """A signed-in member's page on one post, /p/<id>/<action> (GET shows it, POST writes within the `limit`
+    budget): the view is handed the post (404 when the member cannot see it; 403 when `may(member, post)` says no)."""
+    def decorate(view):
+        @wraps(view)
+        def on_post(post_id):
+            post = services.get_post(post_id, current_user)
+            if may is not None and not may(current_user, post):
+                abort(403)
+            return view(post)
+        return bp.route(f"/p/<int:post_id>/{action}", methods=["GET", "POST"])(
+            login_required(write_limit(limit)(on_post)))
+    return decorate
 
 
 DRAFT_SENT = "haven_draft_sent"
@@ -102,11 +123,9 @@ def boards():
 
 @bp.get("/b/<slug>")
 def board(slug):
-    found = services.get_board(slug)
     viewer = _viewer()
 
-    def render():
-        pagination = services.list_threads(found, viewer, request.args.get("page"))
+    def render(found, pagination):
         blocked = blocked_ids(viewer)
 
         def listed_as(thread) -> str:
@@ -117,8 +136,7 @@ def board(slug):
             return "muted" if is_filtered(viewer, thread.title) else ""
         return render_template("forum/board.html", board=found, pagination=pagination, listed_as=listed_as,
                                unread=follows.unread_on_lists(viewer, pagination.items))
-    page = services.validate_page(request.args.get("page"))
-    return page_cache.page_for(viewer, f"board:{found.id}", page, "html", render)
+    return services.board_page(slug, viewer, request.args.get("page"), "html", render)
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -128,14 +146,11 @@ def board(slug):
 def new_thread(slug):
     found = services.get_board(slug)
     form = forms.ThreadForm()
-    if form.validate_on_submit():
-        try:
-            thread, post, verdict = services.create_thread(current_user, found, form.title.data, form.body.data,
-                                                           form.content_warning.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            return _after_write(post, verdict)
+    done = submitted(form, lambda: services.create_thread(current_user, found, form.title.data, form.body.data,
+                                                           form.content_warning.data))
+    if done:
+        _thread, post, verdict = done
+        return _after_write(post, verdict)
     return render_template("forum/new_thread.html", board=found, form=form)
 
 
@@ -277,14 +292,10 @@ def react(post_id, kind):
 def reply(thread_id):
     found = services.get_thread(thread_id, current_user)
     form = forms.ReplyForm()
-    if form.validate_on_submit():
-        try:
-            post, verdict = services.create_reply(current_user, found, form.body.data, form.content_warning.data,
-                                                  form.quote_post_id.data or None)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            return _after_write(post, verdict)
+    done = submitted(form, lambda: services.create_reply(current_user, found, form.body.data,
+                                                          form.content_warning.data, form.quote_post_id.data or None))
+    if done:
+        return _after_write(*done)
     # Re-show the thread with the reply form still holding what was typed, and the reason it wasn't sent.
     return _render_thread(found, _viewer(), form, status=400)
 
@@ -334,31 +345,17 @@ def _own_post(post_id: int):
     return post
 
 
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
-@write_limit("edit")
-def edit(post_id):
-    post = services.get_post(post_id, current_user)
-    if not services.can_edit(current_user, post):
-        abort(403)
+@_post_page("edit", "edit", may=services.can_edit)
+def edit(post):
     form = forms.EditForm(obj=post)
-    if form.validate_on_submit():
-        try:
-            post, verdict = services.edit_post(current_user, post, form.body.data, form.content_warning.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            return _after_write(post, verdict, drafted=False)
+    done = submitted(form, lambda: services.edit_post(current_user, post, form.body.data, form.content_warning.data))
+    if done:
+        return _after_write(*done, drafted=False)
     return render_template("forum/edit.html", post=post, form=form)
 
 
-@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
-@login_required
-@write_limit("delete")
-def delete(post_id):
-    post = services.get_post(post_id, current_user)
-    if not services.can_delete(current_user, post):
-        abort(403)
+@_post_page("delete", "delete", may=services.can_delete)
+def delete(post):
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         services.delete_post(current_user, post)
@@ -367,45 +364,18 @@ def delete(post_id):
     return render_template("forum/delete.html", post=post, form=form)
 
 
-@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
-@login_required
-@write_limit("report")
-def report(post_id):
-    post = services.get_post(post_id, current_user)
+@_post_page("report", "report")
+def report(post):
     form = forms.ReportForm()
-    if form.validate_on_submit():
-        try:
-            _report, support = services.report_post(current_user, post, form.reason.data, form.note.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            if "support_message" not in support:
-                flash("Thank you. A moderator will look at this post.", "info")
-                return redirect(url_for("forum.thread", thread_id=post.thread_id))
-            # A note that reads as a crisis: help on this same page, as for a held post.
-            return render_template("forum/report.html", post=post, form=form, crisis=support,
-                                   found=for_member(current_user))
-    return render_template("forum/report.html", post=post, form=form)
+    return _sent_for_review(post, form, "forum/report.html", "Thank you. A moderator will look at this post.",
+                            lambda: services.report_post(current_user, post, form.reason.data, form.note.data))
 
 
-@bp.route("/p/<int:post_id>/appeal", methods=["GET", "POST"])
-@login_required
-@write_limit("appeal")
-def appeal(post_id):
-    post = services.get_post(post_id, current_user)
-    form = forms.AppealForm()
-    if form.validate_on_submit():
-        try:
-            _record, support = make_appeal(current_user, "post", post.id, form.text.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            if "support_message" not in support:
-                flash("Your appeal is in. A moderator will review the decision.", "info")
-                return redirect(url_for("forum.thread", thread_id=post.thread_id))
-            return render_template("forum/appeal.html", post=post, form=form, crisis=support,
-                                   found=for_member(current_user))
-    return render_template("forum/appeal.html", post=post, form=form)
+@_post_page("appeal", "appeal")
+def appeal(post):
+    form = AppealForm()
+    return _sent_for_review(post, form, "forum/appeal.html", "Your appeal is in. A moderator will review the decision.",
+                            lambda: make_appeal(current_user, "post", post.id, form.text.data))
 
 
 @bp.route("/p/<int:post_id>/context-note", methods=["GET", "POST"])
@@ -415,14 +385,9 @@ def context_note(post_id):
     post = services.get_post(post_id, current_user)
     form = forms.ContextNoteForm(data={"body": post.context_note} if request.method == "GET" else None)
     remove_form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.set_context_note(current_user, post, form.body.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            flash("The note shows under the post now.", "info")
-            return redirect(_post_url(post))
+    if submitted(form, lambda: services.set_context_note(current_user, post, form.body.data)):
+        flash("The note shows under the post now.", "info")
+        return redirect(_post_url(post))
     return render_template("forum/context_note.html", post=post, form=form, remove_form=remove_form,
                            limit=services.CONTEXT_NOTE_MAX), 400 if form.errors else 200
 

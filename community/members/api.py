@@ -9,7 +9,6 @@ from moderation.settings import load_guidelines
 from community.rendering import render_markdown
 from moderation.queue import messages as staff_messages
 from moderation.queue.services import mark_read
-from community.write_limits import write_limit
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1")
 
@@ -56,8 +55,7 @@ def me():
 
 
 @bp.patch("/me")
-@token_required()
-@write_limit("rename")
+@token_required(write="rename")
 def update_me():
     data = json_body()
     kwargs = {}

@@ -2,10 +2,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from community.members import safety_plan
+
+
+def _handle():
+    return StringField("Handle", validators=[DataRequired(), Length(max=24)])
+
+
+def _password(label: str, *, new: bool = False):
+    """A password typed to sign in (or to confirm it is you), or a `new` one being chosen (8 characters at least)."""
+    return PasswordField(label, validators=[DataRequired(), Length(min=8 if new else -1, max=256)])
+
 
 class SignupForm(FlaskForm):
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=256)])
+    handle = _handle()
+    password = _password("Password", new=True)
     confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
     region = SelectField("Region (for crisis helplines near you)", validators=[Optional()], validate_choice=False)
     accept_guidelines = BooleanField("I have read the community guidelines and will follow them", validators=[
@@ -15,20 +26,20 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    handle = _handle()
+    password = _password("Password")
     submit = SubmitField("Sign in")
 
 
 class RecoverForm(FlaskForm):
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
+    handle = _handle()
     recovery_code = StringField("Recovery code", validators=[DataRequired(), Length(max=40)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=256)])
+    password = _password("New password", new=True)
     submit = SubmitField("Reset my password")
 
 
 class SettingsForm(FlaskForm):
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
+    handle = _handle()
     region = SelectField("Region (picks the helplines you see)", validators=[Optional()], validate_choice=False)
     break_nudge = BooleanField("Late at night, after a long stretch here, gently suggest a break")
     submit = SubmitField("Save settings")
@@ -43,8 +54,8 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=256)])
+    current_password = _password("Current password")
+    password = _password("New password", new=True)
     submit = SubmitField("Change password")
 
 
@@ -58,19 +69,17 @@ class MessageForm(FlaskForm):
 
 
 class SafetyPlanForm(FlaskForm):
-    """One text box per section of the safety plan, one entry per line (limits: community/members/safety_plan.py)."""
-    warning_signs = TextAreaField("Warning signs")
-    coping_strategies = TextAreaField("My own coping strategies")
-    distractions = TextAreaField("People and places that distract me")
-    people_to_ask = TextAreaField("People I can ask for help")
-    professionals = TextAreaField("Professionals and services I can contact")
-    safe_surroundings = TextAreaField("Making my surroundings safe")
-    reasons_for_living = TextAreaField("My reasons for living")
-    submit = SubmitField("Save my safety plan")
+    """One text box per section of the safety plan, named and labelled as safety_plan.SECTIONS says, one entry per
+    line (limits: community/members/safety_plan.py)."""
+
+
+for _key, _label, _hint in safety_plan.SECTIONS:
+    setattr(SafetyPlanForm, _key, TextAreaField(_label))
+SafetyPlanForm.submit = SubmitField("Save my safety plan")
 
 
 class BlockForm(FlaskForm):
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=24)])
+    handle = _handle()
     submit = SubmitField("Block")
 
 

@@ -15,7 +15,7 @@ from moderation.queue.services import mark_read
 from moderation.resources import for_member
 from moderation.urgency import is_crisis
 from community.redirects import safe_target
-from community.web import CsrfForm
+from community.web import CsrfForm, refusal_flashed, show_refusal, submitted
 from community.write_limits import write_limit
 
 bp = Blueprint("members", __name__)
@@ -45,14 +45,6 @@ def _safe_next(target: str | None) -> str:
     return safe_target(target, url_for("pages.index"))
 
 
-def _show_error(form, err: ServiceError):
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.shared_limit(SIGNUPS_PER_CLIENT, scope="signup", methods=["POST"])
 def signup():
@@ -61,15 +53,12 @@ def signup():
     if request.method == "GET":
         form.handle.data = services.suggest_handle()
         form.region.data = services.region_from_accept_language(request.accept_languages) or ""
-    if form.validate_on_submit():
-        try:
-            member, code = services.create_member(form.handle.data, form.password.data, region=form.region.data,
-                                                  accepted_guidelines=True)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            sessions.start(member, recovery_code=code)  # shown once on the next page, kept server-side until then
-            return redirect(url_for("members.welcome"))
+    created = submitted(form, lambda: services.create_member(form.handle.data, form.password.data,
+                                                             region=form.region.data, accepted_guidelines=True))
+    if created:
+        member, code = created
+        sessions.start(member, recovery_code=code)  # shown once on the next page, kept server-side until then
+        return redirect(url_for("members.welcome"))
     return render_template("members/signup.html", form=form)
 
 
@@ -84,14 +73,10 @@ def welcome():
 @limiter.shared_limit(LOGIN_PER_CLIENT, scope="login-client", methods=["POST"])
 def login():
     form = forms.LoginForm()
-    if form.validate_on_submit():
-        try:
-            member = services.authenticate(form.handle.data, form.password.data)
-        except ServiceError as err:
-            flash(err.message, "error")
-        else:
-            sessions.start(member)
-            return redirect(_safe_next(request.args.get("next")))
+    member = submitted(form, lambda: services.authenticate(form.handle.data, form.password.data))
+    if member:
+        sessions.start(member)
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("members/login.html", form=form)
 
 
@@ -107,16 +92,11 @@ def logout():
 @limiter.shared_limit(RECOVER_PER_CLIENT, scope="recover-client", methods=["POST"])
 def recover():
     form = forms.RecoverForm()
-    if form.validate_on_submit():
-        try:
-            code = services.recover(form.handle.data, form.recovery_code.data, form.password.data)
-        except ServiceError as err:
-            _show_error(form, err)
-        else:
-            member = services.find_by_handle(form.handle.data)
-            sessions.start(member, recovery_code=code)
-            flash("Your password is changed. Here is your NEW recovery code; the old one no longer works.", "info")
-            return redirect(url_for("members.welcome"))
+    code = submitted(form, lambda: services.recover(form.handle.data, form.recovery_code.data, form.password.data))
+    if code:
+        sessions.start(services.find_by_handle(form.handle.data), recovery_code=code)
+        flash("Your password is changed. Here is your NEW recovery code; the old one no longer works.", "info")
+        return redirect(url_for("members.welcome"))
     return render_template("members/recover.html", form=form)
 
 
@@ -136,8 +116,7 @@ def settings():
             services.update_settings(current_user, handle=form.handle.data, region=form.region.data or None)
             services.set_break_nudge(current_user, bool(form.break_nudge.data))
         except ServiceError as err:
-            db.session.rollback()
-            _show_error(form, err)
+            show_refusal(form, err)
         else:
             flash("Settings saved.", "info")
             return redirect(url_for("members.settings"))
@@ -176,8 +155,7 @@ def save_profile():
                                  theme=profile_form.theme.data or None)
         _member, verdict, support = profiles.set_about(current_user, profile_form.about.data)
     except ServiceError as err:
-        db.session.rollback()
-        _show_error(profile_form, err)
+        show_refusal(profile_form, err)
         return _settings_page(form, forms.PasswordForm(prefix="p"), profile_form, status=err.status)
     if support.get("resources") is not None:
         return _settings_page(form, forms.PasswordForm(prefix="p"), crisis=support)
@@ -217,10 +195,8 @@ def profile(handle):
 @login_required
 def revoke_token(token_id):
     if forms.SignOutForm().validate_on_submit():
-        if services.revoke_token_id(current_user, token_id):
-            flash("That app or device is signed out.", "info")
-        else:
-            flash("That sign-in was already gone.", "info")
+        revoked = services.revoke_token_id(current_user, token_id)
+        flash("That app or device is signed out." if revoked else "That sign-in was already gone.", "info")
     return redirect(url_for("members.settings"))
 
 
@@ -267,8 +243,7 @@ def messages():
             try:
                 _msg, verdict, support = staff_messages.send_to_staff(current_user, form.body.data)
             except ServiceError as err:
-                db.session.rollback()
-                _show_error(form, err)
+                show_refusal(form, err)
                 status = err.status
             else:
                 if not is_crisis(verdict):
@@ -328,48 +303,57 @@ def safety_plan_print():
     return _private(render_template("members/safety_plan_print.html", plan=plan, sections=safety_plan.SECTIONS))
 
 
+def _lines_editor(form, fill, save, saved: str, back: str, render):
+    """A page where members edit their own lists, one entry a line (safety plan, muted words): GET shows `form` as
+    `fill()` fills it; a valid POST is saved (`save()`), said (`saved`) and goes to the `back` endpoint; a refused
+    or invalid one shows the form again, `render(400)`."""
+    if request.method == "GET":
+        fill()
+        return render(200)
+    if form.validate_on_submit():
+        try:
+            save()
+        except ServiceError as err:
+            show_refusal(form, err)
+        else:
+            flash(saved, "info")
+            return redirect(url_for(back))
+    return render(400)
+
+
 @bp.route("/safety-plan/edit", methods=["GET", "POST"])
 @login_required
 def safety_plan_edit():
     form = forms.SafetyPlanForm()
-    status = 200
-    if request.method == "GET":
+
+    def fill():
         plan = safety_plan.get_plan(current_user)
         if plan["updated_at"] is None:
             plan["professionals"] = safety_plan.suggested_professionals(current_user)
         for key in safety_plan.SECTION_KEYS:
             getattr(form, key).data = "\n".join(plan[key])
-    elif form.validate_on_submit():
-        data = {key: (getattr(form, key).data or "").splitlines() for key in safety_plan.SECTION_KEYS}
-        try:
-            safety_plan.save_plan(current_user, data)
-        except ServiceError as err:
-            db.session.rollback()
-            _show_error(form, err)
-            status = 400
-        else:
-            flash("Your safety plan is saved. Only you can see it.", "info")
-            return redirect(url_for("members.safety_plan_page"))
-    else:
-        status = 400
-    return _private((render_template("members/safety_plan_edit.html", form=form, sections=safety_plan.SECTIONS,
-                                      entry_max=safety_plan.ENTRY_MAX, entries_max=safety_plan.ENTRIES_MAX), status))
+
+    def save():
+        safety_plan.save_plan(current_user, {key: (getattr(form, key).data or "").splitlines()
+                                             for key in safety_plan.SECTION_KEYS})
+
+    def render(status):
+        return _private((render_template("members/safety_plan_edit.html", form=form, sections=safety_plan.SECTIONS,
+                                         entry_max=safety_plan.ENTRY_MAX, entries_max=safety_plan.ENTRIES_MAX),
+                         status))
+    return _lines_editor(form, fill, save, "Your safety plan is saved. Only you can see it.",
+                         "members.safety_plan_page", render)
 
 
 @bp.route("/settings/blocks", methods=["GET", "POST"])
 @login_required
 def blocks_page():
     form = forms.BlockForm()
-    if form.validate_on_submit():
-        try:
-            entry = blocks_service.block(current_user, form.handle.data)
-        except ServiceError as err:
-            db.session.rollback()
-            _show_error(form, err)
-        else:
-            flash(f"You've blocked {entry.blocked.handle}. You won't see their posts or messages; they aren't told.",
-                  "info")
-            return redirect(url_for("members.blocks_page"))
+    entry = submitted(form, lambda: blocks_service.block(current_user, form.handle.data))
+    if entry:
+        flash(f"You've blocked {entry.blocked.handle}. You won't see their posts or messages; they aren't told.",
+              "info")
+        return redirect(url_for("members.blocks_page"))
     return render_template("members/blocks.html", form=form, blocks=blocks_service.list_blocks(current_user),
                            unblock_form=forms.SignOutForm())
 
@@ -404,22 +388,15 @@ def unblock(handle):
 @login_required
 def muted_words_page():
     form = forms.MutedWordsForm()
-    status = 200
-    if request.method == "GET":
+
+    def fill():
         form.words.data = "\n".join(blocks_service.muted_words(current_user))
-    elif form.validate_on_submit():
-        try:
-            blocks_service.set_muted_words(current_user, (form.words.data or "").splitlines())
-        except ServiceError as err:
-            db.session.rollback()
-            _show_error(form, err)
-            status = 400
-        else:
-            flash("Muted words saved. Posts and messages with them are folded away for you; nothing is deleted.",
-                  "info")
-            return redirect(url_for("members.muted_words_page"))
-    return render_template("members/muted_words.html", form=form, word_max=blocks_service.MUTED_WORD_MAX,
-                           words_max=blocks_service.MUTED_WORDS_MAX), status
+    return _lines_editor(
+        form, fill, lambda: blocks_service.set_muted_words(current_user, (form.words.data or "").splitlines()),
+        "Muted words saved. Posts and messages with them are folded away for you; nothing is deleted.",
+        "members.muted_words_page",
+        lambda status: (render_template("members/muted_words.html", form=form, word_max=blocks_service.MUTED_WORD_MAX,
+                                        words_max=blocks_service.MUTED_WORDS_MAX), status))
 
 
 # --- privacy rights (community/members/account.py)
@@ -474,12 +451,8 @@ def follow_ups_accept():
     """Yes to the team's check-ins offered with a notice."""
     if CsrfForm().validate_on_submit():
         raw = request.form.get("item_id", "")
-        try:
+        with refusal_flashed():
             care.accept(current_user, int(raw) if raw.isdigit() else raw)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
             flash("Thank you. Someone from the team will check in with you tomorrow and in a week. You can stop "
                   "this any time.", "info")
     return redirect(url_for("members.notices_page"))
@@ -525,12 +498,9 @@ def trust_page(handle):
         abort(403)
     member = services.existing_member(handle)
     if CsrfForm().validate_on_submit():
-        try:
+        with refusal_flashed():
             trust.set_level(current_user, member, request.form.get("level"))
             flash(f"{member.handle}'s trust is now: {member.trust_level}.", "info")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
     back = request.form.get("next") or ""
     return redirect(safe_target(back, url_for("queue.queue"), prefix="/moderation/"))
 

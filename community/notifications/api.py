@@ -5,7 +5,6 @@ from flask import Blueprint, g, jsonify, request
 
 from community.notifications import services
 from community.web import ApiError, json_body, token_required
-from community.write_limits import write_limit
 
 bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
 
@@ -22,8 +21,7 @@ def notifications():
 
 
 @bp.post("/notifications/read")
-@token_required()
-@write_limit("settings")
+@token_required(write="settings")
 def read():
     data = json_body() if request.data else {}
     if not isinstance(data, dict) or set(data) - {"ids"}:
@@ -39,8 +37,7 @@ def get_settings():
 
 
 @bp.patch("/notifications/settings")
-@token_required()
-@write_limit("settings")
+@token_required(write="settings")
 def patch_settings():
     found = services.update_settings(g.api_member, json_body())
     return jsonify({"settings": services.settings_to_dict(found)})

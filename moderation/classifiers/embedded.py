@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -44,6 +42,7 @@ from moderation.classifiers import languages as _languages
 from moderation.classifiers import safe_messaging_head
 from moderation.classifiers import rules as _rules
 from moderation.classifiers.heads import other_logits, sh_logits, tox_logits
+from moderation.classifiers.memo import TextMemo
 from moderation.classifiers import someone_else as _someone_else
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -221,9 +220,7 @@ class _Engine:
         self.version = str(self.manifest.get("version", "unknown"))
         if self.safe_heads is not None:
             self.version = f"{self.version}+sm.{self.safe_heads.version}"
-        self._results: OrderedDict[str, tuple[Scores, Scores]] = OrderedDict()
-        self._size = cache_size
-        self._lock = threading.Lock()
+        self._results = TextMemo(cache_size)
         self.warm()
 
     def warm(self) -> None:
@@ -290,28 +287,7 @@ class _Engine:
         return sh_logits(self.heads, E)
 
     def results(self, texts: Sequence[str]) -> list[tuple[Scores, Scores]]:
-        texts = [t if isinstance(t, str) else str(t) for t in texts]
-        out: list = [None] * len(texts)
-        todo: dict[str, list[int]] = {}
-        with self._lock:
-            for i, t in enumerate(texts):
-                hit = self._results.get(t)
-                if hit is not None:
-                    self._results.move_to_end(t)
-                    out[i] = hit
-                else:
-                    todo.setdefault(t, []).append(i)
-        if todo:
-            uniq = list(todo)
-            computed = self._compute(uniq)
-            with self._lock:
-                for t, res in zip(uniq, computed):
-                    for i in todo[t]:
-                        out[i] = res
-                    self._results[t] = res
-                while len(self._results) > self._size:
-                    self._results.popitem(last=False)
-        return out
+        return self._results.many([t if isinstance(t, str) else str(t) for t in texts], self._compute)
 
 
 def _copy(s: Scores) -> Scores:  # callers may mutate what they get; never hand out the cached object
@@ -319,28 +295,27 @@ def _copy(s: Scores) -> Scores:  # callers may mutate what they get; never hand 
                   spans={k: list(v) for k, v in s.spans.items()})
 
 
-class EmbeddedToxicity:
-    kind = TOXICITY
-    name = "haven-embedded-toxicity"
+class _EmbeddedVerdict:
+    """One of the engine's two verdicts behind the classifier protocol: the `part`-th of each (toxicity, self-harm)
+    result pair. Both share one engine, so a text is computed once for the two."""
+    kind: str
+    name: str
+    part: int
 
     def __init__(self, engine: _Engine):
         self._engine = engine
         self.version = engine.version
 
     def score(self, texts: Sequence[str]) -> list[Scores]:
-        return [_copy(tox) for tox, _ in self._engine.results(texts)]
+        return [_copy(pair[self.part]) for pair in self._engine.results(texts)]
 
 
-class EmbeddedSelfHarm:
-    kind = SELF_HARM
-    name = "haven-embedded-self-harm"
+class EmbeddedToxicity(_EmbeddedVerdict):
+    kind, name, part = TOXICITY, "haven-embedded-toxicity", 0
 
-    def __init__(self, engine: _Engine):
-        self._engine = engine
-        self.version = engine.version
 
-    def score(self, texts: Sequence[str]) -> list[Scores]:
-        return [_copy(sh) for _, sh in self._engine.results(texts)]
+class EmbeddedSelfHarm(_EmbeddedVerdict):
+    kind, name, part = SELF_HARM, "haven-embedded-self-harm", 1
 
 
 def load_embedded(weights_dir: Path | str | None = None, encoder=None) -> tuple[EmbeddedToxicity, EmbeddedSelfHarm]:

@@ -19,12 +19,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import html
 import re
 import threading
-from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
 
 from moderation.classifiers.confusables import deconfuse
+from moderation.classifiers.memo import TextMemo
 
 DIM = 384
 MAX_SEQ_LENGTH = 256
@@ -60,9 +60,7 @@ class CachedEncoder:
 
     def __init__(self, cache_size: int = 4096, batch_size: int = 64):
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()  # guards the cache
+        self._cache = TextMemo(cache_size)
         self._model_lock = threading.Lock()  # one forward pass at a time (it already uses every intra-op thread)
         self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
 
@@ -89,28 +87,7 @@ class CachedEncoder:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
-        missing: dict[str, list[int]] = {}
-        with self._lock:
-            for i, t in enumerate(texts):
-                v = self._cache.get(t) if use_cache else None
-                if v is not None:
-                    self._cache.move_to_end(t)
-                    out[i] = v
-                else:
-                    missing.setdefault(t, []).append(i)
-        if missing:
-            uniq = list(missing)
-            vecs, _ = self._raw(uniq)
-            with self._lock:
-                for t, v in zip(uniq, vecs):
-                    for i in missing[t]:
-                        out[i] = v
-                    if use_cache:
-                        self._cache[t] = v
-                        self._cache.move_to_end(t)
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return out
+        return self._cache.many(texts, lambda uniq: self._raw(uniq)[0], out, use=use_cache)
 
 
 class Encoder(CachedEncoder):

@@ -30,39 +30,40 @@ def _any(patterns: list[str], text: str) -> list[str]:
     return [p for p in patterns if re.search(p, text)]
 
 
-class LexiconToxicity:
-    kind, name, version = TOXICITY, "phrase-lexicon", "1"
+class _PhraseLexicon:
+    name, version = "phrase-lexicon", "1"
 
     def score(self, texts: Sequence[str]) -> list[Scores]:
-        out = []
-        for text in texts:
-            lowered = text.lower()
-            labels = {label: (0.9 if _any(patterns, lowered) else 0.02) for label, patterns in _ABUSE.items()}
-            if _any(_SELF_DIRECTED_ABUSE, lowered):
-                labels["threat"] = 0.9
-            top = max(labels.values())
-            out.append(Scores(score=0.9 if top >= 0.9 else 0.02, labels=labels))
-        return out
+        return [self.one(text, text.lower()) for text in texts]
+
+    def one(self, text: str, lowered: str) -> Scores:
+        raise NotImplementedError
 
 
-class LexiconSelfHarm:
-    kind, name, version = SELF_HARM, "phrase-lexicon", "1"
+class LexiconToxicity(_PhraseLexicon):
+    kind = TOXICITY
 
-    def score(self, texts: Sequence[str]) -> list[Scores]:
-        out = []
-        for text in texts:
-            lowered = text.lower()
-            if _any(_SELF_DIRECTED_ABUSE, lowered):  # "kill yourself" is abuse of someone else, not a crisis
-                out.append(Scores(score=0.02, labels={"concern": 0.02, "ideation": 0.02, "intent": 0.0}))
-                continue
-            other = someone_else.detect(text)
-            intent = _any(_INTENT, lowered)
-            ideation = intent or _any(_IDEATION, lowered)
-            concern = ideation or _any(_CONCERN, lowered)
-            if (intent or ideation) and someone_else.about_someone_else_only(text, other):
-                intent, ideation = [], []  # "my sister is suicidal": the words are about her, not the author
-            labels = {"concern": 0.9 if concern else 0.05, "ideation": 0.9 if ideation else 0.05,
-                      "intent": 0.9 if intent else 0.01, **other.labels()}
-            reasons = [f"phrase: {p}" for p in (intent or ideation or concern)[:3]] + other.reasons
-            out.append(Scores(score=labels["ideation"], labels=labels, reasons=reasons))
-        return out
+    def one(self, text: str, lowered: str) -> Scores:
+        labels = {label: (0.9 if _any(patterns, lowered) else 0.02) for label, patterns in _ABUSE.items()}
+        if _any(_SELF_DIRECTED_ABUSE, lowered):
+            labels["threat"] = 0.9
+        top = max(labels.values())
+        return Scores(score=0.9 if top >= 0.9 else 0.02, labels=labels)
+
+
+class LexiconSelfHarm(_PhraseLexicon):
+    kind = SELF_HARM
+
+    def one(self, text: str, lowered: str) -> Scores:
+        if _any(_SELF_DIRECTED_ABUSE, lowered):  # "kill yourself" is abuse of someone else, not a crisis
+            return Scores(score=0.02, labels={"concern": 0.02, "ideation": 0.02, "intent": 0.0})
+        other = someone_else.detect(text)
+        intent = _any(_INTENT, lowered)
+        ideation = intent or _any(_IDEATION, lowered)
+        concern = ideation or _any(_CONCERN, lowered)
+        if (intent or ideation) and someone_else.about_someone_else_only(text, other):
+            intent, ideation = [], []  # "my sister is suicidal": the words are about her, not the author
+        labels = {"concern": 0.9 if concern else 0.05, "ideation": 0.9 if ideation else 0.05,
+                  "intent": 0.9 if intent else 0.01, **other.labels()}
+        reasons = [f"phrase: {p}" for p in (intent or ideation or concern)[:3]] + other.reasons
+        return Scores(score=labels["ideation"], labels=labels, reasons=reasons)

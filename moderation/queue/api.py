@@ -5,7 +5,6 @@ from community.forum.models import Report
 from community.members.models import Member
 from community.paging import parse_page
 from community.web import ApiError, json_body, require, token_required
-from community.write_limits import write_limit
 from moderation import audit, authors, care
 from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
 from moderation.queue.content import adapter_for
@@ -147,8 +146,7 @@ def notes(item_id):
 
 
 @bp.post("/items/<int:item_id>/notes")
-@token_required("staff")
-@write_limit("staff_note")
+@token_required("staff", write="staff_note")
 def add_note(item_id):
     data = json_body()
     note = services.add_note(services.get_item(item_id), g.api_member, require(data, "body"),
@@ -168,8 +166,7 @@ def decision(item_id):
 
 
 @bp.post("/items/<int:item_id>/messages")
-@token_required("staff")
-@write_limit("staff_message")
+@token_required("staff", write="staff_message")
 def message(item_id):
     data = json_body()
     msg = services.message_author(services.get_item(item_id), g.api_member, require(data, "body"))

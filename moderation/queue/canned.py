@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.errors import Forbidden, NotFound, ServiceError
-from community.extensions import db, get_row, iso, utcnow
+from community.errors import Forbidden, ServiceError
+from community.extensions import db, existing_row, get_row, iso, utcnow
 from community.members.models import Member
 from moderation import audit
 from moderation.models import CannedReply
@@ -20,10 +20,7 @@ def replies() -> list[CannedReply]:
 
 
 def get(reply_id) -> CannedReply:
-    reply = get_row(CannedReply, reply_id)
-    if reply is None:
-        raise NotFound("canned_reply_not_found", "No canned reply with that id.")
-    return reply
+    return existing_row(CannedReply, reply_id, "canned_reply_not_found", "No canned reply with that id.")
 
 
 def find(reply_id) -> CannedReply | None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from community.extensions import get_row
+from moderation.policy import PUBLISHED
+
 
 class ContentAdapter(Protocol):
     content_type: str
@@ -23,6 +26,50 @@ class ContentAdapter(Protocol):
     def revisions(self, obj) -> list[dict]: ...
     # Optional: show the text as written where method details were masked (True when something was masked).
     def lift_mask(self, obj) -> bool: ...
+
+
+class RowContent:
+    """The usual adapter: content kept as rows of `model`, by id, its author's id in `author_field`, the text
+    screened in `text_field`, and held, published or removed in its own status, hold reason, moderator's note and
+    verdict columns. An area's adapter names its model and adds its side effects around set_status."""
+    content_type: str
+    model = None
+    author_field = "author_id"
+    text_field = "body"
+
+    def load(self, content_id):
+        return get_row(self.model, content_id)
+
+    def author_id(self, obj) -> int:
+        return getattr(obj, self.author_field)
+
+    def text(self, obj) -> str:
+        return getattr(obj, self.text_field) or ""
+
+    def status(self, obj) -> str:
+        return obj.status
+
+    def set_status(self, obj, status: str, *, hold_reason: str | None, note: str | None,
+                   verdict: dict | None = None) -> None:
+        obj.status = status
+        obj.hold_reason = None if status == PUBLISHED else hold_reason
+        if note is not None:
+            obj.moderator_note = note
+        if verdict is not None:
+            obj.verdict = verdict
+
+
+class RecordContent(RowContent):
+    """Content never held, published or removed (a report's note, a message to the moderators, a member proposed
+    for suspension): it stays `fixed_status`, and a decision only resolves its item."""
+    fixed_status = ""
+
+    def status(self, obj) -> str:
+        return self.fixed_status
+
+    def set_status(self, obj, status: str, *, hold_reason: str | None, note: str | None,
+                   verdict: dict | None = None) -> None:
+        """Nothing to publish or remove."""
 
 
 _adapters: dict[str, ContentAdapter] = {}

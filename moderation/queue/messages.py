@@ -21,6 +21,7 @@ from community.extensions import db, get_row, iso, utcnow
 from community.members.models import Member
 from moderation import audit, signals
 from moderation.models import QueueItem, StaffMessage
+from moderation.queue.content import RecordContent
 from moderation.queue.services import MESSAGE_MAX, RANKS, _get_or_create, _rank, _require_staff, _touch
 from moderation.screen import Verdict
 from moderation.urgency import screen_for_urgency, support, urgency
@@ -188,23 +189,9 @@ def staff_reply(moderator: Member, member: Member, body) -> StaffMessage:
 
 # --- the queue adapter: a member_message item's content is the message that opened it ----------------------------
 
-class StaffMessageContent:
-    content_type = CONTENT_TYPE
-
-    def load(self, content_id):
-        return get_row(StaffMessage, content_id)
-
-    def author_id(self, msg):
-        return msg.member_id
-
-    def text(self, msg):
-        return msg.body
-
-    def status(self, msg):
-        return "delivered"  # addressed to staff: never held, published or removed
-
-    def set_status(self, msg, status, *, hold_reason, note, verdict=None):
-        """Nothing to publish or remove: a decision only resolves (or escalates) the conversation's item."""
+class StaffMessageContent(RecordContent):
+    """Addressed to staff: a decision only resolves (or escalates) the conversation's item."""
+    content_type, model, author_field, fixed_status = CONTENT_TYPE, StaffMessage, "member_id", "delivered"
 
     def to_dict(self, msg):
         return message_to_dict(msg)

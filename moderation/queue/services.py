@@ -13,11 +13,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, get_row, iso, utcnow
+from community.extensions import db, existing_row, iso, utcnow
 from community.chat.models import ChatMessage, ChatRoom
 from community.forum.models import Board, Post, Thread
 from community.members.models import Member
-from community.paging import page_of
+from community.paging import page_of, parse_whole
 from moderation import audit, authors, notices, signals
 from moderation.care import offer as offer_follow_ups
 from moderation.queue import response_times
@@ -304,16 +304,7 @@ def parse_filter(kind=None, priority=None, claimed=None, age=None, board=None, r
 
 
 def parse_per_page(raw, default: int = 50) -> int:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= PER_PAGE_MAX:
-        raise ServiceError("invalid_per_page", f"per_page must be a whole number from 1 to {PER_PAGE_MAX}.",
-                           field="per_page")
-    return value
+    return parse_whole(raw, "per_page", default, PER_PAGE_MAX)
 
 
 def filter_places() -> tuple[dict, dict]:
@@ -363,10 +354,7 @@ def filtered(status: str, wanted: QueueFilter, moderator: Member, *, page: int =
 
 def get_item(item_id) -> QueueItem:
     # Ids past a 32-bit integer would make PostgreSQL raise "out of range": they simply don't exist.
-    item = get_row(QueueItem, item_id)
-    if item is None:
-        raise NotFound("item_not_found", "No queue item with that id.")
-    return item
+    return existing_row(QueueItem, item_id, "item_not_found", "No queue item with that id.")
 
 
 def counts() -> dict:

@@ -4,8 +4,9 @@ No figure here is per moderator, and no moderator is named or ranked: volunteer 
 each other. Figures (over the items that opened in the last `days` days, UTC):
 
 - open items by priority (now, whatever their age), and how many of them are overdue now;
-- time to a first human: from opening to the first moderator seeing it (item page or API) or claiming it,
-  whichever came first; and time to resolution: from opening to a moderator's decision (items the system closed
+- time to a first human: from opening to the first moderator seeing it (item page or API), claiming it or
+  deciding it, whichever came first (response_times.first_human_at, the definition the transparency report uses
+  too); and time to resolution: from opening to a moderator's decision (items the system closed
   itself, e.g. a retry that published, are left out). Each as count, median and 90th percentile in seconds, per
   priority and per ISO week of opening (with that week's per-priority figures);
 - appeals sent in the window and their outcomes (waiting, accepted, upheld, other);
@@ -21,8 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
-from community.errors import ServiceError
 from community.extensions import db, iso, utcnow
+from community.paging import parse_whole
 from moderation.models import Appeal, QueueItem
 from moderation.policy import HIGH, LOW, NORMAL, URGENT
 from moderation.queue import response_times
@@ -36,16 +37,7 @@ OUTCOMES = ("waiting", "accepted", "upheld", "other")
 
 def parse_days(raw) -> int:
     """`days=` from a query string: a whole number from 1 to 366 (default 30), else 400 invalid_days."""
-    if raw in (None, ""):
-        return DEFAULT_DAYS
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= MAX_DAYS:
-        raise ServiceError("invalid_days", f"days must be a whole number from 1 to {MAX_DAYS} "
-                           f"(got '{str(raw)[:20]}').", field="days")
-    return value
+    return parse_whole(raw, "days", DEFAULT_DAYS, MAX_DAYS, echo=True)
 
 
 def median(values: list[float]) -> float | None:
@@ -79,17 +71,16 @@ def iso_week(when: datetime) -> str:
 
 
 def _times(rows) -> dict:
-    """{"first_human": {priority: [...]}, "resolution": {...}, per week too} from (priority, opened, seen,
-    claimed, resolved, decided_by_a_person) rows."""
+    """{"first_human": {priority: [...]}, "resolution": {...}, per week too} from (priority, opened, first human,
+    resolved, decided_by_a_person) rows."""
     first_human = {p: [] for p in PRIORITIES}
     resolution = {p: [] for p in PRIORITIES}
     weeks: dict[str, dict] = {}
-    for priority, began, seen, claimed, resolved, by_person in rows:
+    for priority, began, human, resolved, by_person in rows:
         week = weeks.setdefault(iso_week(began), {"first_human": {p: [] for p in PRIORITIES},
                                                   "resolution": {p: [] for p in PRIORITIES}})
-        firsts = [t for t in (seen, claimed) if t is not None]
-        if firsts and priority in first_human:
-            seconds = max(0.0, (min(firsts) - began).total_seconds())
+        if human is not None and priority in first_human:
+            seconds = max(0.0, (human - began).total_seconds())
             first_human[priority].append(seconds)
             week["first_human"][priority].append(seconds)
         if resolved is not None and by_person and priority in resolution:
@@ -112,7 +103,7 @@ def dashboard(days: int = DEFAULT_DAYS, now: datetime | None = None) -> dict:
     overdue_now = db.session.scalar(select(func.count(QueueItem.id)).where(
         response_times.overdue_condition(response_times.targets(), now))) or 0
 
-    rows = db.session.execute(select(QueueItem.priority, began, QueueItem.first_seen_at, QueueItem.first_claimed_at,
+    rows = db.session.execute(select(QueueItem.priority, began, response_times.first_human_at(QueueItem),
                                      QueueItem.resolved_at, QueueItem.resolved_by_id.isnot(None))
                               .where(began >= since, began <= now)).all()
     times = _times(rows)

@@ -1,4 +1,5 @@
 """The moderators' queue pages (staff only). Same service functions as the API."""
+from functools import wraps
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,7 +11,7 @@ from community.errors import ServiceError
 from community.extensions import db
 from community.members.models import Member
 from community.paging import parse_page
-from community.web import CsrfForm, role_required
+from community.web import CsrfForm, refusal_flashed, role_required
 from community.write_limits import write_limit
 from moderation import care
 from moderation.queue import bulk, canned, history, messages, response_times, services, stats, workspace
@@ -208,102 +209,81 @@ def follow_up(followup_id):
     row = care.get_followup(followup_id)
     item_id = request.form.get("item_id", "")
     if CsrfForm().validate_on_submit():
-        try:
+        with refusal_flashed():
             care.personalise(current_user, row, request.form.get("body", ""))
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
             flash("Check-in saved.", "info")
     target = url_for("queue.item", item_id=int(item_id)) if item_id.isdigit() else url_for("queue.queue")
     return redirect(target + "#follow-ups")
 
 
-@bp.post("/items/<int:item_id>/claim")
-@staff_required
-def claim(item_id):
-    found = services.get_item(item_id)
+def _item_action(action: str, limit: str | None = None):
+    """POST /items/<id>/<action>, staff only (within the `limit` write budget when given): the view is handed the
+    item and answers where to go next, or None for back to the item's page."""
+    def decorate(view):
+        @wraps(view)
+        def on_item(item_id):
+            return view(services.get_item(item_id)) or redirect(url_for("queue.item", item_id=item_id))
+        limited = write_limit(limit)(on_item) if limit else on_item
+        return bp.post(f"/items/<int:item_id>/{action}")(staff_required(limited))
+    return decorate
+
+
+@_item_action("claim")
+def claim(found):
     if ClaimForm().validate_on_submit():
-        try:
+        with refusal_flashed():
             services.claim(found, current_user)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-    return redirect(url_for("queue.item", item_id=item_id))
 
 
-@bp.post("/items/<int:item_id>/release")
-@staff_required
-def release(item_id):
+@_item_action("release")
+def release(found):
     """Give up the claim, optionally with a hand-off note for the next moderator."""
-    found = services.get_item(item_id)
     form = ReleaseForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             services.release(found, current_user, form.body.data or None)
             flash("Released." + (" Your hand-off note is the first thing the next moderator sees." if form.body.data
                                  else ""), "info")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-    return redirect(url_for("queue.item", item_id=item_id))
 
 
-@bp.post("/items/<int:item_id>/notes")
-@staff_required
-@write_limit("staff_note")
-def add_note(item_id):
-    found = services.get_item(item_id)
+@_item_action("notes", limit="staff_note")
+def add_note(found):
     form = NoteForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             services.add_note(found, current_user, form.body.data, about=form.about.data)
             flash("Note added (staff only).", "info")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-    return redirect(url_for("queue.item", item_id=item_id) + "#notes")
+    return redirect(url_for("queue.item", item_id=found.id) + "#notes")
 
 
-@bp.post("/items/<int:item_id>/decision")
-@staff_required
-def decision(item_id):
-    found = services.get_item(item_id)
+@_item_action("decision")
+def decision(found):
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            services.decide(found, current_user, form.action.data, version=version, note=form.note.data,
-                            days=form.days.data)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            return redirect(url_for("queue.item", item_id=item_id))
+    if not form.validate_on_submit():
+        flash("That decision was not complete: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")
+        return None
+    try:
+        version = int(form.version.data)
+    except (TypeError, ValueError):
+        version = -1
+    with refusal_flashed():
+        services.decide(found, current_user, form.action.data, version=version, note=form.note.data,
+                        days=form.days.data)
         flash(f"Done: {DONE.get(form.action.data, form.action.data)}.", "info")
         return redirect(url_for("queue.queue"))
-    flash("That decision was not complete: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")
-    return redirect(url_for("queue.item", item_id=item_id))
+    return None
 
 
-@bp.post("/items/<int:item_id>/message")
-@staff_required
-@write_limit("staff_message")
-def message(item_id):
-    found = services.get_item(item_id)
+@_item_action("message", limit="staff_message")
+def message(found):
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            services.message_author(found, current_user, form.body.data)
-            flash("Message sent.", "info")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-    else:
+    if not form.validate_on_submit():
         flash("A message needs 1 to 2000 characters.", "error")
-    return redirect(url_for("queue.item", item_id=item_id))
+        return None
+    with refusal_flashed():
+        services.message_author(found, current_user, form.body.data)
+        flash("Message sent.", "info")
+    return None
 
 
 # --- the staff inbox: every member's conversation with the moderators (moderation/queue/messages.py)
@@ -426,13 +406,9 @@ def workspace_page():
 def workspace_settings():
     form = WorkspaceSettingsForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             workspace.save_workspace(current_user, {"break_reminder_minutes": form.break_reminder_minutes.data,
                                                     "break_gap_minutes": form.break_gap_minutes.data})
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
             flash("Break reminder settings saved.", "info")
         return redirect(url_for("queue.workspace_page"))
     flash("Not saved: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")
@@ -447,15 +423,9 @@ def workspace_settings():
 def hand_off_claims():
     """Release every claim I hold, with one optional hand-off note (shown first on each item)."""
     form = HandOffForm()
-    back = request.form.get("next") or ""
-    target = back if back.startswith("/moderation/") and not back.startswith("//") else url_for("queue.queue")
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             released = workspace.hand_off_claims(current_user, form.note.data or None)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
             if not released:
                 flash("You held no claims.", "info")
             else:
@@ -464,7 +434,7 @@ def hand_off_claims():
                          if form.note.data else ""), "info")
     else:
         flash("A hand-off note can be at most 2000 characters.", "error")
-    return redirect(target)
+    return _back()
 
 
 @bp.post("/break")
@@ -474,6 +444,11 @@ def snooze_break():
     if ClaimForm().validate_on_submit():
         workspace.snooze_break(current_user)
         flash(f"I'll remind you again in {workspace.SNOOZE_MINUTES} minutes. Thank you for what you do.", "info")
+    return _back()
+
+
+def _back():
+    """To the moderation page the form was sent from (its `next`), else the queue."""
     back = request.form.get("next") or ""
     return redirect(back if back.startswith("/moderation/") and not back.startswith("//") else url_for("queue.queue"))
 

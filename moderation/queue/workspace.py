@@ -22,7 +22,7 @@ from community.members.models import Member
 from moderation import audit
 from moderation.models import ModeratorPreference, QueueItem
 from moderation.policy import URGENT
-from moderation.settings import setting_row, store_setting
+from moderation.settings import store_changes, stored_over_defaults
 from moderation.queue import services
 
 # Kinds whose text is distressing or abusive by nature: collapsed by default, everywhere (queue card, item page,
@@ -217,14 +217,7 @@ def save_preferences(member: Member, changes: dict) -> dict:
 # --- the admin's workspace settings -------------------------------------------------------------------------------
 
 def load_workspace() -> dict:
-    row = setting_row(WORKSPACE_KEY)
-    values = dict(WORKSPACE_DEFAULTS)
-    if row is not None and isinstance(row.value, dict):
-        try:
-            values.update(validate_workspace({k: v for k, v in row.value.items() if k in WORKSPACE_DEFAULTS}))
-        except ServiceError:
-            pass  # a bad stored value never breaks the queue: the defaults stand
-    return values
+    return stored_over_defaults(WORKSPACE_KEY, WORKSPACE_DEFAULTS, validate_workspace, invalid=ServiceError)
 
 
 def validate_workspace(changes: dict) -> dict:
@@ -246,9 +239,7 @@ def save_workspace(admin: Member, changes: dict) -> dict:
     """An admin changes the break reminder; audited. Commits."""
     if admin is None or not admin.is_admin:
         raise Forbidden("forbidden", "Only admins can change the workspace settings.")
-    before = load_workspace()
-    after = {**before, **validate_workspace(changes)}
-    store_setting(WORKSPACE_KEY, after)
+    before, after = store_changes(WORKSPACE_KEY, load_workspace, validate_workspace, changes)
     audit.record(admin, "policy.workspace", target=WORKSPACE_KEY, before=before, after=after)
     db.session.commit()
     return after

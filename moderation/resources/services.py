@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, or_, select
 
 from community import countries as iso_countries
-from community.errors import NotFound, ServiceError
-from community.extensions import db, get_row
+from community.errors import ServiceError
+from community.extensions import db, existing_row
 from community.members.models import SafetyPlan
 from moderation import audit, first_pass
 from moderation.resources.models import KINDS, Resource
@@ -295,10 +295,8 @@ def list_resources(country: str | None = None, include_inactive: bool = True) ->
 
 
 def get_resource(resource_id: int) -> Resource:
-    r = get_row(Resource, resource_id)  # INTEGER keys: a huge id is simply not there
-    if r is None:
-        raise NotFound("resource_not_found", "No resource with that id.")
-    return r
+    # INTEGER keys: a huge id is simply not there
+    return existing_row(Resource, resource_id, "resource_not_found", "No resource with that id.")
 
 
 def create_resource(actor, data: dict) -> Resource:

@@ -5,12 +5,19 @@
   "use strict";
   var root = document.documentElement;
   var KEY = "haven-theme";
+  // When static/css/dark.css applies (base.html links it): the member's choice, else the system's.
+  var MEDIA = {dark: "all", light: "not all"};
   function stored() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
   function remember(value) { try { localStorage.setItem(KEY, value); } catch (e) { /* private mode: fine */ } }
+  function apply(theme) {
+    root.setAttribute("data-theme", theme);
+    var sheet = document.querySelector("link[data-theme-sheet]");
+    if (sheet) { sheet.media = MEDIA[theme] || "(prefers-color-scheme: dark)"; }
+  }
   if (root.getAttribute("data-theme-source") === "member") {
     remember(root.getAttribute("data-theme"));  // the member's setting wins, and is remembered when signed out
   } else if (stored() === "light" || stored() === "dark") {
-    root.setAttribute("data-theme", stored());
+    apply(stored());
   }
   function isDark() {
     var chosen = root.getAttribute("data-theme");
@@ -25,7 +32,7 @@
     label(button);
     button.addEventListener("click", function () {
       var next = isDark() ? "light" : "dark";
-      root.setAttribute("data-theme", next);
+      apply(next);
       remember(next);
       label(button);
       var save = document.querySelector('meta[name="theme-save"]');

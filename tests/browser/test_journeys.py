@@ -60,11 +60,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_ready(base: str, proc, deadline: float) -> None:
+def _wait_ready(base: str, proc, deadline: float, log: Path | None = None) -> None:
+    """`log`: the file the server writes to (else its stdout is a pipe)."""
     import requests
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stdout.read().decode(errors='replace')[-3000:]}")
+            said = log.read_bytes() if log is not None else proc.stdout.read()
+            raise AssertionError(f"server exited: {said.decode(errors='replace')[-3000:]}")
         try:
             if requests.get(f"{base}/api/v1/rooms", timeout=1).status_code == 200:
                 return
@@ -143,11 +145,15 @@ def server(request, tmp_path_factory):
                              capture_output=True, text=True, timeout=120)
     assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(tmp / "instance")], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Its log goes to a file: a pipe nobody reads fills up after some hundreds of request lines, and the server then
+    # blocks on its next log line.
+    log = tmp / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(tmp / "instance")], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
     found = Server(f"http://127.0.0.1:{port}", database_url, request.param)
     try:
-        _wait_ready(found.base, proc, time.monotonic() + 90)
+        _wait_ready(found.base, proc, time.monotonic() + 90, log)
         yield found
     finally:
         found.close()

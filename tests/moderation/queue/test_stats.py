@@ -81,8 +81,9 @@ def test_figures_from_known_timestamps(aw):
     assert resolved["urgent"] == {"count": 4, "median_seconds": 1050.0, "p90_seconds": 3600.0}
     assert first["high"] == {"count": 1, "median_seconds": 40.0, "p90_seconds": 40.0}
     assert resolved["high"] == {"count": 0, "median_seconds": None, "p90_seconds": None}
-    # Normal: the two reports (3600, 7200) and the two decided appeals (never seen: no first human; decided at 60).
-    assert first["normal"] == {"count": 2, "median_seconds": 5400.0, "p90_seconds": 7200.0}
+    # Normal: the two reports (3600, 7200) and the two decided appeals (never opened, decided at 60: a moderator's
+    # decision is a first human too, as in the transparency report) -> [60, 60, 3600, 7200].
+    assert first["normal"] == {"count": 4, "median_seconds": 1830.0, "p90_seconds": 7200.0}
     assert resolved["normal"] == {"count": 4, "median_seconds": 3630.0, "p90_seconds": 86400.0}
     assert first["low"]["count"] == 0  # 45 days ago: outside the window
     weeks = {w["week"]: w for w in stats["by_week"]}
@@ -91,8 +92,8 @@ def test_figures_from_known_timestamps(aw):
     assert set(weeks) == {this_key, last_key}
     assert weeks[last_key]["first_human"] == {"count": 2, "median_seconds": 5400.0, "p90_seconds": 7200.0}
     assert weeks[last_key]["resolution"] == {"count": 2, "median_seconds": 46800.0, "p90_seconds": 86400.0}
-    # This week, every priority: first human [60, 120, 180, 600, 40] -> median 120, p90 rank 5 -> 600.
-    assert weeks[this_key]["first_human"] == {"count": 5, "median_seconds": 120.0, "p90_seconds": 600.0}
+    # This week, every priority: first human [60, 120, 180, 600, 40, 60, 60] -> median 60, p90 rank 7 -> 600.
+    assert weeks[this_key]["first_human"] == {"count": 7, "median_seconds": 60.0, "p90_seconds": 600.0}
     assert weeks[this_key]["by_priority"]["urgent"]["first_human"]["count"] == 4
     assert stats["appeals"] == {"total": 3, "outcomes": {"waiting": 1, "accepted": 1, "upheld": 1, "other": 0}}
     assert stats["holds_by_kind"] == {"toxicity": 6, "appeal": 3, "report": 2, "unscreened": 1}
@@ -104,7 +105,8 @@ def test_figures_from_known_timestamps(aw):
 def test_the_window_follows_days(aw):
     _mod, mod_h, *_ = _world(aw)
     week = _stats(aw, mod_h, days=7)
-    assert week["time_to_first_human"]["normal"]["count"] == 0  # last week's reports are 8 days old
+    # Only this week's two decided appeals: last week's reports are 8 days old.
+    assert week["time_to_first_human"]["normal"]["count"] == 2
     assert "report" not in week["holds_by_kind"]
     assert _stats(aw, mod_h, days=60)["time_to_first_human"]["low"]["count"] == 1
 
