@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from community.errors import ServiceError
+from community.rendering import render_markdown
 from community.extensions import db, limiter
 from community.timeago import ago, exact
 from community.web import AppealForm, CsrfForm, submitted
@@ -326,8 +327,11 @@ def reply_mode(thread_id):
 def held(post_id):
     """The screen an author sees when their post is held for self-harm risk: calm words and help, at once."""
     post = _own_post(post_id)
+    # The author reads their own words as written, even where others would read them masked: nothing they wrote is
+    # lost from their sight while it waits (moderators read the same text).
+    own_words = render_markdown(post.original_body, links=False) if post.original_body else None
     return render_template("forum/held.html", post=post, found=for_member(current_user),
-                           safety_plan=safety_plan_link(current_user))
+                           safety_plan=safety_plan_link(current_user), own_words=own_words)
 
 
 @bp.get("/p/<int:post_id>/helping-someone")
