@@ -19,11 +19,6 @@ import time
 
 from sqlalchemy import event, exc
 
-try:
-    from psycopg.pq import TransactionStatus
-except ImportError:  # pragma: no cover - psycopg is only needed for PostgreSQL
-    TransactionStatus = None
-
 log = logging.getLogger(__name__)
 
 PING_IDLE_SECONDS = 1.0
@@ -50,14 +45,13 @@ def install(engine) -> None:
 
 
 def _in_transaction(dbapi_connection) -> bool:
-    """What the driver itself knows: sqlite3's `in_transaction`, psycopg's transaction status. True when unsure."""
+    """What the driver itself knows: sqlite3's `in_transaction`, psycopg's transaction status (read by its name, so
+    a SQLite deployment never imports psycopg: 8 MiB). True when unsure."""
     if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
         return bool(dbapi_connection.in_transaction)
     info = getattr(dbapi_connection, "info", None)  # psycopg 3
     status = getattr(info, "transaction_status", None)
-    if status is None or TransactionStatus is None:
-        return True  # another driver: always roll back
-    return status != TransactionStatus.IDLE
+    return getattr(status, "name", None) != "IDLE"  # another driver, or not sure: roll back
 
 
 def _reset(dbapi_connection, connection_record, reset_state) -> None:

@@ -59,6 +59,18 @@ class _Generations:
             self.redis.incr(self.key)
 
 
+_last_warning = [0.0]
+WARN_EVERY_SECONDS = 60.0
+
+
+def _warn(message: str) -> None:
+    """Redis trouble is said once a minute, not for every text (a server's log is not a place to flood)."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY_SECONDS:
+        _last_warning[0] = now
+        log.warning(message, exc_info=True)
+
+
 def _state(app) -> dict:
     found = app.extensions.get("moderation_config")
     if found is None:
@@ -78,7 +90,7 @@ def cached(name: str, load):
     try:
         generation = state["generations"].current()
     except Exception:  # noqa: BLE001 - Redis down: read the database, as without the cache
-        log.warning("moderation settings cache unavailable; reading the database", exc_info=True)
+        _warn("moderation settings cache unavailable (Redis); reading the database")
         return load()
     now = time.monotonic()
     found = state["values"].get(name)
@@ -117,4 +129,5 @@ def _after_commit(session):
         try:
             _state(current_app._get_current_object())["generations"].bump()
         except Exception:  # noqa: BLE001 - Redis down: the others see it within MODERATION_CONFIG_CACHE_SECONDS
-            log.warning("could not announce a moderation settings change", exc_info=True)
+            _warn("could not announce a moderation settings change through Redis; other processes see it within "
+                  "MODERATION_CONFIG_CACHE_SECONDS")
