@@ -31,8 +31,7 @@ def outcome(text: str, tox, sh, t: policy.Thresholds, context: str = "forum_thre
     found = method_details.with_learned(method_details.look(text), text, sh.spans)
     d, masked = policy.safe_messaging(d, method_reasons=[r for r in found.reasons() if r.startswith("method_")],
                                       encouragement=bool(found.encouragement), pact=bool(found.pact), context=context,
-                                      suspected=tuple(n for n in ("encouragement", "pact")
-                                                      if getattr(found, f"suspected_{n}")))
+                                      suspected=found.suspected())
     if d.status == policy.PUBLISHED:
         return "masked" if masked else "published"
     return d.status

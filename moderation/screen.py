@@ -186,7 +186,7 @@ def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text
                         someone_else=verdict.someone_else),
         method_reasons=method_reasons, encouragement=bool(found.encouragement), pact=bool(found.pact),
         context=context, protected=protected,
-        suspected=tuple(name for name in ("encouragement", "pact") if getattr(found, f"suspected_{name}")))
+        suspected=found.suspected())
     verdict.status, verdict.tier, verdict.hold_reason = decision.status, decision.tier, decision.hold_reason
     verdict.priority, verdict.queue_kind, verdict.reasons = decision.priority, decision.queue_kind, decision.reasons
     verdict.someone_else = decision.someone_else

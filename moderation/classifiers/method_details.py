@@ -240,6 +240,11 @@ class MethodFindings:
     def found(self) -> bool:
         return bool(self.sentences)
 
+    def suspected(self) -> tuple[str, ...]:
+        """"encouragement" and/or "pact" when only a learned judgement saw them (policy.safe_messaging holds)."""
+        return tuple(name for name, spans in (("encouragement", self.suspected_encouragement),
+                                              ("pact", self.suspected_pact)) if spans)
+
     def reasons(self) -> list[str]:
         """What moderators read (kinds and sentence numbers only: the words stay in the collapsed text)."""
         out = [f"method_details:{kind}" for kind in dict.fromkeys(self.kinds)]

@@ -37,6 +37,7 @@ import numpy as np
 
 from moderation.classifiers import safe_messaging_head as heads
 from moderation.classifiers.encoder import clean_text
+from moderation.classifiers.training import _fit_lr as _fit, _sigmoid
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT / "moderation" / "data" / "safe_messaging"
@@ -139,18 +140,6 @@ def load_units(data_dir: Path = DATA, short_posts: Path | None = SHORT_POSTS) ->
                 for name in ("encouragement", "pact"):
                     out[name].add(clean_text(row["text"]), 0, W_WEAK, "")
     return out
-
-
-def _fit(E, y, w, C: float, seed: int):
-    from sklearn.linear_model import LogisticRegression
-
-    m = LogisticRegression(C=C, max_iter=5000, solver="liblinear", random_state=seed)
-    m.fit(E, y, sample_weight=w)
-    return m.coef_[0].astype(np.float64), float(m.intercept_[0])
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
 def _average_precision(y, s) -> float:
