@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from moderation.classifiers.rules import normalise
+from moderation.classifiers.rules import normalise, words
 
 MAX_CHARS = 60_000
 MASK = "[details removed for safety]"
@@ -111,10 +111,11 @@ METHOD_NAMED = re.compile(
 AFTERMATH = re.compile(r"\b(?:threw up|throw up|vomit\w*|sick|stomach (?:was )?pumped|pumped my stomach|woke up in "
                        r"(?:hospital|a&e|icu|intensive care)|the rope (?:broke|snapped)|(?:belt|cord|rope|it) snapped|"
                        r"(?:got|was) found)\b")
-METHOD_ACT = re.compile(r"\b(?:overdos\w*|hanging|hanged|jumping|suffocat\w*|poisoning|gassing|"
-                        r"the (?:pills|rope|noose|method|tablets))\b")
+METHOD_ACT = words(r"overdos\w*", "hanging", "hanged", "jumping", r"suffocat\w*", "poisoning", "gassing",
+                   "the (?:pills|rope|noose|method|tablets)")
 # Falling or jumping counts as harm only beside a place.
-PLACE_HARM = re.compile(r"\b(?:jump\w*|fall|fell|falling|leap\w*|step off|stepped off|throw (?:myself|yourself))\b")
+PLACE_HARM = words(r"jump\w*", "fall", "fell", "falling", r"leap\w*", "step off", "stepped off",
+                   "throw (?:myself|yourself)")
 HOW_TO = re.compile(
     r"\b(?:how to|how you|the (?:best|easiest|quickest|fastest|simplest|only|right|surest|proper) (?:way|method|place|"
     r"spot)|step (?:one|two|\d+)|first,? you|then you|after that,? you|you (?:need|have|want) to|what you do is|"
@@ -136,10 +137,10 @@ PLACE_SUITABLE = re.compile(
     r"no one (?:goes|checks|would find|would see|around)|(?:easy|easiest) to (?:get (?:to|in|up)|climb|reach|access)|"
     r"the (?:fence|barrier|railing) (?:is|was) (?:low|broken|easy)|you can (?:get|climb) (?:up|over|onto|in)|"
     r"(?:trains?|they) (?:do not|never) (?:slow|stop)|at (?:night|\d+ ?(?:am|pm)) (?:it is|nobody|no one))\b")
-TAKE_VERB = re.compile(r"\b(?:took|taken|take|taking|swallow\w*|downed|down|stockpil\w*|saved up|saving up|hoard\w*|"
-                       r"collect\w*|gathered|bought|ordered|crush\w*)\b")
-LARGE = re.compile(r"\b(?:[1-9]\d{1,3}|all|whole|entire|full|stash|stockpile|dozens?|hundreds?|"
-                   r"month'?s?|double|triple|most)\b")
+TAKE_VERB = words("took", "taken", "take", "taking", r"swallow\w*", "downed", "down", r"stockpil\w*", "saved up",
+                  "saving up", r"hoard\w*", r"collect\w*", "gathered", "bought", "ordered", r"crush\w*")
+LARGE = words(r"[1-9]\d{1,3}", "all", "whole", "entire", "full", "stash", "stockpile", "dozens?", "hundreds?",
+              "month'?s?", "double", "triple", "most")
 
 # Look-alikes: everyday or caring sentences that share the vocabulary. Each cancels method details in its sentence
 # unless the sentence also says the author (or the reader) means to die.
@@ -159,23 +160,27 @@ FIRST_AID = re.compile(
     r"red pen|butterfly project)\b|\bnaloxone\b|\bnarcan\b|\bsafe storage\b|\block (?:them|it|the \w+) away\b|"
     r"\b(?:give|gave|hand|handed) (?:them|it|my \w+) to (?:my|a) (?:\w+ )?(?:friend|partner|mum|mom|dad|pharmacist|"
     r"flatmate|sister|brother)\b")
-CLIMBING = re.compile(r"\b(?:climb\w*|belay\w*|harness\w*|carabiners?|abseil\w*|rappel\w*|boulder\w*|crags?|"
-                      r"top ?rope|lead climb\w*|dynamic rope|static rope|figure[- ]?(?:eight|8)|bowline|sailing|boat|"
-                      r"camping|tent|tarp|hammock|washing line|clothesline|skipping|jump rope|tug of war)\b")
-GARDEN = re.compile(r"\b(?:garden\w*|prun\w*|hedges?|shears|secateurs|weeds?|soil|compost|allotment|lawn|roses?|"
-                    r"shrubs?|seedlings?|greenhouse|plants? (?:die|dying|died)|aphids?|slugs?|snails?|houseplants?)\b")
-COOKING = re.compile(r"\b(?:recipe\w*|chop\w*|dic(?:e|ing)|slic\w* (?:the )?(?:onions?|garlic|veg\w*|bread|tomato\w*|"
-                     r"meat|carrots?)|chef'?s knife|kitchen|sharpen(?!er)\w*|whetstone|cutting board|chopping board|oven|"
-                     r"bake|baking|simmer|fry|frying|butcher\w*|fillet\w*|cook\w*)\b")
-OTHER_LOOKALIKE = re.compile(
-    r"\b(?:jump(?:ed|ing)? (?:rope|start|the queue|in|into the (?:pool|lake|sea|water)|on (?:a|the) (?:call|train|"
-    r"bus|bandwagon))|bungee|parachut\w*|skydiv\w*|trampoline|high jump|long jump|the battery died|phone died|"
-    r"killing it|kill (?:time|the lights|the engine|the process))\b")
+CLIMBING = words(r"climb\w*", r"belay\w*", r"harness\w*", "carabiners?", r"abseil\w*", r"rappel\w*", r"boulder\w*",
+                 "crags?", "top ?rope", r"lead climb\w*", "dynamic rope", "static rope", "figure[- ]?(?:eight|8)",
+                 "bowline", "sailing", "boat", "camping", "tent", "tarp", "hammock", "washing line", "clothesline",
+                 "skipping", "jump rope", "tug of war")
+GARDEN = words(r"garden\w*", r"prun\w*", "hedges?", "shears", "secateurs", "weeds?", "soil", "compost", "allotment",
+               "lawn", "roses?", "shrubs?", "seedlings?", "greenhouse", "plants? (?:die|dying|died)", "aphids?",
+               "slugs?", "snails?", "houseplants?")
+COOKING = words(r"recipe\w*", r"chop\w*", "dic(?:e|ing)",
+                r"slic\w* (?:the )?(?:onions?|garlic|veg\w*|bread|tomato\w*|meat|carrots?)", "chef'?s knife",
+                "kitchen", r"sharpen(?!er)\w*", "whetstone", "cutting board", "chopping board", "oven", "bake",
+                "baking", "simmer", "fry", "frying", r"butcher\w*", r"fillet\w*", r"cook\w*")
+OTHER_LOOKALIKE = words("jump(?:ed|ing)? (?:rope|start|the queue|in|into the (?:pool|lake|sea|water)|"
+                        "on (?:a|the) (?:call|train|bus|bandwagon))",
+                        "bungee", r"parachut\w*", r"skydiv\w*", "trampoline", "high jump", "long jump",
+                        "the battery died", "phone died", "killing it",
+                        "kill (?:time|the lights|the engine|the process)")
 ACCIDENT = re.compile(r"\baccident\w*|\bby mistake\b|\bwhile (?:washing|cooking|chopping|cleaning|shaving|opening|"
                       r"gardening|working)\b|\bcut (?:my|his|her|their) (?:hand|finger|thumb) on\b|\bshaving\b")
 # A sentence that says the person means to die keeps its method details whatever look-alike words it also has.
-OWN_INTENT = re.compile(r"\b(?:kill (?:myself|yourself)|end (?:my|your) life|suicid\w*|overdos\w*|to die|"
-                        r"take (?:my|your) (?:own )?life|not wake up|end it all)\b")
+OWN_INTENT = words("kill (?:myself|yourself)", "end (?:my|your) life", r"suicid\w*", r"overdos\w*", "to die",
+                   "take (?:my|your) (?:own )?life", "not wake up", "end it all")
 
 _NEGATED = re.compile(r"\b(?:do not|did not|never|not|please do not|no one should|nobody should|stop|"
                       r"talk (?:you|them|him|her) out of|try not to|shouldn't|should not)\s+(?:\w+\s+){0,2}$")

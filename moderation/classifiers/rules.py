@@ -29,6 +29,11 @@ from functools import lru_cache
 
 from moderation.classifiers.confusables import deconfuse
 
+
+def words(*alternatives: str) -> re.Pattern:
+    r"""Any one of `alternatives` (regular expressions) as a whole word or phrase: ``\b(?:a|b|...)\b``."""
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
 # --------------------------------------------------------------------------------------------------------------
 # Normalisation
 
@@ -397,8 +402,8 @@ _NEGATED_OR_ASKED = re.compile(
     r"(?:thought|been thinking|tried)(?: about| of| to)?|thinking (?:about|of)|(?:the )?urge to|stop you from|keep you "
     r"from|help you not|talk you out of|before you|if you (?:want|feel like|are going|ever feel like) to|asking "
     r"(?:someone|them|him|her|if)(?: \w+){0,4}|want you to|not let you|wanting to|want to)\s+(?:\w+\s+){0,2})$")
-THREAT_WORDS = re.compile(r"\b(?:kill|hurt|find|beat|stab|shoot|break|die|dies|hang|rot|burn|drown|live|back|meet|"
-                          r"misery|bleach|jump|job|existing)\b")
+THREAT_WORDS = words("kill", "hurt", "find", "beat", "stab", "shoot", "break", "die", "dies", "hang", "rot", "burn",
+                     "drown", "live", "back", "meet", "misery", "bleach", "jump", "job", "existing")
 
 # Context that means crisis words are not the author's present crisis.
 _SPEECH = (r"(?:told|tells|telling|called|calls|calling|said|says|saying|replied|replies|wrote|writes|typed|texted|"
