@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in `create_app` (the usual factory idiom), and the
-small helpers every package shares: the clock (`utcnow`), its JSON form (`iso`) and the row-id check (`is_row_id`)."""
+small helpers every package shares: the clock (`utcnow`), its JSON form (`iso`), the row-id check (`is_row_id`)
+and the column that names a member (`member_ref`)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,6 +12,7 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.orm import declared_attr
 
 from community.errors import NotFound
 from community.privacy import client_fingerprint
@@ -44,6 +46,24 @@ class NamedPlace:
     slug = db.Column(db.String(40), nullable=False, unique=True)
     name = db.Column(db.String(80), nullable=False)
     description = db.Column(db.String(300), nullable=False, default="")
+
+
+def member_ref(*, ondelete: str | None = None, **column) -> db.Column:
+    """A column naming a member (`members.id`); `ondelete` and the other column options as SQLAlchemy takes them."""
+    return db.Column(db.Integer, db.ForeignKey("members.id", ondelete=ondelete), **column)
+
+
+class Authored:
+    """A row a member wrote (a thread, a post, a chat message): its author. Named explicitly as the foreign key, since
+    such rows name other members too (who deleted or removed them)."""
+
+    @declared_attr
+    def author_id(cls):
+        return member_ref(nullable=False, index=True)
+
+    @declared_attr
+    def author(cls):
+        return db.relationship("Member", foreign_keys=f"{cls.__name__}.author_id")
 
 
 def utcnow() -> datetime:

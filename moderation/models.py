@@ -1,4 +1,4 @@
-from community.extensions import db, utcnow
+from community.extensions import db, member_ref, utcnow
 
 
 class ModerationSetting(db.Model):
@@ -17,7 +17,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_log"
 
     id = db.Column(db.Integer, primary_key=True)
-    actor_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True, index=True)  # None = the system
+    actor_id = member_ref(nullable=True, index=True)  # None = the system
     action = db.Column(db.String(64), nullable=False, index=True)
     target = db.Column(db.String(64), nullable=True, index=True)  # "post:12", "member:3", "thresholds"
     before = db.Column(db.JSON, nullable=True)
@@ -39,7 +39,7 @@ class QueueItem(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     content_type = db.Column(db.String(16), nullable=False)  # "post" | "message"
     content_id = db.Column(db.Integer, nullable=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True, index=True)
+    author_id = member_ref(nullable=True, index=True)
     kind = db.Column(db.String(24), nullable=False)  # self_harm | toxicity | unscreened | check_in | report | ...
     priority = db.Column(db.String(8), nullable=False)  # urgent | high | normal | low
     # Sort key: urgent, high, reported, normal, low (the order moderators work in); oldest first within a rank.
@@ -49,12 +49,12 @@ class QueueItem(db.Model):
     scores = db.Column(db.JSON, nullable=True)
     report_count = db.Column(db.Integer, nullable=False, default=0)
     escalated = db.Column(db.Boolean, nullable=False, default=False)
-    claimed_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    claimed_by_id = member_ref(nullable=True)
     claimed_until = db.Column(db.DateTime, nullable=True)
     # Optimistic lock: every change bumps it; a decision naming an older version gets 409.
     version = db.Column(db.Integer, nullable=False, default=1)
     resolution = db.Column(db.String(16), nullable=True)
-    resolved_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    resolved_by_id = member_ref(nullable=True)
     resolved_at = db.Column(db.DateTime, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -75,8 +75,8 @@ class StaffMessage(db.Model):
     __tablename__ = "staff_messages"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
-    sender_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    member_id = member_ref(nullable=False, index=True)
+    sender_id = member_ref(nullable=False)
     queue_item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id"), nullable=True)
     body = db.Column(db.Text, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -96,7 +96,7 @@ class Appeal(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     content_type = db.Column(db.String(16), nullable=False)
     content_id = db.Column(db.Integer, nullable=False)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    member_id = member_ref(nullable=False)
     text = db.Column(db.Text, nullable=False)
     original_decision = db.Column(db.JSON, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -128,7 +128,7 @@ class WatchedWord(db.Model):
     pattern = db.Column(db.String(200), nullable=False)
     action = db.Column(db.String(20), nullable=False)  # block | require_approval | flag | censor
     regex = db.Column(db.Boolean, nullable=False, default=False)
-    created_by_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    created_by_id = member_ref(ondelete="SET NULL", nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     created_by = db.relationship("Member")
@@ -140,7 +140,7 @@ class Notice(db.Model):
     __tablename__ = "notices"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     kind = db.Column(db.String(24), nullable=False)  # approved | removed | warned | suspended | support | ...
     title = db.Column(db.String(200), nullable=False)
     body = db.Column(db.Text, nullable=False)
@@ -159,12 +159,12 @@ class Strike(db.Model):
     __tablename__ = "strikes"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     kind = db.Column(db.String(16), nullable=False)  # removal | warning
     reason = db.Column(db.String(64), nullable=True)  # the queue item's kind: toxicity, report, watched_word...
     content_type = db.Column(db.String(16), nullable=True)
     content_id = db.Column(db.Integer, nullable=True)
-    moderator_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    moderator_id = member_ref(ondelete="SET NULL", nullable=True)
     note = db.Column(db.Text, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
 
@@ -177,8 +177,8 @@ class StaffNote(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=True, index=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True)
-    author_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=True, index=True)
+    author_id = member_ref(ondelete="SET NULL", nullable=True)
     kind = db.Column(db.String(16), nullable=False, default="note")  # note | handoff
     body = db.Column(db.Text, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
@@ -192,7 +192,7 @@ class ModeratorPreference(db.Model):
 
     __tablename__ = "moderator_preferences"
 
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    member_id = member_ref(ondelete="CASCADE", primary_key=True)
     keep_collapsed = db.Column(db.Boolean, nullable=False, default=False)  # every text collapsed, whatever its kind
     alert_sound = db.Column(db.Boolean, nullable=False, default=False)  # a soft chime for a new intent item
     alert_notification = db.Column(db.Boolean, nullable=False, default=False)  # a browser notification for one
@@ -211,16 +211,16 @@ class CareFollowUp(db.Model):
     __tablename__ = "care_followups"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     item_id = db.Column(db.Integer, db.ForeignKey("queue_items.id", ondelete="SET NULL"), nullable=True, index=True)
     notice_id = db.Column(db.Integer, db.ForeignKey("notices.id", ondelete="SET NULL"), nullable=True)
     # The moderator who resolved the item: the message is sent in their name, shown as "from the Haven team".
-    moderator_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    moderator_id = member_ref(ondelete="SET NULL", nullable=True)
     delay_days = db.Column(db.Integer, nullable=False)
     status = db.Column(db.String(12), nullable=False, default="offered")
     due_at = db.Column(db.DateTime, nullable=True, index=True)
     body = db.Column(db.Text, nullable=True)  # a moderator's personalised words; None: the admin's template
-    personalised_by_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    personalised_by_id = member_ref(ondelete="SET NULL", nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     sent_at = db.Column(db.DateTime, nullable=True)
     message_id = db.Column(db.Integer, db.ForeignKey("staff_messages.id", ondelete="SET NULL"), nullable=True)

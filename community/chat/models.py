@@ -1,7 +1,7 @@
 """Chat rooms, their messages, and per-room mutes."""
 from __future__ import annotations
 
-from community.extensions import NamedPlace, db, iso, utcnow
+from community.extensions import Authored, NamedPlace, db, iso, member_ref, utcnow
 from community.members.models import verification_to_dict
 from community.rendering import RENDERER_VERSION, render_markdown
 
@@ -16,13 +16,12 @@ class ChatRoom(NamedPlace, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Authored, db.Model):
     __tablename__ = "chat_messages"
     __table_args__ = (db.Index("ix_chat_messages_room_id_id", "room_id", "id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     room_id = db.Column(db.Integer, db.ForeignKey("chat_rooms.id"), nullable=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     body = db.Column(db.Text, nullable=False)
     # Rendered once when written (community/chat/services.py store_html), read by the live event and history;
     # `forum rerender` renders again the rows of another renderer version.
@@ -34,10 +33,9 @@ class ChatMessage(db.Model):
     verdict = db.Column(db.JSON, nullable=True)
     moderator_note = db.Column(db.Text, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
-    removed_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    removed_by_id = member_ref(nullable=True)
 
     room = db.relationship("ChatRoom")
-    author = db.relationship("Member", foreign_keys=[author_id])
 
 
 class ChatMute(db.Model):
@@ -47,9 +45,9 @@ class ChatMute(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     room_id = db.Column(db.Integer, db.ForeignKey("chat_rooms.id"), nullable=False, index=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
+    member_id = member_ref(nullable=False, index=True)
     until = db.Column(db.DateTime, nullable=False)
-    by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    by_id = member_ref(nullable=True)
     reason = db.Column(db.String(300), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

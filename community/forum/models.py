@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
 
-from community.extensions import NamedPlace, db, utcnow
+from community.extensions import Authored, NamedPlace, db, member_ref, utcnow
 from community.members.models import Member
 from community.rendering import RENDERER_VERSION, mentioned_handles, render_stored
 
@@ -17,14 +17,13 @@ class Board(NamedPlace, db.Model):
     position = db.Column(db.Integer, nullable=False, default=0)
 
 
-class Thread(db.Model):
+class Thread(Authored, db.Model):
     __tablename__ = "threads"
     # A board's order (community/paging.py reads far pages from the other end of it).
     __table_args__ = (db.Index("ix_threads_board_id_last_activity_at_id", "board_id", "last_activity_at", "id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     board_id = db.Column(db.Integer, db.ForeignKey("boards.id"), nullable=False, index=True)
-    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     title = db.Column(db.String(150), nullable=False)
     # Mirrors the opening post: a thread whose opening post is held is visible only to its author and staff.
     status = db.Column(db.String(16), nullable=False, default=PUBLISHED)
@@ -37,17 +36,15 @@ class Thread(db.Model):
     reply_mode = db.Column(db.String(8), nullable=False, default="open", server_default="open")
 
     board = db.relationship("Board")
-    author = db.relationship("Member")
 
 
-class Post(db.Model):
+class Post(Authored, db.Model):
     __tablename__ = "posts"
     # A thread's order (community/paging.py reads far pages from the other end of it).
     __table_args__ = (db.Index("ix_posts_thread_id_created_at_id", "thread_id", "created_at", "id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"), nullable=False, index=True)
-    author_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False, index=True)
     is_opening = db.Column(db.Boolean, nullable=False, default=False)
     body = db.Column(db.Text, nullable=False)
     # `body` rendered to sanitised HTML when written (community/rendering.py): with links, and with links as plain
@@ -71,13 +68,12 @@ class Post(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     edited_at = db.Column(db.DateTime, nullable=True)
     deleted_at = db.Column(db.DateTime, nullable=True)
-    deleted_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    deleted_by_id = member_ref(nullable=True)
     # The post this reply quotes (same thread). Only the reference is stored: the quote is shown from the quoted
     # post itself when the page is rendered, so a quoted post later held or removed shows "quoted post removed".
     quote_of_id = db.Column(db.Integer, db.ForeignKey("posts.id", ondelete="SET NULL"), nullable=True, index=True)
 
     thread = db.relationship("Thread")
-    author = db.relationship("Member", foreign_keys=[author_id])
     quote_of = db.relationship("Post", remote_side=[id], foreign_keys=[quote_of_id])
 
 
@@ -142,7 +138,7 @@ class Report(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False, index=True)
-    reporter_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=False)
+    reporter_id = member_ref(nullable=False)
     reason = db.Column(db.String(32), nullable=False)
     note = db.Column(db.String(1000), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -159,7 +155,7 @@ class ThreadState(db.Model):
     __table_args__ = (db.UniqueConstraint("member_id", "thread_id", name="uq_thread_states_member_thread"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     thread_id = db.Column(db.Integer, db.ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True)
     following = db.Column(db.Boolean, nullable=False, default=False)
     # "auto" (started or replied) or "member" (pressed follow/unfollow): a member's own choice is never overridden.
@@ -176,7 +172,7 @@ class Reaction(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     post_id = db.Column(db.Integer, db.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     kind = db.Column(db.String(16), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from community import realtime
 from community.errors import Conflict, NotFound, ServiceError
-from community.extensions import db, iso, utcnow
+from community.extensions import db, iso, member_ref, utcnow
 from community.members.models import Member, find_by_handle
 
 BLOCKS_MAX = 1000
@@ -29,8 +29,8 @@ class Block(db.Model):
     __table_args__ = (db.UniqueConstraint("blocker_id", "blocked_id", name="uq_member_blocks_pair"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    blocker_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
-    blocked_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    blocker_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
+    blocked_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     blocked = db.relationship("Member", foreign_keys=[blocked_id])
@@ -41,7 +41,7 @@ class MutedWord(db.Model):
     __table_args__ = (db.UniqueConstraint("member_id", "word", name="uq_muted_words_member_word"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     word = db.Column(db.String(MUTED_WORD_MAX), nullable=False)  # stored lower-cased
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

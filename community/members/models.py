@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_login import UserMixin
 from sqlalchemy import select
 
-from community.extensions import db, iso, utcnow
+from community.extensions import db, iso, member_ref, utcnow
 
 MEMBER, MODERATOR, ADMIN = "member", "moderator", "admin"
 ROLES = (MEMBER, MODERATOR, ADMIN)
@@ -89,7 +89,7 @@ class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     token_hash = db.Column(db.String(64), nullable=False, unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_used_at = db.Column(db.DateTime, nullable=True)
@@ -105,7 +105,7 @@ class MemberSession(db.Model):
     __tablename__ = "member_sessions"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     key_hash = db.Column(db.String(64), nullable=False, unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     pending_recovery_code = db.Column(db.Text, nullable=True)  # Fernet token, cleared when shown
@@ -118,7 +118,7 @@ class ReleasedHandle(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     handle_key = db.Column(db.String(24), nullable=False, unique=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=True)
     until = db.Column(db.DateTime, nullable=False, index=True)
 
 
@@ -126,7 +126,7 @@ class SafetyPlan(db.Model):
     __tablename__ = "safety_plans"
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, unique=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, unique=True)
     # A Fernet token of the plan's JSON; nothing of the plan is stored in the clear.
     ciphertext = db.Column(db.Text, nullable=False)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)

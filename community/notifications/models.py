@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from community.extensions import db, utcnow
+from community.extensions import db, member_ref, utcnow
 
 REPLY, MENTION, REACTION, MODERATION = "reply", "mention", "reaction", "moderation"
 KINDS = (REPLY, MENTION, REACTION, MODERATION)
@@ -18,9 +18,9 @@ class Notification(db.Model):
     __table_args__ = (db.Index("ix_notifications_member_id_read_at", "member_id", "read_at"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
+    member_id = member_ref(ondelete="CASCADE", nullable=False, index=True)
     kind = db.Column(db.String(16), nullable=False)
-    actor_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="SET NULL"), nullable=True)
+    actor_id = member_ref(ondelete="SET NULL", nullable=True)
     post_id = db.Column(db.Integer, db.ForeignKey("posts.id", ondelete="CASCADE"), nullable=True, index=True)
     notice_id = db.Column(db.Integer, db.ForeignKey("notices.id", ondelete="CASCADE"), nullable=True)
     reaction = db.Column(db.String(16), nullable=True)
@@ -40,7 +40,7 @@ class NotificationSettings(db.Model):
 
     __tablename__ = "notification_settings"
 
-    member_id = db.Column(db.Integer, db.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    member_id = member_ref(ondelete="CASCADE", primary_key=True)
     disabled = db.Column(db.JSON, nullable=False, default=list)
     quiet_start = db.Column(db.String(5), nullable=True)  # "HH:MM"
     quiet_end = db.Column(db.String(5), nullable=True)

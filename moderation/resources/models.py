@@ -1,4 +1,4 @@
-from community.extensions import db, utcnow
+from community.extensions import db, member_ref, utcnow
 
 KINDS = ("phone", "text", "chat", "web", "emergency")
 
@@ -22,7 +22,7 @@ class Resource(db.Model):
     description = db.Column(db.String(500), nullable=False, default="")
     active = db.Column(db.Boolean, nullable=False, default=True)
     last_verified = db.Column(db.Date, nullable=True)  # None = not verified by this community's admins yet
-    verified_by_id = db.Column(db.Integer, db.ForeignKey("members.id"), nullable=True)
+    verified_by_id = member_ref(nullable=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     verified_by = db.relationship("Member")
