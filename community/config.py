@@ -43,6 +43,11 @@ def from_environment(instance_path: str) -> dict:
     redis_url = env.get("REDIS_URL") or None
     return {
         "SECRET_KEY": secret_key,
+        # Where it came from, for `flask --app wsgi doctor` (an environment value is checked for length).
+        "SECRET_KEY_FROM_ENVIRONMENT": bool(env.get("SECRET_KEY")),
+        # The safety-plan key (community/members/safety_plan.py): given, or generated once into the key file.
+        "SAFETY_PLAN_KEY": env.get("SAFETY_PLAN_KEY") or None,
+        "SAFETY_PLAN_KEY_FILE": env.get("SAFETY_PLAN_KEY_FILE") or None,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
         # Redis pub/sub channel Socket.IO processes share (pub/sub ignores the database number, so two deployments

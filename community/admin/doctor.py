@@ -12,7 +12,6 @@ Redis (reachable when REDIS_URL is set), the screening models (load, names and v
 """
 from __future__ import annotations
 
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,8 +59,8 @@ def _loose_permissions(path: Path) -> bool:
 
 def check_secrets(app) -> list[Finding]:
     out = []
-    if os.environ.get("SECRET_KEY"):
-        if len(os.environ["SECRET_KEY"]) < 32:
+    if app.config.get("SECRET_KEY_FROM_ENVIRONMENT"):
+        if len(str(app.config.get("SECRET_KEY") or "")) < 32:
             out.append(Finding(WARN, "secret key", "SECRET_KEY is shorter than 32 characters; use a long random "
                                                    "value, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`."))
         else:
@@ -80,7 +79,7 @@ def check_secrets(app) -> list[Finding]:
             out.append(Finding(FAIL, "secret key", f"no SECRET_KEY and no {path}; sessions cannot be signed."))
 
     # The safety-plan key: every member's plan is encrypted with it; without it the plans are unreadable.
-    from_setting = bool(app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY"))
+    from_setting = bool(app.config.get("SAFETY_PLAN_KEY"))
     try:
         safety_plan._cipher()  # also moves a key found where earlier versions kept it (beside the SQLite database)
     except Exception as exc:  # noqa: BLE001
@@ -224,7 +223,7 @@ def check_files(app) -> list[Finding]:
     """Who can read the database file and the safety-plan key, and whether one copy would hold both."""
     out = []
     db_path = _sqlite_path(app)
-    from_setting = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY")
+    from_setting = app.config.get("SAFETY_PLAN_KEY")
     key_path = None if from_setting else safety_plan.key_in_use(app)
     new_key = safety_plan.key_file(app)
     if not from_setting and key_path != new_key and new_key.exists():

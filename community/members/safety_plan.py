@@ -61,7 +61,7 @@ KEY_NAME = "safety_plan_key"
 def key_file(app) -> Path:
     """Where the generated key lives: SAFETY_PLAN_KEY_FILE, or `keys/safety_plan_key` beside the instance folder
     (never in it: instance/ holds the SQLite database, and one copy of that folder must not read every plan)."""
-    configured = app.config.get("SAFETY_PLAN_KEY_FILE") or os.environ.get("SAFETY_PLAN_KEY_FILE")
+    configured = app.config.get("SAFETY_PLAN_KEY_FILE")
     return Path(configured) if configured else Path(app.instance_path).parent / "keys" / KEY_NAME
 
 
@@ -173,7 +173,7 @@ def stored_key(app) -> str:
 
 def _keys() -> list[str]:
     app = current_app._get_current_object()
-    value = app.config.get("SAFETY_PLAN_KEY") or os.environ.get("SAFETY_PLAN_KEY") or stored_key(app)
+    value = app.config.get("SAFETY_PLAN_KEY") or stored_key(app)
     return [k.strip() for k in str(value).split(",") if k.strip()]
 
 

@@ -266,3 +266,25 @@ def test_doctor_warns_on_loose_permissions_a_key_beside_the_database_and_demo_pa
     seed_demo()
     result = doctor(app)
     assert "warning  demo accounts:" in result.output and "steady-keeper (admin)" in result.output
+
+
+def test_settings_from_the_environment_are_read_once_at_start_up(tmp_path, monkeypatch):
+    """SECRET_KEY and the safety-plan key come from the environment when the app starts (community/config.py): the
+    doctor warns about a short SECRET_KEY given there, and a key set in the environment later changes nothing."""
+    from cryptography.fernet import Fernet
+
+    from community.members import safety_plan
+    given = Fernet.generate_key().decode()
+    monkeypatch.setenv("SECRET_KEY", "too-short")
+    monkeypatch.setenv("SAFETY_PLAN_KEY", given)
+    app = _fresh_app(tmp_path, SECRET_KEY="too-short")
+    assert app.config["SECRET_KEY_FROM_ENVIRONMENT"] is True
+    assert app.config["SAFETY_PLAN_KEY"] == given
+    with app.app_context():
+        result = doctor(app)
+        assert "SECRET_KEY is shorter than 32 characters" in result.output
+        assert "SAFETY_PLAN_KEY" in result.output
+        monkeypatch.setenv("SAFETY_PLAN_KEY", Fernet.generate_key().decode())
+        token = safety_plan._cipher().encrypt(b"plan")
+        assert Fernet(given.encode()).decrypt(token) == b"plan"
+        db.engine.dispose()
