@@ -28,7 +28,11 @@ from moderation.classifiers.memo import TextMemo
 
 DIM = 384
 MAX_SEQ_LENGTH = 256
-TOKEN_BUDGET = 4096  # padded tokens per ONNX batch: bounds the attention buffers (batch x 12 heads x T x T floats)
+# Padded tokens per ONNX batch. Small batches are the fastest: a batch of ~500 tokens keeps a layer's activations
+# (500 x 1536 floats in the feed-forward, 3 MB) near the core's 2 MB L2 cache; 64 short posts (1,300 tokens) cost
+# ~20 % more CPU per text on the 2-core Xeon of bench/RESULTS.md, and 4,096 tokens more again. It also bounds the
+# attention buffers (batch x 12 heads x T x T floats) of long texts.
+TOKEN_BUDGET = 512
 
 _URL = re.compile(r"(https?://\S+|www\.\S+)", re.I)
 _MENTION = re.compile(r"@\w+")
@@ -109,7 +113,7 @@ class Encoder(CachedEncoder):
 
     def _batches(self, texts: list[str]):
         """Longest first, at most batch_size texts and TOKEN_BUDGET padded tokens per batch (64 posts of 256 tokens in
-        one batch would need ~1 GB for attention alone)."""
+        one batch would need ~1 GB for attention alone; a text longer than the budget is a batch of its own)."""
         rows = self.model.token_ids(texts, MAX_SEQ_LENGTH)
         order = sorted(range(len(texts)), key=lambda i: -len(rows[i]))
         start = 0
