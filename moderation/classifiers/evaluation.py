@@ -14,12 +14,14 @@
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
 from moderation.classifiers.base import TIERS, Scores
 from moderation.policy import Thresholds, check_scores, decide, self_harm_tier
 
 BATCH = 64
+IN_FLIGHT = 2  # chunks being scored at once (_batched_scores)
 
 _TOX_POS = {"hate", "offensive", "off", "toxic", "abusive", "abuse", "1", "true", "yes", "y"}
 _TOX_NEG = {"neither", "not", "non-toxic", "nontoxic", "clean", "0", "false", "no", "n", "none", "ok"}
@@ -59,17 +61,26 @@ def _row_label(row: dict, task: str):
     return None, None
 
 
+def _chunk_scores(chunk: list[str], toxicity, self_harm) -> tuple[list[Scores], list[Scores]]:
+    t = toxicity.score(chunk)
+    s = self_harm.score(chunk)
+    if len(t) != len(chunk) or len(s) != len(chunk):
+        raise ValueError("a classifier returned the wrong number of Scores")
+    return [check_scores(x, "toxicity") for x in t], [check_scores(x, "self_harm") for x in s]
+
+
 def _batched_scores(texts: Sequence[str], toxicity, self_harm) -> tuple[list[Scores], list[Scores]]:
-    tox, sh = [], []
-    for i in range(0, len(texts), BATCH):
-        chunk = list(texts[i:i + BATCH])
-        t = toxicity.score(chunk)
-        s = self_harm.score(chunk)
-        if len(t) != len(chunk) or len(s) != len(chunk):
-            raise ValueError("a classifier returned the wrong number of Scores")
-        tox += [check_scores(x, "toxicity") for x in t]
-        sh += [check_scores(x, "self_harm") for x in s]
-    return tox, sh
+    """Both classifiers' Scores for every text, in order, BATCH texts a call. Two calls are in flight at once: the
+    embedded models run one call at a time (their sessions are locked) and release the GIL while they do, so one
+    chunk's rules, n-grams and heads (Python) run while the next chunk is in the transformer. Each text's result is
+    its own either way (a classifier scores every text of a call on its own)."""
+    chunks = [list(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+    if len(chunks) < 2:
+        done = [_chunk_scores(c, toxicity, self_harm) for c in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="score-lines") as pool:
+            done = list(pool.map(lambda c: _chunk_scores(c, toxicity, self_harm), chunks))
+    return [x for t, _ in done for x in t], [x for _, s in done for x in s]
 
 
 def roc_auc(y: Sequence[int], s: Sequence[float]) -> float | None:
