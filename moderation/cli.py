@@ -22,6 +22,14 @@ def _backends():
     return backends(current_app)
 
 
+def _batch_scoring_backends():
+    """The backends for a command that scores many texts: numpy's BLAS on one thread first (blas_threads.py: its
+    spinning threads otherwise take the cores ONNX Runtime scores with)."""
+    from moderation.classifiers.blas_threads import limit_blas_threads
+    limit_blas_threads(1)
+    return _backends()
+
+
 @moderation_cli.command("status")
 def status():
     """Which screening backends are active, their versions and load times."""
@@ -173,7 +181,7 @@ def evaluate(data_file, task):
     if not rows or "text" not in rows[0] or ("label" not in rows[0] and own_column not in rows[0]):
         raise click.ClickException(f"The CSV needs a header with 'text' and 'label' (or '{own_column}') columns and "
                                    "at least one row.")
-    loaded = _backends()
+    loaded = _batch_scoring_backends()
     thresholds = _thresholds()
     try:
         report = run(rows, task, loaded.toxicity, loaded.self_harm, thresholds)
@@ -222,7 +230,7 @@ def _echo_lowo():
 def score(batch_size):
     """Read JSON lines {"text": ...} on stdin; write one JSON line per input, in order, with the decision."""
     from moderation.classifiers.evaluation import score_lines
-    loaded = _backends()
+    loaded = _batch_scoring_backends()
     thresholds = _thresholds()
     batch: list[tuple[int, str | None, str | None]] = []
     failed = []

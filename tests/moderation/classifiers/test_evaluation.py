@@ -66,3 +66,34 @@ def test_score_lines_shape_and_batching():
     assert out[0]["decision"]["status"] == "removed"
     assert out[1]["decision"]["status"] == "held" and out[1]["self_harm"]["tier"] == "intent"
     assert out[2]["decision"]["status"] == "published"
+
+
+def test_score_lines_in_flight_chunks_keep_the_input_order():
+    """Two chunks are scored at once; each line is still its own text's result, in input order."""
+    texts = [f"post {i} " + ("you idiot" if i % 7 == 0 else "i have the pills" if i % 11 == 0 else "nice day")
+             for i in range(333)]
+    seen = []
+
+    def tox(t):
+        seen.append(t)
+        return Scores(int(t.split()[1]) / 1000.0, {})
+
+    out = score_lines(texts, Fake("toxicity", tox), Fake("self_harm", _sh), Thresholds())
+    assert [row["toxicity"] for row in out] == [i / 1000.0 for i in range(333)]
+    assert sorted(seen) == sorted(texts)
+    assert [row["self_harm"]["tier"] == "intent" for row in out] == ["pills" in t for t in texts]
+
+
+def test_score_lines_a_failing_chunk_fails_the_call():
+    def tox(t):
+        if t == "breaks the model":
+            raise RuntimeError("model broke")
+        return Scores(0.1, {})
+
+    texts = ["fine"] * 100 + ["breaks the model"] + ["fine"] * 100
+    try:
+        score_lines(texts, Fake("toxicity", tox), Fake("self_harm", _sh), Thresholds())
+    except RuntimeError as exc:
+        assert "model broke" in str(exc)
+    else:
+        raise AssertionError("a classifier failure must not be swallowed")
