@@ -1,6 +1,7 @@
 """`flask --app wsgi moderation ...`: model status, training, evaluation, batch scoring and retrying held items."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
@@ -28,6 +29,18 @@ def _batch_scoring_backends():
     from moderation.classifiers.blas_threads import limit_blas_threads
     limit_blas_threads(1)
     return _backends()
+
+
+@contextlib.contextmanager
+def _side_by_side(loaded):
+    """Each classifier that can (the embedded engine) runs its models side by side, one core per chunk in flight
+    (evaluation.score_lines keeps several chunks in flight), while the command scores."""
+    with contextlib.ExitStack() as stack:
+        for classifier in (loaded.toxicity, loaded.self_harm):
+            enter = getattr(classifier, "side_by_side", None)
+            if enter is not None:
+                stack.enter_context(enter())
+        yield loaded
 
 
 @moderation_cli.command("status")
@@ -165,8 +178,6 @@ def evaluate(data_file, task):
     """ROC-AUC, PR-AUC, precision/recall at the thresholds and a tier confusion matrix for a labelled CSV; for
     Haven's own format (tier/toxic columns) also the policy figures per category, per language, per writer (a
     folder: one file per writer) and, for the training folder, the leave-one-writer-out figures."""
-    from moderation.classifiers.evaluation import (by_group, evaluate as run, format_policy_table, format_report,
-                                                   policy_figures, score_lines)
     path = Path(data_file)
     if path.is_dir():
         files = sorted(path.glob("*.csv"))
@@ -183,6 +194,13 @@ def evaluate(data_file, task):
                                    "at least one row.")
     loaded = _batch_scoring_backends()
     thresholds = _thresholds()
+    with _side_by_side(loaded):
+        _evaluate(rows, task, loaded, thresholds)
+
+
+def _evaluate(rows: list[dict], task: str, loaded, thresholds) -> None:
+    from moderation.classifiers.evaluation import (by_group, evaluate as run, format_policy_table, format_report,
+                                                   policy_figures, score_lines)
     try:
         report = run(rows, task, loaded.toxicity, loaded.self_harm, thresholds)
     except ValueError as exc:
@@ -250,20 +268,21 @@ def score(batch_size):
         sys.stdout.flush()
         batch.clear()
 
-    for line_no, raw in enumerate(sys.stdin, start=1):
-        if not raw.strip():
-            continue
-        try:
-            item = json.loads(raw)
-            text = item.get("text") if isinstance(item, dict) else None
-            error = None if isinstance(text, str) else 'expected an object with a "text" string'
-        except json.JSONDecodeError as exc:
-            text, error = None, f"not valid JSON: {exc.msg}"
-        batch.append((line_no, text, error))
-        if len(batch) >= batch_size:
+    with _side_by_side(loaded):
+        for line_no, raw in enumerate(sys.stdin, start=1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+                text = item.get("text") if isinstance(item, dict) else None
+                error = None if isinstance(text, str) else 'expected an object with a "text" string'
+            except json.JSONDecodeError as exc:
+                text, error = None, f"not valid JSON: {exc.msg}"
+            batch.append((line_no, text, error))
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
     if failed:
         raise click.ClickException(f"{len(failed)} batch(es) could not be scored: {failed[0]}")
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -221,7 +223,27 @@ class _Engine:
         if self.safe_heads is not None:
             self.version = f"{self.version}+sm.{self.safe_heads.version}"
         self._results = TextMemo(cache_size)
+        self._side_lock = threading.Lock()
+        self._side_depth = 0
         self.warm()
+
+    @contextmanager
+    def side_by_side(self):
+        """Batch scoring (`moderation score` / `evaluate`): threads scoring chunks at once each run the models on a
+        core of their own (Encoder.set_side_by_side), warmed again first; afterwards the serving behaviour, the
+        sessions remade on their next run (a batch command's process ends there; a server never enters this). A
+        text's scores are the same either way."""
+        with self._side_lock:
+            self._side_depth += 1
+            if self._side_depth == 1 and self.encoder.set_side_by_side(True, self.tower):
+                self.warm()
+        try:
+            yield self
+        finally:
+            with self._side_lock:
+                self._side_depth -= 1
+                if self._side_depth == 0:
+                    self.encoder.set_side_by_side(False, self.tower)
 
     def warm(self) -> None:
         """One inference through every model (trunk, tower, heads, rules), not cached: the first inference of a
@@ -308,6 +330,10 @@ class _EmbeddedVerdict:
 
     def score(self, texts: Sequence[str]) -> list[Scores]:
         return [_copy(pair[self.part]) for pair in self._engine.results(texts)]
+
+    def side_by_side(self):
+        """Context manager: see _Engine.side_by_side (both verdicts share the engine, so entering it twice is one)."""
+        return self._engine.side_by_side()
 
 
 class EmbeddedToxicity(_EmbeddedVerdict):

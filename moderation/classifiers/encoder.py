@@ -16,6 +16,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import contextlib
 import html
 import re
 import threading
@@ -66,7 +67,19 @@ class CachedEncoder:
         self.batch_size = batch_size
         self._cache = TextMemo(cache_size)
         self._model_lock = threading.Lock()  # one forward pass at a time (it already uses every intra-op thread)
+        self._count_lock = threading.Lock()
+        self._side_by_side = False  # Encoder.set_side_by_side: forward passes of several threads at once
         self.forward_calls = 0  # number of texts actually run through the transformer (tests check caching)
+
+    def set_side_by_side(self, on: bool, tower=None) -> bool:
+        """Batch scoring: let several threads run forward passes at once, one core each. Only the ONNX encoder
+        does; returns whether this one now does."""
+        return False
+
+    def _forward_lock(self, texts: list[str]):
+        with self._count_lock:
+            self.forward_calls += len(texts)
+        return contextlib.nullcontext() if self._side_by_side else self._model_lock
 
     def _batches(self, texts: list[str]):
         """(indices, ids, attention) batches, longest texts first so each batch pads to similar lengths. Call it
@@ -124,6 +137,14 @@ class Encoder(CachedEncoder):
             start += count
             yield (idx, *self.model.pad([rows[i] for i in idx]))
 
+    def set_side_by_side(self, on: bool, tower=None) -> bool:
+        """The trunk's and the tower's sessions on one intra-op thread each and unlocked (bert_onnx.OnnxSessions.
+        set_side_by_side), and no lock around a forward pass; off again: the serving behaviour."""
+        for sessions in [self.trunk.sessions] + ([tower.sessions] if tower is not None else []):
+            sessions.set_side_by_side(on)
+        self._side_by_side = bool(on)
+        return self._side_by_side
+
     def load_tower(self, arrays: dict):
         """The toxicity tower stored in `arrays` (heads.npz), as an ONNX session over this encoder's states."""
         from moderation.classifiers.bert_onnx import TowerSession
@@ -139,8 +160,7 @@ class Encoder(CachedEncoder):
         reads the hidden states entering its first layer, so the trunk below it runs once)."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
-        with self._model_lock:
-            self.forward_calls += len(texts)
+        with self._forward_lock(texts):
             for idx, ids, attention in self._batches(texts):
                 vectors, states = self.trunk.run(ids, attention, tower.start if tower is not None else None)
                 out[idx] = vectors

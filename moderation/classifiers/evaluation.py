@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
@@ -21,7 +22,15 @@ from moderation.classifiers.base import TIERS, Scores
 from moderation.policy import Thresholds, check_scores, decide, self_harm_tier
 
 BATCH = 64
-IN_FLIGHT = 2  # chunks being scored at once (_batched_scores)
+
+
+def in_flight() -> int:
+    """Chunks scored at once by _batched_scores: one per CPU this process may use (2-4)."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        available = os.cpu_count() or 1
+    return max(2, min(4, available))
 
 _TOX_POS = {"hate", "offensive", "off", "toxic", "abusive", "abuse", "1", "true", "yes", "y"}
 _TOX_NEG = {"neither", "not", "non-toxic", "nontoxic", "clean", "0", "false", "no", "n", "none", "ok"}
@@ -70,15 +79,16 @@ def _chunk_scores(chunk: list[str], toxicity, self_harm) -> tuple[list[Scores], 
 
 
 def _batched_scores(texts: Sequence[str], toxicity, self_harm) -> tuple[list[Scores], list[Scores]]:
-    """Both classifiers' Scores for every text, in order, BATCH texts a call. Two calls are in flight at once: the
-    embedded models run one call at a time (their sessions are locked) and release the GIL while they do, so one
-    chunk's rules, n-grams and heads (Python) run while the next chunk is in the transformer. Each text's result is
-    its own either way (a classifier scores every text of a call on its own)."""
+    """Both classifiers' Scores for every text, in order, BATCH texts a call, several calls in flight at once
+    (in_flight()): ONNX Runtime releases the GIL while it runs, so one chunk's rules, n-grams and heads (Python) run
+    while another is in the transformer, and with the embedded engine side by side (`moderation score` and
+    `evaluate`, _Engine.side_by_side) each chunk's model runs on a core of its own. Each text's result is its own
+    either way (a classifier scores every text of a call on its own)."""
     chunks = [list(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
     if len(chunks) < 2:
         done = [_chunk_scores(c, toxicity, self_harm) for c in chunks]
     else:
-        with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="score-lines") as pool:
+        with ThreadPoolExecutor(max_workers=in_flight(), thread_name_prefix="score-lines") as pool:
             done = list(pool.map(lambda c: _chunk_scores(c, toxicity, self_harm), chunks))
     return [x for t, _ in done for x in t], [x for _, s in done for x in s]
 

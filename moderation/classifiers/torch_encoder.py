@@ -28,8 +28,7 @@ class TorchEncoder(CachedEncoder):
     def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         tower_out = np.zeros(len(texts), dtype=np.float64) if tower is not None else None
-        with self._model_lock, torch.inference_mode():
-            self.forward_calls += len(texts)
+        with self._forward_lock(texts), torch.inference_mode():
             for idx, ids, attention in self._batches(texts):
                 states = self.model.forward(ids, attention)
                 hidden = states[-1]

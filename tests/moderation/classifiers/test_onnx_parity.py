@@ -91,3 +91,30 @@ def test_the_graph_follows_the_weights_it_is_given(models):
     got = bert_onnx.TrunkSession(short).hidden(ids, mask, 3)
     full = toxicity._engine.encoder.trunk.hidden(ids, mask, 3)
     assert got.shape == full.shape and np.abs(got - full).max() < 1e-5
+
+
+def test_side_by_side_batch_scoring_gives_the_serving_scores(models):
+    """`moderation score` runs chunks at once, each on a one-thread session without the lock: same scores, and the
+    serving behaviour (locked sessions of threads() threads) afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from moderation.classifiers import bert_onnx
+
+    toxicity, self_harm, _ = models
+    engine = toxicity._engine
+    texts = TEXTS + [f"post number {i}: the bus was late and i got soaked " * (i % 5 + 1) for i in range(60)]
+    chunks = [texts[i:i + 16] for i in range(0, len(texts), 16)]
+    engine._results.clear()
+    served = [pair for chunk in chunks for pair in engine.results(chunk)]  # the same chunks: exactly equal below
+    with toxicity.side_by_side(), self_harm.side_by_side():
+        assert engine.encoder._side_by_side and engine.encoder.trunk.sessions._threads == 1
+        engine._results.clear()
+        with ThreadPoolExecutor(4) as pool:
+            together = [pair for chunk in pool.map(engine.results, chunks) for pair in chunk]
+    assert not engine.encoder._side_by_side
+    for (a_tox, a_sh), (b_tox, b_sh) in zip(served, together):
+        assert (a_tox.score, a_tox.labels, a_tox.reasons) == (b_tox.score, b_tox.labels, b_tox.reasons)
+        assert (a_sh.score, a_sh.labels, a_sh.reasons, a_sh.spans) == (b_sh.score, b_sh.labels, b_sh.reasons, b_sh.spans)
+    engine._results.clear()
+    toxicity.score(["after batch scoring, one post again"])
+    assert engine.encoder.trunk.sessions._threads == bert_onnx.threads()
