@@ -31,8 +31,8 @@ DIM = 384
 MAX_SEQ_LENGTH = 256
 # Padded tokens per ONNX batch. Small batches are the fastest: a batch of ~500 tokens keeps a layer's activations
 # (500 x 1536 floats in the feed-forward, 3 MB) near the core's 2 MB L2 cache; 64 short posts (1,300 tokens) cost
-# ~20 % more CPU per text on the 2-core Xeon of bench/RESULTS.md, and 4,096 tokens more again. It also bounds the
-# attention buffers (batch x 12 heads x T x T floats) of long texts.
+# ~20 % more CPU per text on the 2-core Xeon of bench/RESULTS.md ("`moderation score` batch throughput"). It also
+# bounds the attention buffers (batch x 12 heads x T x T floats) of long texts.
 TOKEN_BUDGET = 512
 
 _URL = re.compile(r"(https?://\S+|www\.\S+)", re.I)
