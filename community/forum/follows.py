@@ -26,8 +26,9 @@ def state(member: Member | None, thread: Thread) -> ThreadState | None:
 # Built once (asked on every post and every signed-in thread page): building them cost about as much as running them.
 _STATE = select(ThreadState).where(ThreadState.member_id == bindparam("member_id"),
                                    ThreadState.thread_id == bindparam("thread_id"))
-_FOLLOWERS = select(ThreadState.member_id).where(ThreadState.thread_id == bindparam("thread_id"),
-                                                 ThreadState.following.is_(True))
+# The members following the thread `thread_id` (a statement of their own, or a subquery of the notifications' one).
+FOLLOWER_IDS = select(ThreadState.member_id).where(ThreadState.thread_id == bindparam("thread_id"),
+                                                   ThreadState.following.is_(True))
 
 
 def _state_for_write(member: Member, thread: Thread) -> ThreadState:
@@ -59,7 +60,7 @@ def set_following(member: Member, thread: Thread, following: bool) -> ThreadStat
 
 
 def followers(thread: Thread) -> list[int]:
-    return list(db.session.scalars(_FOLLOWERS, {"thread_id": thread.id}))
+    return list(db.session.scalars(FOLLOWER_IDS, {"thread_id": thread.id}))
 
 
 def mark_read(member: Member | None, thread: Thread, posts) -> None:
