@@ -51,6 +51,23 @@ def auto_follow(member: Member, thread: Thread) -> None:
         found.following, found.follow_source, found.updated_at = True, AUTO, utcnow()
 
 
+def auto_follow_before_writing(member: Member, thread: Thread) -> bool:
+    """auto_follow, read before the reply is written, for a member whose follow it only confirms: they follow it
+    already (started or replied before), or chose for themselves. On SQLite every statement from a write to the
+    commit holds the database's write lock, so what can be read before it is. Returns False when the follow must
+    be read and changed with the reply, as auto_follow (a first reply, or a row that would change: a choice made
+    meanwhile, or a row created by another request, must not be overwritten or duplicated)."""
+    found = state(member, thread)
+    if found is not None and found.follow_source == CHOSEN:
+        return True
+    if found is not None and found.following and found.follow_source == AUTO:
+        found.updated_at = utcnow()  # the UPDATE writes this column only: a choice committed meanwhile stays
+        return True
+    if found is not None:
+        db.session.expire(found)  # read again, with the reply, by auto_follow
+    return False
+
+
 def set_following(member: Member, thread: Thread, following: bool) -> ThreadState:
     found = _state_for_write(member, thread)
     found.following, found.follow_source, found.updated_at = bool(following), CHOSEN, utcnow()
