@@ -51,21 +51,27 @@ def auto_follow(member: Member, thread: Thread) -> None:
         found.following, found.follow_source, found.updated_at = True, AUTO, utcnow()
 
 
-def auto_follow_before_writing(member: Member, thread: Thread) -> bool:
-    """auto_follow, read before the reply is written, for a member whose follow it only confirms: they follow it
-    already (started or replied before), or chose for themselves. On SQLite every statement from a write to the
-    commit holds the database's write lock, so what can be read before it is. Returns False when the follow must
-    be read and changed with the reply, as auto_follow (a first reply, or a row that would change: a choice made
-    meanwhile, or a row created by another request, must not be overwritten or duplicated)."""
+def follow_to_confirm(member: Member, thread: Thread) -> ThreadState | None:
+    """The member's follow, read before their reply is written, when the reply only confirms it: they follow the
+    thread already (started it or replied before), or chose for themselves. On SQLite every statement from a write
+    to the commit holds the database's write lock, so what can be read before it is. None when the follow must be
+    read and changed with the reply (auto_follow): a first reply, or a row the reply would change, so that no row
+    is duplicated and no choice made meanwhile is overwritten. The caller confirms it (confirm_follow) once the
+    reply holds its thread's row lock, as auto_follow would: row locks taken in one order, so two replies of one
+    member never wait for each other's."""
     found = state(member, thread)
-    if found is not None and found.follow_source == CHOSEN:
-        return True
-    if found is not None and found.following and found.follow_source == AUTO:
-        found.updated_at = utcnow()  # the UPDATE writes this column only: a choice committed meanwhile stays
-        return True
+    if found is not None and (found.follow_source == CHOSEN or (found.following and found.follow_source == AUTO)):
+        return found
     if found is not None:
         db.session.expire(found)  # read again, with the reply, by auto_follow
-    return False
+    return None
+
+
+def confirm_follow(found: ThreadState) -> None:
+    """What auto_follow does to a follow follow_to_confirm returned (the UPDATE writes `updated_at` only, so a
+    choice committed meanwhile stays)."""
+    if found.follow_source != CHOSEN:
+        found.updated_at = utcnow()
 
 
 def set_following(member: Member, thread: Thread, following: bool) -> ThreadState:

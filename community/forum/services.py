@@ -417,7 +417,7 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None, quo
                                author=author, context="forum_reply", protected=bool(thread.protected))
     body = verdict.apply_censor(body)
     cw = verdict.apply_mask(verdict.apply_censor(cw) if cw else cw)
-    followed = follows.auto_follow_before_writing(author, thread)
+    confirmed = follows.follow_to_confirm(author, thread)  # read before the write lock (SQLite)
     post = Post(thread=thread, thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow(),
                 quote_of_id=quoted.id if quoted else None)
     _set_body(post, body, verdict)
@@ -432,7 +432,9 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None, quo
         if opening is not None:
             queue.raise_pact_partner("post", opening.id, thread.author_id, verdict, f"post:{post.id}")
     protect_if_at_risk(post, verdict)
-    if not followed:
+    if confirmed is not None:
+        follows.confirm_follow(confirmed)  # written after the thread's row lock, as auto_follow's
+    else:
         follows.auto_follow(author, thread)
     notifications.post_published(post)  # only when published: a held reply tells nobody until it is approved
     commit_keeping_loaded()
