@@ -76,6 +76,19 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value is not None else None
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds. For a write whose answer shows only rows it has just read
+    or written in its transaction (a new post and its author): after a plain commit every one of them is read
+    again from the database to build the answer, values the request already has. Rows written past the ORM (a
+    bulk statement) are never kept: only use it where the transaction writes through the ORM alone."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def is_row_id(value) -> bool:
     """True for an int (not a bool) that could be a row's id."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID

@@ -138,6 +138,8 @@ def queue_changed(item) -> None:
                               "intent": is_intent(item)}, STAFF_ROOM)]
 
     def build():
+        if not _may_be_heard(STAFF_ROOM):
+            return []  # nobody on the staff room (one process holds every connection): nothing to prepare
         if not has_request_context():
             # CLI / periodic jobs (e.g. `moderation retry`): item_to_dict builds URLs, which needs a request.
             with current_app.test_request_context():
@@ -177,6 +179,12 @@ def listening(member_ids) -> set[int] | None:
         return None
     rooms = {member_room(m): m for m in member_ids}
     return {rooms[room] for room in manager.listening(rooms)}
+
+
+def _may_be_heard(room: str) -> bool:
+    """False only when this process can tell nobody is connected to the room (listening, below)."""
+    manager = getattr(socketio.server, "manager", None)
+    return not hasattr(manager, "listening") or bool(manager.listening({room}))
 
 
 def notifications(build) -> None:

@@ -50,12 +50,15 @@ def _screening_executor():
     return _executor
 
 
-def _priority_pool() -> scheduling.PriorityPool:
+def _priority_pool(app) -> scheduling.PriorityPool:
+    """The screening workers: twice the merged call's size (at least 4), so that while one call of
+    MODERATION_BATCH_TEXTS runs, as many more screenings can wait for the next (with 4 workers, one running and
+    three waiting, a merged call never held more than 3 or 4 texts, however many posts were waiting)."""
     global _pool
     if _pool is None:
         with _pools_lock:
             if _pool is None:
-                _pool = scheduling.PriorityPool(workers=4)
+                _pool = scheduling.PriorityPool(workers=max(4, 2 * int(app.config.get("MODERATION_BATCH_TEXTS", 4))))
     return _pool
 
 
@@ -199,7 +202,7 @@ def _safe_messaging(verdict: Verdict, found: method_details.MethodFindings, text
 def _classify(app, backends, texts, names, thresholds, context, author) -> list[Verdict]:
     priority = scheduling.BACKGROUND if context in BACKGROUND_CONTEXTS else scheduling.URGENT
     try:
-        future = _priority_pool().submit(_merged_score, _coalescer(app, backends), list(texts), priority=priority,
+        future = _priority_pool(app).submit(_merged_score, _coalescer(app, backends), list(texts), priority=priority,
                                          owner=getattr(authors.facts(author), "id", None))
     except scheduling.Busy:
         if context in BACKGROUND_CONTEXTS:

@@ -26,8 +26,9 @@ def state(member: Member | None, thread: Thread) -> ThreadState | None:
 # Built once (asked on every post and every signed-in thread page): building them cost about as much as running them.
 _STATE = select(ThreadState).where(ThreadState.member_id == bindparam("member_id"),
                                    ThreadState.thread_id == bindparam("thread_id"))
-_FOLLOWERS = select(ThreadState.member_id).where(ThreadState.thread_id == bindparam("thread_id"),
-                                                 ThreadState.following.is_(True))
+# The members following the thread `thread_id` (a statement of their own, or a subquery of the notifications' one).
+FOLLOWER_IDS = select(ThreadState.member_id).where(ThreadState.thread_id == bindparam("thread_id"),
+                                                   ThreadState.following.is_(True))
 
 
 def _state_for_write(member: Member, thread: Thread) -> ThreadState:
@@ -50,6 +51,29 @@ def auto_follow(member: Member, thread: Thread) -> None:
         found.following, found.follow_source, found.updated_at = True, AUTO, utcnow()
 
 
+def follow_to_confirm(member: Member, thread: Thread) -> ThreadState | None:
+    """The member's follow, read before their reply is written, when the reply only confirms it: they follow the
+    thread already (started it or replied before), or chose for themselves. On SQLite every statement from a write
+    to the commit holds the database's write lock, so what can be read before it is. None when the follow must be
+    read and changed with the reply (auto_follow): a first reply, or a row the reply would change, so that no row
+    is duplicated and no choice made meanwhile is overwritten. The caller confirms it (confirm_follow) once the
+    reply holds its thread's row lock, as auto_follow would: row locks taken in one order, so two replies of one
+    member never wait for each other's."""
+    found = state(member, thread)
+    if found is not None and (found.follow_source == CHOSEN or (found.following and found.follow_source == AUTO)):
+        return found
+    if found is not None:
+        db.session.expire(found)  # read again, with the reply, by auto_follow
+    return None
+
+
+def confirm_follow(found: ThreadState) -> None:
+    """What auto_follow does to a follow follow_to_confirm returned (the UPDATE writes `updated_at` only, so a
+    choice committed meanwhile stays)."""
+    if found.follow_source != CHOSEN:
+        found.updated_at = utcnow()
+
+
 def set_following(member: Member, thread: Thread, following: bool) -> ThreadState:
     found = _state_for_write(member, thread)
     found.following, found.follow_source, found.updated_at = bool(following), CHOSEN, utcnow()
@@ -59,7 +83,7 @@ def set_following(member: Member, thread: Thread, following: bool) -> ThreadStat
 
 
 def followers(thread: Thread) -> list[int]:
-    return list(db.session.scalars(_FOLLOWERS, {"thread_id": thread.id}))
+    return list(db.session.scalars(FOLLOWER_IDS, {"thread_id": thread.id}))
 
 
 def mark_read(member: Member | None, thread: Thread, posts) -> None:

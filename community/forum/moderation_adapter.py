@@ -30,11 +30,12 @@ class PostContent(RowContent):
         was_public = post.status == PUBLISHED
         super().set_status(post, status, hold_reason=hold_reason, note=note, verdict=verdict)
         if status == PUBLISHED and not was_public:
-            # Approving a held post publishes it as if it had just been posted: the thread rises to the top.
-            post.thread.last_activity_at = utcnow()
             services.protect_if_at_risk(post)  # a person at risk's post published with support: protected replies
         services.recount(post.thread, opening_changed=bool(post.is_opening))
         if status == PUBLISHED and not was_public:
+            # Approving a held post publishes it as if it had just been posted: the thread rises to the top. Set
+            # after the recount (which locks the thread row), so both go out in one UPDATE of the thread.
+            post.thread.last_activity_at = utcnow()
             notifications.post_published(post)  # held until now: followers and mentioned members hear of it now
 
     def lift_mask(self, post):

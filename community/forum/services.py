@@ -12,7 +12,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from community import page_cache
 from community.errors import Conflict, Forbidden, NotFound, ServiceError
-from community.extensions import db, get_row, in_batches, is_row_id, iso, utcnow
+from community.extensions import commit_keeping_loaded, db, get_row, in_batches, is_row_id, iso, utcnow
 from community.forum.models import (PUBLISHED, REMOVED, REPLY_MODES, REPORT_REASONS, Board, Post, PostRevision,
                                     Report, Thread, store_html)
 from community.members import trust
@@ -417,12 +417,14 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None, quo
                                author=author, context="forum_reply", protected=bool(thread.protected))
     body = verdict.apply_censor(body)
     cw = verdict.apply_mask(verdict.apply_censor(cw) if cw else cw)
-    post = Post(thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow(),
+    confirmed = follows.follow_to_confirm(author, thread)  # read before the write lock (SQLite)
+    post = Post(thread=thread, thread_id=thread.id, author_id=author.id, content_warning=cw, created_at=utcnow(),
                 quote_of_id=quoted.id if quoted else None)
     _set_body(post, body, verdict)
     store_html(post)
     db.session.add(post)
-    db.session.flush()
+    # Not flushed yet: the verdict is stored on the row before its INSERT (one statement, not an INSERT and an
+    # UPDATE); the thread's recount flushes it.
     apply(verdict, "post", post)  # a published reply lifts its thread to the top
     if verdict.pact and thread.author_id != author.id:
         # A pact proposed to the person who started the thread: they are at risk too.
@@ -430,9 +432,12 @@ def create_reply(author: Member, thread: Thread, body, content_warning=None, quo
         if opening is not None:
             queue.raise_pact_partner("post", opening.id, thread.author_id, verdict, f"post:{post.id}")
     protect_if_at_risk(post, verdict)
-    follows.auto_follow(author, thread)
+    if confirmed is not None:
+        follows.confirm_follow(confirmed)  # written after the thread's row lock, as auto_follow's
+    else:
+        follows.auto_follow(author, thread)
     notifications.post_published(post)  # only when published: a held reply tells nobody until it is approved
-    db.session.commit()
+    commit_keeping_loaded()
     return post, verdict
 
 

@@ -167,23 +167,22 @@ _SETTINGS_OF = select(NotificationSettings).where(NotificationSettings.member_id
 
 # --- who may tell whom -------------------------------------------------------------------------------------------
 
-def _blocked_pairs(member_id: int, others) -> set[int]:
-    """Of `others`, those who blocked `member_id` or whom `member_id` blocked."""
-    others = set(others)
-    if not others:
-        return set()
-    rows = db.session.execute(_BLOCKS_BETWEEN, {"member_id": member_id, "others": sorted(others)}).all()
-    return {b if a == member_id else a for a, b in rows}
-
-
 # Built once, as every statement of a reply's fan-out below: building them cost about as much as running them.
-_others = bindparam("others", expanding=True)
-_BLOCKS_BETWEEN = select(Block.blocker_id, Block.blocked_id).where(or_(
-    and_(Block.blocker_id == bindparam("member_id"), Block.blocked_id.in_(_others)),
-    and_(Block.blocked_id == bindparam("member_id"), Block.blocker_id.in_(_others))))
 _ALREADY_TOLD = select(Notification.member_id).where(Notification.post_id == bindparam("post_id"),
                                                      Notification.kind.in_((REPLY, MENTION)))
-_READERS = select(Member.id, Member.deleted_at, Member.role).where(Member.id.in_(bindparam("ids", expanding=True)))
+_following = Member.id.in_(follows.FOLLOWER_IDS)
+_mentioned = and_(Member.handle_key.in_(bindparam("handle_keys", expanding=True)), Member.deleted_at.is_(None),
+                  Member.id != bindparam("author_id"))
+_blocked_either_way = exists().where(or_(
+    and_(Block.blocker_id == bindparam("author_id"), Block.blocked_id == Member.id),
+    and_(Block.blocked_id == bindparam("author_id"), Block.blocker_id == Member.id)))
+# Everyone a published post may tell, in one query: the thread's followers and the members it mentions, each with
+# whether they follow, are mentioned, blocked the author or were blocked by them, and their settings row (None for
+# a member who never changed them).
+_READERS = (select(Member.id, Member.deleted_at, Member.role, _following.label("following"),
+                   _mentioned.label("mentioned"), _blocked_either_way.label("blocked"), NotificationSettings)
+            .outerjoin(NotificationSettings, NotificationSettings.member_id == Member.id)
+            .where(or_(_following, _mentioned)).order_by(Member.id))
 
 
 def _can_see_thread(member: Member, thread: Thread) -> bool:
@@ -211,30 +210,25 @@ def post_published(post: Post) -> None:
     # A post written in this transaction has no notifications but the ones made here (announced just above).
     fresh = post.id is not None and post.id in db.session().info.get(_FRESH_POSTS, ())
     already = set() if fresh else set(db.session.scalars(_ALREADY_TOLD, {"post_id": post.id}))
-    mentioned = {}
     keys = mentioned_handles(post.body)[:50]
-    if keys:
-        mentioned = {m.id: m for m in db.session.scalars(select(Member).where(
-            Member.handle_key.in_(keys), Member.deleted_at.is_(None), Member.id != post.author_id))}
-    following = set(follows.followers(thread)) - {post.author_id} if not post.is_opening else set()
-    readers = set(mentioned) | following
-    blocked = _blocked_pairs(post.author_id, readers)
-    members = {row.id: row for row in db.session.execute(_READERS, {"ids": sorted(readers)})} if readers else {}
-    told = readers - blocked - already
-    settings = _settings_of_many(told) if told else {}  # one query, not one per reader
-    for member_id in sorted(told):
-        member = members.get(member_id)
-        if member is None or member.deleted_at is not None or not _reader_can_see_thread(member_id, member.role,
-                                                                                         thread):
+    # An opening post tells the members it mentions only (its thread has no followers but its author yet).
+    readers = db.session.execute(_READERS, {"thread_id": None if post.is_opening else thread.id,
+                                            "handle_keys": keys, "author_id": post.author_id}) \
+        if keys or not post.is_opening else ()
+    for row in readers:
+        mentioned, following = bool(row.mentioned), bool(row.following) and row.id != post.author_id
+        if (not (mentioned or following) or row.blocked or row.id in already or row.deleted_at is not None
+                or not _reader_can_see_thread(row.id, row.role, thread)):
             continue
         # A mention where mentions are wanted; else a reply for a follower who wants replies.
-        if member_id in mentioned and _wants(member_id, MENTION, settings):
+        settings = {row.id: row.NotificationSettings}
+        if mentioned and _wants(row.id, MENTION, settings):
             kind = MENTION
-        elif member_id in following and _wants(member_id, REPLY, settings):
+        elif following and _wants(row.id, REPLY, settings):
             kind = REPLY
         else:
             continue
-        _add(Notification(member_id=member_id, kind=kind, actor_id=post.author_id, post_id=post.id))
+        _add(Notification(member_id=row.id, kind=kind, actor_id=post.author_id, post_id=post.id))
     if post.id is not None:
         announced.add(post.id)
 

@@ -129,3 +129,31 @@ def test_a_hung_call_does_not_stop_every_other_screening():
     finally:
         release.set()
         stuck.join(5)
+
+
+def test_posts_waiting_behind_a_call_are_scored_together_up_to_the_limit(app, monkeypatch):
+    """While one merged call runs, MODERATION_BATCH_TEXTS more screenings can wait for the next (the screening
+    workers are twice the limit): with 4 workers, one running and three waiting, no call held more than 3-4."""
+    app.config["MODERATION_BATCH_TEXTS"] = 4
+    screening._coalescers.clear()
+    monkeypatch.setattr(screening, "_pool", None)
+    sizes, real = [], screening._score_both
+
+    def slow(backends, texts):
+        sizes.append(len(texts))
+        time.sleep(0.1)
+        return real(backends, texts)
+    monkeypatch.setattr(screening, "_score_both", slow)
+    verdicts = []
+
+    def go(i):
+        with app.app_context():
+            verdicts.append(screening.screen(f"a kind reply number {i}", context="forum_reply"))
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(13)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(verdicts) == 13 and {v.status for v in verdicts} == {"published"}
+    assert sum(sizes) == 13 and max(sizes) == 4 and sizes.count(4) >= 2, sizes
+    screening._coalescers.clear()
