@@ -17,8 +17,11 @@ import uuid
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Redis pub/sub is global to the server: a channel of this run's own keeps other runs' broadcasts out (server
-# processes the tests start inherit it).
-os.environ.setdefault("SOCKETIO_CHANNEL", f"haven-test-{uuid.uuid4().hex[:12]}")
+# processes the tests start inherit it). The suite runs in pytest-xdist workers (pytest.ini), which inherit the
+# controller's environment, so each worker names its own channel.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER or "SOCKETIO_CHANNEL" not in os.environ:
+    os.environ["SOCKETIO_CHANNEL"] = f"haven-test-{uuid.uuid4().hex[:12]}{_WORKER}"
 
 import pytest  # noqa: E402
 

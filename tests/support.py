@@ -8,7 +8,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/13"
+# Database 13, or 13 + n for pytest-xdist's worker gwN (tests that flush their database must not flush another
+# worker's rate limits or page cache). Pub/sub ignores the number: conftest.py gives each worker its own channel.
+# (11 and 15 belong to two test files, 12 to the chat bench.)
+_REDIS_DATABASES = (13, 14, 10, 9, 8, 7, 6, 5)
+_WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS = (os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
+         + f"/{_REDIS_DATABASES[_WORKER_INDEX % len(_REDIS_DATABASES)]}")
 
 # A real server process: `python -c SERVER <port> <instance folder>` (settings from its environment).
 SERVER = """
