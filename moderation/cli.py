@@ -30,7 +30,9 @@ def _batch_scoring_backends():
     of CPU per 1,000 texts; the scores are byte for byte the same on one thread). threadpoolctl sets it at run time,
     since OPENBLAS_NUM_THREADS only counts before numpy is imported."""
     threadpool_limits(limits=1, user_api="blas")
-    return _backends()
+    from moderation.classifiers.encoder import loading_for_batch_scoring
+    with loading_for_batch_scoring():  # the ONNX sessions are built once, for the batch (not for serving first)
+        return _backends()
 
 
 @contextlib.contextmanager

@@ -230,7 +230,8 @@ class _Engine:
     @contextmanager
     def side_by_side(self):
         """Batch scoring (`moderation score` / `evaluate`): threads scoring chunks at once each run the models on a
-        core of their own (Encoder.set_side_by_side), warmed again first; afterwards the serving behaviour, the
+        core of their own (Encoder.set_side_by_side), warmed again first when their sessions are made again (not
+        when they were loaded for it: encoder.loading_for_batch_scoring); afterwards the serving behaviour, the
         sessions remade on their next run (a batch command's process ends there; a server never enters this). A
         text's scores are the same either way."""
         with self._side_lock:
