@@ -30,7 +30,9 @@ def _batch_scoring_backends():
     of CPU per 1,000 texts; the scores are byte for byte the same on one thread). threadpoolctl sets it at run time,
     since OPENBLAS_NUM_THREADS only counts before numpy is imported."""
     threadpool_limits(limits=1, user_api="blas")
-    return _backends()
+    from moderation.classifiers.encoder import loading_for_batch_scoring
+    with loading_for_batch_scoring():  # the ONNX sessions are built once, for the batch (not for serving first)
+        return _backends()
 
 
 @contextlib.contextmanager
@@ -249,28 +251,13 @@ def _echo_lowo():
 @click.option("--batch-size", default=256, show_default=True)
 def score(batch_size):
     """Read JSON lines {"text": ...} on stdin; write one JSON line per input, in order, with the decision."""
-    from moderation.classifiers.evaluation import score_lines
+    from moderation.classifiers.evaluation import score_batches
     loaded = _batch_scoring_backends()
     thresholds = _thresholds()
-    batch: list[tuple[int, str | None, str | None]] = []
     failed = []
 
-    def flush():
-        texts = [text for _, text, error in batch if error is None]
-        try:
-            scored = iter(score_lines(texts, loaded.toxicity, loaded.self_harm, thresholds)) if texts else iter(())
-        except Exception as exc:  # noqa: BLE001 - every line of the batch says why, and the command says so at the end
-            reason = _classifier_failed(exc)
-            failed.append(reason)
-            batch[:] = [(line_no, text, error or reason) for line_no, text, error in batch]
-            scored = iter(())
-        for line_no, _text, error in batch:
-            out = {"error": {"line": line_no, "message": error}} if error else next(scored)
-            sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
-        batch.clear()
-
-    with _side_by_side(loaded):
+    def batches():
+        batch: list[tuple[int, str | None, str | None]] = []
         for line_no, raw in enumerate(sys.stdin, start=1):
             if not raw.strip():
                 continue
@@ -282,9 +269,26 @@ def score(batch_size):
                 text, error = None, f"not valid JSON: {exc.msg}"
             batch.append((line_no, text, error))
             if len(batch) >= batch_size:
-                flush()
+                yield batch
+                batch = []
         if batch:
-            flush()
+            yield batch
+
+    def texts_of(batch):
+        return [text for _, text, error in batch if error is None]
+
+    with _side_by_side(loaded):
+        # The next batch is already being scored while one is written (evaluation.score_batches).
+        for batch, lines, exc in score_batches(batches(), loaded.toxicity, loaded.self_harm, thresholds, texts_of):
+            if exc is not None:  # every line of the batch says why, and the command says so at the end
+                reason = _classifier_failed(exc)
+                failed.append(reason)
+                batch = [(line_no, text, error or reason) for line_no, text, error in batch]
+            scored = iter(lines or ())
+            for line_no, _text, error in batch:
+                out = {"error": {"line": line_no, "message": error}} if error else next(scored)
+                sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
     if failed:
         raise click.ClickException(f"{len(failed)} batch(es) could not be scored: {failed[0]}")
 

@@ -330,18 +330,20 @@ class OnnxSessions:
         self._side_by_side = False  # set_side_by_side(): one intra-op thread, callers run at once
         self.output_names: list[str] = model.output_names
 
-    def set_side_by_side(self, on: bool) -> None:
+    def set_side_by_side(self, on: bool) -> bool:
         """Batch scoring: one intra-op thread and no lock around the run, so several threads each run a batch on
         a core of their own at once (ONNX Runtime's Run is thread-safe; with one intra-op thread it runs on the
         caller's thread). Measured faster than one run at a time on two threads: no hand-over between the threads
         at every node, and one chunk's Python runs while another is in the model. Off: the serving behaviour.
-        A session made with another thread count is remade on the next run."""
+        A session made with another thread count is remade on the next run: returns whether that is so."""
         with self._lock:
             self._side_by_side = bool(on)
             if self._session is not None and self._threads != self._wanted_threads():
                 if self._pid != os.getpid():
                     self._inherited.append(self._session)
                 self._session = None
+                return True
+            return False
 
     def _wanted_threads(self) -> int:
         return 1 if self._side_by_side else threads()

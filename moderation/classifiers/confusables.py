@@ -125,9 +125,11 @@ def _join(m: re.Match) -> str:
 
 def deconfuse(text: str) -> str:
     """The text with look-alike letters, leetspeak, spaced-out letters and invisible characters undone."""
-    text = unicodedata.normalize("NFKC", text if isinstance(text, str) else str(text))
-    text = _INVISIBLE.sub("", text)
-    text = _strip_marks(text)
+    text = text if isinstance(text, str) else str(text)
+    if not text.isascii():  # ASCII is its own NFKC form, has no invisible characters and no combining marks
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", text)
+        text = _strip_marks(text)
     if not text.isascii():
         # In text that is really written in another script, only words mixing it with Latin letters are rewritten
         # ("как дела" stays Russian; "kіll" with a Cyrillic і becomes "kill").

@@ -230,7 +230,8 @@ class _Engine:
     @contextmanager
     def side_by_side(self):
         """Batch scoring (`moderation score` / `evaluate`): threads scoring chunks at once each run the models on a
-        core of their own (Encoder.set_side_by_side), warmed again first; afterwards the serving behaviour, the
+        core of their own (Encoder.set_side_by_side), warmed again first when their sessions are made again (not
+        when they were loaded for it: encoder.loading_for_batch_scoring); afterwards the serving behaviour, the
         sessions remade on their next run (a batch command's process ends there; a server never enters this). A
         text's scores are the same either way."""
         with self._side_lock:
@@ -262,7 +263,15 @@ class _Engine:
     def _compute(self, texts: list[str]) -> list[tuple[Scores, Scores]]:
         from moderation.classifiers.features import embed_posts, ngram_rows, sentences
 
-        cleaned = [self._clean(t) for t in texts]
+        cleaned_of: dict[str, str] = {}  # a one-sentence post's sentence is the post: cleaned once
+
+        def clean(t: str) -> str:
+            got = cleaned_of.get(t)
+            if got is None:
+                got = cleaned_of[t] = self._clean(t)
+            return got
+
+        cleaned = [clean(t) for t in texts]
         # The posts go through the encoder (and the tower), the sentences of multi-sentence posts through the encoder
         # alone; a text's own verdict does not depend on what else is in the batch (each row is masked on its own).
         sents = [sentences(c) for c in cleaned]
@@ -271,7 +280,7 @@ class _Engine:
         # in the batch (a one-sentence post, or a sentence the self-harm heads read too) is not encoded twice, and
         # the extra sentences go with the self-harm sentences (the trunk alone, never the tower).
         units = [safe_messaging_head.units(t) if self.safe_heads is not None else [] for t in texts]
-        unit_texts = [[self._clean(t[a:b]) for a, b in u] for t, u in zip(texts, units)]
+        unit_texts = [[clean(t[a:b]) for a, b in u] for t, u in zip(texts, units)]
         row = {}
         for j, t in enumerate([*cleaned, *flat]):
             row.setdefault(t, j)

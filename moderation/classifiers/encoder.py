@@ -35,6 +35,25 @@ MAX_SEQ_LENGTH = 256
 # bounds the attention buffers (batch x 12 heads x T x T floats) of long texts.
 TOKEN_BUDGET = 512
 
+_loading_for_batch = 0  # > 0 inside loading_for_batch_scoring(): encoders made then start side by side
+_loading_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def loading_for_batch_scoring():
+    """Encoders made inside this block start side by side (set_side_by_side(True)) before their first run, so a batch
+    command (`moderation score` / `evaluate`, which score side by side anyway) builds and warms its ONNX sessions
+    once, on one intra-op thread, instead of building them for serving first and again for the batch (~0.2-0.3 s of
+    one core at start-up). Leaving the batch mode (the engine's side_by_side) gives the serving behaviour back."""
+    global _loading_for_batch
+    with _loading_lock:
+        _loading_for_batch += 1
+    try:
+        yield
+    finally:
+        with _loading_lock:
+            _loading_for_batch -= 1
+
 _URL = re.compile(r"(https?://\S+|www\.\S+)", re.I)
 _MENTION = re.compile(r"@\w+")
 _RT = re.compile(r"^\s*(rt\s+)+", re.I)
@@ -73,7 +92,7 @@ class CachedEncoder:
 
     def set_side_by_side(self, on: bool, tower=None) -> bool:
         """Batch scoring: let several threads run forward passes at once, one core each. Only the ONNX encoder
-        does; returns whether this one now does."""
+        does; returns whether a model session is to be made again (and so wants warming)."""
         return False
 
     def _forward_lock(self, texts: list[str]):
@@ -123,6 +142,8 @@ class Encoder(CachedEncoder):
         self.path = path or model_path()
         self.model = load_base(self.path)
         self.trunk = TrunkSession(self.model)
+        if _loading_for_batch:
+            self.set_side_by_side(True)  # no session exists yet: the first one is made for the batch
 
     def _batches(self, texts: list[str]):
         """Longest first, at most batch_size texts and TOKEN_BUDGET padded tokens per batch (64 posts of 256 tokens in
@@ -139,11 +160,13 @@ class Encoder(CachedEncoder):
 
     def set_side_by_side(self, on: bool, tower=None) -> bool:
         """The trunk's and the tower's sessions on one intra-op thread each and unlocked (bert_onnx.OnnxSessions.
-        set_side_by_side), and no lock around a forward pass; off again: the serving behaviour."""
+        set_side_by_side), and no lock around a forward pass; off again: the serving behaviour. Returns whether a
+        session that had run is to be made again (with another thread count), i.e. whether to warm up again."""
+        remade = False
         for sessions in [self.trunk.sessions] + ([tower.sessions] if tower is not None else []):
-            sessions.set_side_by_side(on)
+            remade = sessions.set_side_by_side(on) or remade
         self._side_by_side = bool(on)
-        return self._side_by_side
+        return remade
 
     def load_tower(self, arrays: dict):
         """The toxicity tower stored in `arrays` (heads.npz), as an ONNX session over this encoder's states."""
@@ -153,7 +176,9 @@ class Encoder(CachedEncoder):
         start, count = tf.tower_span(arrays, self.model.n_layers)
         layers = [tf.layer_weights(arrays, i, self.model.layers[start + i]) for i in range(count)]
         weight, bias = tf.head(arrays)
-        return TowerSession(start, layers, self.model, weight, bias, tf.POOL_SCALE)
+        tower = TowerSession(start, layers, self.model, weight, bias, tf.POOL_SCALE)
+        tower.sessions.set_side_by_side(self._side_by_side)  # as the trunk's (loading_for_batch_scoring)
+        return tower
 
     def _raw(self, texts: list[str], tower=None) -> tuple[np.ndarray, np.ndarray | None]:
         """Sentence embeddings, and the toxicity tower's logits when a tower is given (same forward pass: the tower

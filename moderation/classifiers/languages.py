@@ -58,10 +58,12 @@ def detect(text: str) -> str:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return "en"
-    foreign_script = sum(1 for c in letters if not _latin(c))
+    ascii_only = text.isascii()  # then every letter is Latin and NFKD changes nothing
+    foreign_script = 0 if ascii_only else sum(1 for c in letters if not _latin(c))
     if foreign_script >= max(3, 0.3 * len(letters)):
         return "other"
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    plain = text if ascii_only else "".join(c for c in unicodedata.normalize("NFKD", text)
+                                            if not unicodedata.combining(c))
     words = [w.lower() for w in _TOKENS.findall(plain)]
     if len(words) < 3:
         return "en"

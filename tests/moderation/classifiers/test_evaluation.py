@@ -97,3 +97,27 @@ def test_score_lines_a_failing_chunk_fails_the_call():
         assert "model broke" in str(exc)
     else:
         raise AssertionError("a classifier failure must not be swallowed")
+
+
+def test_score_batches_keeps_each_batch_in_order_and_fails_only_the_batch_that_failed():
+    """`moderation score`'s stream: the next batch is scored while one is written; each batch's lines are what
+    score_lines gives for it, in order, and a batch whose classifier call fails comes back as that exception alone."""
+    from moderation.classifiers.evaluation import score_batches
+
+    def tox(t):
+        if t == "breaks the model":
+            raise RuntimeError("model broke")
+        return Scores(int(t.split()[1]) / 1000.0 if t.startswith("post") else 0.1, {})
+
+    batches = [[f"post {i} " + "x" * (i % 13) for i in range(b * 150, b * 150 + 150)] for b in range(3)]
+    batches.insert(2, ["fine", "breaks the model", "fine"])
+    batches.append([])
+    got = list(score_batches(iter(batches), Fake("toxicity", tox), Fake("self_harm", _sh), Thresholds()))
+    assert [batch for batch, _, _ in got] == batches
+    for batch, lines, exc in got:
+        if "breaks the model" in batch:
+            assert lines is None and "model broke" in str(exc)
+            continue
+        assert exc is None
+        assert lines == score_lines(batch, Fake("toxicity", tox), Fake("self_harm", _sh), Thresholds())
+        assert [row["toxicity"] for row in lines] == [int(t.split()[1]) / 1000.0 for t in batch]

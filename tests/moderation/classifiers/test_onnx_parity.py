@@ -118,3 +118,29 @@ def test_side_by_side_batch_scoring_gives_the_serving_scores(models):
     engine._results.clear()
     toxicity.score(["after batch scoring, one post again"])
     assert engine.encoder.trunk.sessions._threads == bert_onnx.threads()
+
+
+def test_a_batch_command_builds_its_sessions_once_on_one_thread(models):
+    """`moderation score` / `evaluate` load the models inside encoder.loading_for_batch_scoring: the sessions are
+    made for the batch (one intra-op thread) at load, entering side-by-side mode keeps them (no second build and
+    warm-up), and leaving it gives the serving behaviour back."""
+    from moderation.classifiers import bert_onnx
+    from moderation.classifiers.encoder import loading_for_batch_scoring
+
+    toxicity, _, _ = models
+    with loading_for_batch_scoring():
+        tox, _sh = load_embedded()
+    engine = tox._engine
+    trunk, tower = engine.encoder.trunk.sessions, engine.tower.sessions
+    made = (trunk._session, tower._session)
+    assert made[0] is not None and made[1] is not None  # built and warmed at load
+    assert trunk._threads == tower._threads == 1 and engine.encoder._side_by_side
+    text = "after loading for a batch, one post"
+    with tox.side_by_side():
+        assert (trunk._session, tower._session) == made
+        batch = tox.score([text])[0]
+    assert not engine.encoder._side_by_side
+    served = toxicity.score([text])[0]
+    assert (batch.score, batch.labels) == (served.score, served.labels)
+    tox.score(["and once more, served"])
+    assert trunk._threads == tower._threads == bert_onnx.threads()
