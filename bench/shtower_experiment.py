@@ -41,7 +41,6 @@ from moderation.classifiers import tower as tw  # noqa: E402
 from moderation.classifiers.encoder import clean_text  # noqa: E402
 from moderation.classifiers.features import chunks, ngrams  # noqa: E402
 from moderation.classifiers.heads import sh_logits, tox_logits  # noqa: E402
-from moderation.classifiers.minilm import additive_mask, bert_layer  # noqa: E402
 
 OUT = Path(os.environ.get("SHTOWER_DIR", "/tmp/shtower"))
 DATA = Path(os.environ.get("HAVEN_DATA", str(REPO.parent / "shared" / "data")))
@@ -106,11 +105,7 @@ def build_corpus() -> Corpus:
     users = [r for r in load_csv(DATA / "cssrs_reddit" / "train.csv") if r["label"] in T.CSSRS_TIER]
     texts, uidx, tiers, holds = [], [], [], []
     for ui, r in enumerate(users):
-        try:
-            posts = [p for p in json.loads(r.get("posts_json") or "[]") if isinstance(p, str) and p.strip()]
-        except json.JSONDecodeError:
-            posts = []
-        for p in posts or [r["text"]]:
+        for p in T.cssrs_posts(r):
             texts.append(clean_text(p)); uidx.append(ui); tiers.append(T.CSSRS_TIER[r["label"]])
             holds.append(T.is_holdout(r["id"]))
     c.add("cssrs", texts, False, tier=tiers, hold=holds, user=uidx, known=[True] * len(texts),
@@ -186,53 +181,15 @@ class ShTower(tw.Tower):
         torch.nn.init.zeros_(self.head.bias)
 
     def forward(self, hidden, mask):
-        additive = additive_mask(mask, hidden.dtype)
-        for params in self.layers:
-            hidden = bert_layer(params, hidden, additive, self.n_heads, self.eps, self.dropout if self.training else 0.0)
-        m = mask.to(hidden.dtype).unsqueeze(-1)
-        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        return self.head(torch.nn.functional.normalize(pooled, dim=1) * tw.POOL_SCALE)
+        return self.head(self.pooled(hidden, mask))
 
 
 def fine_tune_sh(states, Y, W, base, seed=SEED, epochs=EPOCHS):
-    """tower.fine_tune's recipe (AdamW, warm-up then linear decay, length-bucketed seeded batches, BERT dropout)
-    with three outputs and a per-output weight (0 = unknown)."""
+    """tower.fine_tune's recipe (tower.train: AdamW, warm-up then linear decay, length-bucketed seeded batches, BERT
+    dropout) with three outputs and a per-output weight (0 = unknown)."""
     torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    tower = ShTower(base, START)
-    tower.dropout = 0.1
-    tower.train()
-    Yt, Wt = torch.tensor(Y, dtype=torch.float32), torch.tensor(W, dtype=torch.float32)
-    layer_params = [p for params in tower.layers for p in params.values()]
-    opt = torch.optim.AdamW([{"params": layer_params, "lr": tw.TOWER_LR},
-                             {"params": tower.head.parameters(), "lr": tw.TOWER_HEAD_LR}], weight_decay=0.01)
-    n, batch = len(states), tw.TOWER_BATCH
-    steps = max(1, epochs * ((n + batch - 1) // batch))
-    warmup = max(1, min(100, steps // 10))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / steps))
-    t0 = time.time()
-    for epoch in range(epochs):
-        perm = rng.permutation(n)
-        batches = []
-        for i in range(0, n, batch * 50):
-            window = sorted(perm[i:i + batch * 50].tolist(), key=lambda k: len(states[k]))
-            batches += [window[j:j + batch] for j in range(0, len(window), batch)]
-        rng.shuffle(batches)
-        total = 0.0
-        for idx in batches:
-            hidden, mask = tw._pad([states[k] for k in idx])
-            logit = tower(hidden, mask)
-            w = Wt[idx]
-            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logit, Yt[idx], reduction="none")
-                    * w).sum() / w.sum().clamp(min=1e-9)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(idx)
-        log(f"  self-harm tower epoch {epoch + 1}/{epochs}: loss {total / max(1, n):.4f} ({time.time() - t0:.0f}s)")
-    tower.eval()
-    return tower
+    return tw.train(ShTower(base, START), states, Y, W, seed, epochs, tw.TOWER_LR, tw.TOWER_BATCH, log,
+                    "self-harm tower")
 
 
 def tower_logits(model, states, ids_per_text):
