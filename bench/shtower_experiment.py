@@ -3,7 +3,9 @@ outputs (P(>=concern), P(>=ideation), P(intent)), mixed with today's self-harm M
 
     nice -n 19 python bench/shtower_experiment.py prep     # one forward pass: embeddings + layer-4 hidden states
     nice -n 19 python bench/shtower_experiment.py folds    # writer-group folds: heads-only vs tower, same folds
-    nice -n 19 python bench/shtower_experiment.py final    # once: tower on all writers, frozen sets + w5 + public
+    nice -n 19 python bench/shtower_experiment.py fit      # the tower on all ten writers (what would ship)
+    SHTOWER_FINAL_FIT=1 nice -n 19 python bench/shtower_experiment.py final   # once: frozen sets + w5 + public
+    nice -n 19 python bench/shtower_experiment.py final    # the same with the mean of the three fold towers
 
 Everything is cached in $SHTOWER_DIR (default /tmp/shtower). Deterministic for a seed (seeded batch order, dropout
 and init; one process, the same thread count).
