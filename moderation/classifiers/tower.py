@@ -54,15 +54,18 @@ class Tower(torch.nn.Module):
         torch.nn.init.zeros_(self.head.weight)
         torch.nn.init.zeros_(self.head.bias)
 
-    def forward(self, hidden, mask):
-        """hidden: (n, T, d) float32 states entering layer `start`; mask: (n, T) with 1 for real tokens."""
+    def pooled(self, hidden, mask):
+        """hidden: (n, T, d) float32 states entering layer `start`; mask: (n, T) with 1 for real tokens. The top
+        layers, mean pooling, L2 normalisation times POOL_SCALE: what the head reads."""
         additive = additive_mask(mask, hidden.dtype)
         for params in self.layers:
             hidden = bert_layer(params, hidden, additive, self.n_heads, self.eps, self.dropout if self.training else 0.0)
         m = mask.to(hidden.dtype).unsqueeze(-1)
         pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled, dim=1) * POOL_SCALE
-        return self.head(pooled).squeeze(1)
+        return torch.nn.functional.normalize(pooled, dim=1) * POOL_SCALE
+
+    def forward(self, hidden, mask):
+        return self.head(self.pooled(hidden, mask)).squeeze(1)
 
 
 def new_tower(base, n_layers: int = TOWER_LAYERS) -> Tower:
@@ -88,8 +91,14 @@ def fine_tune(states: Sequence[np.ndarray], y: np.ndarray, w: np.ndarray, base_m
     the head starts at zero, batch order comes from a seeded generator (length-bucketed batches), and BERT's dropout
     draws from torch's generator, seeded here."""
     torch.manual_seed(seed)
+    return train(new_tower(base_model, n_layers), states, y, w, seed, epochs, lr, batch, log, "toxicity tower")
+
+
+def train(tower: Tower, states: Sequence[np.ndarray], y: np.ndarray, w: np.ndarray, seed: int, epochs: int,
+          lr: float, batch: int, log: Callable, what: str) -> Tower:
+    """The fine-tuning loop of fine_tune for any tower whose logits have y's shape ((n,) or (n, k) with per-output
+    weights w, 0 for an unknown label): AdamW, warm-up then linear decay, BERT's dropout while training."""
     rng = np.random.default_rng(seed)
-    tower = new_tower(base_model, n_layers)
     tower.dropout = 0.1  # BERT's own dropout rate, as in pre-training
     tower.train()
     Y = torch.tensor(np.asarray(y), dtype=torch.float32)
@@ -121,7 +130,7 @@ def fine_tune(states: Sequence[np.ndarray], y: np.ndarray, w: np.ndarray, base_m
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(idx)
-        log(f"  toxicity tower epoch {epoch + 1}/{epochs}: loss {total / max(1, n):.4f} ({time.time() - t0:.0f}s)")
+        log(f"  {what} epoch {epoch + 1}/{epochs}: loss {total / max(1, n):.4f} ({time.time() - t0:.0f}s)")
     tower.eval()
     return tower
 

@@ -85,6 +85,15 @@ def is_holdout(key: str) -> bool:
     return holdout_bucket(key) < HOLDOUT_FRACTION
 
 
+def cssrs_posts(row: dict) -> list[str]:
+    """A C-SSRS user's posts (`posts_json`), or the user's joined `text` when that list is missing or empty."""
+    try:
+        posts = [p for p in json.loads(row.get("posts_json") or "[]") if isinstance(p, str) and p.strip()]
+    except json.JSONDecodeError:
+        posts = []
+    return posts or [row["text"]]
+
+
 def _read_csv(path: Path) -> list[dict]:
     csv.field_size_limit(2 ** 31 - 1)
     with open(path, newline="", encoding="utf-8") as fh:
@@ -149,12 +158,7 @@ class Dataset:
             users = [r for r in _read_csv(f) if r["label"] in CSSRS_TIER]
             texts, user_idx, tiers, holds = [], [], [], []
             for ui, r in enumerate(users):
-                try:
-                    posts = [p for p in json.loads(r.get("posts_json") or "[]") if isinstance(p, str) and p.strip()]
-                except json.JSONDecodeError:
-                    posts = []
-                posts = posts or [r["text"]]
-                for p in posts:
+                for p in cssrs_posts(r):
                     texts.append(clean_text(p))
                     user_idx.append(ui)
                     tiers.append(CSSRS_TIER[r["label"]])
