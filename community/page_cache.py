@@ -333,6 +333,12 @@ def _after_flush(session, flush_context):
     _members_touched(session, names)
 
 
+def members_written(session: Session, member_ids) -> None:
+    """Rows pointing at these members were written in this transaction without ORM objects (so no flush event saw
+    them, and no bulk statement event either): their pages render afresh after the commit, as for a flushed row."""
+    session.info.setdefault("page_cache_touched", set()).update(f"member:{m}" for m in member_ids if m is not None)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state):
     """A bulk INSERT/UPDATE/DELETE (or a written text statement) changes rows no flush event sees: every reader's

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import defer, joinedload
 
 from community import page_cache
@@ -25,7 +25,7 @@ from moderation.queue import services as queue
 from moderation.urgency import is_crisis, screen_for_urgency
 from moderation.urgency import support as support_for
 from community.members.trust import is_trusted
-from community.members.blocks import blocked_subquery, is_blocked_by
+from community.members.blocks import blocked_by_id, blocked_subquery, is_blocked_by
 from community.forum import follows
 from community.notifications import services as notifications
 
@@ -166,10 +166,17 @@ def _post_visibility(viewer: Member | None, model=Post):
     listed (as a placeholder) only where they were public, so the thread keeps its shape."""
     if viewer is None:
         return model.status == PUBLISHED
-    if viewer.is_staff:
-        return _not_blocked(model.author_id, viewer)
-    return and_(or_(model.status == PUBLISHED, and_(model.author_id == viewer.id, model.deleted_at.is_(None))),
-                _not_blocked(model.author_id, viewer))
+    return _signed_in_visibility(bool(viewer.is_staff), viewer.id, model)
+
+
+def _signed_in_visibility(staff: bool, viewer_id, model=Post):
+    """_post_visibility for a signed-in viewer given by their id: a value, or a bound parameter (statements built
+    once)."""
+    not_blocked = model.author_id.notin_(blocked_by_id(viewer_id))
+    if staff:
+        return not_blocked
+    return and_(or_(model.status == PUBLISHED, and_(model.author_id == viewer_id, model.deleted_at.is_(None))),
+                not_blocked)
 
 
 def list_posts(thread: Thread, viewer: Member | None, page=1):
@@ -266,11 +273,24 @@ def page_of_post(post: Post, viewer: Member | None) -> int:
     cache = _pages_cache(viewer)
     if cache is not None and post.id in cache:
         return cache[post.id]
-    before = db.session.scalar(
-        select(func.count(Post.id)).where(Post.thread_id == post.thread_id, _post_visibility(viewer),
-                                          or_(Post.created_at < post.created_at,
-                                              and_(Post.created_at == post.created_at, Post.id < post.id))))
+    kind = None if viewer is None else "staff" if viewer.is_staff else "member"
+    before = db.session.scalar(_POSTS_BEFORE[kind], {"thread_id": post.thread_id, "created_at": post.created_at,
+                                                     "post_id": post.id, "viewer_id": getattr(viewer, "id", None)})
     return before // POSTS_PER_PAGE + 1
+
+
+def _posts_before(kind: str | None):
+    """How many posts of a thread come before a given one for a viewer of this kind (None: signed out), built
+    once: building the statement for every answer cost about as much as running it."""
+    created_at = bindparam("created_at", type_=Post.created_at.type)
+    shown = (Post.status == PUBLISHED if kind is None
+             else _signed_in_visibility(kind == "staff", bindparam("viewer_id", type_=Post.author_id.type)))
+    return select(func.count(Post.id)).where(
+        Post.thread_id == bindparam("thread_id"), shown,
+        or_(Post.created_at < created_at, and_(Post.created_at == created_at, Post.id < bindparam("post_id"))))
+
+
+_POSTS_BEFORE = {kind: _posts_before(kind) for kind in (None, "staff", "member")}
 
 
 # --- writing -----------------------------------------------------------------------------------------------------

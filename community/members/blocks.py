@@ -122,7 +122,13 @@ def blocked_members(member: Member) -> list[Member]:
 
 
 def blocked_subquery(member: Member):
-    return select(Block.blocked_id).where(Block.blocker_id == member.id)
+    return blocked_by_id(member.id)
+
+
+def blocked_by_id(member_id):
+    """The ids the member blocked, as a subquery; `member_id` is a value or a bound parameter (a statement built
+    once for every viewer)."""
+    return select(Block.blocked_id).where(Block.blocker_id == member_id)
 
 
 def is_blocked_by(viewer: Member | None, author_id: int) -> bool:

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import has_request_context, url_for
-from sqlalchemy import and_, bindparam, event, exists, func, or_, select
+from sqlalchemy import and_, bindparam, event, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from community import realtime
+from community import page_cache, realtime
 from community.errors import ServiceError
 from community.extensions import db, iso, is_row_id, utcnow
 from community.forum import follows, reaction_kinds
@@ -215,6 +215,7 @@ def post_published(post: Post) -> None:
     readers = db.session.execute(_READERS, {"thread_id": None if post.is_opening else thread.id,
                                             "handle_keys": keys, "author_id": post.author_id}) \
         if keys or not post.is_opening else ()
+    told = []
     for row in readers:
         mentioned, following = bool(row.mentioned), bool(row.following) and row.id != post.author_id
         if (not (mentioned or following) or row.blocked or row.id in already or row.deleted_at is not None
@@ -228,9 +229,38 @@ def post_published(post: Post) -> None:
             kind = REPLY
         else:
             continue
-        _add(Notification(member_id=row.id, kind=kind, actor_id=post.author_id, post_id=post.id))
+        told.append((row.id, kind))
+    _add_for_post(post, told)
     if post.id is not None:
         announced.add(post.id)
+
+
+def _add_for_post(post: Post, told: list[tuple[int, str]]) -> None:
+    """The notifications of a published post, [(member id, kind)]. A member this process knows has no live
+    connection (one process, no message queue: realtime.listening) is pushed nothing, so their rows need no ids and
+    no ORM objects: they go out in one INSERT of many rows, straight away (the post has its id, so its row is
+    written), and their members' pages are marked as changed for the commit as a flushed row would mark them. The
+    rest (connected members, or every member when this process cannot tell) are ORM rows whose ids the pushes
+    carry."""
+    if not told:
+        return
+    listening = realtime.listening({member_id for member_id, _kind in told}) if post.id is not None else None
+    unheard = [] if listening is None else [(m, k) for m, k in told if m not in listening]
+    for member_id, kind in told:
+        if listening is None or member_id in listening:
+            _add(Notification(member_id=member_id, kind=kind, actor_id=post.author_id, post_id=post.id))
+    if unheard:
+        now = utcnow()
+        # On the session's connection, not session.execute: a bulk statement there counts as one no row event can
+        # attribute, and would render every reader's pages afresh (community/page_cache.py); these rows' members
+        # are known.
+        db.session.connection().execute(_INSERT_NOTIFICATIONS, [
+            {"member_id": member_id, "kind": kind, "actor_id": post.author_id, "post_id": post.id, "count": 1,
+             "created_at": now, "updated_at": now} for member_id, kind in unheard])
+        page_cache.members_written(db.session(), [*(m for m, _k in unheard), post.author_id])
+
+
+_INSERT_NOTIFICATIONS = insert(Notification.__table__)
 
 
 def reaction_added(post: Post, reactor: Member, kind: str) -> None:

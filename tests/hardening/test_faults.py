@@ -250,6 +250,8 @@ def test_sigkill_mid_write_loses_no_acknowledged_post(app, make_member, token_fo
     thread_id = made.get_json()["thread"]["id"]
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+    # synchronous=NORMAL (1): a commit is not synced to the disk, yet a killed server loses none of them (below).
+    assert db.session.execute(db.text("PRAGMA synchronous")).scalar() == 1
     db.session.remove()
     db.engine.dispose()
 

@@ -307,3 +307,32 @@ def test_board_pages_are_kept_per_reader_too(any_app, make_member, token_for):
                     headers=token_for(reader)).status_code in (200, 201)
     state, body = _get(as_reader, "/b/anxiety")
     assert state == "miss" and "A board thread to keep" not in body
+
+
+def test_a_reply_notifies_a_follower_on_their_kept_pages_at_once_and_no_one_else(any_app, make_member, token_for):
+    """A follower with no live connection gets the reply's notification as a row written without an ORM object
+    (community/notifications/services.py _add_for_post): the badge on their kept page of another thread shows at
+    once, the notification lists, and an unrelated reader's kept page is still served from the cache. (The follower
+    is not the thread's author, whose pages change with the thread's row anyway.)"""
+    app = any_app
+    author, follower, writer, bystander = _members(make_member, "nf-author", "nf-follower", "nf-writer",
+                                                   "nf-bystander")
+    followed = new_thread(app.test_client(), token_for(author), title="Followed", body="an opening")["thread"]["id"]
+    reply(app.test_client(), token_for(follower), followed, "me too, every evening")  # follows the thread now
+    elsewhere = new_thread(app.test_client(), token_for(bystander), title="Elsewhere", body="hi")["thread"]["id"]
+    url = f"/t/{elsewhere}"
+    readers = {}
+    for member in (follower, bystander):
+        readers[member.id] = app.test_client()
+        login(readers[member.id], member.handle)
+        _get(readers[member.id], url)
+        state, body = _get(readers[member.id], url)
+        assert state == "hit" and "unread notifications" not in body
+    made = reply(app.test_client(), token_for(writer), followed, "thinking of you this evening")
+    state, body = _get(readers[follower.id], url)
+    assert state == "miss" and 'aria-label="1 unread notifications"' in body
+    state, _body = _get(readers[bystander.id], url)
+    assert state == "hit"
+    assert body == _reference(app, readers[follower.id], url)  # (drops every kept page)
+    listed = app.test_client().get("/api/v1/notifications", headers=token_for(follower)).get_json()
+    assert [(n["kind"], n["post_id"]) for n in listed["notifications"]] == [("reply", made["id"])]

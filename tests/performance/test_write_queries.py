@@ -49,9 +49,10 @@ def test_a_reply_costs_the_same_statements_however_many_follow_its_thread(app, m
         told[n] = db.session.scalar(select(db.func.count(Notification.id)).where(
             Notification.post_id == r.get_json()["post"]["id"]))
         # (SQLite has no multi-row INSERT ... RETURNING that keeps the rows' order, so SQLAlchemy sends the new
-        # notifications one row at a time there: those are counted apart.)
+        # notifications one row at a time there when their ids are needed for the pushes: those are counted apart.
+        # With nobody connected no push needs an id: one INSERT of every row.)
         inserts = [s for s in statements if s.startswith("INSERT INTO notifications")]
-        assert len(inserts) in (1, told[n]), inserts
+        assert len(inserts) in ((1, told[n]) if online else (1,)), inserts
         budgets[n] = len(statements) - len(inserts)
     assert told == {3: 4, 9: 10}  # every follower but the writer: the thread's author and the n repliers
     assert budgets[3] == budgets[9], budgets
