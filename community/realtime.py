@@ -170,21 +170,25 @@ NOTIFICATION = "notification"
 NOTIFICATIONS_READ = "notifications_read"
 
 
-def listening(member_ids) -> set[int] | None:
-    """Of these members, those with a live connection now, when this process can tell: one process and no message
+def _rooms_listening(rooms) -> set[str] | None:
+    """Of these rooms, those with a live connection now, when this process can tell: one process and no message
     queue, so every connection is here. None when it cannot (processes sharing a message queue: a member may be
     connected to another one)."""
     manager = getattr(socketio.server, "manager", None)
-    if not hasattr(manager, "listening"):
-        return None
+    return set(manager.listening(rooms)) if hasattr(manager, "listening") else None
+
+
+def listening(member_ids) -> set[int] | None:
+    """Of these members, those with a live connection now, when this process can tell (_rooms_listening)."""
     rooms = {member_room(m): m for m in member_ids}
-    return {rooms[room] for room in manager.listening(rooms)}
+    heard = _rooms_listening(rooms)
+    return None if heard is None else {rooms[room] for room in heard}
 
 
 def _may_be_heard(room: str) -> bool:
-    """False only when this process can tell nobody is connected to the room (listening, below)."""
-    manager = getattr(socketio.server, "manager", None)
-    return not hasattr(manager, "listening") or bool(manager.listening({room}))
+    """False only when this process can tell nobody is connected to the room (_rooms_listening)."""
+    heard = _rooms_listening({room})
+    return heard is None or bool(heard)
 
 
 def notifications(build) -> None:

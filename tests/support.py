@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
-# Database 13, or 13 + n for pytest-xdist's worker gwN (tests that flush their database must not flush another
-# worker's rate limits or page cache). Pub/sub ignores the number: conftest.py gives each worker its own channel.
-# (11 and 15 belong to two test files, 12 to the chat bench.)
+# One Redis database per pytest-xdist worker (gw0: 13, gw1: 14, then the free ones below), so one worker's rate
+# limits and page cache never meet another's. Pub/sub ignores the number: conftest.py gives each worker its own
+# channel. (11 and 15 belong to two test files, which run on one worker each, 12 to the chat bench.)
 _REDIS_DATABASES = (13, 14, 10, 9, 8, 7, 6, 5)
 _WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 REDIS = (os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
