@@ -201,6 +201,21 @@ class Servers:
         path = self.logs[self.ports.index(port)]
         return path.read_bytes().decode(errors="replace")[-3000:] if path.exists() else ""
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server processes: every live process of each server's
+        session (the gunicorn master and its worker; each server starts a new session). PostgreSQL and Redis are
+        not counted."""
+        sessions = {proc.pid for proc in self.procs}
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if int(fields[3]) in sessions:  # field 6 of stat: the session id
+                ticks += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -421,10 +436,17 @@ def saturation(room: Room, args) -> dict:
 
     async def all_senders() -> int:
         return sum(await asyncio.gather(*(sender(s) for s in range(senders))))
+    cpu_before, own_before = room.servers.cpu_seconds(), time.process_time()
     start = time.perf_counter()
     timeouts = room.loop.call(all_senders())
     out = room.result("s", senders * args.messages, start, {"phase": "saturation", "senders": senders,
                                                             "timeouts": timeouts})
+    # CPU, not wall time: what the servers spent on the phase (sending, screening, delivering, and the wait for the
+    # last deliveries), per 1000 deliveries; less sensitive to other work on a shared machine than deliveries/s.
+    server_cpu, own_cpu = room.servers.cpu_seconds() - cpu_before, time.process_time() - own_before
+    out["server_cpu_s"], out["bench_cpu_s"] = round(server_cpu, 2), round(own_cpu, 2)
+    out["server_cpu_ms_per_1000"] = round(server_cpu * 1e6 / out["deliveries"], 1) if out["deliveries"] else None
+    log(f"saturation CPU: servers {out['server_cpu_s']} s, this bench (clients) {out['bench_cpu_s']} s")
     out["msgs_per_s"] = round(out["messages_fully_delivered"] / out["elapsed_s"], 1) if out["elapsed_s"] else None
     return out
 
@@ -473,7 +495,8 @@ def markdown(pace: list[dict], sat: list[dict], anchors: dict, anchor_rev: str |
                          f"{r['statuses'].get('held', 0)} | {_backend(r)} |")
     if sat:
         lines += ["", f"| saturation | processes | deliveries/s | anchor {anchor_rev or '-'} deliveries/s | ratio | "
-                  "p50 ms | p99 ms | messages | anchor messages |", "|" + "---|" * 9]
+                  "p50 ms | p99 ms | server CPU ms / 1000 deliveries (anchor) | messages | anchor messages |",
+                  "|" + "---|" * 10]
         for r in sat:
             a = anchors.get(r["processes"])
             ratio = f"{r['deliveries_per_s'] / a['deliveries_per_s']:.2f}x" if a and a.get("deliveries_per_s") \
@@ -481,6 +504,7 @@ def markdown(pace: list[dict], sat: list[dict], anchors: dict, anchor_rev: str |
             lines.append(f"| {r['senders']} senders x {r['messages_sent'] // max(r['senders'], 1)}, {r['clients']} "
                          f"clients | {r['processes']}{' + Redis' if r['redis'] else ''} | {r['deliveries_per_s']} | "
                          f"{a['deliveries_per_s'] if a else '-'} | {ratio} | {r['p50_ms']} | {r['p99_ms']} | "
+                         f"{r.get('server_cpu_ms_per_1000')} ({a.get('server_cpu_ms_per_1000') if a else '-'}) | "
                          f"{_counts(r)} | {_counts(a) if a else '-'} |")
     for r in pace + sat + list(anchors.values()):
         if r.get("hold_reasons"):
