@@ -11,9 +11,13 @@ reads the database every time) bounds what no commit event can announce: a chang
 sessions, or by another process when several share no Redis.
 
 Only screening reads through here; the admin pages and the code that saves a change read the database directly.
+One screening reads the generation once (`one_reading()`, around screen_many): its thresholds, safety settings and
+watched words are then one Redis round trip, not three, and all of the same generation.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import logging
 import threading
@@ -59,6 +63,36 @@ class _Generations:
             self.redis.incr(self.key)
 
 
+# Inside one_reading(): the generation read by its first cached() (None until then), for the rest of it. A context
+# variable: each thread and each greenlet has its own.
+_reading: contextvars.ContextVar = contextvars.ContextVar("moderation_config_reading", default=None)
+_UNREAD = object()
+
+
+@contextlib.contextmanager
+def one_reading():
+    """Within this block (one screening), the generation is read at most once: every cached() in it sees the values
+    of that one generation. A change committed meanwhile shows at the next block, as it would at the next
+    screening. Nested blocks share the outer one's reading."""
+    if _reading.get() is not None:
+        yield
+        return
+    token = _reading.set([_UNREAD])
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _generation(state):
+    reading = _reading.get()
+    if reading is None:
+        return state["generations"].current()
+    if reading[0] is _UNREAD:
+        reading[0] = state["generations"].current()
+    return reading[0]
+
+
 _last_warning = [0.0]
 WARN_EVERY_SECONDS = 60.0
 
@@ -88,7 +122,7 @@ def cached(name: str, load):
         return load()
     state = _state(app)
     try:
-        generation = state["generations"].current()
+        generation = _generation(state)
     except Exception:  # noqa: BLE001 - Redis down: read the database, as without the cache
         _warn("moderation settings cache unavailable (Redis); reading the database")
         return load()

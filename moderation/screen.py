@@ -155,6 +155,11 @@ def screen_many(texts: list[str], *, author=None, context: str = "post", protect
 
     The deterministic first pass (moderation/first_pass.py) reads every text before the models do: a crisis it
     sees is held for self-harm with resources whatever the models then say, and even when they fail or time out."""
+    with config_cache.one_reading():  # thresholds, safety settings, watched words: one generation, read once
+        return _screen_many(texts, author=author, context=context, protected=protected)
+
+
+def _screen_many(texts, *, author, context: str, protected: bool) -> list[Verdict]:
     app = current_app._get_current_object()
     texts = list(texts)
     first = [first_pass.look(text) for text in texts]  # bounded, never waits: runs before anything can time out

@@ -88,3 +88,24 @@ def test_redis_down_reads_the_database(app_factory):
         db.session.commit()  # telling Redis fails, quietly
         assert current_thresholds().toxicity_hold == 0.41
         db.session.remove()
+
+
+def test_one_screening_reads_the_generation_once(app, make_member, monkeypatch, scores):
+    """Thresholds, watched words (and safety settings) in one screening: one reading of the generation (with Redis,
+    one round trip instead of one per value); outside a screening each value reads it again."""
+    author = make_member("writer")
+    screen("a first text", author=author, context="forum_reply")
+    generations = config_cache._state(app)["generations"]
+    reads = []
+    real = generations.current
+    monkeypatch.setattr(generations, "current", lambda: reads.append(1) or real())
+    screen("a second text", author=author, context="forum_reply")
+    assert len(reads) == 1
+    current_thresholds()
+    current_thresholds()
+    assert len(reads) == 3
+    # A change committed after one screening shows at the next one.
+    save_thresholds({"toxicity_hold": 0.44})
+    db.session.commit()
+    with config_cache.one_reading():
+        assert current_thresholds().toxicity_hold == 0.44
