@@ -169,6 +169,7 @@ def _init_extensions(app: Flask) -> None:
         timeout=app.config["SOCKET_AUTH_TIMEOUT"], trusted_proxies=int(app.config.get("TRUST_PROXY") or 0),
         hmac_key=app.config["PRIVACY_HMAC_KEY"], signed_in=session_checker(app))
     limits.install(socketio.server)
+    live_connections.install_shared_frames(socketio.server)  # a chat delivery's frame made once (live_connections)
     app.extensions["socket_limits"] = limits
 
 

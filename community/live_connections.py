@@ -17,7 +17,9 @@ managers here close that gap in two ways:
 Live chat messages are filtered here too, per connection, on the process that holds it: `chat_delivery` carries the
 message once (one payload, encoded once per process for everyone, once more for those who muted a word in it) with
 its author and texts, and each process skips the connections whose member blocked the author and marks it
-`"filtered": true` for those whose muted words match. Each member's filter (community.members.blocks.LiveFilter) is
+`"filtered": true` for those whose muted words match. Each variant's WebSocket frame is made once too (SharedFrames):
+a server's frames are not masked, so a connection that negotiated no extension (no permessage-deflate) is sent the
+same bytes as every other such connection, without framing them again for each of them. Each member's filter (community.members.blocks.LiveFilter) is
 built when their connection joins a room and kept in this process; `chat_filters_changed` (a block, an unblock, a
 muted-word edit, through the message queue like any emit) drops it on every process, and the next delivery builds
 it again from the database. A filter is also rebuilt once it is FILTER_MAX_AGE seconds old, so even a lost
@@ -26,11 +28,15 @@ invalidation cannot last.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import socketio
 from engineio import packet as eio_packet
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from socketio import packet
+from wsproto.connection import ConnectionState
+from wsproto.frame_protocol import FrameProtocol
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,66 @@ END_SESSIONS = "haven:end-sessions"  # internal: never sent to a client
 CHAT_DELIVERY = "haven:chat-delivery"  # internal: a chat message to filter per connection, then send as `event`
 FILTERS_CHANGED = "haven:filters-changed"  # internal: a member's blocks or muted words changed
 FILTER_MAX_AGE = 300.0  # seconds: the backstop if an invalidation is ever lost
+
+
+class SharedFrames:
+    """The WebSocket frames of the latest chat deliveries, by their Engine.IO text: made once, sent as they are to
+    every connection without extensions. Bounded: a frame dropped before a slow connection's writer gets to it is
+    framed for that connection as before."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._frames: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def add(self, text: str) -> None:
+        # A server's frame for a complete text message, as wsproto makes it for a connection without extensions.
+        frame = bytes(FrameProtocol(client=False, extensions=[]).send_data(text, fin=True))
+        with self._lock:
+            self._frames[text] = frame
+            while len(self._frames) > self.size:
+                del self._frames[next(iter(self._frames))]
+
+    def get(self, text) -> bytes | None:
+        return self._frames.get(text) if type(text) is str else None
+
+
+shared_frames = SharedFrames()
+
+
+def shared_frame_websocket(base: type, frames: SharedFrames = shared_frames) -> type:
+    """Engine.IO's simple-websocket wrapper `base`, sending a shared frame (above) when it has one for the text and
+    the connection negotiated no extension (its request offered none: a server accepts only what the client
+    offers); anything else goes through `base` (wsproto) unchanged."""
+    if not (isinstance(base, type) and issubclass(base, SimpleWebSocketWSGI)):
+        return base  # another WebSocket implementation: left as it is
+
+    class SharedFrameWebSocket(base):
+        plain = False
+
+        def __call__(self, environ, start_response):
+            self.plain = not environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS")
+            return super().__call__(environ, start_response)
+
+        def send(self, message):
+            frame = frames.get(message) if self.plain else None
+            ws = getattr(self, "ws", None)
+            if frame is None or ws is None or not ws.connected or ws.ws.state is not ConnectionState.OPEN:
+                return super().send(message)  # closed or closing: raises as before
+            ws.sock.send(frame)  # as simple-websocket's own send writes wsproto's bytes
+            return None
+
+    SharedFrameWebSocket.__name__ = SharedFrameWebSocket.__qualname__ = f"SharedFrame{base.__name__}"
+    return SharedFrameWebSocket
+
+
+def install_shared_frames(sio_server) -> None:
+    """This Engine.IO server's WebSocket connections use shared_frame_websocket (the server's own copy of the async
+    driver's table: the driver module is not changed)."""
+    eio = sio_server.eio
+    table = dict(eio._async)
+    table["websocket"] = shared_frame_websocket(table.get("websocket"))
+    eio._async = table
 
 
 class _Guard(socketio.Manager):
@@ -168,6 +234,8 @@ class _Guard(socketio.Manager):
                                                data=[data.get("event"), body]).encode()
             packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
                        for p in (encoded if isinstance(encoded, list) else [encoded])]
+            if len(packets) == 1 and not packets[0].binary:
+                shared_frames.add(packets[0].encode())  # Packet.encode() keeps its text: the writers send this one
             for eio_sid in recipients:  # as socketio.Manager.emit sends a packet encoded once to many
                 for p in packets:
                     try:
