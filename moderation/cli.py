@@ -12,7 +12,6 @@ import numpy as np
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
-from threadpoolctl import threadpool_limits
 
 moderation_cli = AppGroup("moderation", help="Screening models, evaluation and the moderation queue.")
 
@@ -25,11 +24,8 @@ def _backends():
 
 
 def _batch_scoring_backends():
-    """The backends for a command that scores many texts, with numpy's BLAS on one thread first: the heads' products
-    are small, and OpenBLAS's threads keep spinning after each one, taking the cores ONNX Runtime scores with (1-1.5 s
-    of CPU per 1,000 texts; the scores are byte for byte the same on one thread). threadpoolctl sets it at run time,
-    since OPENBLAS_NUM_THREADS only counts before numpy is imported."""
-    threadpool_limits(limits=1, user_api="blas")
+    """The backends for a command that scores many texts (numpy's BLAS on one thread, as wherever the embedded
+    models load: embedded.load_embedded)."""
     from moderation.classifiers.encoder import loading_for_batch_scoring
     with loading_for_batch_scoring():  # the ONNX sessions are built once, for the batch (not for serving first)
         return _backends()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from moderation.classifiers.base import SELF_HARM, TOXICITY, Scores
 from moderation.classifiers import languages as _languages
@@ -354,6 +355,13 @@ class EmbeddedSelfHarm(_EmbeddedVerdict):
 
 
 def load_embedded(weights_dir: Path | str | None = None, encoder=None) -> tuple[EmbeddedToxicity, EmbeddedSelfHarm]:
-    """Load the encoder once (offline) plus the shipped heads; return (toxicity, self_harm) sharing them."""
+    """Load the encoder once (offline) plus the shipped heads; return (toxicity, self_harm) sharing them.
+
+    numpy's BLAS goes to one thread in every process that loads them (the server and `moderation score` alike): the
+    heads' products are small, OpenBLAS's threads keep spinning after each one and take the cores ONNX Runtime and
+    the requests need, and on some CPUs (AMD EPYC, seen) its threaded products differ in the last bits from its
+    one-thread ones, so a text's scores would depend on which command scored it. threadpoolctl sets it at run time,
+    since OPENBLAS_NUM_THREADS only counts before numpy is imported."""
+    threadpool_limits(limits=1, user_api="blas")
     engine = _Engine(Path(weights_dir) if weights_dir else WEIGHTS_DIR, encoder=encoder)
     return EmbeddedToxicity(engine), EmbeddedSelfHarm(engine)
