@@ -5,9 +5,11 @@ import sys
 
 # No garbage collection while the app is imported and created: start-up makes ~250,000 objects that live as long as
 # the process (modules, classes, the URL map, the mappers), and the collector scanned them again and again on the
-# way (~0.1 s of CPU, paid by every process and every `flask` command). Afterwards they are frozen (gc.freeze: left
-# out of every later collection, which then only looks at what the process makes from here on); the few cyclic
-# leftovers of importing (~900 objects, ~0.2 MB) stay with them.
+# way (~0.13 s of CPU), then in every full collection after it (~90 ms each: one while the models load) and once
+# more at exit. Afterwards they are frozen (gc.freeze: left out of every later collection, which then only looks at
+# what the process makes from here on); the few cyclic leftovers of importing (~900 objects, ~0.2 MB) stay with them.
+# Measured: `moderation score` on one text 2.07 -> 1.35 s of CPU (bench/RESULTS.md, "Serving runtime").
+_collecting = gc.isenabled()
 gc.disable()
 try:
     from community import create_app
@@ -16,7 +18,8 @@ try:
     app = create_app(instance_path=os.environ.get("HAVEN_INSTANCE_PATH") or None)
 finally:
     gc.freeze()
-    gc.enable()
+    if _collecting:
+        gc.enable()
 
 
 def _serving() -> bool:
