@@ -3,11 +3,13 @@ small helpers every package shares: the clock (`utcnow`), its JSON form (`iso`),
 and the column that names a member (`member_ref`)."""
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime, timezone
 
+import click
 from flask_limiter import Limiter
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -26,8 +28,71 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+class DeferredMigrate:
+    """Flask-Migrate, imported (and Alembic with it: ~0.1 s of CPU) only when something migrates: a `flask db`
+    command, the doctor's schema check, code calling `flask_migrate.upgrade()`. A server and every other command
+    never do, and paid for the import at every start-up. `init_app` puts two stand-ins where Migrate.init_app puts
+    its objects; the first use of either runs Flask-Migrate's own `Migrate(...).init_app`, which replaces both, so
+    from then on everything is Flask-Migrate's as before:
+
+    * app.extensions["migrate"]: reads as Flask-Migrate's config object (the first attribute read makes it);
+    * the `db` command group: `flask db ...` (help included) is Flask-Migrate's group, looked up when it runs.
+    """
+
+    def __init__(self, **options):
+        self.options = options
+
+    def init_app(self, app, db, directory: str) -> None:
+        lock = threading.Lock()
+
+        def real():
+            with lock:
+                config = app.extensions.get("migrate")
+                if isinstance(config, _DeferredConfig):
+                    # Alembic logs a "setup plugin" line per plugin at import; imported before create_app set up
+                    # logging (as it was), those lines were never shown, so they are not now either.
+                    plugins = logging.getLogger("alembic.runtime.plugins")
+                    level = plugins.level
+                    plugins.setLevel(logging.WARNING)
+                    try:
+                        from flask_migrate import Migrate
+                    finally:
+                        plugins.setLevel(level)
+                    Migrate(**self.options).init_app(app, db, directory=directory)
+                    config = app.extensions["migrate"]
+                return config
+
+        def real_group():
+            real()  # Migrate.init_app has put its `db` group in our stand-in's place
+            return app.cli.commands["db"]
+
+        app.extensions["migrate"] = _DeferredConfig(real)
+        app.cli.add_command(_DeferredGroup("db", real_group))
+
+
+class _DeferredConfig:
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):  # only for what this object does not have: every attribute of the real one
+        return getattr(self._real(), name)
+
+
+class _DeferredGroup(click.Command):
+    """Stands for Flask-Migrate's `db` group in `flask --help`; running `flask db ...` runs the real group."""
+
+    def __init__(self, name: str, real):
+        super().__init__(name, help="Perform database migrations.")  # Flask-Migrate's own line
+        self._real = real
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = DeferredMigrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Limits are keyed by a keyed hash of the client address, never the raw address (see community/privacy.py).

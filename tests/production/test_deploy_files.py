@@ -60,6 +60,9 @@ def test_dockerfile_installs_requirements_and_runs_gunicorn():
     assert "torch" not in text.lower().replace("no torch", "")
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert "HEALTHCHECK" in text and "/healthz" in text
+    # PYTHONDONTWRITEBYTECODE: without bytecode in the image, every process compiles Haven's modules from source.
+    if re.search(r"PYTHONDONTWRITEBYTECODE=1", text):
+        assert re.search(r"^RUN python -m compileall -q community moderation ", text, re.M)
     cmd = re.search(r"^CMD (\[.*\])", text, re.M).group(1)
     assert json.loads(cmd) == PRODUCTION_CMD
     assert re.search(r"^gevent==\S+$", (ROOT / "requirements.txt").read_text(), re.M)
