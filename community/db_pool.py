@@ -10,7 +10,10 @@ ROLLBACK when the connection is handed back (the session has just rolled back, b
 - out of the pool (PostgreSQL): the ping runs when the connection has sat unused for PING_IDLE_SECONDS or more, the
   time a server restart or an idle-connection timeout can have closed it; one given back a moment ago goes straight
   to work. A connection that fails the ping is replaced and the rest of the pool with it, as SQLAlchemy's own
-  pre-ping does.
+  pre-ping does;
+- on PostgreSQL (psycopg), a transaction that ran nothing but SELECTs ends with a COMMIT rather than a ROLLBACK, so
+  that psycopg keeps the statements it prepared (a ROLLBACK makes it forget them all), and an executemany INSERT is
+  sent as INSERTs of many rows.
 """
 from __future__ import annotations
 
@@ -38,10 +41,64 @@ def install(engine) -> None:
     """Listen on this engine's pool (create_app, when it chose the options above)."""
     event.listen(engine, "reset", _reset)
     event.listen(engine, "checkin", _returned)
+    if engine.dialect.driver == "psycopg":
+        # An executemany INSERT (a reply's notification rows) as INSERTs of many rows each, as SQLAlchemy does for
+        # psycopg2, instead of psycopg's one execution a row (each bound and run by the server on its own).
+        engine.dialect.use_insertmanyvalues_wo_returning = True
+        _end_reads_with_commit(engine)
     if engine.dialect.name != "sqlite":
         dialect = engine.dialect
         event.listen(engine, "checkout", lambda dbapi_connection, record, proxy: _ping_if_idle(
             dialect, dbapi_connection, record))
+
+
+def _end_reads_with_commit(engine) -> None:
+    """psycopg forgets every statement it has prepared on a connection at each ROLLBACK (and asks the server to
+    deallocate them), and prepares a statement only after its fifth run between two of them. Each request ends its
+    transaction with a ROLLBACK, so on PostgreSQL nothing was ever prepared: the server parsed and planned every
+    statement of every request afresh. A transaction that ran nothing but SELECTs is ended with a COMMIT instead,
+    which for it is the same thing (nothing to keep or undo, locks released the same way) and leaves the prepared
+    statements in place; one that wrote anything, or failed, or ran any other statement, is still rolled back."""
+    dialect = engine.dialect
+    rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+        if executemany or statement.lstrip()[:6].upper() != "SELECT":
+            _mark(cursor.connection, False)
+
+    def do_rollback(connection) -> None:
+        driver = _driver_connection(connection)
+        # A connection never marked (a new one) is rolled back.
+        only_read = getattr(driver, _ONLY_READ, False) and _status(driver) == "INTRANS"
+        (commit if only_read else rollback)(connection)
+        _mark(driver, True)
+
+    def do_commit(connection) -> None:
+        commit(connection)
+        _mark(_driver_connection(connection), True)
+
+    dialect.do_rollback, dialect.do_commit = do_rollback, do_commit
+
+
+_ONLY_READ = "haven_only_read"  # on a psycopg connection: its transaction has run nothing but SELECTs so far
+
+
+def _driver_connection(connection):
+    """psycopg's own connection, under the pool's wrapper that the dialect is handed."""
+    return getattr(connection, "dbapi_connection", None) or connection
+
+
+def _status(dbapi_connection) -> str | None:
+    """psycopg's transaction status (IDLE, INTRANS, INERROR ...), from the driver's own state: no round trip."""
+    return getattr(getattr(getattr(dbapi_connection, "info", None), "transaction_status", None), "name", None)
+
+
+def _mark(dbapi_connection, only_read: bool) -> None:
+    try:
+        setattr(dbapi_connection, _ONLY_READ, only_read)
+    except AttributeError:  # not a psycopg connection after all
+        pass
 
 
 def _in_transaction(dbapi_connection) -> bool:

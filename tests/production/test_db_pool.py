@@ -80,3 +80,46 @@ def test_the_default_options_turn_the_pools_own_reset_and_ping_off(url):
     options = db_pool.engine_options(url, {"pool_pre_ping": True})
     assert options["pool_reset_on_return"] is None
     assert options.get("pool_pre_ping") is (True if url.startswith("sqlite") else False)
+
+
+def _prepared_on_server(conn) -> int:
+    return conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+
+def test_a_postgresql_transaction_that_only_read_keeps_the_prepared_statements(pg_app):
+    """psycopg forgets what it prepared at every ROLLBACK; a transaction that ran only SELECTs ends with a COMMIT
+    instead, so a statement run often on a connection is parsed and planned once."""
+    db.session.remove()
+    for round_ in range(8):
+        with db.engine.connect() as conn:  # each round ends its transaction on closing, as a request does
+            assert conn.execute(text("SELECT count(*) FROM boards WHERE position >= :p"), {"p": round_}).scalar() >= 0
+            prepared = _prepared_on_server(conn)
+    assert prepared >= 1  # psycopg prepares a statement at its sixth run on the connection: kept across the rounds
+
+
+@pytest.mark.parametrize("write", [
+    "INSERT INTO boards (slug, name, description, position) VALUES ('not-kept', 'x', '', 99)",
+    "WITH made AS (INSERT INTO boards (slug, name, description, position) VALUES ('not-kept', 'x', '', 99) "
+    "RETURNING id) SELECT id FROM made",
+])
+def test_a_postgresql_transaction_that_wrote_is_still_rolled_back(pg_app, write):
+    db.session.remove()
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        conn.execute(text(write))
+        conn.rollback()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM boards WHERE slug = 'not-kept'")).scalar() == 0
+    db.session.execute(text(write))  # through the ORM session, ended by its own close
+    db.session.remove()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM boards WHERE slug = 'not-kept'")).scalar() == 0
+
+
+def test_a_failed_postgresql_transaction_is_rolled_back_and_the_connection_works(pg_app):
+    db.session.remove()
+    with db.engine.connect() as conn:
+        with pytest.raises(Exception):
+            conn.execute(text("SELECT 1 / 0"))
+        conn.rollback()
+        assert conn.execute(text("SELECT 2")).scalar() == 2
