@@ -123,7 +123,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     _register_blueprints(app)
     _register_content_adapters()
 
-    from community import cli, pages, realtime, web
+    from community import cli, page_cache, pages, realtime, web
     from community.members.services import member_for_token
     web.register_token_loader(member_for_token)
     realtime.subscribe()  # moderation's signals become live events
@@ -131,6 +131,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from moderation import signals
     signals.staff_message_sent.connect(notifications.staff_message_sent)  # a moderator's message joins the list
     pages.init_app(app)
+    page_cache.install_hit_lane(app)  # signed-in kept thread pages one at a time (community/page_cache.py)
     cli.init_app(app)
     return app
 

@@ -96,6 +96,9 @@ def from_environment(instance_path: str) -> dict:
         # Signed-in members' thread and board pages, each kept for its reader and browser session alone, in-process
         # (community/page_cache.py reader_page): how many pages at most (0 = off); PAGE_CACHE_SECONDS bounds their age.
         "READER_PAGE_CACHE_SIZE": int(env.get("READER_PAGE_CACHE_SIZE", "500")),
+        # Signed-in thread pages take a process-wide lane for their member check and kept-page look-up, so kept pages
+        # are served one at a time (community/page_cache.py install_hit_lane): "1" on, "0" off, unset = SQLite only.
+        "READER_HIT_LANE": {"1": True, "0": False}.get(env.get("READER_HIT_LANE", "").strip()),
         # Periodic work (moderation/jobs.py): "thread" runs it in each serving process (the embedded default);
         # "rq" leaves it to one `flask --app wsgi jobs worker` process on Redis (the scaled-out deployment).
         "JOBS_BACKEND": env.get("JOBS_BACKEND", "thread"),
