@@ -19,7 +19,8 @@ What it does, in one run (every server on loopback, every phase bounded in time)
    ratio to the hello ceiling and the targets (anonymous read >= 40 % of hello, signed-in read >= 20 %, create
    post >= 60 posts/s on each database); reads back from the stored verdicts which classifiers screened the posts;
 4. memory: the resident size (VmRSS, and the peak VmHWM) of the gunicorn worker that serves Haven, after warm-up
-   with the embedded models, and of a second server started with the lexicon backend.
+   with the embedded models, right after the SQLite load, and once its memory trimmer has run after the load
+   (community/allocator.py); and of a second server started with the lexicon backend.
 
     /work/venv/bin/python bench/http_bench.py --json /tmp/http_bench.json
     /work/venv/bin/python bench/http_bench.py --duration 5 --connections 8 --no-postgres   # quick look
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+TRIM_SECONDS = 30.0  # community/config.py's MEMORY_TRIM_SECONDS default (the servers here run with the default)
 GUNICORN_ARGS = ["-w", "1", "--threads", "100"]  # README "Running in production"; -b is added per server
 REPLIES = ["Thank you for sharing this, it helps to know I'm not the only one.",
            "I tried writing things down before bed and it made the nights a bit easier.",
@@ -220,7 +222,7 @@ def haven_env(db_url: str, backend: str, instance: Path) -> dict:
             "PRIVACY_HMAC_KEY": "bench", "RATELIMIT_ENABLED": "false", "SITE_URL": "",
             "MODERATION_TOXICITY_BACKEND": backend, "MODERATION_SELF_HARM_BACKEND": backend,
             "HAVEN_BACKGROUND_JOBS": "1", "UNSCREENED_RETRY_SECONDS": "3600",
-            "SAFETY_PLAN_KEY": ""}
+            "SAFETY_PLAN_KEY": "", "MEMORY_TRIM_SECONDS": str(TRIM_SECONDS)}
 
 
 def warm_up(server: Server, db: Database, posts: int = 5) -> None:
@@ -363,6 +365,10 @@ def main() -> int:
             log(kind, "post", round(results[f"{kind}_post"]["rps"], 1), "req/s")
             if kind == "sqlite":
                 memory[f"Haven, {args.backend} models, after the read and post load"] = server.memory()
+                # Idle until the worker's memory trimmer has run once (community/allocator.py, MEMORY_TRIM_SECONDS).
+                time.sleep(TRIM_SECONDS + 3)
+                memory[f"Haven, {args.backend} models, {TRIM_SECONDS + 3:.0f} s after the load (one trim)"] = \
+                    server.memory()
             server.kill()
             verdicts[kind] = db.verdicts(after_id=seeded_up_to)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 
@@ -46,3 +47,13 @@ def start_native_thread(target, name: str) -> None:
         monkey.get_original("_thread", "start_new_thread")(target, ())
         return
     threading.Thread(target=target, name=name, daemon=True).start()
+
+
+def native_sleep(seconds: float) -> None:
+    """Sleep in a real OS thread (one started by start_native_thread): the unpatched time.sleep under gevent, which
+    blocks only that thread, never a hub."""
+    if gevent_patched():
+        from gevent import monkey
+        monkey.get_original("time", "sleep")(seconds)
+        return
+    time.sleep(seconds)

@@ -114,6 +114,8 @@ def from_environment(instance_path: str) -> dict:
         "QUEUE_CLAIM_MINUTES": int(env.get("QUEUE_CLAIM_MINUTES") or 10),
         "UNSCREENED_RETRY_SECONDS": float(env.get("UNSCREENED_RETRY_SECONDS", "60")),
         "EXPIRE_CLAIMS_SECONDS": float(env.get("EXPIRE_CLAIMS_SECONDS", "60")),
+        # How often a serving process gives its free malloc pages back to the kernel (community/allocator.py; 0: never).
+        "MEMORY_TRIM_SECONDS": float(env.get("MEMORY_TRIM_SECONDS", "30")),
         # How often due caring check-ins are sent (moderation/care.py), by the periodic jobs.
         "CARE_FOLLOWUP_SECONDS": float(env.get("CARE_FOLLOWUP_SECONDS", "300")),
         # The late-night break nudge for members: minutes of continuous reading or chat (0 turns it off), and the

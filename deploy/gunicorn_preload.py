@@ -61,6 +61,9 @@ def post_worker_init(worker):
         if warm is not None:
             warm()
             break  # one engine serves both classifiers
+    from community import allocator
+
+    allocator.start_trimmer(app.config["MEMORY_TRIM_SECONDS"])  # the master's thread did not survive fork()
     if _JOBS:
         from moderation.jobs import start_retry_loop
 
