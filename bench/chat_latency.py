@@ -23,6 +23,10 @@ wait is bounded; every server process is killed at the end (and on Ctrl-C).
     /work/main/.venv/bin/python bench/chat_latency.py --anchor 0a56458     # both phases, 1 and 2 processes
     /work/main/.venv/bin/python bench/chat_latency.py --phases pace --procs 1 --seconds 10 --backend lexicon
 
+The two-process runs stand for the scaled-out deployment, so they use its settings: MODERATION_THREADS as the
+tree's compose.yaml sets it for the app processes (1 since 2026-12-03; an older tree, such as an anchor, sets none and
+runs with its default), unless MODERATION_THREADS is set for the bench. The report says which.
+
 Needs Redis for the two-process runs (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12).
 """
 from __future__ import annotations
@@ -31,6 +35,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,6 +160,15 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug
 ANCHOR_EXTRA_PATH = ""  # --anchor-path
 
 
+def scale_out_threads(root: Path) -> str | None:
+    """MODERATION_THREADS as the tree's compose.yaml sets it for its app processes (the scaled-out deployment that
+    the two-process runs stand for), or None where it sets none (an older tree: its default)."""
+    compose = root / "compose.yaml"
+    found = re.search(r"^\s*MODERATION_THREADS:\s*\$\{MODERATION_THREADS:-(\d+)\}|^\s*MODERATION_THREADS:\s*\"?(\d+)",
+                      compose.read_text(), re.M) if compose.exists() else None
+    return (found.group(1) or found.group(2)) if found else None
+
+
 class Servers:
     def __init__(self, n: int, db_url: str, redis_url: str | None, backend: str, server: str, tmp: Path,
                  threads: int, root: Path = ROOT):
@@ -171,6 +185,10 @@ class Servers:
         env.pop("RATELIMIT_STORAGE_URI", None)
         if redis_url:
             env["REDIS_URL"] = redis_url
+        if n > 1 and "MODERATION_THREADS" not in os.environ:  # several processes: the tree's scale-out settings
+            threads_per_proc = scale_out_threads(root)
+            if threads_per_proc:
+                env["MODERATION_THREADS"] = threads_per_proc
         for i, port in enumerate(self.ports):
             instance = tmp / f"instance-{port}"
             instance.mkdir(parents=True, exist_ok=True)
@@ -578,6 +596,10 @@ def main() -> int:
     print(f"database: {db.kind}; server: {args.server}"
           f"{f' -w 1 --threads {args.threads}' if args.server == 'gunicorn-threads' else ''}; backend asked: "
           f"{args.backend}; uptime before: {info['uptime_before']}; after: {info['uptime_after']}")
+    def threads_used(root: Path) -> str:
+        return os.environ.get("MODERATION_THREADS") or scale_out_threads(root) or "default"
+    print(f"MODERATION_THREADS: one process: {os.environ.get('MODERATION_THREADS') or 'default'}; two processes: "
+          f"{threads_used(ROOT)}" + (f" (anchor: {threads_used(anchor_root)})" if anchor_root is not None else ""))
     print(json.dumps(info))
     if args.json:
         Path(args.json).write_text(json.dumps({"pace": pace, "saturation": sat, "anchors": anchors,
