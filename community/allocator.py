@@ -3,7 +3,8 @@
 A serving process runs up to ~100 threads (gunicorn `--threads 100`, or native threads beside gevent), and glibc
 gives threads up to 8 malloc arenas per core. Each arena keeps the pages of what its threads freed (the screening
 model's activations, rendered pages, query rows), so a worker that served a burst of posts stayed ~75 MiB above
-its size after warm-up and never came down (bench/RESULTS.md, "Memory after sustained load"). Two things fix that:
+its size after warm-up and never came down (bench/RESULTS.md, "Memory after sustained load"). Two things give
+most of it back (what stays after a trim is live data: the bounded caches, the threads' stacks):
 
 - `limit_arenas()`: at most ARENAS arenas (mallopt M_ARENA_MAX), before the process starts its threads;
 - `start_trimmer()`: every MEMORY_TRIM_SECONDS, malloc_trim(0) hands the free pages of every arena back to the
