@@ -42,8 +42,9 @@ def _thread_names(pid: int) -> list[str]:
 
 def _serve(tmp_path, args, **extra):
     env = _env(tmp_path, **extra)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=120)
+    if not (tmp_path / "haven.db").exists():  # one database for the three servers
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=120)
     port = _port()
     log = open(tmp_path / f"server-{port}.log", "wb")
     proc = subprocess.Popen([GUNICORN, *args, "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
