@@ -13,10 +13,11 @@ and init; one process, the same thread count).
 What it trains on: the self-harm training rows of training.py (_sh_training_set) for the MLP, unchanged; the tower
 reads the same sources except the C-SSRS rows (their per-post labels are the user's, at weight 0.1, and the user
 rows are means of embeddings, which a tower cannot read), with the tweets subsampled by a stable hash to 2,000 at
-four times the weight (the same total weight) to keep an epoch short on two shared cores. Own writers: the ten
-moderation/data/short_posts*.csv files; folds are three groups of whole writers (writer k in group k % 3, in name
-order). moderation/data/not_yet_trained/short_posts_w5.csv and moderation/eval/frozen_w*.csv are scored once, by
-`final`, and tune nothing.
+four times the weight (the same total weight) to keep an epoch short on two shared cores. Own writers: the
+moderation/data/short_posts*.csv files (ten when this ran, in the sixth session; fourteen since 2026-12-03); folds are
+three groups of whole writers (writer k in group k % 3, in name order). moderation/eval/frozen_w*.csv are scored
+once, by `final`, and tune nothing (so was w5 while it was not trained on; it is a training writer now, so it is
+scored only when its file is still in moderation/data/not_yet_trained/).
 
 Scoring here is the experimental scorer: the heads' logits through the rules (embedded.combine) and the policy
 (policy.decide), without sentence scoring, toxicity from the shipped heads and toxicity tower; it is the same for
@@ -48,8 +49,9 @@ OUT = Path(os.environ.get("SHTOWER_DIR", "/tmp/shtower"))
 DATA = Path(os.environ.get("HAVEN_DATA", str(REPO.parent / "shared" / "data")))
 WEIGHTS = REPO / "moderation" / "classifiers" / "weights" / "heads.npz"
 EVAL_FILES = {"frozen_w1": REPO / "moderation/eval/frozen_w1.csv", "frozen_w2": REPO / "moderation/eval/frozen_w2.csv",
-              "frozen_w3": REPO / "moderation/eval/frozen_w3.csv",
-              "w5": REPO / "moderation/data/not_yet_trained/short_posts_w5.csv"}
+              "frozen_w3": REPO / "moderation/eval/frozen_w3.csv"}
+if (REPO / "moderation/data/not_yet_trained/short_posts_w5.csv").exists():
+    EVAL_FILES["w5"] = REPO / "moderation/data/not_yet_trained/short_posts_w5.csv"
 START = 4  # the tower reads the hidden states entering layer 4 (the top two of six layers are fine-tuned)
 N_FOLDS = 3
 TWEETS_FOR_TOWER = 2000

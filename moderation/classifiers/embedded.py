@@ -132,6 +132,7 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
         p_int = max(p_int, 0.7)
     p_id = max(p_id, p_int)
     p_con = max(p_con, p_id)
+    p_con, p_id, p_int = min(p_con, r.sh_cap), min(p_id, r.sh_cap), min(p_int, r.sh_cap)
     other = _someone_else.detect(text)
     if not (r.intent_rules or r.ideation_rule) and _someone_else.about_someone_else_only(text, other):
         # Worry about another person ("my sister said goodbye"), no risk words of the author's own: the policy's

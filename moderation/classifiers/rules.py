@@ -459,6 +459,16 @@ EVERYDAY = re.compile(
     r"tuesday|wednesday|thursday|friday|saturday|sunday))\b|\b(?:logging off|off to bed|heading to bed) (?:now|for "
     r"the night)\b"
 )
+# A post that is nothing but a greeting or a sign-off ("good night all", "morning everyone ☀️", "night all, see you
+# tomorrow"): no words of risk at all, so the heads' reading of it (they learned terse goodbyes such as "bye everyone,
+# thank you for everything" as intent) is capped below every hold. "goodbye" is not here: a bare goodbye stays the
+# heads' and the goodbye rule's to judge. Chosen on the training writers' files (their bare sign-offs are all `none`).
+GREETING_ONLY = re.compile(
+    r"^(?:(?:good ?night|night night|nighty night|night|nite|gn|good ?morning|morning|good evening|evening|hi|hello|"
+    r"hey|hiya)(?:,? (?:all|everyone|everybody|folks|guys|friends|peeps|lovelies|fam|y'?all|all of you))?\W*)"
+    r"(?:(?:see (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|soon)|sleep well|sweet dreams)\W*)?$"
+)
+GREETING_CAP = 0.3
 THIRD_PERSON = re.compile(
     r"\b(?:my|our|a|his|her) (?:best )?(?:friend|sister|brother|daughter|son|mum|mom|dad|father|mother|partner|wife|"
     r"husband|girlfriend|boyfriend|cousin|student|classmate|colleague|flatmate|roommate|kid|child|ex)\b(?:'s)?"
@@ -569,6 +579,7 @@ class RuleResult:
     tox_floor: float = 0.0
     tox_delta: float = 0.0
     tox_cap: float = 1.0
+    sh_cap: float = 1.0  # no self-harm label above this (a bare greeting or sign-off)
     insult: bool = False  # polite or non-English abuse aimed at someone
     banter: bool = False
     someone_else: bool = False  # the author is worried about another person's safety
@@ -702,6 +713,10 @@ def analyse(text: str) -> RuleResult:
             res.sh_delta -= min(damp, 2.0)
             res.intent_delta -= 1.0
             res.reasons.append("context: " + "/".join(res.suppressors) + " (not the author's present crisis)")
+
+    if not res.intent_rules and not res.ideation_rule and search(GREETING_ONLY, norm.strip()):
+        res.sh_cap = GREETING_CAP
+        res.reasons.append("a greeting or sign-off on its own: no words of risk")
 
     # 4) Self-directed distress without any abuse at others is never "toxic": cap below the hold threshold.
     if not res.second_person_abuse and (res.intent_rules or res.ideation_rule or search(FIRST_PERSON_DISTRESS, norm)):

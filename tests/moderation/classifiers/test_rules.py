@@ -1,7 +1,8 @@
 """Rules fire on explicit signals and stay quiet on look-alikes (phrasings kept apart from the eval set)."""
 import pytest
 
-from moderation.classifiers.rules import analyse, normalise
+from moderation.classifiers.embedded import combine
+from moderation.classifiers.rules import GREETING_CAP, analyse, normalise
 
 
 def test_normalise_chat_spelling():
@@ -189,8 +190,30 @@ def test_everyday_site_and_coping_posts_are_damped(text):
     assert "everyday" in r.suppressors and r.sh_delta < 0, r
 
 
+@pytest.mark.parametrize("text", ["good night all", "Night all!", "goodnight everyone, see you tomorrow 💤",
+                                  "good morning everyone ☀️", "hey guys", "gn all, sweet dreams"])
+def test_a_greeting_or_sign_off_on_its_own_is_capped_below_every_hold(text):
+    assert analyse(text).sh_cap == GREETING_CAP < 0.5
+
+
+@pytest.mark.parametrize("text", ["goodbye everyone", "good night all, this is the last time", "night all 💊",
+                                  "goodnight everyone, see you tomorrow hopefully not", "goodnight forever",
+                                  "hi everyone, i have the pills ready"])
+def test_a_greeting_with_anything_more_is_left_to_the_heads_and_rules(text):
+    assert analyse(text).sh_cap == 1.0
+
+
 @pytest.mark.parametrize("text", ["box breathing does nothing anymore, i want to die tonight",
                                   "how do i delete my account, i have the pills ready and i'm done"])
 def test_everyday_words_never_cancel_a_crisis(text):
     r = analyse(text)
     assert (r.intent_rules or r.ideation_rule) and r.sh_delta >= 0, r
+
+
+def test_heads_reading_a_bare_sign_off_as_a_goodbye_are_capped_in_the_scores():
+    high = [3.0, 3.0, 2.0]  # heads that took "good night all" for a terse goodbye
+    _tox, capped = combine("good night all", -3.0, high, {})
+    assert max(capped.labels["concern"], capped.labels["ideation"], capped.labels["intent"]) <= GREETING_CAP
+    assert any("greeting" in r for r in capped.reasons)
+    _tox, kept = combine("good night all, this is the last time", -3.0, high, {})
+    assert kept.labels["ideation"] >= 0.5
