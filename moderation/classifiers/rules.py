@@ -463,10 +463,16 @@ EVERYDAY = re.compile(
 # tomorrow"): no words of risk at all, so the heads' reading of it (they learned terse goodbyes such as "bye everyone,
 # thank you for everything" as intent) is capped below every hold. "goodbye" is not here: a bare goodbye stays the
 # heads' and the goodbye rule's to judge. Chosen on the training writers' files (their bare sign-offs are all `none`).
+# What may follow a greeting for it still to be nothing but one: punctuation, spaces on one line, and a few everyday
+# emoji (any other symbol, a trailing "...", a second line or a word leaves the post to the heads: "night all 🕊️",
+# "goodnight everyone...", "hi all\n\n🔚").
+_GREETING_TAIL = r"(?:[ \t.,!?~*-]|:-?[)D]|\ufe0f|[☀🌞🌙🌛🌜💤😴🛌⭐🌟✨😊🙂😀😃😄👍🤗☕❤🧡💛💚💙💜🤍])*"
 GREETING_ONLY = re.compile(
-    r"^(?:(?:good ?night|night night|nighty night|night|nite|gn|good ?morning|morning|good evening|evening|hi|hello|"
-    r"hey|hiya)(?:,? (?:all|everyone|everybody|folks|guys|friends|peeps|lovelies|fam|y'?all|all of you))?\W*)"
-    r"(?:(?:see (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|soon)|sleep well|sweet dreams)\W*)?$"
+    r"^(?!.*\.\.)(?:(?:good ?night|night night|nighty night|night|nite|gn|good ?morning|morning|good evening|"
+    r"evening|hi|hello|hey|hiya)(?:,? (?:all|everyone|everybody|folks|guys|friends|peeps|lovelies|fam|you all|all of you))?"
+    + _GREETING_TAIL + r")"
+    r"(?:(?:see (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|soon)|sleep well|sweet dreams)"
+    + _GREETING_TAIL + r")?$"
 )
 GREETING_CAP = 0.3
 THIRD_PERSON = re.compile(

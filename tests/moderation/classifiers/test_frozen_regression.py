@@ -97,6 +97,7 @@ PER_GROUP = {
     },
 }
 
+
 def _ok(value, op, floor):
     return value is not None and (value >= floor if op == ">=" else value <= floor)
 

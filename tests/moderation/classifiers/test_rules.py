@@ -191,14 +191,18 @@ def test_everyday_site_and_coping_posts_are_damped(text):
 
 
 @pytest.mark.parametrize("text", ["good night all", "Night all!", "goodnight everyone, see you tomorrow 💤",
-                                  "good morning everyone ☀️", "hey guys", "gn all, sweet dreams"])
+                                  "good morning everyone ☀️", "hey guys", "gn all, sweet dreams", "morning all :)",
+                                  "night y'all ❤️"])
 def test_a_greeting_or_sign_off_on_its_own_is_capped_below_every_hold(text):
     assert analyse(text).sh_cap == GREETING_CAP < 0.5
 
 
 @pytest.mark.parametrize("text", ["goodbye everyone", "good night all, this is the last time", "night all 💊",
                                   "goodnight everyone, see you tomorrow hopefully not", "goodnight forever",
-                                  "hi everyone, i have the pills ready"])
+                                  "hi everyone, i have the pills ready", "night all 🪒", "night all 💉",
+                                  "good night everyone 👋🕊️", "goodnight all 🥀🖤", "good night all 🔚",
+                                  "night all 🆘", "hi everyone\n\n😭😭😭\n\n🔚", "good night all 🅸 🆆🅸🅻🅻",
+                                  "night all 🇰🇮🇱🇱", "good night all :'(", "night all 😔💔", "goodnight everyone..."])
 def test_a_greeting_with_anything_more_is_left_to_the_heads_and_rules(text):
     assert analyse(text).sh_cap == 1.0
 
