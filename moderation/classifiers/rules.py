@@ -469,7 +469,8 @@ EVERYDAY = re.compile(
 _GREETING_TAIL = r"(?:[ \t.,!?~*-]|:-?[)D]|\ufe0f|[☀🌞🌙🌛🌜💤😴🛌⭐🌟✨😊🙂😀😃😄👍🤗☕❤🧡💛💚💙💜🤍])*"
 GREETING_ONLY = re.compile(
     r"^(?!.*\.\.)(?:(?:good ?night|night night|nighty night|night|nite|gn|good ?morning|morning|good evening|"
-    r"evening|hi|hello|hey|hiya)(?:,? (?:all|everyone|everybody|folks|guys|friends|peeps|lovelies|fam|you all|all of you))?"
+    r"evening|hi|hello|hey|hiya)"
+    r"(?:,? (?:all|everyone|everybody|folks|guys|friends|peeps|lovelies|fam|you all|all of you))?"
     + _GREETING_TAIL + r")"
     r"(?:(?:see (?:you|ya|u) (?:all )?(?:tomorrow|tmrw|later|in the morning|soon)|sleep well|sweet dreams)"
     + _GREETING_TAIL + r")?$"
