@@ -9,7 +9,7 @@ both become ONNX graphs of "N BERT layers with these weights", whatever N the we
     trunk = TrunkSession(base)                              # embeddings + every base layer -> sentence embedding
     ids, mask = base.tokenize(["some text"], 256)
     vectors, states = trunk.run(ids, mask, want_layer=4)    # L2-normalised mean pooling + hidden state entering 4
-    tower = TowerSession(layers, base, head_w, head_b)      # fine-tuned top layers + pooling + linear head
+    tower = TowerSession(4, build_layers, base, head_w, head_b, 5.0)  # fine-tuned layers 4-5 + pooling + head
     logits = tower.run(states, mask)
 
 The maths is minilm.py's (transformers' BERT), op for op: embeddings = LayerNorm(word + token_type[0] + position);
@@ -17,12 +17,14 @@ each layer = post-LN self-attention with an additive mask (the float32 minimum o
 feed-forward; pooling = masked mean, then x / max(|x|, 1e-12). tests/moderation/classifiers/test_onnx_parity.py checks the
 scores against the torch path.
 
-Weights are handed to ONNX Runtime as external initializers over the numpy arrays. ONNX Runtime keeps its own copy
-of them in the session (measured: +43 MB of anonymous memory for the trunk, and the mapped file's pages are not read
-again once the session exists), so weight pre-packing is on: each Gemm's weight is stored once, already in the
-layout the matrix kernels read, instead of being re-packed on every run (a third of the trunk's CPU for a short
-post; +5 MB against the unpacked copy). A gunicorn master that loads the models before forking shares those
-session buffers copy-on-write with every worker (see `OnnxSessions`).
+Weights are handed to ONNX Runtime as external initializers over the numpy arrays. ONNX Runtime copies them into the
+session (measured: +43 MB of anonymous memory for the trunk; the arrays are never read again once the session
+exists: tests/moderation/classifiers/test_onnx_parity.py overwrites them and checks the logits stay), so the tower's
+float32 layers, rebuilt from heads.npz's int8 differences, are let go once their session exists (~10 MB) and built
+again only for a new session; the trunk's are views of the mapped file. Weight pre-packing is on: each Gemm's weight
+is stored once, already in the layout the matrix kernels read, instead of being re-packed on every run (a third of
+the trunk's CPU for a short post; +5 MB against the unpacked copy). A gunicorn master that loads the models before
+forking shares those session buffers copy-on-write with every worker (see `OnnxSessions`).
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -318,9 +320,14 @@ class OnnxSessions:
     in the master, and only read afterwards, so they stay shared like the rest of the session.
     """
 
-    def __init__(self, model: fmt.Model, weights: dict[str, np.ndarray], after_make=None):
+    def __init__(self, model: fmt.Model, weights: dict[str, np.ndarray], after_make=None,
+                 reload: Callable[[], dict[str, np.ndarray]] | None = None):
         self._model_bytes = model.serialize()  # the graph only (a few hundred KB); the weights are external
-        self._weights = weights
+        # ONNX Runtime copies the weights into each session it makes. With `reload`, the arrays are let go once a
+        # session exists and reload() gives them again for a later one (after fork, batch scoring); without it they
+        # are kept (the trunk's: views of the mapped file, no resident memory of their own).
+        self._weights: dict[str, np.ndarray] | None = weights
+        self._reload = reload
         self._after_make = after_make  # e.g. BaseModel.release_pages: ONNX Runtime now holds its own copy
         self._lock = threading.Lock()  # one run at a time per session: it uses every intra-op thread already
         self._pid = None
@@ -362,11 +369,12 @@ class OnnxSessions:
         # them once at load saves re-packing every Gemm's weight on every run (~30 % of a short post's trunk CPU).
         # Do not spin idle threads between calls: a web process screens now and then, on a machine with other work.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        names = list(self._weights)
-        values = [ort.OrtValue.ortvalue_from_numpy(self._weights[n]) for n in names]
-        options.add_external_initializers(names, values)
+        weights = self._weights if self._weights is not None else self._reload()
+        names = list(weights)
+        options.add_external_initializers(names, [ort.OrtValue.ortvalue_from_numpy(weights[n]) for n in names])
         session = ort.InferenceSession(self._model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
-        session._haven_values = values  # the OrtValues must live as long as the session
+        if self._reload is not None:
+            self._weights = None  # the session holds its own copy
         return session
 
     def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -422,11 +430,15 @@ class TrunkSession:
 class TowerSession:
     """The toxicity tower as an ONNX session: fine-tuned layers `start`..n_layers-1 + pooling + head."""
 
-    def __init__(self, start: int, layers: list[dict[str, np.ndarray]], base: BaseModel, head_weight, head_bias,
-                 pool_scale: float):
+    def __init__(self, start: int, layers: Callable[[], list[dict[str, np.ndarray]]], base: BaseModel, head_weight,
+                 head_bias, pool_scale: float):
         self.start = int(start)
-        model, weights = tower_graph(layers, base, head_weight, head_bias, pool_scale)
-        self.sessions = OnnxSessions(model, weights)
+
+        def graph():
+            return tower_graph(layers(), base, head_weight, head_bias, pool_scale)
+
+        model, weights = graph()
+        self.sessions = OnnxSessions(model, weights, reload=lambda: graph()[1])
 
     def __call__(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.sessions.run(["logit"], {"hidden": np.ascontiguousarray(hidden, np.float32),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moderation.classifiers.embedded import load_embedded
+from moderation.classifiers.embedded import WEIGHTS_DIR, load_embedded
 from moderation.policy import Thresholds, decide
 
 from .conftest import require
@@ -144,3 +144,40 @@ def test_a_batch_command_builds_its_sessions_once_on_one_thread(models):
     assert (batch.score, batch.labels) == (served.score, served.labels)
     tox.score(["and once more, served"])
     assert trunk._threads == tower._threads == bert_onnx.threads()
+
+
+def test_the_tower_keeps_only_onnx_runtimes_copy_of_its_weights(models):
+    """ONNX Runtime copies external initializers into the session it makes, so the tower's float32 layers are let go
+    once their session exists (~10 MB of a serving process) and built again only for a new session. Overwriting the
+    arrays the session was made from must not change a logit: if a later ONNX Runtime read them in place instead,
+    this fails (and the arrays would have to be kept)."""
+    from moderation.classifiers import bert_onnx
+    from moderation.classifiers import tower_format as tf
+
+    toxicity, _, _ = models
+    engine = toxicity._engine
+    assert engine.tower.sessions._weights is None  # the shipped tower, after warm-up: only the session's copy
+    base = engine.encoder.model
+    with np.load(WEIGHTS_DIR / "heads.npz") as z:
+        arrays = {k: z[k] for k in z.files if k.startswith(tf.PREFIX)}
+    start, count = tf.tower_span(arrays, base.n_layers)
+    given = []
+
+    def layers():
+        built = [{k: v.copy() for k, v in tf.layer_weights(arrays, i, base.layers[start + i]).items()}
+                 for i in range(count)]
+        given.append(built)
+        return built
+
+    weight, bias = tf.head(arrays)
+    tower = bert_onnx.TowerSession(start, layers, base, weight, bias, tf.POOL_SCALE)
+    ids, mask = base.tokenize(TEXTS[:6], 256)
+    states = engine.encoder.trunk.hidden(ids, mask, start)
+    before = tower(states, mask)
+    assert tower.sessions._weights is None and len(given) == 1
+    for layer in given[0]:
+        for array in layer.values():
+            array[...] = np.nan
+    assert np.array_equal(tower(states, mask), before)
+    tower.sessions.set_side_by_side(True)  # another thread count: a new session, from layers() again
+    assert np.array_equal(tower(states, mask), before) and len(given) == 2
