@@ -371,8 +371,10 @@ class OnnxSessions:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         weights = self._weights if self._weights is not None else self._reload()
         names = list(weights)
-        options.add_external_initializers(names, [ort.OrtValue.ortvalue_from_numpy(weights[n]) for n in names])
+        values = [ort.OrtValue.ortvalue_from_numpy(weights[n]) for n in names]  # views: `weights` must outlive the
+        options.add_external_initializers(names, values)  # session's creation, which copies them (not after it)
         session = ort.InferenceSession(self._model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
+        del values
         if self._reload is not None:
             self._weights = None  # the session holds its own copy
         return session
