@@ -338,7 +338,8 @@ class OnnxSessions:
     thread pool, so the worker keeps using the master's session and its weights stay shared copy-on-write with the
     master and every other worker (deploy/gunicorn_preload.py sets MODERATION_THREADS=1). A session with a thread
     pool cannot survive fork() (its threads are not copied), so the worker builds its own from the weights (the
-    mapped model file, still in the page cache), a private copy of ~100 MB. Pre-packed weights are made at load,
+    trunk's: the mapped model file, still in the page cache; the tower's: rebuilt by `reload()` from heads.npz's
+    int8 differences), a private copy of ~100 MB. Pre-packed weights are made at load,
     in the master, and only read afterwards, so they stay shared like the rest of the session.
     """
 
@@ -397,6 +398,9 @@ class OnnxSessions:
         options.add_external_initializers(names, values)  # session's creation, which copies them (not after it)
         session = ort.InferenceSession(self._model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
         del values
+        # The session keeps `options`, whose OrtValues point at `weights`, which may be let go below: it must never be
+        # made again from them (a provider fallback or set_providers() would), so a new session is always made here.
+        session.disable_fallback()
         if self._reload is not None:
             self._weights = None  # the session holds its own copy
         return session

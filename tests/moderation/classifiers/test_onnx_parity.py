@@ -146,7 +146,7 @@ def test_a_batch_command_builds_its_sessions_once_on_one_thread(models):
     assert trunk._threads == tower._threads == bert_onnx.threads()
 
 
-def test_the_tower_keeps_only_onnx_runtimes_copy_of_its_weights(models):
+def test_the_tower_keeps_only_onnx_runtimes_copy_of_its_weights(models, monkeypatch):
     """ONNX Runtime copies external initializers into the session it makes, so the tower's float32 layers are let go
     once their session exists (~10 MB of a serving process) and built again only for a new session. Overwriting the
     arrays the session was made from must not change a logit: if a later ONNX Runtime read them in place instead,
@@ -170,6 +170,7 @@ def test_the_tower_keeps_only_onnx_runtimes_copy_of_its_weights(models):
         return built
 
     weight, bias = tf.head(arrays)
+    monkeypatch.setenv("MODERATION_THREADS", "2")  # so that side-by-side mode (one thread) needs a new session below
     tower = bert_onnx.TowerSession(start, layers, base, weight, bias, tf.POOL_SCALE)
     ids, mask = base.tokenize(TEXTS[:6], 256)
     states = engine.encoder.trunk.hidden(ids, mask, start)
@@ -179,5 +180,5 @@ def test_the_tower_keeps_only_onnx_runtimes_copy_of_its_weights(models):
         for array in layer.values():
             array[...] = np.nan
     assert np.array_equal(tower(states, mask), before)
-    tower.sessions.set_side_by_side(True)  # another thread count: a new session, from layers() again
+    assert tower.sessions.set_side_by_side(True)  # another thread count: a new session, from layers() again
     assert np.array_equal(tower(states, mask), before) and len(given) == 2
