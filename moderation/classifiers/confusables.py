@@ -17,9 +17,16 @@ What is mapped, and what is left alone:
   such genuine words, only words that mix scripts are rewritten.
 * Accents and other combining marks are dropped (the encoder is uncased all-MiniLM, whose tokenizer drops them
   anyway; zalgo text is a pile of them).
+* Small capitals ("ᴋɪʟʟ ʏᴏᴜʀsᴇʟғ"), which NFKC keeps and the confusables table only partly maps, are read as the
+  letters they are named for (Unicode's names, "LATIN LETTER SMALL CAPITAL K").
 * Leetspeak: 0 1 3 4 5 7 @ $ become o i e a s t a s only *inside* a word of at least two letters (k1ll, y0urs3lf,
-  d1e, b@stard) or at the end of one of three letters or more (h4t3); numbers, times ("3am", "10/10"), leading
-  digits ("4ever") and common tokens ("mp3", "ps4", "covid19") are untouched.
+  d1e, b@stard) or at the end of one of three letters or more, look-alikes counted (h4t3, l1v3); a two-character
+  word only when it becomes a common short word ("d0", "m3"); numbers, times ("3am", "10/10"), leading digits
+  ("4ever") and common tokens ("mp3", "ps4", "covid19") are untouched.
+* Symbols standing for letters: "!" between two letters or digits is i ("p!lls", "k!ll!ng"; a "!" that ends a
+  word stays punctuation, and "!t" alone is "it"), "00" between letters is oo ("g00d"), "€" after a letter or
+  before one is e ("m€rci", "c€"; a price, "5€", is left alone), "¤" and "∪" beside a letter are o and u. "|" is
+  left alone: it stands for i as often as for l.
 * Spaced letters: three or more single letters joined by dots, dashes, underscores or stars ("k.y.s"), or four or
   more joined by single spaces ("k i l l"), become one word. Two spaces or more still separate words.
 """
@@ -37,11 +44,22 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
 # letter (for example Cyrillic к -> Latin kra); read by eye, these are the letters people swap in.
 _EXTRA = {"к": "k", "К": "K", "м": "m", "М": "M", "т": "t", "Т": "T", "н": "h", "Н": "H", "в": "b", "В": "B",
           "ь": "b", "г": "r", "п": "n", "ι": "i", "κ": "k", "τ": "t", "ς": "c", "ρ": "p", "η": "n", "υ": "u",
-          "ω": "w", "ѵ": "v", "ӏ": "l", "Ӏ": "l"}
+          "ω": "w", "ѵ": "v", "ӏ": "l", "Ӏ": "l", "ғ": "f", "Ғ": "F"}
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LEET_KEEP = {"mp3", "mp4", "ps2", "ps3", "ps4", "ps5", "h264", "x264", "covid19", "b2b", "p2p", "a1", "g4",
               "4u", "b4", "gr8", "m8", "l8r", "w8", "h8", "2day", "2nite", "2night", "2moro", "4ever", "k9", "y2k",
               "w3", "html5", "css3", "ipv4", "ipv6", "mk7", "gen4", "win10", "win11", "t1d", "t2d"}
+# Two-character words a leet spelling is read as ("d0 !t" is "do it"); any other two-character token is left alone.
+_LEET_SHORT = {"do", "me", "go", "so", "no", "to", "be", "we", "he", "my", "up", "us", "is", "it", "at", "of",
+               "se", "te", "de", "la", "le", "je", "tu", "du", "ma", "es", "et", "um"}
+# "!t", "!s": a word-initial "!" read as "i" only where that makes "it", "is", "if" or "in".
+_BANG_WORD = re.compile(r"(?<![\w!])!([tsfn])(?![\w!])")
+# Symbols standing for letters, each only where a letter is beside it (see the module's notes).
+_SYMBOL_LETTERS = [
+    (re.compile(r"(?<=[A-Za-z0-9@$])!(?=[A-Za-z0-9@$])"), {"!": "i"}),
+    (re.compile(r"(?<=[A-Za-z@$])€|€(?=[A-Za-z])"), {"€": "e"}),
+    (re.compile(r"(?<=[A-Za-z])[¤∪]|[¤∪](?=[A-Za-z])"), {"¤": "o", "∪": "u"}),
+]
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[\w@$]+", re.UNICODE)
 _TOKEN = re.compile(r"[A-Za-z0-9@$]+")
 _DOTTED = re.compile(r"(?<![\w.])(?:[A-Za-z][.\-_*]){2,}[A-Za-z](?![\w])")
@@ -64,6 +82,10 @@ def _table() -> dict[str, str]:
             if len(c) == 1 and c.isascii() and c.isalpha():
                 out[ch] = c
                 break
+    for code in range(0x250, 0xAB70):  # IPA, phonetic extensions, Latin extended-D: the small capitals
+        name = unicodedata.name(chr(code), "")
+        if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == len("LATIN LETTER SMALL CAPITAL X"):
+            out[chr(code)] = name[-1].lower()
     out.update(_EXTRA)
     return out
 
@@ -100,8 +122,16 @@ def _unleet(m: re.Match) -> str:
     if tok.isalpha() or tok.isdigit() or tok.lower() in _LEET_KEEP:
         return tok
     letters = sum(c.isalpha() for c in tok)
-    if letters < 2 or re.search(r"\d\d", tok):
+    tok = re.sub(r"(?<=[A-Za-z])00(?=[A-Za-z])", "oo", tok)  # "g00d"
+    if re.search(r"\d\d", tok):
         return tok
+    if len(tok) == 2 and tok[0].isalpha() and tok[1] in _LEET:
+        short = tok[0] + _LEET[tok[1]]
+        return short if short.lower() in _LEET_SHORT else tok
+    if letters < 2:
+        return tok
+    # Look-alikes inside the word count as letters for the trailing rule ("l1v3" has three letters, "l", "i", "v").
+    letters += sum(1 for i, c in enumerate(tok) if c in _LEET and 0 < i < len(tok) - 1)
     chars = list(tok)
     for i, c in enumerate(chars):
         if c not in _LEET:
@@ -111,7 +141,7 @@ def _unleet(m: re.Match) -> str:
                 chars[i] = _LEET[c]  # "$hit" (a leading "@" is a handle, never mapped)
             continue
         inner = i + 1 < len(tok) and tok[i + 1].isalpha() and tok[i - 1].isalpha()
-        trailing = i + 1 == len(tok) and tok[i - 1].isalpha() and letters >= 3
+        trailing = i + 1 == len(tok) and (tok[i - 1].isalpha() or tok[i - 1] in _LEET) and letters >= 3
         inner_run = 0 < i < len(tok) - 1 and (tok[i - 1].isalpha() or tok[i - 1] in _LEET) and \
             (tok[i + 1].isalpha() or tok[i + 1] in _LEET)
         if inner or trailing or inner_run:
@@ -135,6 +165,9 @@ def deconfuse(text: str) -> str:
         # ("как дела" stays Russian; "kіll" with a Cyrillic і becomes "kill").
         mixed_only = any(_foreign(w) for w in _WORD.findall(text))
         text = _WORD.sub(lambda m: _latinise_word(m, mixed_only), text)
+    for pattern, letters in _SYMBOL_LETTERS:
+        text = pattern.sub(lambda m: letters[m.group(0)], text)
+    text = _BANG_WORD.sub(lambda m: "i" + m.group(1), text)
     text = _TOKEN.sub(_unleet, text)
     text = _DOTTED.sub(_join, text)
     text = _SPACED.sub(_join, text)

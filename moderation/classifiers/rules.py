@@ -165,6 +165,94 @@ DIE_VERB = (r"(?:kill myself|end my life|end it all|end it|take my (?:own )?life
             r"overdose|od|slit my wrists|cut my wrists|die|go through with it|end things|be gone|go)")
 
 
+# Spanish, French, German and Portuguese forms of the intent, ideation and abuse signals below (lower case, accents
+# dropped, as `normalise` leaves them). Written from the own training writers' posts in those languages; each is a
+# common way of saying the thing, not one writer's sentence.
+_WEEKDAY_INTL = (r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|"
+                 r"dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|segunda|terca|quarta|quinta|"
+                 r"sexta|sabado|domingo)")
+_PILLS_INTL = (r"(?:pastillas|pastis|pildoras|cachets|medocs|medicaments|pilules|comprimes|tabletten|pillen|"
+               r"schlaftabletten|comprimidos|remedios|pilulas)")
+MEANS_INTL = (
+    rf"\b(?:ya )?tengo (?:la soga|las {_PILLS_INTL}|el veneno|la pistola|el arma)\b(?! (?:para|de|del|contra))"
+    rf"|\b(?:las |mis )?(?:{_PILLS_INTL}|la soga|la cuerda) (?:ya )?(?:estan|esta) (?:listas?|preparad[ao]s?|"
+    rf"separad[ao]s?|contad[ao]s?)\b|\b(?:junte|guarde|conte) (?:las |mis |todas las )?{_PILLS_INTL}\b"
+    rf"|\bj'ai (?:les |assez de |tous mes |toutes mes )(?:{_PILLS_INTL}|la corde)\b(?! (?:pour|contre|du|de la|a|au|dans))"
+    rf"|\b(?:les |mes )?(?:{_PILLS_INTL}|la corde) (?:sont|est) (?:prets?|pretes?|alignes|comptes|accrochee)\b"
+    rf"|\b(?:die |meine |alle )?{_PILLS_INTL} (?:liegen|sind|stehen) (?:schon |alle )?(?:bereit|parat|gezahlt|"
+    rf"gesammelt)\b|\b(?:die |genug )?{_PILLS_INTL} hab(?:e)? ich\b|\bich hab(?:e)? (?:genug |die |alle )?"
+    rf"(?:{_PILLS_INTL}|ein seil|den strick)(?: (?:schon|gesammelt|zusammen|bereit))\b|\bhab(?:e)? alles gesammelt\b"
+    rf"|\b(?:das seil|der strick) (?:hangt|ist bereit|liegt bereit)\b"
+    rf"|\b(?:os |meus |as )?{_PILLS_INTL} (?:ja )?(?:estao|tao|ta|sao) (?:separad[oa]s|pront[oa]s|contad[oa]s)\b"
+    rf"|\bja (?:separei|juntei|contei) (?:os |meus |as |minhas )?{_PILLS_INTL}\b|\b(?:ja )?tenho (?:a corda|os "
+    rf"{_PILLS_INTL})\b(?! (?:para|de|do|da|contra))"
+)
+# "tomorrow is the day" only where nothing follows it in the clause ("mañana es el día de mi examen" is not one).
+_CLAUSE_END = r"(?= *(?:[.!…]|$))"
+TIMING_INTL = (
+    rf"\b(?:manana|hoy|esta noche|el {_WEEKDAY_INTL}) (?:es el dia|lo hago|se acaba todo|termina todo){_CLAUSE_END}"
+    rf"|\bya (?:tengo|elegi|escogi) (?:la fecha|el dia)\b|\bla fecha (?:ya )?esta (?:puesta|decidida)\b"
+    rf"|\b(?:demain|ce soir|cette nuit|{_WEEKDAY_INTL}) c'est le (?:jour|grand soir){_CLAUSE_END}|\bc'est (?:decide|"
+    rf"prevu) pour (?:ce soir|demain|cette nuit|{_WEEKDAY_INTL}){_CLAUSE_END}|\bj'ai choisi (?:la date|le jour)\b"
+    rf"|\bheute nacht ist es so weit\b|\b(?:heute?|morgen|{_WEEKDAY_INTL}) (?:nacht |abend |fruh )?mach(?:e)? ich "
+    rf"schluss\b|\bdas datum steht\b|\bder tag (?:steht|ist gewahlt)\b"
+    rf"|\b(?:amanha|hoje|esta noite|hoje a noite) (?:e o dia|acaba tudo|eu acabo com tudo){_CLAUSE_END}"
+    rf"|\bja escolhi (?:a data|o dia)\b"
+)
+GOODBYE_INTL = (
+    r"\b(?:gracias|merci|danke|valeu|obrigad[oa]) (?:por|pour|fur) (?:todo|tout|alles|tudo)\b.{0,40}\b(?:adios|"
+    r"adieu|lebt wohl|adeus|perdon\w*|pardon\w*|verzeih\w*|desculp\w*|ihr wart meine)\b"
+    r"|\badieu (?:tout le monde|a tous|la gang|les amis|mes amis)\b|\b(?:adios|adieu|adeus) para siempre\b"
+    r"|\b(?:me despido|je vous dis adieu|ich verabschiede mich|me despeco) (?:de todos|de vous|von euch|de voces|para "
+    r"siempre|pour toujours|fur immer|para sempre)\b|\besta es mi despedida\b|\bcuiden (?:a |de )?(?:mi|mis) "
+    r"(?:perro|gato|hijos|mama|mascotas)\b|\bprenez soin de (?:mon chat|mon chien|mes enfants|maman)\b|\bpasst auf "
+    r"(?:meine katze|meinen hund|mama) auf\b|\bcuidem d[oa] (?:meu|minha) (?:gato|cachorro|filh[oa]|mae)\b"
+    r"|\b(?:carta|nota) de despedida\b|\blettre d'adieu\b|\babschiedsbrief\w*\b|\bbitte nicht (?:suchen|nach mir "
+    r"suchen)\b|\bno me busquen\b|\bne me cherchez pas\b|\bnao me procurem\b"
+)
+POSSESSIONS_INTL = (
+    r"\b(?:ya )?regale (?:todas )?(?:mis|mi) (?:cosas|ropa|guitarra|libros|perro|gato)\b|\bya no (?:los|las|lo|la) "
+    r"voy a necesitar\b|\bj'ai donne (?:toutes )?mes (?:affaires|choses)\b|\bje n'en aurai plus besoin\b"
+    r"|\bwer (?:mein|meine|meinen) \w+ (?:und (?:mein|meine|meinen) \w+ )?(?:kriegt|bekommt)\b.{0,30}\bwenn ich "
+    r"(?:weg|tot|nicht mehr da) bin\b"
+    r"|\bja (?:dei|doei) (?:todas )?(?:as )?minhas coisas\b|\bnao vou mais precisar\b"
+)
+IDEATION_INTL = (
+    r"\bestaria mejor muert[oa]\b|\bdejar de existir\b|\bdesvivir\w*\b|\bquiero desaparecer (?:de verdad|para "
+    r"siempre|ya)\b|\bno quiero (?:despertar|despertarme)\b"
+    r"|\bje serais mieux mort\w*\b|\bdisparaitre pour de bon\b|\bne plus (?:me )?reveiller\b|\barreter d'exister\b"
+    r"|\bware (?:lieber|besser) tot\b|\bnicht mehr aufwachen\b|\bnicht mehr existieren\b|\bs-wort-gedanken\b"
+    r"|\bfur immer (?:einschlafen|weg sein)\b"
+    r"|\bestaria melhor mort[oa]\b|\bvirar estrelinha\b|\bdeixar de existir\b|\bnao (?:quero )?acordar mais\b"
+    r"|\bsumir de vez\b"
+)
+ABUSE_INTL = (
+    r"\bbring dich (?:doch |einfach |endlich |halt |mal |bitte |gleich )*um\b|\b(?:und|doch) stirb\b|\bvete a "
+    r"matarte\b|\b(?:ojala|espero que) te (?:mates|suicides)\b|(?:^|, )(?:creve|morre|stirb|muerete)\b"
+    r"|\bte voy a (?:encontrar|buscar|partir la cara)\b|\bsi (?:lo|la|te) veo (?:lo|la|te) mato\b|\bje vais te "
+    r"(?:trouver|retrouver|defoncer)\b|\bich (?:finde|kriege|krieg) dich\b|\bvou te (?:achar|encontrar|pegar)\b"
+)
+INSULT_INTL = (
+    r"\b(?:nadie|naide) te (?:extranaria|echaria de menos|quiere aqui|soporta)\b|\bpersonne (?:ne )?(?:te "
+    r"regretterait|t'aime|veut (?:lire|de toi|te lire|te voir))\b|\bniemand (?:wurde dich vermissen|mag dich|will "
+    r"(?:dich|deine))\b|\bninguem (?:sentiria (?:sua|a tua) falta|gosta de (?:voce|ti)|te aguenta)\b"
+    r"|\btu familia (?:estaria|seria) (?:mejor|feliz|aliviada) sin ti\b|\bta famille serait (?:soulagee|mieux|plus "
+    r"heureuse) sans toi\b|\bdeine (?:familie|eltern|mutter) (?:ware|waren) (?:bestimmt |sicher |echt )?"
+    r"(?:erleichtert|froh|besser dran)\b|\b(?:sua|tua) familia (?:estaria|seria|ficaria) (?:melhor|aliviada|feliz) "
+    r"sem (?:voce|ti)\b"
+    r"|\b(?:las )?personas como tu (?:no deberian|son)\b|\bgente como tu\b|\bles gens comme (?:toi|vous)\b|\bleute "
+    r"wie du\b|\bgente como (?:voce|tu)\b"
+    r"|\b(?:que se vuelvan|vuelvete|regresate|largate) a (?:su|tu) pais\b|\b(?:rentre|retourne|rentrez|retournez|"
+    r"devraient rentrer) (?:chez (?:toi|vous|eux)|dans (?:ton|leur|votre) pays)\b|\b(?:geh|geht|sollten) zuruck in "
+    r"(?:dein|euer|ihr) land\b|\bvolta (?:pro|para o|pra) (?:seu|teu) pais\b"
+    r"|\beres (?:la persona|el|la) mas (?:inutil|aburrid[oa]|patetic[oa]|fe[oa]|tont[oa])\b|\beres (?:muy |tan )?"
+    r"(?:fea|feo)\b|\bdas asco\b|\btu fais pitie\b|\bt'es (?:rien qu'une?|juste une?) \w+\b|\bdu bist (?:so |echt )?"
+    r"(?:ein nichts|armselig|peinlich|widerlich)\b|\b(?:die|der) langweiligste person\b|\b(?:voce e|vc e|tu es|es) "
+    r"(?:tao |mesmo |muito )?(?:chat[oa]|inutil|ridicul[oa])\b|\b(?:gorda|gordo) nojent[oa]\b|\bseu lixo\b"
+    r"|\b(?:hijueputa|oaschloch)\b"
+)
+
+
 @dataclass
 class Rule:
     name: str
@@ -219,7 +307,7 @@ INTENT_RULES = [
        rf"|\b{TIME}[.,]? (?:that is|is) when\b(?! (?:the|my|our|we|they|you|he|she) )"
        rf"|\b(?:after|past) (?:tonight|today|tomorrow|this weekend|friday|saturday|sunday)\b.{{0,20}}\b(?:no more|"
        rf"it is over|i am done|i am gone|i will be gone|nobody will|no one will)\b|\bcounting down (?:the )?(?:hours|days|"
-       rf"minutes) (?:until|till|til) i (?:can )?(?:finally )?(?:go|die|leave|end)",
+       rf"minutes) (?:until|till|til) i (?:can )?(?:finally )?(?:go|die|leave|end)|{TIMING_INTL}",
        "timing: '{m}'"),
     _r("plan",
        rf"\b(?:suicide|goodbye|final|last) (?:note|letter)s?\b|\b(?:wrote|written|writing|left|finished) (?:my|the) "
@@ -236,7 +324,8 @@ INTENT_RULES = [
        rf"|\btied (?:the |a |my )?(?:rope|noose)\b|\b(?:rope|noose)(?: is| are)? (?:up|tied|ready|set)\b"
        rf"|\b{METHOD_NOUN} (?:are |is )?(?:lined up|laid out|counted out|all out|in front of me|ready)\b"
        rf"|\b(?:car|engine) (?:is )?running in the (?:closed )?garage\b|\bhose (?:is )?(?:taped|attached) to\b"
-       rf"|\b(?:have|got) enough (?:pills|tablets|meds)\b|\b(?:got|have|brought) everything (?:ready|i need)\b",
+       rf"|\b(?:have|got) enough (?:pills|tablets|meds)\b|\b(?:got|have|brought) everything (?:ready|i need)\b"
+       rf"|{MEANS_INTL}",
        "means at hand: '{m}'"),
     _r("act_in_progress",
        rf"\bi (?:just |already |have just |have already |have )?(?:took|taken|swallowed|downed|overdosed|od'?d)\b"
@@ -285,7 +374,7 @@ INTENT_RULES = [
        # Being no one's burden after a stated time ("won't be anyone's problem after this weekend").
        rf"|\b(?:will not|would not|am not going to) be (?:anyone's|anybody's|your|their|a) (?:problem|burden)\b"
        rf".{{0,20}}\b(?:after|by|past|from) (?:tonight|today|tomorrow|this|next|the weekend|friday|saturday|sunday|"
-       rf"monday)",
+       rf"monday)|{GOODBYE_INTL}",
        "goodbye / final message: '{m}'"),
     _r("possessions",
        rf"\bwho (?:gets|will get|should get|should have|can have) my (?:things|stuff|belongings|cat|dog|car|"
@@ -295,7 +384,7 @@ INTENT_RULES = [
        rf"(?:anymore|where i am going|any more)\b|\bnothing left to sort\b|\btying up loose ends\b|\bleft instructions\b"
        rf"|\bso nobody has to clean up\b|\bmy will is (?:written|done)\b.{{0,60}}\b(?:ready|nothing left|rehomed)"
        # Final preparations framed around the author's own death.
-       rf"|\bfor (?:when|after) i am (?:dead|gone for good|gone forever|not here anymore)\b",
+       rf"|\bfor (?:when|after) i am (?:dead|gone for good|gone forever|not here anymore)\b|{POSSESSIONS_INTL}",
        "giving away possessions / putting affairs in order: '{m}'"),
 ]
 
@@ -338,7 +427,7 @@ IDEATION_RULES = [
        rf"|\b(?:want|wanna|going|ready|need) to (?:commit )?suicide\b"
        rf"|\bnot (?:want|wanting) to be here (?:anymore|any more)\b|\b(?:wish|want) (?:i could|to) (?:just )?"
        rf"(?:not be here|disappear) (?:anymore|any more|forever|for good)\b|\bthinking (?:about|of) suicide\b"
-       rf"|\bsuicide is the (?:only|best) (?:way|option|answer)\b",
+       rf"|\bsuicide is the (?:only|best) (?:way|option|answer)\b|{IDEATION_INTL}",
        "suicidal ideation: '{m}'"),
 ]
 
@@ -348,7 +437,10 @@ SECOND_PERSON_ABUSE = _r(
     r"\b(?:go |just |please |pls |should |could |can |why (?:do not|not) you |do us a favou?r and |"
     r"do the world a favou?r and )?(?:kill|hang|shoot|stab|off|drown|end) yourself\b"
     r"|(?<!to )(?<!i )(?<!i will )\bgo (?:and )?(?:die|jump|hang|drink bleach|kill|rot|choke|drown)\b(?! in a bath)"
-    r"|\bdrink bleach\b|^die\b|\band die\b(?! of| from| in my)|\bbeat the \w+ out of you\b"
+    # (a clause opening "die" and a word with a German ending is German's article: "die tabletten sind bereit")
+    r"|\bdrink bleach\b|^die\b(?! (?!then\b|when\b|even\b)\w+(?:en|ung|heit|keit|chen|lich|schaft)\b)"
+    r"(?! \w+ (?:ist|sind|liegen|liegt|hat|haben|war|waren|wird|werden|kann|muss|steht|stehen)\b)"
+    r"|\band die\b(?! of| from| in my)|\bbeat the \w+ out of you\b"
     r"|\byou (?:should|need to|ought to|could) (?:just )?(?:die|end it|kill|jump|hang|do it|stop (?:existing|breathing)|"
     r"finish the job|do us|do everyone)\b|\b(?:i )?(?:hope|wish) (?:you |your (?:\w+ ){1,2})(?:die|dies|get|gets|rot|burn|choke|suffer)\b"
     r"|\byou (?:should |could |need to |can )?(?:just |please )?stop existing\b|\bfinish(?:ed)? the job\b|\b(?:do|does) the world a favou?r\b|\bput you out of your misery\b"
@@ -363,7 +455,7 @@ SECOND_PERSON_ABUSE = _r(
     r"|\b(?:bring dich um|tote dich|hang dich auf|geh sterben|ich (?:bring|bringe) dich um|ich hoffe du stirbst|"
     r"verreck doch)\b|^(?:stirb|verreck)\b"
     r"|\b(?:vai se matar|se mata (?:logo|de uma vez|agora)|mata-te|se enforca|(?:tomara|espero) que (?:voce|tu) morra|"
-    r"vou te matar|vai morrer)\b|^(?:se mata|morre)\b",
+    r"vou te matar|vai morrer)\b|^(?:se mata|morre)\b|" + ABUSE_INTL,
     "aimed at someone else: '{m}'",
 )
 # Abuse in polite words or in another language (no "kill yourself", no profanity the model knows).
@@ -390,7 +482,7 @@ TARGETED_INSULT = re.compile(
     r"everyone)\b.{0,20}\byou\b|\bpeople like you (?:should|do not deserve|are the reason|are a)\b"
     r"|\b(?:women|immigrants|muslims|jews|gays|trans people|black people|foreigners|refugees) (?:are|should be) "
     r"(?:animals|vermin|parasites|subhuman|inferior|a disease|filth|not (?:people|human))\b"
-    r"|\bgo back to (?:your|where you came from|your own) (?:country|kind)?\b"
+    r"|\bgo back to (?:your|where you came from|your own) (?:country|kind)?\b|" + INSULT_INTL
 )
 # Friendly banter: swearing among friends, aimed at no one's harm ("you absolute legend", "love you, you idiot lol").
 BANTER = re.compile(

@@ -18,6 +18,11 @@ from moderation.policy import Thresholds, decide
     ("k̷i̷l̷l̷ yourself", "kill yourself"),
     ("b@stard", "bastard"),
     ("$hit", "shit"),
+    ("ʏᴏᴜ ᴀʀᴇ ᴡᴏʀᴛʜʟᴇss", "you are worthless"),  # small capitals
+    ("ᴋɪʟʟ ʏᴏᴜʀsᴇʟғ", "kill yourself"),  # ... and a Cyrillic ghe with stroke for the f
+    ("p!lls and wh!sky", "pills and whisky"), ("$u!c!de", "suicide"),
+    ("m€rci, c€ soir", "merci, ce soir"), ("D∪ ¤pfer", "Du opfer"),
+    ("g00dby3 n0te", "goodbye note"), ("d0 !t", "do it"), ("h3 l1v3s", "he lives"), ("s3 mata", "se mata"),
 ])
 def test_deconfuse(text, expected):
     assert deconfuse(text) == expected
@@ -29,6 +34,8 @@ def test_deconfuse(text, expected):
     ("gr8 2nite m8", "gr8 2nite m8"), ("привет как дела", "привет как дела"),  # genuine Cyrillic stays
     ("café señor über", "cafe senor uber"), ("i took 20 pills", "i took 20 pills"), ("covid19 again", "covid19 again"),
     ("i am ok, u r a star", "i am ok, u r a star"),
+    ("costs 5€ or 10€/month", "costs 5€ or 10€/month"), ("help! now", "help! now"), ("wow!!! ok!", "wow!!! ok!"),
+    ("room 101 at 9", "room 101 at 9"), ("a1 grade, b2 level", "a1 grade, b2 level"), ("x | y", "x | y"),
 ])
 def test_ordinary_text_keeps_its_meaning(text, expected):
     assert deconfuse(text) == expected
@@ -49,6 +56,8 @@ EVASION = [
     "ｋｉｌｌ ｙｏｕｒｓｅｌｆ",
     "ur a worthl3ss p1ece of trash, kys",
     "go unalive yourself",
+    "ᴋɪʟʟ ʏᴏᴜʀsᴇʟғ",
+    "go k!ll y0urself",
 ]
 
 
@@ -62,7 +71,7 @@ def test_evasion_corpus_is_caught(models, text):
 
 
 @pytest.mark.parametrize("text", ["i w4nt t0 d1e", "i want to unalive myself", "thinking about sewerslide again",
-                                  "i w4nt to d1e"])
+                                  "i w4nt to d1e", "su!c!de is all i think about", "i w@nt to d!e"])
 def test_evasive_crisis_is_held_for_self_harm(models, text):
     toxicity, self_harm, _ = models
     d = decide(toxicity.score([text])[0], self_harm.score([text])[0], Thresholds())

@@ -145,6 +145,42 @@ def test_abuse_in_other_languages(text):
     assert r.tox_floor >= 0.8
 
 
+@pytest.mark.parametrize("text,rules", [
+    ("ya tengo las pastillas contadas. mañana es el día.", {"means", "timing"}),
+    ("Die Schlaftabletten liegen bereit. Heute Nacht ist es so weit.", {"means", "timing"}),
+    ("Morgen früh mach ich Schluss.", {"timing"}),
+    ("já separei os comprimidos todos", {"means"}),
+    ("j'ai choisi la date. merci pour tout, adieu", {"timing", "goodbye"}),
+    ("no me busquen, esta es mi despedida", {"goodbye"}),
+    ("Wer mein Fahrrad kriegt, wenn ich nicht mehr da bin, steht im Brief", {"possessions"}),
+])
+def test_intent_in_other_languages(text, rules):
+    assert rules <= set(analyse(text).intent_rules), (text, analyse(text).intent_rules)
+
+
+@pytest.mark.parametrize("text", ["a veces creo que estaría mejor muerta", "je serais mieux mort, franchement",
+                                  "ich wäre lieber tot", "às vezes queria deixar de existir", "quiero desvivirme"])
+def test_ideation_in_other_languages(text):
+    assert analyse(text).ideation_rule, text
+
+
+@pytest.mark.parametrize("text", ["mañana es el día de mi examen, qué nervios", "tengo las pastillas para la tos",
+                                  "demain c'est le jour J pour mon permis", "amanhã é o dia da prova",
+                                  "Die Prüfung liegt hinter mir, endlich Ferien", "Die Kinder sind im Bett"])
+def test_everyday_lookalikes_in_other_languages(text):
+    r = analyse(text)
+    assert not r.intent_rules and not r.ideation_rule and not r.second_person_abuse, (text, r)
+
+
+@pytest.mark.parametrize("text", ["Bring dich doch einfach um, du Versager", "vete a matarte, nadie te quiere aquí",
+                                  "ninguém sentiria sua falta se você sumisse", "ta famille serait soulagée sans toi",
+                                  "Leute wie du sollten zurück in ihr Land", "que se vuelvan a su país",
+                                  "te voy a encontrar, ya verás"])
+def test_abuse_without_swearing_in_other_languages(text):
+    r = analyse(text)
+    assert (r.second_person_abuse or r.insult) and r.tox_floor >= 0.8, (text, r)
+
+
 @pytest.mark.parametrize("text", ["you are a waste of space", "nobody here likes you, just leave",
                                   "people like you should not be allowed to post"])
 def test_polite_abuse(text):
