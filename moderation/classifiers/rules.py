@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from moderation.classifiers import languages
 from moderation.classifiers.confusables import deconfuse
 
 
@@ -46,13 +47,17 @@ _LAUGH = r"(?:lol|lmao|lmfao|haha\w*|hehe\w*|rofl|xd|😂|🤣|😭|💀|😅|�
 # "kys" in a caring sentence is "keep yourself safe", never "kill yourself".
 _CARING = re.compile(r"\bsafe\b|\blove\b|\bhugs?\b|\btake care\b|\bhere for you\b|\bcheck in\b|\bproud\b|"
                      r"\bxx+\b|\bstay strong\b|\bgoodnight\b|\bgn\b|❤|💙|💜|💚|🫂|🤍|💛|🧡")
+_QUOTES = {"'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "`"}
 _KYS = re.compile(r"\bk ?y ?s\b")
 
 
 def _kys(text: str) -> str:
     """Each "kys" read in context: with caring words in its sentence or just after it (within 60 characters) it is
-    "keep yourself safe", otherwise "kill yourself"."""
+    "keep yourself safe", otherwise "kill yourself". A "kys" in quotation marks ("the bot blocks 'kys'") is the
+    word mentioned, not said to anyone: it is left as written."""
     def one(m: re.Match) -> str:
+        if text[m.start() - 1: m.start()] in _QUOTES and text[m.end(): m.end() + 1] in _QUOTES and m.start() > 0:
+            return m.group(0)
         start = max([text.rfind(c, 0, m.start()) for c in ".!?\n"] + [-1]) + 1
         window = text[max(start, m.start() - 60): m.end() + 60]
         for c in _CARING.finditer(window):
@@ -486,8 +491,15 @@ TARGETED_INSULT = re.compile(
 )
 # Friendly banter: swearing among friends, aimed at no one's harm ("you absolute legend", "love you, you idiot lol").
 BANTER = re.compile(
-    r"\b(?:legend|king|queen|goat|genius|madman|madlad|icon|champ|hero)\b|\blove (?:you|ya|u)\b|\bmiss (?:you|ya)\b"
-    r"|\bproud of (?:you|ya)\b|\b(?:congrats|congratulations|well done|happy birthday|good luck)\b")
+    r"\b(?:legend|king|queen|goat|genius|madman|madlad|icon|champ|hero|bestie)\b|\blove (?:you|ya|u)\b|\bmiss (?:you|ya)\b"
+    r"|\bproud of (?:you|ya)\b|\b(?:congrats|congratulations|well done|happy birthday|good luck)\b"
+    # tone tags: light-hearted, joking, positive, not mad, genuine
+    r"|(?:^|\s)/(?:lh|j|jk|hj|pos|nm|gen|nbh|t)\b"
+    # kindness that names a hurt to deny it ("you're not a disappointment"), in the supported languages
+    r"|\byou are (?:not|never) (?:a |an )?(?:burden|disappointment|failure|mistake|too much|broken|weak|alone)\b"
+    r"|\bno eres (?:una? )?(?:carga|molestia|fracaso|decepcion)\b|\btu n'es pas (?:un |une )?(?:fardeau|poids|"
+    r"echec|deception|seule?)\b|\bdu bist (?:keine last|kein versager|keine enttauschung|nicht allein)\b|\b(?:voce|tu) "
+    r"nao (?:e|es) (?:um |uma )?(?:peso|fardo|fracasso|decepcao)\b")
 _NEGATED_OR_ASKED = re.compile(
     r"(?:\b(?:do not|never|not|please do not|please never|no need to|why would you|would you ever|are you (?:going|"
     r"planning|thinking|trying|about)(?: to| of| about)?|do you (?:want|feel like|think about|plan)(?: to)?|have you "
@@ -505,6 +517,7 @@ REPORTED = re.compile(
     rf"(?:a|the|this) (?:guy|girl|man|woman|kid|user|troll|person|teacher|boss|character)|everyone|nobody|no one)"
     rf"(?: \w+)? {_SPEECH}\b|\b(?:told|tell|telling|called|calling) me\b|\bgot told\b|\"[^\"]{{3,}}\"|"
     rf"\bthe (?:word|phrase)\b|\bin the (?:movie|film|book|song|show|poem|game|lyrics?|news)\b"
+    rf"|\b(?:is|means) (?:french|spanish|german|portuguese|italian|slang|code|short) for\b|\bstands for\b"
     rf"|\bthe (?:character|song|lyrics?|poem|news|story)\b|\b(?:reporting|report|reported) (?:a |this |that )?"
     rf"(?:user|someone|post|him|her|them)\b"
 )
@@ -521,6 +534,11 @@ SUPPORTIVE = re.compile(
     r"|\byou deserve (?:help|support|to (?:be here|live|be safe|feel better))\b|\bwe want you (?:here|around|to stay)\b"
     r"|\bplease (?:do not|never) (?:hurt|kill|harm|end)\b|\bhold on\b|\bwould you like to talk\b|\bi am listening\b"
     r"|\b(?:asking|ask) (?:someone|them|him|her|people|directly|about suicide)\b|\bcrisis (?:line|team|text|number)\b"
+    # warning signs listed as safety talk ("warning signs: giving things away, saying goodbye")
+    r"|\b(?:warning|early) signs?\b|\bsigns (?:to|worth) (?:watch|look|know)\w*\b"
+    r"|\b(?:bringt|bringen) (?:niemanden|keinen|niemand) auf die idee\b|\bno (?:le )?(?:da|mete|pone) la idea\b"
+    r"|\bne (?:donne|met) pas l'idee\b|\bnao (?:da|coloca|poe) a ideia\b|\b(?:llama|llamen|appelle|appelez|ruf|"
+    r"ruft|liga|ligue) (?:al|le|die|a|o|para o) (?:024|3114|112|911|988|188|cvv|telefonseelsorge)\b"
 )
 RECOVERY = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|few|several|many) (?:years?|months?|weeks?|days?) "
@@ -635,6 +653,8 @@ IDIOM = re.compile(
     r"|\b(?:kill myself|die|kms)\b if (?:i|my|this|the|he|she|they|we|you|it)\b.{0,40}\b(?:exam|test|class|"
     r"game|lose|lost|fail|miss|match|team|meeting|boss|work|song|episode|season|traffic|wifi|queue|bus|train|sees?|"
     r"finds? out|have to|another|one more)\w*"
+    r"|\b(?:bringt|bringst) mich (?:noch )?um\b|\b(?:me mata|me matas|me esta matando)\b|\b(?:ca|cela|tu|il|elle) me "
+    r"tue\b|\b(?:isso|voce|tu) (?:me mata|esta me matando)\b"
     r"|\bme (?:muero|mori) de (?:risa|verguenza|hambre|ganas)|\bje meurs de (?:rire|faim|honte|envie)|\bmorro de "
     r"(?:rir|vergonha|fome|saudade)|\bich sterbe vor (?:lachen|hunger|scham)|\btotlachen\b"
 )
@@ -717,10 +737,15 @@ def analyse(text: str) -> RuleResult:
 
     # 1) Second-person abuse (not the author's crisis).
     abuse_clean = False
+    german = None
     for c in parts:
         m = search(SECOND_PERSON_ABUSE.pattern, c)
         if not m:
             continue
+        if m.group(0) == "die":
+            german = languages.detect(text) == "de" if german is None else german
+            if german:
+                continue  # German's article ("die hitze bringt mich um"), not "die!" aimed at someone
         if _SELF_WISH.search(c[: m.start()]) and "you" not in m.group(0):
             continue  # "i want to just go die somewhere": the author's own wish, not an order to someone
         before = c[: m.start()]

@@ -257,3 +257,27 @@ def test_heads_reading_a_bare_sign_off_as_a_goodbye_are_capped_in_the_scores():
     assert any("greeting" in r for r in capped.reasons)
     _tox, kept = combine("good night all, this is the last time", -3.0, high, {})
     assert kept.labels["ideation"] >= 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "the filter blocks 'kys' in the lobby now, it kept catching trolls",  # the word mentioned, in quotes
+    "Die Hitze bringt mich um, 35 Grad heute",  # a German idiom, and German's article "die"
+    "someone sent me \"tue-toi\" in a DM, that is french for kill yourself right?",
+    "signs to watch for: giving things away, saying goodbye out of the blue, a sudden calm",
+    "Nach Suizidgedanken zu fragen bringt niemanden auf die Idee.",
+])
+def test_mentions_idioms_and_safety_talk_are_neither_abuse_nor_crisis(text):
+    r = analyse(text)
+    assert not r.second_person_abuse and not r.intent_rules and not r.ideation_rule, (text, r)
+
+
+@pytest.mark.parametrize("text", ["you're not a disappointment, you're a whole person", "no eres una carga, amiga",
+                                  "shut up you're so fucking smart /lh"])
+def test_kindness_and_tone_tags_lower_toxicity(text):
+    r = analyse(text)
+    assert r.banter and r.tox_delta < 0 and not r.insult, (text, r)
+
+
+@pytest.mark.parametrize("text", ["kys 'loser'", "die already", "kys /j"])
+def test_quotes_and_tone_tags_do_not_excuse_abuse(text):
+    assert analyse(text).second_person_abuse, text
