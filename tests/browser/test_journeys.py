@@ -47,9 +47,11 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), allow_unsafe_werkzeug
 """
 
 CRISIS_POST = "I have the pills saved and tonight I am going to take them all. This is goodbye, everyone."
-# Toxic enough to hold (0.80), not to remove at once (0.97): 0.91 with the 2026-11-23 tower weights. (The earlier
-# "..., clown" scored 0.968 before the tower and 0.981 with it, so it is removed now rather than held.)
-TOXIC_CHAT = "Ugh you again? Nobody asked"
+# Toxic enough to hold (0.80), not to remove at once (0.97): polite contempt ("nobody wants you") floors toxicity
+# at 0.85 in the rules, so the line is held even where the heads score it low. (The milder "Ugh you again? Nobody
+# asked" scored 0.91 with the 2026-11-23 tower and 0.798 with the 2026-12-04 weights, just under the hold; "...,
+# clown" is removed.)
+TOXIC_CHAT = "Ugh you again? Shut up, nobody wants you here"
 
 
 # --- the server ----------------------------------------------------------------------------------------------------
@@ -436,7 +438,7 @@ def test_journey_4_chat_toxic_message_is_held_normal_message_arrives_live(server
 
     ash.fill("#chat-input", TOXIC_CHAT)
     ash.get_by_role("button", name="Send").click()
-    held = ash.locator("#chat-log li.held").filter(has_text="Ugh you again? Nobody asked")
+    held = ash.locator("#chat-log li.held").filter(has_text=TOXIC_CHAT)
     held.wait_for()
     assert held.locator(".badge").inner_text() == "held for review"
     axe_check(ash)
@@ -446,10 +448,10 @@ def test_journey_4_chat_toxic_message_is_held_normal_message_arrives_live(server
     bea.locator("#chat-log li").filter(has_text="how is everyone doing").wait_for()
     assert ash_handle in bea.locator("#chat-log li").filter(has_text="how is everyone doing").inner_text()
     # Sent after the toxic one and arrived: the held message never will.
-    assert "Nobody asked" not in bea.locator("#chat-log").inner_text()
+    assert "nobody wants you" not in bea.locator("#chat-log").inner_text()
     bea.reload()
     bea.get_by_text("You're in the room.").wait_for()
-    assert "Nobody asked" not in bea.locator("#chat-log").inner_text()
+    assert "nobody wants you" not in bea.locator("#chat-log").inner_text()
     axe_check(bea)
     shot(ash, "4-chat-held-for-sender")
     shot(bea, "4-chat-other-member")
