@@ -217,7 +217,7 @@ def _evaluate(rows: list[dict], task: str, loaded, thresholds) -> None:
         click.echo(f"  expected calibration error: self-harm {allf['self_harm_ece']:.3f}, "
                    f"toxicity {allf['toxicity_ece']:.3f}")
         for column, title in (("category", "per category:"), ("lang", "per language:"),
-                              ("writer", "per writer (pooled: the shipped weights, trained on these writers):")):
+                              ("writer", "per writer (the shipped weights; in-sample for writers they trained on):")):
             if column in rows[0]:
                 click.echo(format_policy_table(by_group(rows, lines, column), title))
         if "writer" in rows[0]:

@@ -5,8 +5,8 @@
     detect("ok")                    -> "en"      (too little to tell: treated as the default language)
 
 Supported languages (SUPPORTED): English fully (models and rules); Spanish, French, German and Portuguese through
-the rules only (explicit crisis phrases, "kill yourself" and common insults in those languages), because the
-encoder (all-MiniLM-L6-v2) and the heads are English. Anything else is "other": the models cannot read it, so the
+the rules (explicit crisis phrases, means, timing, goodbyes, "kill yourself", threats and insults in those languages)
+and heads that read about 1,350 own training posts in them, through an encoder (all-MiniLM-L6-v2) that is English. Anything else is "other": the models cannot read it, so the
 self-harm classifier neither guesses a crisis from it nor calls it safe: it asks for a moderator check-in unless a
 rule in a supported language fires.
 
