@@ -21,12 +21,13 @@ What is mapped, and what is left alone:
   letters they are named for (Unicode's names, "LATIN LETTER SMALL CAPITAL K").
 * Leetspeak: 0 1 3 4 5 7 @ $ become o i e a s t a s only *inside* a word of at least two letters (k1ll, y0urs3lf,
   d1e, b@stard) or at the end of one of three letters or more, look-alikes counted (h4t3, l1v3); a two-character
-  word only when it becomes a common short word ("d0", "m3"); numbers, times ("3am", "10/10"), leading digits
+  word only when it is lower case and becomes a common short word ("d0", "m3"; not "i5", "D3"); numbers, times ("3am", "10/10"), leading digits
   ("4ever") and common tokens ("mp3", "ps4", "covid19") are untouched.
-* Symbols standing for letters: "!" between two letters or digits is i ("p!lls", "k!ll!ng"; a "!" that ends a
-  word stays punctuation, and "!t" alone is "it"), "00" between letters is oo ("g00d"), "€" after a letter or
-  before one is e ("m€rci", "c€"; a price, "5€", is left alone), "¤" and "∪" beside a letter are o and u. "|" is
-  left alone: it stands for i as often as for l.
+* Symbols standing for letters: "!" after one or two letters and before another is i ("p!lls", "k!ll!ng",
+  "su!c!de"; "lol!kys" and "help!i" are two words with a missing space, a "!" that ends a word stays punctuation,
+  and "!t" alone between spaces is "it"), "00" between letters is oo ("g00d", not "0x00ff"), "€" after a letter or
+  before a small one is e ("m€rci", "c€"; "5€", "50k€" and "€TTC" are left alone), "¤" and "∪" beside a letter
+  are o and u. "|" is left alone: it stands for i as often as for l.
 * Spaced letters: three or more single letters joined by dots, dashes, underscores or stars ("k.y.s"), or four or
   more joined by single spaces ("k i l l"), become one word. Two spaces or more still separate words.
 """
@@ -53,11 +54,14 @@ _LEET_KEEP = {"mp3", "mp4", "ps2", "ps3", "ps4", "ps5", "h264", "x264", "covid19
 _LEET_SHORT = {"do", "me", "go", "so", "no", "to", "be", "we", "he", "my", "up", "us", "is", "it", "at", "of",
                "se", "te", "de", "la", "le", "je", "tu", "du", "ma", "es", "et", "um"}
 # "!t", "!s": a word-initial "!" read as "i" only where that makes "it", "is", "if" or "in".
-_BANG_WORD = re.compile(r"(?<![\w!])!([tsfn])(?![\w!])")
+_BANG_WORD = re.compile(r"(?:(?<=\s)|^)!([tsfn])(?=\s|[.,?]|$)")
 # Symbols standing for letters, each only where a letter is beside it (see the module's notes).
 _SYMBOL_LETTERS = [
-    (re.compile(r"(?<=[A-Za-z0-9@$])!(?=[A-Za-z0-9@$])"), {"!": "i"}),
-    (re.compile(r"(?<=[A-Za-z@$])€|€(?=[A-Za-z])"), {"€": "e"}),
+    # only after a run of one or two letters ("p!lls", "k!ll!ng", "su!c!de"): "lol!kys" and "help!i am" are two words
+    (re.compile(r"(?:(?<=(?<![A-Za-z0-9@$])[A-Za-z0-9@$])|(?<=(?<![A-Za-z0-9@$])[A-Za-z0-9@$]{2}))!"
+                r"(?=[A-Za-z0-9@$])"), {"!": "i"}),
+    # not after an amount ("50k€", "2,5M€") nor before a capital ("€TTC")
+    (re.compile(r"(?<=[A-Za-z@$])(?<![0-9][A-Za-z@$])€|€(?=[a-z])"), {"€": "e"}),
     (re.compile(r"(?<=[A-Za-z])[¤∪]|[¤∪](?=[A-Za-z])"), {"¤": "o", "∪": "u"}),
 ]
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[\w@$]+", re.UNICODE)
@@ -122,16 +126,17 @@ def _unleet(m: re.Match) -> str:
     if tok.isalpha() or tok.isdigit() or tok.lower() in _LEET_KEEP:
         return tok
     letters = sum(c.isalpha() for c in tok)
-    tok = re.sub(r"(?<=[A-Za-z])00(?=[A-Za-z])", "oo", tok)  # "g00d"
+    if tok[0].isalpha():
+        tok = re.sub(r"(?<=[A-Za-z])00(?=[A-Za-z])", "oo", tok)  # "g00d" (not "0x00ff")
     if re.search(r"\d\d", tok):
         return tok
-    if len(tok) == 2 and tok[0].isalpha() and tok[1] in _LEET:
+    if len(tok) == 2 and tok[0].islower() and tok[0] != "i" and tok[1] in _LEET:  # not "i5", "D3", "S3"
         short = tok[0] + _LEET[tok[1]]
         return short if short.lower() in _LEET_SHORT else tok
     if letters < 2:
         return tok
     # Look-alikes inside the word count as letters for the trailing rule ("l1v3" has three letters, "l", "i", "v").
-    letters += sum(1 for i, c in enumerate(tok) if c in _LEET and 0 < i < len(tok) - 1)
+    letters += sum(1 for i, c in enumerate(tok) if c in _LEET and c not in "$@" and 0 < i < len(tok) - 1)
     chars = list(tok)
     for i, c in enumerate(chars):
         if c not in _LEET:

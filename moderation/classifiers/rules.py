@@ -48,17 +48,21 @@ _LAUGH = r"(?:lol|lmao|lmfao|haha\w*|hehe\w*|rofl|xd|😂|🤣|😭|💀|😅|�
 _CARING = re.compile(r"\bsafe\b|\blove\b|\bhugs?\b|\btake care\b|\bhere for you\b|\bcheck in\b|\bproud\b|"
                      r"\bxx+\b|\bstay strong\b|\bgoodnight\b|\bgn\b|❤|💙|💜|💚|🫂|🤍|💛|🧡")
 _QUOTES = {"'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "`"}
+# Words that say a quoted "kys" is being talked about, not said to anyone ("the filter blocks 'kys'").
+_MENTION = re.compile(r"\b(?:word|filter\w*|block\w*|automod|bot|means?|meaning|stands? for|short for|spell\w*|"
+                      r"acronym|abbreviation)\b")
 _KYS = re.compile(r"\bk ?y ?s\b")
 
 
 def _kys(text: str) -> str:
     """Each "kys" read in context: with caring words in its sentence or just after it (within 60 characters) it is
-    "keep yourself safe", otherwise "kill yourself". A "kys" in quotation marks ("the bot blocks 'kys'") is the
-    word mentioned, not said to anyone: it is left as written."""
+    "keep yourself safe", otherwise "kill yourself". A "kys" in quotation marks with a word that talks about it ("the
+    bot blocks 'kys'", "'kys' means ...") is the word mentioned, not said to anyone: it is left as written."""
     def one(m: re.Match) -> str:
-        if text[m.start() - 1: m.start()] in _QUOTES and text[m.end(): m.end() + 1] in _QUOTES and m.start() > 0:
-            return m.group(0)
         start = max([text.rfind(c, 0, m.start()) for c in ".!?\n"] + [-1]) + 1
+        if (m.start() > 0 and text[m.start() - 1] in _QUOTES and text[m.end(): m.end() + 1] in _QUOTES
+                and _MENTION.search(text[max(start, m.start() - 80): m.end() + 80])):
+            return m.group(0)
         window = text[max(start, m.start() - 60): m.end() + 60]
         for c in _CARING.finditer(window):
             if not re.search(r"\b(?:nobody|no one|never|not|noone)\b[^.!?]{0,12}$", window[: c.start()]):
@@ -178,85 +182,99 @@ _WEEKDAY_INTL = (r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi
                  r"sexta|sabado|domingo)")
 _PILLS_INTL = (r"(?:pastillas|pastis|pildoras|cachets|medocs|medicaments|pilules|comprimes|tabletten|pillen|"
                r"schlaftabletten|comprimidos|remedios|pilulas)")
-MEANS_INTL = (
-    rf"\b(?:ya )?tengo (?:la soga|las {_PILLS_INTL}|el veneno|la pistola|el arma)\b(?! (?:para|de|del|contra))"
-    rf"|\b(?:las |mis )?(?:{_PILLS_INTL}|la soga|la cuerda) (?:ya )?(?:estan|esta) (?:listas?|preparad[ao]s?|"
-    rf"separad[ao]s?|contad[ao]s?)\b|\b(?:junte|guarde|conte) (?:las |mis |todas las )?{_PILLS_INTL}\b"
-    rf"|\bj'ai (?:les |assez de |tous mes |toutes mes )(?:{_PILLS_INTL}|la corde)\b(?! (?:pour|contre|du|de la|a|au|dans))"
-    rf"|\b(?:les |mes )?(?:{_PILLS_INTL}|la corde) (?:sont|est) (?:prets?|pretes?|alignes|comptes|accrochee)\b"
-    rf"|\b(?:die |meine |alle )?{_PILLS_INTL} (?:liegen|sind|stehen) (?:schon |alle )?(?:bereit|parat|gezahlt|"
-    rf"gesammelt)\b|\b(?:die |genug )?{_PILLS_INTL} hab(?:e)? ich\b|\bich hab(?:e)? (?:genug |die |alle )?"
-    rf"(?:{_PILLS_INTL}|ein seil|den strick)(?: (?:schon|gesammelt|zusammen|bereit))\b|\bhab(?:e)? alles gesammelt\b"
-    rf"|\b(?:das seil|der strick) (?:hangt|ist bereit|liegt bereit)\b"
-    rf"|\b(?:os |meus |as )?{_PILLS_INTL} (?:ja )?(?:estao|tao|ta|sao) (?:separad[oa]s|pront[oa]s|contad[oa]s)\b"
-    rf"|\bja (?:separei|juntei|contei) (?:os |meus |as |minhas )?{_PILLS_INTL}\b|\b(?:ja )?tenho (?:a corda|os "
-    rf"{_PILLS_INTL})\b(?! (?:para|de|do|da|contra))"
-)
-# "tomorrow is the day" only where nothing follows it in the clause ("mañana es el día de mi examen" is not one).
+# Most of these only count where nothing follows them in the clause: "las pastillas están listas" is means ready,
+# "sus pastillas están listas para recoger" is the pharmacy; "mañana es el día de mi examen" is not a date set.
 _CLAUSE_END = r"(?= *(?:[.!…]|$))"
+_NOT_FOR = r"(?! (?:para|de|del|do|da|dos|das|contra|pour|du|fur|von))"
+MEANS_INTL = (
+    rf"(?<!\bno )\b(?:ya )?tengo (?:la soga|las {_PILLS_INTL}|el veneno|la pistola|el arma){_NOT_FOR}{_CLAUSE_END}"
+    rf"|\b(?:las |mis )?(?:{_PILLS_INTL}|la soga|la cuerda) (?:ya )?(?:estan|esta) (?:listas?|preparad[ao]s?|"
+    rf"separad[ao]s?|contad[ao]s?){_CLAUSE_END}|\b(?:junte|guarde|conte) (?:las |mis |todas las )?{_PILLS_INTL}"
+    rf"{_NOT_FOR}{_CLAUSE_END}"
+    rf"|\bj'ai (?:(?:les |assez de |tous mes |toutes mes ){_PILLS_INTL}|la corde){_CLAUSE_END}"
+    rf"|\b(?:les |mes )?(?:{_PILLS_INTL}|la corde) (?:sont|est) (?:prets?|pretes?|alignes|comptes|accrochee)"
+    rf"{_CLAUSE_END}"
+    rf"|\b(?:die |meine |alle )?{_PILLS_INTL} (?:liegen|sind|stehen) (?:schon |alle )?(?:bereit|parat|gezahlt|"
+    rf"gesammelt){_CLAUSE_END}|\b(?:die |genug )?{_PILLS_INTL} hab(?:e)? ich{_CLAUSE_END}|\bich hab(?:e)? (?:genug |"
+    rf"die |alle )?(?:{_PILLS_INTL}|ein seil|den strick) (?:gesammelt|zusammen|bereit){_CLAUSE_END}"
+    rf"|\b(?:das seil|der strick) (?:hangt|ist bereit|liegt bereit){_CLAUSE_END}"
+    rf"|\b(?:os |meus |as )?{_PILLS_INTL} (?:ja )?(?:estao|tao|ta|sao) (?:separad[oa]s|pront[oa]s|contad[oa]s)"
+    rf"{_CLAUSE_END}|\bja (?:separei|juntei|contei) (?:os |meus |as |minhas )?{_PILLS_INTL}{_NOT_FOR}{_CLAUSE_END}"
+    rf"|(?<!\bnao )\b(?:ja )?tenho (?:a corda|os {_PILLS_INTL}){_NOT_FOR}{_CLAUSE_END}"
+)
 TIMING_INTL = (
     rf"\b(?:manana|hoy|esta noche|el {_WEEKDAY_INTL}) (?:es el dia|lo hago|se acaba todo|termina todo){_CLAUSE_END}"
-    rf"|\bya (?:tengo|elegi|escogi) (?:la fecha|el dia)\b|\bla fecha (?:ya )?esta (?:puesta|decidida)\b"
-    rf"|\b(?:demain|ce soir|cette nuit|{_WEEKDAY_INTL}) c'est le (?:jour|grand soir){_CLAUSE_END}|\bc'est (?:decide|"
-    rf"prevu) pour (?:ce soir|demain|cette nuit|{_WEEKDAY_INTL}){_CLAUSE_END}|\bj'ai choisi (?:la date|le jour)\b"
-    rf"|\bheute nacht ist es so weit\b|\b(?:heute?|morgen|{_WEEKDAY_INTL}) (?:nacht |abend |fruh )?mach(?:e)? ich "
-    rf"schluss\b|\bdas datum steht\b|\bder tag (?:steht|ist gewahlt)\b"
+    rf"|\bya (?:tengo|elegi|escogi) (?:la fecha|el dia){_CLAUSE_END}|\bla fecha (?:ya )?esta (?:puesta|decidida)"
+    rf"{_CLAUSE_END}"
+    rf"|\b(?:demain|ce soir|cette nuit|{_WEEKDAY_INTL}) c'est le (?:jour|grand soir){_CLAUSE_END}"
+    rf"|\bj'ai choisi (?:la date|le jour){_CLAUSE_END}"
+    rf"|\bheute nacht ist es so weit\b|\b(?:heute?|morgen|{_WEEKDAY_INTL}) nacht mach(?:e)? ich schluss\b"
+    rf"|\bmach(?:e)? ich (?:heute nacht |morgen )?schluss fur immer\b"
     rf"|\b(?:amanha|hoje|esta noite|hoje a noite) (?:e o dia|acaba tudo|eu acabo com tudo){_CLAUSE_END}"
-    rf"|\bja escolhi (?:a data|o dia)\b"
+    rf"|\bja escolhi (?:a data|o dia){_CLAUSE_END}"
 )
 GOODBYE_INTL = (
     r"\b(?:gracias|merci|danke|valeu|obrigad[oa]) (?:por|pour|fur) (?:todo|tout|alles|tudo)\b.{0,40}\b(?:adios|"
-    r"adieu|lebt wohl|adeus|perdon\w*|pardon\w*|verzeih\w*|desculp\w*|ihr wart meine)\b"
+    r"adieu|lebt wohl|adeus|ihr wart meine)\b"
     r"|\badieu (?:tout le monde|a tous|la gang|les amis|mes amis)\b|\b(?:adios|adieu|adeus) para siempre\b"
-    r"|\b(?:me despido|je vous dis adieu|ich verabschiede mich|me despeco) (?:de todos|de vous|von euch|de voces|para "
-    r"siempre|pour toujours|fur immer|para sempre)\b|\besta es mi despedida\b|\bcuiden (?:a |de )?(?:mi|mis) "
-    r"(?:perro|gato|hijos|mama|mascotas)\b|\bprenez soin de (?:mon chat|mon chien|mes enfants|maman)\b|\bpasst auf "
-    r"(?:meine katze|meinen hund|mama) auf\b|\bcuidem d[oa] (?:meu|minha) (?:gato|cachorro|filh[oa]|mae)\b"
+    r"|\b(?:me despido|je vous dis adieu|ich verabschiede mich|me despeco) (?:de todos |de vous |von euch |de voces )?"
+    r"(?:para siempre|pour toujours|fur immer|para sempre)\b|\besta es mi despedida\b|\bcuiden (?:a |de )?(?:mi|mis) "
+    rf"(?:perro|gato|hijos|mama|mascotas){_CLAUSE_END}|\bprenez soin de (?:mon chat|mon chien|mes enfants|maman)"
+    rf"{_CLAUSE_END}|\bpasst auf (?:meine katze|meinen hund|mama) auf{_CLAUSE_END}|\bcuidem d[oa] (?:meu|minha) "
+    rf"(?:gato|cachorro|filh[oa]|mae){_CLAUSE_END}"
     r"|\b(?:carta|nota) de despedida\b|\blettre d'adieu\b|\babschiedsbrief\w*\b|\bbitte nicht (?:suchen|nach mir "
     r"suchen)\b|\bno me busquen\b|\bne me cherchez pas\b|\bnao me procurem\b"
 )
 POSSESSIONS_INTL = (
-    r"\b(?:ya )?regale (?:todas )?(?:mis|mi) (?:cosas|ropa|guitarra|libros|perro|gato)\b|\bya no (?:los|las|lo|la) "
-    r"voy a necesitar\b|\bj'ai donne (?:toutes )?mes (?:affaires|choses)\b|\bje n'en aurai plus besoin\b"
+    rf"\b(?:ya )?regale (?:todas )?mis cosas\b|\bya regale (?:mi|mis) \w+(?: y (?:mi|mis) \w+)?{_CLAUSE_END}"
+    rf"|\bya no (?:los|las|lo|la) voy a necesitar{_CLAUSE_END}|\bj'ai donne (?:toutes )?mes (?:affaires|choses)\b"
     r"|\bwer (?:mein|meine|meinen) \w+ (?:und (?:mein|meine|meinen) \w+ )?(?:kriegt|bekommt)\b.{0,30}\bwenn ich "
     r"(?:weg|tot|nicht mehr da) bin\b"
-    r"|\bja (?:dei|doei) (?:todas )?(?:as )?minhas coisas\b|\bnao vou mais precisar\b"
+    r"|\bja (?:dei|doei) (?:todas )?(?:as )?minhas coisas\b"
 )
+# The author's own wish, not a shop closing or a stain going away ("el servicio va a dejar de existir").
 IDEATION_INTL = (
-    r"\bestaria mejor muert[oa]\b|\bdejar de existir\b|\bdesvivir\w*\b|\bquiero desaparecer (?:de verdad|para "
-    r"siempre|ya)\b|\bno quiero (?:despertar|despertarme)\b"
-    r"|\bje serais mieux mort\w*\b|\bdisparaitre pour de bon\b|\bne plus (?:me )?reveiller\b|\barreter d'exister\b"
-    r"|\bware (?:lieber|besser) tot\b|\bnicht mehr aufwachen\b|\bnicht mehr existieren\b|\bs-wort-gedanken\b"
-    r"|\bfur immer (?:einschlafen|weg sein)\b"
-    r"|\bestaria melhor mort[oa]\b|\bvirar estrelinha\b|\bdeixar de existir\b|\bnao (?:quero )?acordar mais\b"
-    r"|\bsumir de vez\b"
+    r"\bestaria mejor muert[oa]\b|\b(?:quiero|quisiera|me gustaria|ganas de|pienso en) dejar de existir\b"
+    r"|\bdesvivir\w*\b|\bquiero desaparecer (?:de verdad|para siempre|ya)\b"
+    rf"|\bno quiero (?:despertar|despertarme){_CLAUSE_END}"
+    r"|\bje serais mieux mort\w*\b|\b(?:envie de|je veux|je voudrais|j'aimerais) (?:disparaitre pour de bon|arreter "
+    rf"d'exister)\b|\b(?:envie de|je veux|je voudrais|j'aimerais) ne plus me reveiller{_CLAUSE_END}"
+    r"|\bware (?:lieber|besser) tot\b|\b(?:will|mochte|wurde gern|einfach) (?:nicht mehr (?:aufwachen|existieren)|"
+    r"fur immer (?:einschlafen|weg sein))\b|\bs-wort-gedanken\b"
+    r"|\bestaria melhor mort[oa]\b|\bvirar estrelinha\b|\b(?:quero|queria|vontade de|penso em) (?:deixar de existir|"
+    rf"sumir de vez)\b|\bnao quero (?:mais )?acordar(?: mais)?{_CLAUSE_END}"
 )
+# Unambiguous orders and threats only: "te voy a buscar al aeropuerto", "ich finde dich toll", "je suis crevé" are not.
 ABUSE_INTL = (
-    r"\bbring dich (?:doch |einfach |endlich |halt |mal |bitte |gleich )*um\b|\b(?:und|doch) stirb\b|\bvete a "
-    r"matarte\b|\b(?:ojala|espero que) te (?:mates|suicides)\b|(?:^|, )(?:creve|morre|stirb|muerete)\b"
-    r"|\bte voy a (?:encontrar|buscar|partir la cara)\b|\bsi (?:lo|la|te) veo (?:lo|la|te) mato\b|\bje vais te "
-    r"(?:trouver|retrouver|defoncer)\b|\bich (?:finde|kriege|krieg) dich\b|\bvou te (?:achar|encontrar|pegar)\b"
+    r"\bbring dich (?:doch |einfach |endlich |halt |mal |bitte )*um\b(?! (?:\d|halb|viertel))|\b(?:und|doch) stirb\b"
+    r"|\bvete a matarte\b|\b(?:ojala|espero que) te (?:mates|suicides)\b|(?:^|, )(?:stirb|muerete)\b"
+    r"|\bte voy a partir la cara\b|\bsi (?:lo|la|te) veo (?:lo|la|te) mato\b|\bje vais te defoncer\b"
 )
+# Contempt needs its contemptuous half: "people like you" only with "should not", "go back", "are the problem".
 INSULT_INTL = (
     r"\b(?:nadie|naide) te (?:extranaria|echaria de menos|quiere aqui|soporta)\b|\bpersonne (?:ne )?(?:te "
-    r"regretterait|t'aime|veut (?:lire|de toi|te lire|te voir))\b|\bniemand (?:wurde dich vermissen|mag dich|will "
-    r"(?:dich|deine))\b|\bninguem (?:sentiria (?:sua|a tua) falta|gosta de (?:voce|ti)|te aguenta)\b"
+    r"regretterait|veut (?:de toi|te voir))\b|\bpersonne ne t'aime\b(?! (?:plus|autant|comme))|\bniemand (?:wurde "
+    r"dich vermissen|mag dich)\b(?! (?:mehr|so))|\bninguem (?:sentiria (?:sua|a tua) falta|te aguenta)\b"
+    r"|\bninguem gosta de (?:voce|ti)\b(?! (?:mais|tanto|como))"
     r"|\btu familia (?:estaria|seria) (?:mejor|feliz|aliviada) sin ti\b|\bta famille serait (?:soulagee|mieux|plus "
     r"heureuse) sans toi\b|\bdeine (?:familie|eltern|mutter) (?:ware|waren) (?:bestimmt |sicher |echt )?"
-    r"(?:erleichtert|froh|besser dran)\b|\b(?:sua|tua) familia (?:estaria|seria|ficaria) (?:melhor|aliviada|feliz) "
-    r"sem (?:voce|ti)\b"
-    r"|\b(?:las )?personas como tu (?:no deberian|son)\b|\bgente como tu\b|\bles gens comme (?:toi|vous)\b|\bleute "
-    r"wie du\b|\bgente como (?:voce|tu)\b"
+    r"(?:erleichtert|froh|besser dran)\b.{0,30}\b(?:ohne dich|wenn du (?:weg|tot|nicht mehr da) (?:warst|bist|ware))"
+    r"|\b(?:sua|tua) familia (?:estaria|seria|ficaria) (?:melhor|aliviada|feliz) sem (?:voce|ti)\b"
+    r"|\b(?:las )?(?:personas|gente) como tu (?:no deberian?|no merecen?|sobran|son (?:el|la) (?:problema|razon))\b"
+    r"|\bles gens comme (?:toi|vous) (?:ne devraient|devraient (?:rentrer|partir|se taire)|sont (?:le probleme|la "
+    r"raison))\b|\bleute wie du (?:sollten (?:zuruck|verschwinden|nicht|die klappe)|gehoren nicht|sind (?:das "
+    r"problem|schuld)|haben hier nichts)\b|\bgente como (?:voce|tu) (?:nao deveria|deveria (?:voltar|sumir)|e o "
+    r"problema)\b"
     r"|\b(?:que se vuelvan|vuelvete|regresate|largate) a (?:su|tu) pais\b|\b(?:rentre|retourne|rentrez|retournez|"
-    r"devraient rentrer) (?:chez (?:toi|vous|eux)|dans (?:ton|leur|votre) pays)\b|\b(?:geh|geht|sollten) zuruck in "
+    r"devraient rentrer) (?:dans (?:ton|leur|votre) pays|chez (?:eux|vous) au lieu)\b|\b(?:geh|geht|sollten) zuruck in "
     r"(?:dein|euer|ihr) land\b|\bvolta (?:pro|para o|pra) (?:seu|teu) pais\b"
     r"|\beres (?:la persona|el|la) mas (?:inutil|aburrid[oa]|patetic[oa]|fe[oa]|tont[oa])\b|\beres (?:muy |tan )?"
-    r"(?:fea|feo)\b|\bdas asco\b|\btu fais pitie\b|\bt'es (?:rien qu'une?|juste une?) \w+\b|\bdu bist (?:so |echt )?"
-    r"(?:ein nichts|armselig|peinlich|widerlich)\b|\b(?:die|der) langweiligste person\b|\b(?:voce e|vc e|tu es|es) "
-    r"(?:tao |mesmo |muito )?(?:chat[oa]|inutil|ridicul[oa])\b|\b(?:gorda|gordo) nojent[oa]\b|\bseu lixo\b"
+    r"(?:fea|feo)\b|\bme das asco\b|\btu fais pitie\b|\bt'es rien qu'une? (?:\w+ )?(?:inutile|nul\w*|merde|rate\w*|"
+    r"loser|boulet|niais\w*|idiot\w*|con|conne|minable)\b|\bdu bist (?:so |echt )?(?:ein nichts|armselig|peinlich|"
+    r"widerlich)\b|\b(?:die|der) langweiligste person\b|\b(?:voce e|vc e|tu es|tu e|es mesmo|es tao) (?:tao |mesmo |"
+    r"muito )?(?:chat[oa]|inutil|ridicul[oa])\b|\b(?:gorda|gordo) nojent[oa]\b|(?:^|, )(?:seu|sua) lixo\b"
     r"|\b(?:hijueputa|oaschloch)\b"
 )
-
 
 @dataclass
 class Rule:
@@ -535,7 +553,8 @@ SUPPORTIVE = re.compile(
     r"|\bplease (?:do not|never) (?:hurt|kill|harm|end)\b|\bhold on\b|\bwould you like to talk\b|\bi am listening\b"
     r"|\b(?:asking|ask) (?:someone|them|him|her|people|directly|about suicide)\b|\bcrisis (?:line|team|text|number)\b"
     # warning signs listed as safety talk ("warning signs: giving things away, saying goodbye")
-    r"|\b(?:warning|early) signs?\b|\bsigns (?:to|worth) (?:watch|look|know)\w*\b"
+    r"|\b(?:warning|early) signs?\b(?= *(?:include|are|like|such as|to (?:watch|look|know)|worth|:))"
+    r"|\bsigns (?:to|worth) (?:watch|look|know)\w*\b"
     r"|\b(?:bringt|bringen) (?:niemanden|keinen|niemand) auf die idee\b|\bno (?:le )?(?:da|mete|pone) la idea\b"
     r"|\bne (?:donne|met) pas l'idee\b|\bnao (?:da|coloca|poe) a ideia\b|\b(?:llama|llamen|appelle|appelez|ruf|"
     r"ruft|liga|ligue) (?:al|le|die|a|o|para o) (?:024|3114|112|911|988|188|cvv|telefonseelsorge)\b"
@@ -743,7 +762,8 @@ def analyse(text: str) -> RuleResult:
         if not m:
             continue
         if m.group(0) == "die":
-            german = languages.detect(text) == "de" if german is None else german
+            if german is None:
+                german = languages.detect(text) == "de" or bool(re.search("[äöüßÄÖÜ]", text))
             if german:
                 continue  # German's article ("die hitze bringt mich um"), not "die!" aimed at someone
         if _SELF_WISH.search(c[: m.start()]) and "you" not in m.group(0):

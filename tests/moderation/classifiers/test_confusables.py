@@ -36,6 +36,9 @@ def test_deconfuse(text, expected):
     ("i am ok, u r a star", "i am ok, u r a star"),
     ("costs 5€ or 10€/month", "costs 5€ or 10€/month"), ("help! now", "help! now"), ("wow!!! ok!", "wow!!! ok!"),
     ("room 101 at 9", "room 101 at 9"), ("a1 grade, b2 level", "a1 grade, b2 level"), ("x | y", "x | y"),
+    ("50k€ a year, 2,5M€, prix €TTC", "50k€ a year, 2,5M€, prix €TTC"), ("i5 or i7, vitamin D3", "i5 or i7, vitamin D3"),
+    ("0x00ff", "0x00ff"), ("if (!n) return", "if (!n) return"), ("US$5", "USs5"),
+    ("lol!kys", "lol!kys"), ("help!i am scared", "help!i am scared"),  # a missing space, not a letter
 ])
 def test_ordinary_text_keeps_its_meaning(text, expected):
     assert deconfuse(text) == expected

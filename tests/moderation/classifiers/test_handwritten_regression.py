@@ -13,8 +13,8 @@ EVAL = ROOT / "moderation" / "eval" / "handwritten.csv"
 
 FLOORS = {  # measured for the 2026-12-04 weights (eighteen own writers, writer-fold calibration) and this round's rules
     "held_for_self_harm": 0.97,  # measured 0.989 (2026-12-03 weights: 0.978)
-    "false_holds_max": 0.10,  # measured 0.080 (0.040: about seven ordinary posts more, of 174)
-    "intent_ranked_intent": 0.93,  # measured 0.953 (0.977: one intent post fewer)
+    "false_holds_max": 0.06,  # measured 0.040
+    "intent_ranked_intent": 0.9,  # measured 0.930 (0.977: two intent posts fewer of 43)
     "abuse_as_crisis_max": 0.07,  # measured 0.056 (0.028: one abusive post more of 36)
     "toxicity_auc": 0.99,  # measured 0.998 (0.999)
 }

@@ -146,10 +146,11 @@ def test_abuse_in_other_languages(text):
 
 
 @pytest.mark.parametrize("text,rules", [
-    ("ya tengo las pastillas contadas. mañana es el día.", {"means", "timing"}),
+    ("ya tengo las pastillas. mañana es el día.", {"means", "timing"}),
     ("Die Schlaftabletten liegen bereit. Heute Nacht ist es so weit.", {"means", "timing"}),
-    ("Morgen früh mach ich Schluss.", {"timing"}),
-    ("já separei os comprimidos todos", {"means"}),
+    ("Morgen Nacht mach ich Schluss.", {"timing"}),
+    ("já separei os comprimidos.", {"means"}),
+    ("nobody noticed the warning signs and i have the pills ready for tonight", {"means"}),
     ("j'ai choisi la date. merci pour tout, adieu", {"timing", "goodbye"}),
     ("no me busquen, esta es mi despedida", {"goodbye"}),
     ("Wer mein Fahrrad kriegt, wenn ich nicht mehr da bin, steht im Brief", {"possessions"}),
@@ -166,7 +167,24 @@ def test_ideation_in_other_languages(text):
 
 @pytest.mark.parametrize("text", ["mañana es el día de mi examen, qué nervios", "tengo las pastillas para la tos",
                                   "demain c'est le jour J pour mon permis", "amanhã é o dia da prova",
-                                  "Die Prüfung liegt hinter mir, endlich Ferien", "Die Kinder sind im Bett"])
+                                  "Die Prüfung liegt hinter mir, endlich Ferien", "Die Kinder sind im Bett",
+                                  # a review's look-alikes (2026-12-04)
+                                  "Te voy a buscar al aeropuerto", "Ich finde dich echt toll!", "Je suis rentré, crevé.",
+                                  "Se ele não comer, morre.", "Ich bring dich gleich um halb acht zum Bahnhof",
+                                  "Necesitamos más gente como tú", "Les gens comme toi rendent le monde meilleur",
+                                  "Leute wie du machen mir Mut", "T'es juste une légende", "Es inútil intentarlo",
+                                  "Leve seu lixo para fora", "Personne ne t'aime plus que moi",
+                                  "Ninguém gosta de você mais do que eu", "Deine Eltern wären froh, wenn du anrufst",
+                                  "Rentre chez toi et repose-toi", "Gracias por todo y perdón por las molestias",
+                                  "Merci pour tout, pardon pour le retard", "Me despido de todos, hasta mañana",
+                                  "Cuiden a mi gato mientras estoy de viaje", "Ya no lo voy a necesitar, lo vendo barato",
+                                  "Regalé mis libros a la biblioteca", "Ya tengo la fecha de la boda",
+                                  "J'ai choisi la date du mariage", "Für heute mache ich Schluss",
+                                  "Vos médicaments sont prêts à la pharmacie", "Sus pastillas están listas para recoger",
+                                  "No tengo las pastillas", "Die Tabletten habe ich heute vergessen",
+                                  "Ich habe die Tabletten schon genommen", "Já separei os remédios da semana da minha avó",
+                                  "El servicio va a dejar de existir", "A loja vai deixar de existir",
+                                  "No quiero despertarme temprano", "A dor vai sumir de vez", "Die Katze schläft."])
 def test_everyday_lookalikes_in_other_languages(text):
     r = analyse(text)
     assert not r.intent_rules and not r.ideation_rule and not r.second_person_abuse, (text, r)
@@ -175,7 +193,7 @@ def test_everyday_lookalikes_in_other_languages(text):
 @pytest.mark.parametrize("text", ["Bring dich doch einfach um, du Versager", "vete a matarte, nadie te quiere aquí",
                                   "ninguém sentiria sua falta se você sumisse", "ta famille serait soulagée sans toi",
                                   "Leute wie du sollten zurück in ihr Land", "que se vuelvan a su país",
-                                  "te voy a encontrar, ya verás"])
+                                  "si te veo te mato, ya verás"])
 def test_abuse_without_swearing_in_other_languages(text):
     r = analyse(text)
     assert (r.second_person_abuse or r.insult) and r.tox_floor >= 0.8, (text, r)
@@ -264,6 +282,7 @@ def test_heads_reading_a_bare_sign_off_as_a_goodbye_are_capped_in_the_scores():
     "Die Hitze bringt mich um, 35 Grad heute",  # a German idiom, and German's article "die"
     "someone sent me \"tue-toi\" in a DM, that is french for kill yourself right?",
     "signs to watch for: giving things away, saying goodbye out of the blue, a sudden calm",
+    "warning signs include giving things away and saying goodbye",
     "Nach Suizidgedanken zu fragen bringt niemanden auf die Idee.",
 ])
 def test_mentions_idioms_and_safety_talk_are_neither_abuse_nor_crisis(text):
@@ -278,6 +297,7 @@ def test_kindness_and_tone_tags_lower_toxicity(text):
     assert r.banter and r.tox_delta < 0 and not r.insult, (text, r)
 
 
-@pytest.mark.parametrize("text", ["kys 'loser'", "die already", "kys /j"])
+@pytest.mark.parametrize("text", ["kys 'loser'", "die already", "kys /j", "you should 'kys'", "just 'kys' already",
+                                  "lol!kys", "loser!go die"])
 def test_quotes_and_tone_tags_do_not_excuse_abuse(text):
     assert analyse(text).second_person_abuse, text
