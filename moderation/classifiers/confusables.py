@@ -21,8 +21,8 @@ What is mapped, and what is left alone:
   letters they are named for (Unicode's names, "LATIN LETTER SMALL CAPITAL K").
 * Leetspeak: 0 1 3 4 5 7 @ $ become o i e a s t a s only *inside* a word of at least two letters (k1ll, y0urs3lf,
   d1e, b@stard) or at the end of one of three letters or more, look-alikes counted (h4t3, l1v3); a two-character
-  word only when it is lower case and becomes a common short word ("d0", "m3"; not "i5", "D3"); numbers, times ("3am", "10/10"), leading digits
-  ("4ever") and common tokens ("mp3", "ps4", "covid19") are untouched.
+  word only when it is lower case and becomes a common short word ("d0", "m3"; not "i5", "D3"); numbers, times
+  ("3am", "10/10"), leading digits ("4ever") and common tokens ("mp3", "ps4", "covid19") are untouched.
 * Symbols standing for letters: "!" after one or two letters and before another is i ("p!lls", "k!ll!ng",
   "su!c!de"; "lol!kys" and "help!i" are two words with a missing space, a "!" that ends a word stays punctuation,
   and "!t" alone between spaces is "it"), "00" between letters is oo ("g00d", not "0x00ff"), "€" after a letter or
@@ -86,7 +86,8 @@ def _table() -> dict[str, str]:
             if len(c) == 1 and c.isascii() and c.isalpha():
                 out[ch] = c
                 break
-    for code in range(0x250, 0xAB70):  # IPA, phonetic extensions, Latin extended-D: the small capitals
+    # The small capitals live in three blocks: IPA extensions, phonetic extensions and Latin extended-D.
+    for code in [*range(0x250, 0x2B0), *range(0x1D00, 0x1D80), *range(0xA720, 0xA800)]:
         name = unicodedata.name(chr(code), "")
         if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == len("LATIN LETTER SMALL CAPITAL X"):
             out[chr(code)] = name[-1].lower()

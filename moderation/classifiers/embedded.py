@@ -254,7 +254,8 @@ class _Engine:
         text a person wrote is ever the one timed against MODERATION_TIMEOUT cold. gunicorn workers forked from a
         preloading master call it again (deploy/gunicorn_preload.py): their ONNX sessions are their own."""
         calls = self.encoder.forward_calls
-        self._compute(["warming up the screening models, one short post", "a second, longer text " * 8])
+        # (the second text is not ASCII, so the look-alike table behind deconfuse is built here, not for a post)
+        self._compute(["warming up the screening models, one short post", "a second, longer text " * 8 + "Straße"])
         # The loader's temporaries (and the sessions' own, made on that first inference) go back to the OS; then one
         # more post, so that its working memory stays in malloc's free lists: otherwise the first post a person
         # writes pays for fresh pages (measured: 3-7 ms more CPU than the second post, now 0-2 ms; ~1 MB resident).

@@ -6,9 +6,9 @@
 
 Supported languages (SUPPORTED): English fully (models and rules); Spanish, French, German and Portuguese through
 the rules (explicit crisis phrases, means, timing, goodbyes, "kill yourself", threats and insults in those languages)
-and heads that read about 1,350 own training posts in them, through an encoder (all-MiniLM-L6-v2) that is English. Anything else is "other": the models cannot read it, so the
-self-harm classifier neither guesses a crisis from it nor calls it safe: it asks for a moderator check-in unless a
-rule in a supported language fires.
+and heads that read about 1,350 own training posts in them, through an encoder (all-MiniLM-L6-v2) that is English.
+Anything else is "other": the models cannot read it, so the self-harm classifier neither guesses a crisis from it
+nor calls it safe: it asks for a moderator check-in unless a rule in a supported language fires.
 
 Detection is a count of very common function words per language (a post needs at least two of one language's words
 and more of them than of English's), plus the script: letters outside Latin are "other".
