@@ -78,7 +78,8 @@ def _p(x: float) -> float:
 # Logits taken off the self-harm heads' ideation/intent for es/fr/de/pt text with no rule firing: the heads over-read
 # ordinary distress and idioms there. 2.0 when no training writer wrote in those languages; 1.0 since the
 # mixed-language writer's posts are trained on (chosen on leave-one-writer-out own posts: 0 held more crisis posts
-# but falsely held a quarter of the ordinary non-English ones).
+# but falsely held a quarter of the ordinary non-English ones). Weights calibrated since 2026-12-06 carry their own
+# (`sh_foreign_damp`, chosen with the shifts on writer-fold out-of-fold posts); this is the value for older ones.
 FOREIGN_DAMP = 1.0
 SENTENCE_MARGIN = 0.5  # a sentence's self-harm logit counts for the post when it exceeds the post's by this much
 UNSUPPORTED_CONCERN = 0.6  # P(concern) for text in a language screening cannot read: a moderator check-in
@@ -103,22 +104,30 @@ def sentence_max(sent_logits, sent_texts, whole) -> np.ndarray | None:
     return np.max(np.stack(rows), axis=0) if rows else None
 
 
+def text_analysis(text: str) -> tuple:
+    """What combine reads of a text besides the logits (rules, language, worry for someone else): calibration
+    computes it once per post and passes it to each of its many combine calls."""
+    return _rules.analyse(text), _languages.detect(text), _someone_else.detect(text)
+
+
 def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: float | None = None,
-            insult_logit: float | None = None, sent_logits=None, sent_texts=(), other_logits=None) -> tuple[Scores, Scores]:
+            insult_logit: float | None = None, sent_logits=None, sent_texts=(), other_logits=None,
+            analysis: tuple | None = None) -> tuple[Scores, Scores]:
     """Turn one text's head logits into (toxicity Scores, self-harm Scores) through the rules layer.
 
     `sent_logits` / `sent_texts`: the self-harm logits of the post's sentences (posts of two sentences or more), so
     one sentence that carries the risk is not averaged away by the rest of the post. `other_logits`: the
-    someone-else heads' (worried, danger) logits when the weights have them."""
-    r = _rules.analyse(text)
-    lang = _languages.detect(text)
+    someone-else heads' (worried, danger) logits when the weights have them. `analysis`: text_analysis(text), when
+    the caller has it already."""
+    r, lang, other = analysis if analysis is not None else text_analysis(text)
     sh = np.asarray(sh_logits, dtype=np.float64).copy()
     best = sentence_max(sent_logits, sent_texts, sh)
     if best is not None:
         sh = np.maximum(sh, best - SENTENCE_MARGIN)
     rule_fired = bool(r.intent_rules or r.ideation_rule)
     if lang in _languages.RULES_ONLY and not rule_fired:
-        sh[1:] -= FOREIGN_DAMP  # the English heads over-read ordinary distress and idioms in other languages
+        # the heads over-read ordinary distress and idioms in other languages
+        sh[1:] -= float(heads.get("sh_foreign_damp", FOREIGN_DAMP))
     if r.someone_else and not rule_fired:
         sh -= 1.0  # the worry is about someone else: the author's own risk is not what the words describe
     sh += r.sh_delta
@@ -133,7 +142,6 @@ def combine(text: str, tox_logit: float, sh_logits, heads: dict, ident_logit: fl
     p_id = max(p_id, p_int)
     p_con = max(p_con, p_id)
     p_con, p_id, p_int = min(p_con, r.sh_cap), min(p_id, r.sh_cap), min(p_int, r.sh_cap)
-    other = _someone_else.detect(text)
     if not (r.intent_rules or r.ideation_rule) and _someone_else.about_someone_else_only(text, other):
         # Worry about another person ("my sister said goodbye"), no risk words of the author's own: the policy's
         # someone_else path (published, a queue item, guidance) rather than the author's own crisis hold.
@@ -254,8 +262,9 @@ class _Engine:
         text a person wrote is ever the one timed against MODERATION_TIMEOUT cold. gunicorn workers forked from a
         preloading master call it again (deploy/gunicorn_preload.py): their ONNX sessions are their own."""
         calls = self.encoder.forward_calls
-        # (the second text is not ASCII, so the look-alike table behind deconfuse is built here, not for a post)
-        self._compute(["warming up the screening models, one short post", "a second, longer text " * 8 + "Straße"])
+        # (the second text is not ASCII and has a leet word, so the look-alike table and the vocabulary behind
+        # deconfuse are built here, not for a post)
+        self._compute(["warming up the screening models, one short post", "a second, longer text " * 8 + "Straße th3"])
         # The loader's temporaries (and the sessions' own, made on that first inference) go back to the OS; then one
         # more post, so that its working memory stays in malloc's free lists: otherwise the first post a person
         # writes pays for fresh pages (measured: 3-7 ms more CPU than the second post, now 0-2 ms; ~1 MB resident).
@@ -296,9 +305,10 @@ class _Engine:
         E_s = E_rest[:len(flat)]
         E_all = np.concatenate([E, E_rest]) if self.safe_heads is not None else None
         h = self.heads
-        tox = tox_logits(h, E, ngram_rows(cleaned), T)
-        sh = self._sh(E)
-        sh_s = self._sh(E_s) if len(flat) else np.zeros((0, 3))
+        N = ngram_rows(cleaned)
+        tox = tox_logits(h, E, N, T)
+        sh = self._sh(E, N)
+        sh_s = self._sh(E_s, ngram_rows(flat)) if len(flat) else np.zeros((0, 3))
         ident = E @ h["ident_w"] + float(h["ident_b"])
         insult = E @ h["insult_w"] + float(h["insult_b"])
         other = other_logits(h, E)
@@ -317,8 +327,8 @@ class _Engine:
             k += n
         return out
 
-    def _sh(self, E):
-        return sh_logits(self.heads, E)
+    def _sh(self, E, N):
+        return sh_logits(self.heads, E, N)
 
     def results(self, texts: Sequence[str]) -> list[tuple[Scores, Scores]]:
         return self._results.many([t if isinstance(t, str) else str(t) for t in texts], self._compute)

@@ -52,7 +52,12 @@ class NgramRows:
         self.indices, self.values, self.shape = indices, values, (len(indices), n_features)
 
     def __matmul__(self, w: np.ndarray) -> np.ndarray:
-        w = np.asarray(w).ravel()
+        """(n,) for a weight vector, (n, k) for a (n_features, k) weight matrix."""
+        w = np.asarray(w)
+        if w.ndim == 2:
+            return np.array([v @ w[i] for i, v in zip(self.indices, self.values)], dtype=np.float32).reshape(
+                len(self.indices), w.shape[1])
+        w = w.ravel()
         return np.array([np.dot(v, w[i]) for i, v in zip(self.indices, self.values)], dtype=np.float32)
 
     def tocsr(self):

@@ -10,13 +10,18 @@ and heads that read about 1,350 own training posts in them, through an encoder (
 Anything else is "other": the models cannot read it, so the self-harm classifier neither guesses a crisis from it
 nor calls it safe: it asks for a moderator check-in unless a rule in a supported language fires.
 
-Detection is a count of very common function words per language (a post needs at least two of one language's words
-and more of them than of English's), plus the script: letters outside Latin are "other".
+Detection reads the deconfused text (confusables.deconfuse: look-alike letters, leetspeak and spaced letters undone,
+so "th3 p!lls ar3 c0unt3d" is English, not noise), and is a count of very common function words per language (a post
+needs at least two of one language's words and more of them than of English's), plus the script: letters outside
+Latin are "other". A post of five words or more with no common word of any language is "other" unless most of its
+words are in the English encoder's vocabulary ("suicide thoughts every shift lately").
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from moderation.classifiers.confusables import deconfuse, foreign_letters, vocabulary
 
 SUPPORTED = ("en", "es", "fr", "de", "pt")
 RULES_ONLY = ("es", "fr", "de", "pt")
@@ -54,12 +59,17 @@ def _latin(ch: str) -> bool:
 
 def detect(text: str) -> str:
     """"en", "es", "fr", "de", "pt" (supported), or "other" (anything screening cannot read)."""
-    text = text if isinstance(text, str) else str(text)
+    raw = text if isinstance(text, str) else str(text)
+    text = deconfuse(raw)
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return "en"
     ascii_only = text.isascii()  # then every letter is Latin and NFKD changes nothing
+    # Counted on the deconfused text and on the raw one (a Russian word of look-alike letters only, "Как там",
+    # deconfuses to Latin; it is still Russian), the larger wins.
     foreign_script = 0 if ascii_only else sum(1 for c in letters if not _latin(c))
+    if not raw.isascii():
+        foreign_script = max(foreign_script, foreign_letters(raw))
     if foreign_script >= max(3, 0.3 * len(letters)):
         return "other"
     plain = text if ascii_only else "".join(c for c in unicodedata.normalize("NFKD", text)
@@ -72,5 +82,7 @@ def detect(text: str) -> str:
     if best != "en" and counts[best] >= 2 and counts[best] > counts["en"]:
         return best if best in SUPPORTED else "other"
     if counts["en"] == 0 and len(words) >= 5 and counts[best] < 2 and not any(w in _ENGLISH_MORE for w in words):
-        return "other"  # five Latin-script words and hardly a common word of any language we know
+        vocab = vocabulary()
+        if sum(len(w) > 3 and w in vocab for w in words) < 0.8 * len(words):  # short words are in any language
+            return "other"  # five Latin-script words and hardly a common word of any language we know
     return "en"

@@ -286,6 +286,50 @@ def _sh_training_set(ds: Dataset, own_mask: np.ndarray):
     return E, tier, w, known
 
 
+# The self-harm n-gram head: a linear model per ordinal output on the hashed word and character n-grams, mixed
+# with the MLP's logits (share SH_NG_MIX). Frozen-embedding MLP alone: leave-one-writer-out ROC-AUC (ideation or
+# worse) 0.935 over 22 writers; n-grams alone 0.945; mixed 0.963, and es/fr/de/pt 0.83-0.89 -> 0.91-0.95 (the
+# English encoder blurs "suicidarme", "umbringen", "unalive"; character n-grams do not). Both chosen on those
+# leave-one-writer-out figures of the training writers only (2026-12-06).
+SH_NG_MIX = 0.7
+SH_NG_C = 0.5
+# Row weights of the n-gram head's sources (own posts 1): Suicide_Detection is post-level and clean, C-SSRS posts
+# take their user's label, dreaddit is stress; tweets are not used (the MLP reads them as self-harm negatives).
+W_NG = {"suicide_detection": 2.0, "cssrs": 0.1, "dreaddit": 0.5}
+
+
+def _ngrams_of(d: dict):
+    if "N" not in d:
+        d["N"] = ngrams(d["texts"])
+    return d["N"]
+
+
+def _sh_ngram_set(ds: Dataset, own_mask: np.ndarray):
+    """(X, tier, weight, intent_known) for the n-gram self-harm head: public non-held-out rows + own rows in own_mask."""
+    Xs, tiers, ws, known = [], [], [], []
+    for name, d in ds.sh.items():
+        m = ~d["hold"]
+        Xs.append(_ngrams_of(d)[m]); tiers.append(d["tier"][m]); known.append(d["intent_known"][m])
+        ws.append(np.full(m.sum(), W_NG.get(name, 1.0)))
+    own = ds.own
+    Xs.append(_ngrams_of(own)[own_mask]); tiers.append(own["tier"][own_mask])
+    known.append(np.ones(own_mask.sum(), bool)); ws.append(np.ones(own_mask.sum()))
+    return sp.vstack(Xs, format="csr"), np.concatenate(tiers), np.concatenate(ws), np.concatenate(known)
+
+
+def _fit_sh_ngram(X, tier, w, known, seed: int) -> dict:
+    """One logistic regression per ordinal output (>= concern, >= ideation, intent); rows whose intent is unknown
+    are left out of the intent output, as in the MLP."""
+    W, b = [], []
+    for k in range(3):
+        y = (tier >= k + 1).astype(int)
+        m = (known | (tier < 2)) if k == 2 else np.ones(len(y), bool)
+        coef, bias = _fit_lr(X[m], y[m], w[m], C=SH_NG_C, seed=seed)
+        W.append(coef); b.append(bias)
+    return {"sh_ng_W": np.stack(W, 1).astype(np.float16), "sh_ng_b": np.array(b, np.float32),
+            "sh_ng_mix": np.float32(SH_NG_MIX)}
+
+
 MIN_OTHER_POSITIVES = 10
 
 
@@ -315,7 +359,8 @@ def leave_one_writer_out(ds: Dataset, heads: dict, seed: int) -> dict:
     oof = own.get("oof_sh_by_writer")  # calibrate() fitted exactly these heads already (writer folds)
     for w in sorted(set(own["writer"].tolist())):
         test = own["writer"] == w
-        h = {} if oof is not None else _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
+        h = {} if oof is not None else {**_fit_sh_mlp(*_sh_training_set(ds, ~test), seed),
+                                        **_fit_sh_ngram(*_sh_ngram_set(ds, ~test), seed)}
         h["sh_shift"] = heads["sh_shift"]
         if "sh_scale" in heads:
             h["sh_scale"] = heads["sh_scale"]
@@ -323,7 +368,7 @@ def leave_one_writer_out(ds: Dataset, heads: dict, seed: int) -> dict:
         if oof is not None:
             shl = oof[test] * h.get("sh_scale", 1.0) + h["sh_shift"]
         else:
-            shl = sh_logits(h, own["E"][test])
+            shl = sh_logits(h, own["E"][test], _ngrams_of(own)[test])
         oth = other_logits(h, own["E"][test])
         rows, lines = [], []
         for j, i in enumerate(np.where(test)[0]):
@@ -482,6 +527,7 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
 
     # --- self-harm: ordinal heads
     out.update(_fit_sh_mlp(*_sh_training_set(ds, own_mask), seed))
+    out.update(_fit_sh_ngram(*_sh_ngram_set(ds, own_mask), seed))
     out["sh_shift"] = np.zeros(3, np.float32)  # calibration shifts (set by calibrate())
     out["tox_shift"] = np.float32(0.0)
     return out
@@ -492,8 +538,9 @@ def fit_heads(ds: Dataset, use_own_dev: bool, seed: int, sources_tox=("davidson"
 
 
 def head_logits(heads: dict, E: np.ndarray, texts: list[str], T: np.ndarray | None = None) -> dict:
-    tox = tox_logits(heads, E, ngrams(texts), T)
-    return {"tox": np.asarray(tox).ravel(), "sh": sh_logits(heads, E)}
+    N = ngrams(texts)
+    tox = tox_logits(heads, E, N, T)
+    return {"tox": np.asarray(tox).ravel(), "sh": sh_logits(heads, E, N)}
 
 
 def user_embeddings(d: dict, train: bool):
@@ -559,7 +606,7 @@ def heldout_metrics(ds: Dataset, heads: dict) -> dict:
         d = ds.sh["cssrs"]
         m = d["hold"]
         if m.any():
-            p = _sigmoid(sh_logits(heads, d["E"][m])[:, 1])
+            p = _sigmoid(sh_logits(heads, d["E"][m], _ngrams_of(d)[m])[:, 1])
             users = d["user"][m]
             uniq = np.unique(users)
             agg = {"max": [], "mean": [], "top3": []}
@@ -570,7 +617,10 @@ def heldout_metrics(ds: Dataset, heads: dict) -> dict:
             for k, v in agg.items():
                 res[f"self_harm_auc_cssrs_users_{k}"] = _auc(yu, v)
             ue, ut = user_embeddings(d, train=False)
-            res["self_harm_auc_cssrs_users_meanemb"] = _auc(ut >= 2, sh_logits(heads, ue)[:, 1])
+            # the mean embedding of a user's posts, with the n-grams of all their posts together
+            joined = ngrams([" ".join(t for t, u, k in zip(d["texts"], d["user"], m) if k and u == user)
+                             for user in np.unique(d["user"][m])])
+            res["self_harm_auc_cssrs_users_meanemb"] = _auc(ut >= 2, sh_logits(heads, ue, joined)[:, 1])
             res["cssrs_heldout_users"] = int(len(uniq))
     return res
 
@@ -700,8 +750,9 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
     final.update(tower_arrays)
     final["sh_shift"] = heads["sh_shift"].copy()
     final["tox_shift"] = heads["tox_shift"].copy()
-    if "sh_scale" in heads:
-        final["sh_scale"] = heads["sh_scale"].copy()
+    for key in ("sh_scale", "sh_foreign_damp"):
+        if key in heads:
+            final[key] = heads[key].copy()
     metrics["own_all_in_sample"] = own_dev_metrics(ds, final, np.ones(len(ds.own["texts"]), bool))
     version_hash = data_hash(Path(data_dir), own_data)
     day = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
@@ -726,7 +777,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 0, log: Callable = print, o
 
 
 CV_FOLDS = 5
-SCALE_MIN, SCALE_MAX = 0.3, 1.5  # bounds of the self-harm Platt temperature
+SCALE_MIN, SCALE_MAX = 0.3, 4.0  # bounds of the self-harm Platt temperature (1.5 until the n-gram head: its
+# regularised logits are compressed, and the mixed logit wanted a temperature past 1.5 on every output)
 # The intent shift lifts P(intent) of every text, and P(ideation) is at least P(intent): at +2 the plainest posts
 # ("writing my questions down beforehand helps too") sat at P(intent) 0.5 and were held, which the own posts'
 # false-hold rate did not show (they have few neutral one-liners). It stays at most +1.
@@ -757,14 +809,15 @@ def _oof_sh_logits(ds: Dataset, seed: int) -> np.ndarray:
         if not test.any():
             continue
         h = _fit_sh_mlp(*_sh_training_set(ds, ~test), seed)
+        h.update(_fit_sh_ngram(*_sh_ngram_set(ds, ~test), seed))
         h["sh_shift"] = np.zeros(3, np.float32)
-        out[test] = sh_logits(h, own["E"][test])
+        out[test] = sh_logits(h, own["E"][test], _ngrams_of(own)[test])
     if by_writer:
         own["oof_sh_by_writer"] = out.copy()
     return out
 
 
-def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads) -> dict:
+def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads, analyses=None) -> dict:
     from moderation.classifiers.embedded import combine
     from moderation.policy import Thresholds, decide
 
@@ -774,7 +827,8 @@ def _policy_figures(raw, tier, toxic, tox_logit, shl, shift, heads) -> dict:
     risk = held = ordinary = fh = n_int = ok_int = 0
     ys, ps = [], []
     for i in range(len(raw)):
-        a, b = combine(raw[i], float(tox_logit[i]), shl[i] + shift, heads)
+        a, b = combine(raw[i], float(tox_logit[i]), shl[i] + shift, heads,
+                       analysis=None if analyses is None else analyses[i])
         d = decide(a, b, t)
         ys.append(int(tier[i] >= 2)); ps.append(b.score)
         if tier[i] >= 2:
@@ -794,13 +848,14 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     """Fit the self-harm Platt temperatures, then choose additive logit shifts (ideation/concern, intent), from
     *out-of-fold* scores of all own posts.
 
-    Each own post is scored by a self-harm MLP that never read its writer (writer folds, see _oof_sh_logits), so
+    Each own post is scored by self-harm heads (the MLP and the n-gram head) that never read its writer (writer folds, see _oof_sh_logits), so
     the temperatures and shifts match how the final heads behave on a new writer's short posts. Rules are included
     (the policy-level figures are what matter).
     Ideation: hold >= 97 % of ideation/intent posts with <= 8 % false holds if possible, else maximise
     recall - 0.25 * false-hold rate within a FH_BUDGET false-hold budget (a missed crisis is the worst failure; a
     false hold costs a moderator a minute). Intent: stay within the budget, then rank as many intent posts as intent as
-    possible up to 85 %, with the smallest shift.
+    possible up to 85 %, with the smallest shift. The damp for es/fr/de/pt posts that no rule fires on
+    (`sh_foreign_damp`) is chosen with them: the shifts for each of FOREIGN_DAMPS, and the best figures win.
     """
     own = ds.own
     if len(own["texts"]) < 40:
@@ -818,33 +873,57 @@ def calibrate(ds: Dataset, heads: dict, log: Callable, seed: int = 0) -> None:
     heads["sh_scale"] = scale
     oof = oof * scale
     tox_logit = head_logits(heads, own["E"], own["texts"], own.get("T"))["tox"]
+    from moderation.classifiers.embedded import text_analysis
+
     args = (own["raw"], own["tier"], own["toxic"], tox_logit, oof)
+    analyses = [text_analysis(t) for t in own["raw"]]  # the rules read each post once, not once per candidate
     grid = [x / 4.0 for x in range(-4, 9)]
+    chosen = None
+    for damp in FOREIGN_DAMPS:
+        heads["sh_foreign_damp"] = np.float32(damp)
+        s_id, s_in, r = _choose_shifts(args, heads, grid, analyses)
+        key = (r["fh"] <= FH_BUDGET, round(r["held"] - 0.25 * r["fh"], 4), round(min(r["intent"], 0.85), 3), damp)
+        log(f"calibration: es/fr/de/pt damp {damp:.1f}: shifts {s_id:+.2f}/{s_in:+.2f} -> held {r['held']:.3f}, "
+            f"false holds {r['fh']:.3f}, intent {r['intent']:.3f}")
+        if chosen is None or key > chosen[0]:
+            chosen = (key, damp, s_id, s_in)
+    _, damp, s_id, s_in = chosen
+    heads["sh_foreign_damp"] = np.float32(damp)
+    heads["sh_shift"][:] = np.array([s_id, s_id, s_in], np.float32)
+    final = _policy_figures(*args, heads["sh_shift"].astype(np.float64), heads, analyses)
+    heads["_calibration"] = {"self_harm_temperature": [round(float(x), 4) for x in scale],
+                             "self_harm_shift": [round(float(x), 4) for x in heads["sh_shift"]],
+                             "foreign_damp": float(damp),
+                             "out_of_fold_own": {k: round(float(v), 4) for k, v in final.items()}}
+    log(f"calibration: es/fr/de/pt damp {damp:.1f}, shifts {heads['sh_shift'].round(2).tolist()} -> held "
+        f"{final['held']:.3f}, false holds {final['fh']:.3f}, intent ranked intent {final['intent']:.3f}; self-harm "
+        f"temperatures {scale.round(3).tolist()}; out-of-fold self-harm ECE {final['ece']:.3f}")
+
+
+# Logits off the heads' ideation/intent for es/fr/de/pt posts no rule fires on (embedded.combine): chosen with the
+# shifts, ties to the larger damp (fewer false holds for the same score).
+FOREIGN_DAMPS = (0.0, 0.5, 1.0)
+
+
+def _choose_shifts(args, heads: dict, grid, analyses) -> tuple[float, float, dict]:
+    """Ideation shift: hold >= 97 % with <= 8 % false holds if possible, else maximise recall - 0.25 * false holds
+    within FH_BUDGET; then the intent shift: within the budget, as many intent posts ranked intent as possible up to
+    85 %, with the smallest shift."""
     best = None
     for s_id in grid:
-        r = _policy_figures(*args, np.array([s_id, s_id, 0.0]), heads)
+        r = _policy_figures(*args, np.array([s_id, s_id, 0.0]), heads, analyses)
         key = (r["held"] >= 0.97 and r["fh"] <= 0.08, r["fh"] <= FH_BUDGET, round(r["held"] - 0.25 * r["fh"], 4),
                -abs(s_id))
         if best is None or key > best[0]:
             best = (key, s_id, r)
     s_id = best[1]
-    log(f"calibration (out-of-fold own posts): ideation shift {s_id:+.2f} -> held {best[2]['held']:.3f}, "
-        f"false holds {best[2]['fh']:.3f}")
     best = None
     for s_in in [x for x in grid if x <= INTENT_SHIFT_MAX]:
-        r = _policy_figures(*args, np.array([s_id, s_id, s_in]), heads)
-        # within the false-hold budget, as many intent posts ranked intent as possible up to 85 %, smallest shift
+        r = _policy_figures(*args, np.array([s_id, s_id, s_in]), heads, analyses)
         key = (r["fh"] <= FH_BUDGET, round(min(r["intent"], 0.85), 3), -abs(s_in))
         if best is None or key > best[0]:
             best = (key, s_in, r)
-    heads["sh_shift"][:] = np.array([s_id, s_id, best[1]], np.float32)
-    final = _policy_figures(*args, heads["sh_shift"].astype(np.float64), heads)
-    heads["_calibration"] = {"self_harm_temperature": [round(float(x), 4) for x in scale],
-                             "self_harm_shift": [round(float(x), 4) for x in heads["sh_shift"]],
-                             "out_of_fold_own": {k: round(float(v), 4) for k, v in final.items()}}
-    log(f"calibration: intent shift {best[1]:+.2f} -> intent ranked intent {best[2]['intent']:.3f}, false holds "
-        f"{best[2]['fh']:.3f}; self-harm temperatures {scale.round(3).tolist()}, shifts "
-        f"{heads['sh_shift'].round(2).tolist()}; out-of-fold self-harm ECE {final['ece']:.3f}")
+    return s_id, best[1], best[2]
 
 
 def _tower_manifest(arrays: dict, kept_from: str | None = None) -> dict | None:

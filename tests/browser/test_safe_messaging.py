@@ -12,8 +12,10 @@ from tests.browser.test_journeys import (  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
-STORY = ("Two years ago I was in a really dark place. Back then I had read that 60 of my tablets would be enough to "
-         "die. I'm so glad I called a helpline instead, and things are better now.")
+# (Until the 2026-12-06 weights the story said the tablets "would be enough to die"; those weights hold that version
+# for a moderator as ideation, one of the recovery stories they over-hold: README "How well does screening work?".)
+STORY = ("A year ago I was in a bad way and had read that 60 of my tablets would do it. I'm so glad I called a "
+         "helpline instead; life is good now.")
 DETAIL = "60 of my tablets"
 
 

@@ -23,6 +23,13 @@ from moderation.policy import Thresholds, decide
     ("p!lls and wh!sky", "pills and whisky"), ("$u!c!de", "suicide"),
     ("m€rci, c€ soir", "merci, ce soir"), ("D∪ ¤pfer", "Du opfer"),
     ("g00dby3 n0te", "goodbye note"), ("d0 !t", "do it"), ("h3 l1v3s", "he lives"), ("s3 mata", "se mata"),
+    # the vocabulary decides what the structural rules leave open
+    ("th3 r0p3 ar3 r3ady", "the rope are ready"), ("3v3ryth1ng 1n th3 b0x by 5unday", "everything in the box by sunday"),
+    ("t0n!ght", "tonight"), ("s*icidal again", "suicidal again"), ("k*ll mys*lf", "kill myself"), ("i w4nt t0 d*e", "i want to die"),
+    # fancy text mixing Greek, Cyrillic and letter-like symbols in one word
+    ("gσσ∂вує ƒσяєνєя", "goodbye forever"), ("ѕυι¢ι∂αℓ", "suicidal"), ("sµïcïdé", "suicide"),
+    # a whole sentence spelled out letter by letter
+    ("i w a n t t o d i e", "i want to die"), ("n o o n e w o u l d c a r e", "no one would care"),
 ])
 def test_deconfuse(text, expected):
     assert deconfuse(text) == expected
@@ -39,9 +46,32 @@ def test_deconfuse(text, expected):
     ("50k€ a year, 2,5M€, prix €TTC", "50k€ a year, 2,5M€, prix €TTC"), ("i5 or i7, vitamin D3", "i5 or i7, vitamin D3"),
     ("0x00ff", "0x00ff"), ("if (!n) return", "if (!n) return"), ("US$5", "USs5"),
     ("lol!kys", "lol!kys"), ("help!i am scared", "help!i am scared"),  # a missing space, not a letter
+    ("sh*t day", "sh*t day"), ("b*tch please", "b*tch please"), ("you utter c*nt", "you utter c*nt"),  # censored swearing stays
+    ("at 3am, 7pm or 5am", "at 3am, 7pm or 5am"), ("1st and 3rd, 5mg, 4x, 3d", "1st and 3rd, 5mg, 4x, 3d"),
+    ("*hugs* xx", "*hugs* xx"), ("я тут", "я тут"), ("Привет, я устал", "Привет, я устал"),  # real Cyrillic
+    ("αυτό είναι", "αυτο ειναι"), ("k i s s", "kiss"), ("I L O V E Y O U", "I LOVE YOU"),
+    # found by a review of the vocabulary readings: counts, handles, amounts, model numbers, ordinals, names
+    ("ran 5miles, we own 5cars, 7wins", "ran 5miles, we own 5cars, 7wins"), ("4head", "4head"),
+    ("@ryan @sian @tom @live", "@ryan @sian @tom @live"), ("A$5 or $4m", "A$5 or $4m"),
+    ("ps1 ac3 no7 mi5", "ps1 ac3 no7 mi5"), ("wait 1s, dnd 5e, le 5e étage", "wait 1s, dnd 5e, le 5e etage"),
+    ("vivo en el 5º piso", "vivo en el 5o piso"), ("r*pe culture", "r*pe culture"),
+    ("q u i e r o m o r i r", "quieromorir"), ("M C D O N A L D S", "MCDONALDS"), ("я в Steam'е", "я в Steam'е"),
 ])
 def test_ordinary_text_keeps_its_meaning(text, expected):
     assert deconfuse(text) == expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("th3 p!lls ar3 c0unt3d. t0n!ght", "en"), ("ℓєανιηg ƒσя gσσ∂ ѕαтυя∂αу", "en"),
+    ("suicide thoughts every single shift lately", "en"), ("q u i e r o m o r i r", "en"),
+    ("je veux mourir ce soir", "fr"), ("saya ingin mati saja malam ini", "other"), ("как дела, я устал", "other"),
+    ("Как там?", "other"), ("ΚΑΤΑΡΑΜΕΝΟ ΤΡΕΝΟ", "other"), ("nu mai pot să trăiesc deloc", "other"),
+    ("moro no 5º andar com a minha mãe", "pt"),
+])
+def test_languages_read_the_deconfused_text(text, lang):
+    """Leet and fancy text are not an unknown language: they are routed as what they spell."""
+    from moderation.classifiers.languages import detect
+    assert detect(text) == lang
 
 
 def test_models_and_rules_read_the_same_text():

@@ -4,8 +4,10 @@ is the one the manifest reports, and the manifest's version names these exact ar
 import json
 
 import numpy as np
+import pytest
 
-from moderation.classifiers.training import OWN_DATA, data_hash, own_files, weights_hash
+from moderation.classifiers.training import (FOREIGN_DAMPS, OWN_DATA, SCALE_MAX, SCALE_MIN, data_hash, own_files,
+                                             weights_hash)
 from tests.support import ROOT
 
 WEIGHTS = ROOT / "moderation" / "classifiers" / "weights"
@@ -32,8 +34,12 @@ def test_calibration_map_ships_with_the_weights():
     cal = manifest["calibration"]
     assert np.allclose(heads["sh_scale"], cal["self_harm_temperature"], atol=1e-4)
     assert np.allclose(heads["sh_shift"], cal["self_harm_shift"], atol=1e-4)
-    assert 0.3 <= heads["sh_scale"].min() and heads["sh_scale"].max() <= 1.5
+    assert SCALE_MIN <= heads["sh_scale"].min() and heads["sh_scale"].max() <= SCALE_MAX
     assert cal["out_of_fold_own"]["ece"] < 0.15
+    # the es/fr/de/pt damp was chosen with the shifts, and serving reads the one the weights carry
+    assert float(heads["sh_foreign_damp"]) == pytest.approx(cal["foreign_damp"]) and cal["foreign_damp"] in FOREIGN_DAMPS
+    # the self-harm n-gram head: one column per ordinal output over the same hashed features as the toxicity head
+    assert heads["sh_ng_W"].shape == (heads["tox_w_ngram"].shape[0], 3) and 0.0 < float(heads["sh_ng_mix"]) < 1.0
     # someone-else heads were fitted (the newer writers label other_risk)
     assert heads["other_W"].shape == (384, 2)
 

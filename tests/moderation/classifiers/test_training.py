@@ -59,6 +59,7 @@ def test_training_is_deterministic(tmp_path, torch_encoder):
     a = np.load(tmp_path / "w1" / "heads.npz")
     b = np.load(tmp_path / "w2" / "heads.npz")
     assert sorted(a.files) == sorted(b.files)
+    assert {"sh_ng_W", "sh_ng_b", "sh_ng_mix"} <= set(a.files)  # the self-harm n-gram head is fitted and shipped
     for k in a.files:
         assert np.array_equal(a[k], b[k]), k
     assert (tmp_path / "w1" / "manifest.json").read_text() == (tmp_path / "w2" / "manifest.json").read_text()
