@@ -10,13 +10,13 @@ def sh_logits(heads: dict, E: np.ndarray, N=None) -> np.ndarray:
     """(n, 3) self-harm logits: the MLP's on the sentence embedding, mixed (share `sh_ng_mix`) with a linear head's on
     the hashed word and character n-grams `N` (features.ngram_rows of the same cleaned texts) when the weights have
     one; times the calibration temperature `sh_scale` (Platt scaling fitted on out-of-fold own posts; absent in
-    older weights), plus the operating-point shifts `sh_shift`. Without `N` the MLP alone (older weights, and the
-    C-SSRS mean-embedding figure)."""
+    older weights), plus the operating-point shifts `sh_shift`. Without `N` (or for weights without an n-gram head)
+    the MLP alone."""
     h = np.maximum(E @ heads["sh_W1"] + heads["sh_b1"], 0.0)
     raw = h @ heads["sh_W2"] + heads["sh_b2"]
     if N is not None and "sh_ng_W" in heads:
         mix = float(heads["sh_ng_mix"])
-        lin = np.asarray(N @ np.asarray(heads["sh_ng_W"], np.float32), np.float64).reshape(len(raw), -1)
+        lin = np.asarray(N @ np.asarray(heads["sh_ng_W"], np.float32), np.float64).reshape(raw.shape)
         raw = (1.0 - mix) * raw + mix * (lin + heads["sh_ng_b"])
     if "sh_scale" in heads:
         raw = raw * heads["sh_scale"]

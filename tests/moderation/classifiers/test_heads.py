@@ -41,3 +41,12 @@ def test_ngram_rows_times_a_matrix_is_one_column_per_output():
     got = rows @ W
     assert got.shape == (2, 3)
     assert np.allclose(got[:, 1], rows @ W[:, 1], atol=1e-4)
+
+
+def test_no_rows_give_no_logits():
+    """A training run without own posts scores zero rows (leave_one_writer_out): that must not raise."""
+    rng = np.random.default_rng(2)
+    rows = ngram_rows([])
+    h = _heads(rng, rows.shape[1])
+    assert sh_logits(h, np.zeros((0, 384), np.float32), rows).shape == (0, 3)
+    assert sh_logits(h, np.zeros((0, 384), np.float32), ngrams([])).shape == (0, 3)
