@@ -66,7 +66,7 @@ _LEET_KEEP = {"mp3", "mp4", "ps2", "ps3", "ps4", "ps5", "h264", "x264", "covid19
               "w3", "html5", "css3", "ipv4", "ipv6", "mk7", "gen4", "win10", "win11", "t1d", "t2d"}
 # Two-character words a leet spelling is read as ("d0 !t" is "do it"); any other two-character token is left alone.
 _LEET_SHORT = {"do", "me", "go", "so", "no", "to", "be", "we", "he", "my", "up", "us", "is", "it", "at", "of",
-               "se", "te", "de", "la", "le", "je", "tu", "du", "ma", "es", "et", "um", "in", "on", "or", "if", "an"}
+               "se", "te", "de", "la", "le", "je", "tu", "du", "ma", "es", "et", "um"}
 # "!t", "!s": a word-initial "!" read as "i" only where that makes "it", "is", "if" or "in".
 _BANG_WORD = re.compile(r"(?:(?<=\s)|^)!([tsfn])(?=\s|[.,?]|$)")
 # Symbols standing for letters, each only where a letter is beside it (see the module's notes).

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from moderation.classifiers.confusables import deconfuse, foreign_letters, vocabulary
 
@@ -57,9 +58,21 @@ def _latin(ch: str) -> bool:
     return ch.isascii() or "LATIN" in unicodedata.name(ch, "")
 
 
+_CACHE_CHARS = 4000  # as rules.normalise: one screening asks for the same text's language several times
+
+
 def detect(text: str) -> str:
     """"en", "es", "fr", "de", "pt" (supported), or "other" (anything screening cannot read)."""
     raw = text if isinstance(text, str) else str(text)
+    return _detect_recent(raw) if len(raw) <= _CACHE_CHARS else _detect(raw)
+
+
+@lru_cache(maxsize=64)
+def _detect_recent(raw: str) -> str:
+    return _detect(raw)
+
+
+def _detect(raw: str) -> str:
     text = deconfuse(raw)
     letters = [c for c in text if c.isalpha()]
     if not letters:
